@@ -1,0 +1,222 @@
+using System.Numerics.Tensors;
+using System.Text;
+using EntropyLong.Core;
+using LLama.Native;
+
+namespace EntropyLong.Eval.Models;
+
+/// <summary>Tokenizer of a GGUF model (loaded vocabulary-only when used alone, e.g. beside an HTTP server).</summary>
+public sealed class GgufTokenizer : ITokenizer, IDisposable
+{
+    private readonly SafeLlamaModelHandle _model;
+    private readonly bool _owns;
+
+    internal GgufTokenizer(SafeLlamaModelHandle model, string description, bool owns)
+    {
+        _model = model;
+        _owns = owns;
+        Description = description;
+    }
+
+    /// <summary>Loads only the vocabulary of <paramref name="path"/> (no weights).</summary>
+    public static GgufTokenizer LoadVocabulary(string path)
+    {
+        var p = LLamaModelParams.Default();
+        p.vocab_only = true;
+        return new GgufTokenizer(LlamaCppModel.Load(path, p), $"gguf vocabulary {Path.GetFileName(path)}", owns: true);
+    }
+
+    public string Description { get; }
+
+    public int[] Tokenize(string text)
+    {
+        if (text.Length == 0) return [];
+        var tokens = _model.Tokenize(text, false, false, Encoding.UTF8);
+        var ids = new int[tokens.Length];
+        for (int i = 0; i < ids.Length; i++) ids[i] = (int)tokens[i];
+        return ids;
+    }
+
+    public int CountTokens(string text) => text.Length == 0 ? 0 : _model.Tokenize(text, false, false, Encoding.UTF8).Length;
+
+    public string Detokenize(ReadOnlySpan<int> tokens)
+    {
+        var bytes = new List<byte>(tokens.Length * 4);
+        Span<byte> piece = stackalloc byte[256];
+        foreach (int t in tokens) AppendPiece(_model, t, bytes, piece);
+        return Encoding.UTF8.GetString(bytes.ToArray());
+    }
+
+    internal static void AppendPiece(SafeLlamaModelHandle model, int token, List<byte> into, Span<byte> scratch)
+    {
+        int n = (int)model.TokenToSpan(token, scratch, 0, false);
+        if (n > scratch.Length)
+        {
+            var big = new byte[n];
+            model.TokenToSpan(token, big, 0, false);
+            into.AddRange(big);
+        }
+        else
+        {
+            for (int i = 0; i < n; i++) into.Add(scratch[i]);
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_owns) _model.Dispose();
+    }
+}
+
+/// <summary>
+/// A GGUF model run in-process by llama.cpp. Decoding is done here over the raw logits (argmax for greedy,
+/// a seeded softmax draw otherwise) rather than by LLamaSharp's executors, so that "greedy" means exactly argmax.
+/// The prompt gets the BOS token when the model asks for one, as a serving stack would add it.
+/// </summary>
+public sealed class LlamaCppModel : ITextModel
+{
+    private readonly SafeLlamaModelHandle _model;
+    private readonly SafeLLamaContextHandle _context;
+    private readonly GgufTokenizer _tokenizer;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly int _batchSize;
+
+    /// <param name="contextLength">Tokens of context to allocate (prompt + generation).</param>
+    /// <param name="threads">0: all cores.</param>
+    /// <param name="gpuLayers">Layers to offload (only with a GPU backend).</param>
+    public LlamaCppModel(string path, int contextLength, int threads = 0, int gpuLayers = 0, int batchSize = 512)
+    {
+        var mp = LLamaModelParams.Default();
+        mp.n_gpu_layers = gpuLayers;
+        _model = Load(path, mp);
+        int trained = _model.ContextSize;
+        var cp = LLamaContextParams.Default();
+        cp.n_ctx = (uint)contextLength;
+        cp.n_batch = (uint)batchSize;
+        cp.n_ubatch = (uint)batchSize;
+        int t = threads > 0 ? threads : Environment.ProcessorCount;
+        cp.n_threads = t;
+        cp.n_threads_batch = t;
+        try
+        {
+            _context = SafeLLamaContextHandle.Create(_model, cp);
+        }
+        catch (Exception ex)
+        {
+            _model.Dispose();
+            throw new UserInputException($"{path}: cannot create a llama.cpp context of {contextLength} tokens " +
+                                         $"(the model was trained with {trained}): {ex.Message}", ex);
+        }
+        _batchSize = batchSize;
+        Name = Path.GetFileNameWithoutExtension(path);
+        ContextLength = contextLength;
+        _tokenizer = new GgufTokenizer(_model, $"gguf {Path.GetFileName(path)}", owns: false);
+    }
+
+    internal static SafeLlamaModelHandle Load(string path, LLamaModelParams p)
+    {
+        if (!File.Exists(path)) throw new UserInputException($"{path}: model file not found");
+        try
+        {
+            return SafeLlamaModelHandle.LoadFromFile(path, p);
+        }
+        catch (Exception ex) when (ex is not UserInputException)
+        {
+            throw new UserInputException($"{path}: llama.cpp cannot load this file as a GGUF model ({ex.Message})", ex);
+        }
+    }
+
+    public string Name { get; }
+    public int ContextLength { get; }
+    public ITokenizer Tokenizer => _tokenizer;
+    public int MaxConcurrency => 1;
+
+    public async Task<string> GenerateAsync(GenerationRequest request, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await Task.Run(() => Generate(request, cancellationToken), cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private string Generate(GenerationRequest request, CancellationToken ct)
+    {
+        var vocab = _model.Vocab;
+        var prompt = _model.Tokenize(request.Prompt, vocab.ShouldAddBOS, false, Encoding.UTF8);
+        if (prompt.Length + request.MaxNewTokens > ContextLength)
+            throw new UserInputException($"prompt of {prompt.Length} tokens + {request.MaxNewTokens} to generate does not fit " +
+                                         $"the context of {ContextLength} tokens (raise --context)");
+        _context.MemoryClear(true);
+        var batch = new LLamaBatch();
+        int pos = 0;
+        while (pos < prompt.Length)
+        {
+            ct.ThrowIfCancellationRequested();
+            batch.Clear();
+            int end = Math.Min(prompt.Length, pos + _batchSize);
+            for (int i = pos; i < end; i++) batch.Add(prompt[i], i, LLamaSeqId.Zero, i == prompt.Length - 1);
+            Decode(batch);
+            pos = end;
+        }
+        var sampler = request.Temperature > 0 ? new EvalRandom(request.Seed) : null;
+        var bytes = new List<byte>(request.MaxNewTokens * 4);
+        Span<byte> scratch = stackalloc byte[256];
+        int logitIndex = batch.TokenCount - 1;
+        for (int produced = 0; produced < request.MaxNewTokens; produced++)
+        {
+            ct.ThrowIfCancellationRequested();
+            var logits = _context.GetLogitsIth(logitIndex);
+            int next = sampler is null ? TensorPrimitives.IndexOfMax(logits) : Draw(logits, request.Temperature, sampler);
+            if (((LLamaToken)next).IsEndOfGeneration(vocab)) break;
+            GgufTokenizer.AppendPiece(_model, next, bytes, scratch);
+            if (request.Stop is { Count: > 0 } stop)
+            {
+                string sofar = Encoding.UTF8.GetString(bytes.ToArray());
+                foreach (var s in stop)
+                {
+                    int at = s.Length == 0 ? -1 : sofar.IndexOf(s, StringComparison.Ordinal);
+                    if (at >= 0) return sofar[..at];
+                }
+            }
+            batch.Clear();
+            batch.Add(next, pos++, LLamaSeqId.Zero, true);
+            Decode(batch);
+            logitIndex = 0;
+        }
+        return Encoding.UTF8.GetString(bytes.ToArray());
+    }
+
+    private void Decode(LLamaBatch batch)
+    {
+        var r = _context.Decode(batch);
+        if (r != DecodeResult.Ok) throw new InvalidOperationException($"llama.cpp decode failed: {r}");
+    }
+
+    /// <summary>One draw from softmax(logits / T).</summary>
+    private static int Draw(ReadOnlySpan<float> logits, double temperature, EvalRandom rng)
+    {
+        float max = TensorPrimitives.Max(logits);
+        var p = new double[logits.Length];
+        double total = 0;
+        for (int i = 0; i < p.Length; i++) total += p[i] = Math.Exp((logits[i] - max) / temperature);
+        double u = rng.NextDouble() * total;
+        for (int i = 0; i < p.Length; i++)
+        {
+            u -= p[i];
+            if (u < 0) return i;
+        }
+        return TensorPrimitives.IndexOfMax(logits);
+    }
+
+    public void Dispose()
+    {
+        _context.Dispose();
+        _model.Dispose();
+        _gate.Dispose();
+    }
+}

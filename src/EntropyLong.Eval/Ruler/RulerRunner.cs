@@ -1,0 +1,248 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json.Nodes;
+using EntropyLong.Core;
+using EntropyLong.Eval.Models;
+
+namespace EntropyLong.Eval.Ruler;
+
+public sealed record RulerRunOptions
+{
+    public required IReadOnlyList<int> Lengths { get; init; }
+    public required IReadOnlyList<RulerTask> Tasks { get; init; }
+    public required int Samples { get; init; }
+    public required string OutDir { get; init; }
+    public long Seed { get; init; } = 42;
+}
+
+/// <summary>Progress of a run: what is being done, and how far along (Total 0 while it cannot tell).</summary>
+public sealed record RulerProgress(string Stage, int Done, int Total);
+
+/// <summary>
+/// Generates the samples, has the model answer them, scores the answers. The folder follows the reference's
+/// layout, <c>OUT/LENGTH/data/TASK/validation.jsonl</c> and <c>OUT/LENGTH/pred/TASK.jsonl</c>, plus the
+/// reference's <c>summary.csv</c> per length and <c>run.json</c> naming the model, tokenizer, seed and haystack.
+/// A re-run reuses the sample files and predicts only the samples that have no prediction yet.
+/// </summary>
+public sealed class RulerRunner(ITextModel model, RulerInputs inputs, Action<string> notice, IProgress<RulerProgress>? progress = null)
+{
+    public async Task<RulerReport> RunAsync(RulerRunOptions options, CancellationToken ct)
+    {
+        Directory.CreateDirectory(options.OutDir);
+        CheckManifest(options);
+        var lengths = new List<LengthScores>();
+        foreach (int length in options.Lengths)
+        {
+            if (model.ContextLength > 0 && length > model.ContextLength)
+                notice($"warning: length {length} exceeds the model's context of {model.ContextLength} tokens");
+            var scores = new List<TaskScore>();
+            double seconds = 0;
+            int timed = 0;
+            foreach (var task in options.Tasks)
+            {
+                ct.ThrowIfCancellationRequested();
+                if (task is QaTask qa && (qa.Dataset == QaDataset.Squad ? inputs.Squad : inputs.HotpotQa) is null)
+                {
+                    notice($"skipping {task.Name}: no {(qa.Dataset == QaDataset.Squad ? "SQuAD v2 dev file (--squad)" : "HotpotQA dev distractor file (--hotpotqa)")} given; " +
+                           "the average at each length then covers fewer than 13 tasks");
+                    continue;
+                }
+                var samples = LoadOrGenerate(task, length, options, ct);
+                var (s, n) = await PredictAsync(task, length, samples, options, ct).ConfigureAwait(false);
+                seconds += s;
+                timed += n;
+                scores.Add(ScoreFile(task, PredPath(options.OutDir, length, task.Name)));
+            }
+            var ls = new LengthScores(length, length.ToString(System.Globalization.CultureInfo.InvariantCulture), scores, timed > 0 ? seconds / timed : null);
+            WriteSummaryCsv(Path.Combine(options.OutDir, ls.Label, "pred"), ls);
+            lengths.Add(ls);
+        }
+        var report = new RulerReport(model.Name, inputs.Essay.Description, lengths);
+        File.WriteAllText(Path.Combine(options.OutDir, "scores.json"), report.ToJson().ToJsonString(new() { WriteIndented = true }) + "\n");
+        return report;
+    }
+
+    public static string DataPath(string outDir, int length, string task) =>
+        Path.Combine(outDir, length.ToString(System.Globalization.CultureInfo.InvariantCulture), "data", task, "validation.jsonl");
+
+    public static string PredPath(string outDir, int length, string task) =>
+        Path.Combine(outDir, length.ToString(System.Globalization.CultureInfo.InvariantCulture), "pred", task + ".jsonl");
+
+    private void CheckManifest(RulerRunOptions options)
+    {
+        string path = Path.Combine(options.OutDir, "run.json");
+        var current = new JsonObject
+        {
+            ["model"] = model.Name,
+            ["tokenizer"] = model.Tokenizer.Description,
+            ["seed"] = options.Seed,
+            ["haystack"] = inputs.Essay.Description,
+        };
+        if (File.Exists(path))
+        {
+            JsonNode? old;
+            try { old = JsonNode.Parse(File.ReadAllText(path)); }
+            catch (System.Text.Json.JsonException ex) { throw new UserInputException($"{path}: not valid JSON ({ex.Message})", ex); }
+            foreach (var key in new[] { "model", "tokenizer", "seed", "haystack" })
+            {
+                string a = old?[key]?.ToJsonString() ?? "null", b = current[key]!.ToJsonString();
+                if (a != b)
+                    throw new UserInputException($"{path}: this folder holds a run with {key} {a}, not {b}; use another --out (or delete the folder)");
+            }
+            return;
+        }
+        File.WriteAllText(path, current.ToJsonString(new() { WriteIndented = true }) + "\n");
+    }
+
+    private List<RulerSample> LoadOrGenerate(RulerTask task, int length, RulerRunOptions options, CancellationToken ct)
+    {
+        string path = DataPath(options.OutDir, length, task.Name);
+        if (File.Exists(path))
+        {
+            var existing = RulerFiles.ReadSamples(path);
+            if (existing.Count == options.Samples) return existing;
+        }
+        progress?.Report(new RulerProgress($"{length} {task.Name}: generating samples", 0, 0));
+        ct.ThrowIfCancellationRequested();
+        var samples = RulerGenerator.Generate(task, length, options.Samples, options.Seed, model.Tokenizer, inputs);
+        RulerFiles.WriteSamples(path, samples);
+        return samples;
+    }
+
+    /// <summary>Predicts the samples without a prediction, appending each answer as soon as it comes; returns the
+    /// generation seconds and count of the samples predicted now.</summary>
+    private async Task<(double Seconds, int Count)> PredictAsync(RulerTask task, int length, List<RulerSample> samples, RulerRunOptions options, CancellationToken ct)
+    {
+        string path = PredPath(options.OutDir, length, task.Name);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var done = new HashSet<int>();
+        if (File.Exists(path))
+        {
+            RulerFiles.RepairTornTail(path);
+            var byIndex = samples.ToDictionary(s => s.Index);
+            var preds = RulerFiles.ReadPredictions(path);
+            // keep only answers to the samples on file now (a changed sample file invalidates its old answers)
+            var valid = preds.Where(p => byIndex.TryGetValue(p.Sample.Index, out var s) && s.Input == p.Sample.Input && done.Add(p.Sample.Index)).ToList();
+            if (valid.Count != preds.Count)
+            {
+                notice($"{path}: dropped {preds.Count - valid.Count} predictions that do not match the current samples");
+                File.WriteAllText(path, string.Concat(valid.Select(p => RulerFiles.PredictionLine(byIndex[p.Sample.Index], p.Pred) + "\n")));
+            }
+        }
+        var todo = samples.Where(s => !done.Contains(s.Index)).ToList();
+        if (todo.Count == 0) return (0, 0);
+        string stage = $"{length} {task.Name}";
+        progress?.Report(new RulerProgress(stage, samples.Count - todo.Count, samples.Count));
+        var writeLock = new object();
+        int finished = samples.Count - todo.Count;
+        double seconds = 0;
+        await using var file = new StreamWriter(path, append: true, new UTF8Encoding(false));
+        await Parallel.ForEachAsync(todo, new ParallelOptions { MaxDegreeOfParallelism = model.MaxConcurrency, CancellationToken = ct }, async (sample, token) =>
+        {
+            var sw = Stopwatch.StartNew();
+            string pred = await model.GenerateAsync(new GenerationRequest(sample.Prompt, task.TokensToGenerate), token).ConfigureAwait(false);
+            sw.Stop();
+            lock (writeLock)
+            {
+                file.Write(RulerFiles.PredictionLine(sample, pred) + "\n");
+                file.Flush();
+                seconds += sw.Elapsed.TotalSeconds;
+                finished++;
+                progress?.Report(new RulerProgress(stage, finished, samples.Count));
+            }
+        }).ConfigureAwait(false);
+        return (seconds, todo.Count);
+    }
+
+    /// <summary>Scores one prediction file with the task's metric; unknown task names use string_match_all.</summary>
+    public static TaskScore ScoreFile(RulerTask? task, string path)
+    {
+        var preds = RulerFiles.ReadPredictions(path);
+        string name = task?.Name ?? Path.GetFileNameWithoutExtension(path);
+        if (preds.Count == 0) throw new UserInputException($"{path}: no predictions");
+        var cleaned = preds.Select(p => RulerScoring.Postprocess(p.Pred)).ToList();
+        var refs = preds.Select(p => p.Sample.Outputs).ToList();
+        for (int i = 0; i < refs.Count; i++)
+            if (refs[i].Count == 0) throw new UserInputException($"{path}: sample {preds[i].Sample.Index} has an empty \"outputs\" list");
+        double score = RulerScoring.Score(task?.Metric ?? RulerMetric.StringMatchAll, cleaned, refs);
+        return new TaskScore(name, score, cleaned.Count(c => c.Length == 0), preds.Count);
+    }
+
+    /// <summary>The reference's summary.csv: rows Tasks, Score, Nulls.</summary>
+    public static void WriteSummaryCsv(string predDir, LengthScores scores)
+    {
+        if (scores.Tasks.Count == 0) return;
+        Directory.CreateDirectory(predDir);
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        var sb = new StringBuilder();
+        sb.Append("0,").Append(string.Join(',', Enumerable.Range(1, scores.Tasks.Count))).Append('\n');
+        sb.Append("Tasks,").Append(string.Join(',', scores.Tasks.Select(t => t.Task))).Append('\n');
+        sb.Append("Score,").Append(string.Join(',', scores.Tasks.Select(t => t.Score.ToString(inv)))).Append('\n');
+        sb.Append("Nulls,").Append(string.Join(',', scores.Tasks.Select(t => $"{t.Nulls}/{t.Count}"))).Append('\n');
+        File.WriteAllText(Path.Combine(predDir, "summary.csv"), sb.ToString());
+    }
+}
+
+/// <summary>Scores prediction files already on disk: this tool's output folder, or the reference's
+/// (<c>.../LENGTH/pred/TASK.jsonl</c>), or one folder of TASK.jsonl files.</summary>
+public static class RulerDirectoryScorer
+{
+    public static RulerReport Score(string dir)
+    {
+        if (!Directory.Exists(dir)) throw new UserInputException($"{dir}: folder not found");
+        var predDirs = new List<string>();
+        if (HasTaskFiles(dir)) predDirs.Add(dir);
+        else
+            predDirs.AddRange(Directory.EnumerateDirectories(dir, "pred", SearchOption.AllDirectories).Where(HasTaskFiles));
+        if (predDirs.Count == 0)
+            throw new UserInputException($"{dir}: no prediction files (TASK.jsonl named after a RULER task, e.g. niah_single_1.jsonl) found here or in a pred/ folder below");
+        var lengths = new List<LengthScores>();
+        foreach (var pd in predDirs)
+        {
+            var tasks = new List<TaskScore>();
+            foreach (var t in RulerTasks.All)
+            {
+                string f = Path.Combine(pd, t.Name + ".jsonl");
+                if (File.Exists(f)) tasks.Add(RulerRunner.ScoreFile(t, f));
+            }
+            int? length = LengthOf(pd);
+            string label = length?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? Path.GetFileName(Path.GetFullPath(pd).TrimEnd(Path.DirectorySeparatorChar));
+            lengths.Add(new LengthScores(length, label, tasks));
+        }
+        lengths.Sort((a, b) => (a.Length ?? int.MaxValue).CompareTo(b.Length ?? int.MaxValue));
+        var (model, haystack) = Manifest(dir);
+        return new RulerReport(model, haystack, lengths);
+    }
+
+    private static bool HasTaskFiles(string d) => RulerTasks.All.Any(t => File.Exists(Path.Combine(d, t.Name + ".jsonl")));
+
+    /// <summary>The length from the folder names: LENGTH/pred or LENGTH itself.</summary>
+    private static int? LengthOf(string predDir)
+    {
+        var full = Path.GetFullPath(predDir).TrimEnd(Path.DirectorySeparatorChar);
+        string name = Path.GetFileName(full);
+        if (name == "pred") name = Path.GetFileName(Path.GetDirectoryName(full) ?? "");
+        return int.TryParse(name, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int l) ? l : null;
+    }
+
+    /// <summary>Model and haystack from the run.json this tool writes, looked for in the folder and its parents.</summary>
+    private static (string Model, string Haystack) Manifest(string dir)
+    {
+        for (var d = new DirectoryInfo(Path.GetFullPath(dir)); d is not null; d = d.Parent)
+        {
+            var f = Path.Combine(d.FullName, "run.json");
+            if (!File.Exists(f)) continue;
+            try
+            {
+                var o = JsonNode.Parse(File.ReadAllText(f));
+                return (o?["model"]?.GetValue<string>() ?? "unknown", o?["haystack"]?.GetValue<string>() ?? "unknown");
+            }
+            catch (Exception ex) when (ex is System.Text.Json.JsonException or InvalidOperationException)
+            {
+                throw new UserInputException($"{f}: not a run.json written by this tool ({ex.Message})", ex);
+            }
+        }
+        return ("unknown", "unknown (predictions not made by this tool; see the generator's settings)");
+    }
+}
