@@ -188,6 +188,7 @@ internal sealed class JsonlSource : IRecordSource
             if (nl >= 0)
             {
                 int lineEnd = _scan + nl;
+                _lineTooLarge |= lineEnd - _start > _maxRecordBytes;
                 SetLine(_start, lineEnd - _start);
                 _start = _scan = lineEnd + 1;
                 return true;
@@ -196,6 +197,7 @@ internal sealed class JsonlSource : IRecordSource
             if (_eof)
             {
                 if (_start == _end && !_lineTooLarge) return false;
+                _lineTooLarge |= _end - _start > _maxRecordBytes;
                 SetLine(_start, _end - _start);
                 _lastLineHadNewline = false;
                 _start = _end;
