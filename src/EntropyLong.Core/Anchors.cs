@@ -1,0 +1,35 @@
+namespace EntropyLong.Core;
+
+/// <summary>A token whose predictive entropy exceeds the document's adaptive threshold.</summary>
+public readonly record struct Anchor(int Position, float Entropy);
+
+public static class Anchors
+{
+    /// <summary>Stage 2: tau = mean(H) + alpha * std(H) over the document's scored positions (population
+    /// std; NaN entries, such as position 0 with nothing before it, are not scored); every position with
+    /// H > tau is an anchor. With a cap, the highest-entropy anchors are kept, returned in position order.</summary>
+    public static (double Threshold, Anchor[] Anchors) Select(ReadOnlySpan<float> entropy, double alpha, int? cap = null)
+    {
+        double sum = 0, sumSq = 0;
+        int n = 0;
+        foreach (var h in entropy)
+        {
+            if (float.IsNaN(h)) continue;
+            sum += h; sumSq += (double)h * h; n++;
+        }
+        if (n == 0) return (double.NaN, []);
+        double mean = sum / n;
+        double std = Math.Sqrt(Math.Max(0, sumSq / n - mean * mean));
+        double tau = mean + alpha * std;
+        var found = new List<Anchor>();
+        for (int i = 0; i < entropy.Length; i++)
+            if (!float.IsNaN(entropy[i]) && entropy[i] > tau) found.Add(new Anchor(i, entropy[i]));
+        if (cap is int c && found.Count > c)
+            found = found.OrderByDescending(a => a.Entropy).ThenBy(a => a.Position).Take(c).OrderBy(a => a.Position).ToList();
+        return (tau, found.ToArray());
+    }
+
+    /// <summary>Stage 3 query window for anchor t: tokens t-w .. t+w clipped to the document, as [start, end).</summary>
+    public static (int Start, int End) QueryWindow(int position, int tokenCount, int w) =>
+        (Math.Max(0, position - w), Math.Min(tokenCount, position + w + 1));
+}

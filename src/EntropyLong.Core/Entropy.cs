@@ -1,0 +1,27 @@
+using System.Numerics.Tensors;
+
+namespace EntropyLong.Core;
+
+/// <summary>Full-vocabulary predictive entropy, in nats, of one row of logits.</summary>
+public static class Entropy
+{
+    /// <summary>H = log Z - sum p*z, computed max-shifted so no exponent overflows:
+    /// with s = z - max z and e = exp(s), H = log(sum e) - (sum e*s) / (sum e).</summary>
+    /// <param name="logits">One row of logits (the native buffer, read in place).</param>
+    /// <param name="scratch">Two buffers of at least the row's length, reused across calls.</param>
+    public static float FromLogits(ReadOnlySpan<float> logits, Span<float> scratch)
+    {
+        if (logits.IsEmpty) throw new ArgumentException("empty logits row", nameof(logits));
+        if (scratch.Length < 2 * logits.Length) throw new ArgumentException("scratch must hold two rows", nameof(scratch));
+        var shifted = scratch[..logits.Length];
+        var exps = scratch.Slice(logits.Length, logits.Length);
+        TensorPrimitives.Subtract(logits, TensorPrimitives.Max(logits), shifted);
+        TensorPrimitives.Exp(shifted, exps);
+        double sum = TensorPrimitives.Sum<float>(exps);
+        double dot = TensorPrimitives.Dot<float>(exps, shifted);
+        return (float)(Math.Log(sum) - dot / sum);
+    }
+
+    /// <summary>Convenience overload that allocates its scratch; use the other one in loops.</summary>
+    public static float FromLogits(ReadOnlySpan<float> logits) => FromLogits(logits, new float[2 * logits.Length]);
+}

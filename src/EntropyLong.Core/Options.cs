@@ -1,0 +1,40 @@
+namespace EntropyLong.Core;
+
+public enum ContextOrder { Shuffle, Anchor }
+
+/// <summary>Every hyperparameter of the method in one record; defaults are the paper's (METHOD.md),
+/// or the project's choice where the paper is silent.</summary>
+public sealed record EntropyLongOptions
+{
+    /// <summary>Anchor threshold tau = mean(H) + Alpha * std(H) per document.</summary>
+    public double Alpha { get; init; } = 2.0;
+    /// <summary>Keep a chunk when (H - H') / H exceeds this.</summary>
+    public double Epsilon { get; init; } = 0.4;
+    /// <summary>Query window: tokens t-w .. t+w around anchor t.</summary>
+    public int Window { get; init; } = 16;
+    /// <summary>Candidates retrieved per anchor.</summary>
+    public int TopK { get; init; } = 32;
+    /// <summary>Optional cap on anchors per document (highest entropy kept); null = no cap, as in the paper.</summary>
+    public int? MaxAnchorsPerDocument { get; init; }
+    /// <summary>Retrieval chunk size in characters (NExtLong's rule).</summary>
+    public int ChunkChars { get; init; } = 2048;
+    /// <summary>Target sequence length in tokens of the training model's tokenizer.</summary>
+    public int SeqLen { get; init; } = 131072;
+    public ContextOrder Order { get; init; } = ContextOrder.Shuffle;
+    public ulong Seed { get; init; } = 42;
+    /// <summary>Text placed between contexts and before the document.</summary>
+    public string Separator { get; init; } = "\n\n";
+    /// <summary>Documents with no verified chunk are dropped (and counted) unless this is false.</summary>
+    public bool DropUnverified { get; init; } = true;
+
+    public void Validate()
+    {
+        if (!(Alpha >= 0 && double.IsFinite(Alpha))) throw new UserInputException($"alpha must be a finite number >= 0 (got {Alpha})");
+        if (!(Epsilon is >= 0 and < 1)) throw new UserInputException($"epsilon must be in [0, 1) (got {Epsilon})");
+        if (Window < 0) throw new UserInputException($"window must be >= 0 (got {Window})");
+        if (TopK < 1) throw new UserInputException($"top-k must be >= 1 (got {TopK})");
+        if (MaxAnchorsPerDocument is < 1) throw new UserInputException($"max anchors per document must be >= 1 (got {MaxAnchorsPerDocument})");
+        if (ChunkChars < 16) throw new UserInputException($"chunk size must be >= 16 characters (got {ChunkChars})");
+        if (SeqLen < 16) throw new UserInputException($"seq-len must be >= 16 tokens (got {SeqLen})");
+    }
+}

@@ -1,0 +1,181 @@
+namespace EntropyLong.Core;
+
+/// <summary>One document's anchors and, for each anchor, its retrieved candidate chunk keys.</summary>
+/// <param name="Tokens">The scored token sequence (BOS first when the model uses one).</param>
+/// <param name="BodyStart">1 when Tokens[0] is BOS, else 0: the document body is Tokens[BodyStart..].</param>
+public sealed record DocumentCandidates(int[] Tokens, int BodyStart, Anchor[] Anchors, long[][] Candidates);
+
+/// <summary>The judgement of one (anchor, candidate) pair (stage 4).</summary>
+public readonly record struct Verdict(int Document, int Anchor, long Chunk, float H, float HPrime, double Delta, bool Kept);
+
+/// <summary>What the verifier needs to know about the scoring model and the join between chunk and document.</summary>
+/// <param name="Bos">BOS token placed first in every verification input, when the model uses one.</param>
+/// <param name="Separator">Tokens between a chunk and the document.</param>
+/// <param name="CutQuantum">When [chunk; document prefix] exceeds the context, the document prefix is cut from the
+/// left at a multiple of this many tokens, so anchors and chunks share the cut prefix's baseline pass.</param>
+public sealed record VerificationLayout(int? Bos, int[] Separator, int ContextLength, int CutQuantum = 64);
+
+/// <summary>Stage 4 planned for a block of documents (METHOD.md, exactness note): H'(t) depends only on the chunk and
+/// x_1..x_t, so one pass over [chunk; document up to its last anchor that retrieved the chunk] judges every such
+/// anchor, and the chunk's own prefix is decoded once for all documents of the block that retrieved it.
+/// The naive plan judges each (anchor, candidate) pair with its own pass; both see the same inputs at each
+/// judged position, so they make the same decisions.</summary>
+public sealed class VerificationPlan
+{
+    // BodyIndex: the judged token's index in the document body; Anchor is -1 for a baseline position.
+    private readonly record struct Slot(int Document, int Anchor, long Chunk, bool Baseline, int Cut, int BodyIndex);
+
+    private readonly List<ScoreGroup> _groups = new();
+    // Parallel to the flattened sequences of _groups: which judgement each requested position feeds.
+    private readonly List<Slot[]> _slots = new();
+    private readonly IReadOnlyList<DocumentCandidates> _documents;
+
+    /// <summary>LM tokens the plan makes the engine decode.</summary>
+    public long ForwardTokens { get; }
+    /// <summary>LM tokens judging every (anchor, candidate) pair with its own pass would decode.</summary>
+    public long NaiveForwardTokens { get; }
+    /// <summary>(anchor, candidate) pairs judged; pairs whose chunk leaves no room for the document are not.</summary>
+    public long PairsJudged { get; }
+    public long PairsUnfit { get; }
+    public IReadOnlyList<ScoreGroup> Groups => _groups;
+
+    private VerificationPlan(IReadOnlyList<DocumentCandidates> documents, IReadOnlyDictionary<long, int[]> chunkTokens,
+        VerificationLayout layout, bool naive)
+    {
+        _documents = documents;
+        int bosCount = layout.Bos is null ? 0 : 1;
+        // (document, cut) -> body positions whose baseline entropy must be recomputed with that cut.
+        var baselines = new SortedDictionary<(int Doc, int Cut), SortedSet<int>>();
+        // chunk -> (document, cut) -> anchor indices judged in that pass.
+        var passes = new SortedDictionary<long, SortedDictionary<(int Doc, int Cut), List<int>>>();
+        long naiveTokens = 0, judged = 0, unfit = 0;
+
+        for (int d = 0; d < documents.Count; d++)
+        {
+            var doc = documents[d];
+            for (int a = 0; a < doc.Anchors.Length; a++)
+            {
+                int k = doc.Anchors[a].Position - doc.BodyStart; // index in the body
+                if (k < 0) continue;
+                foreach (long chunk in doc.Candidates[a].Distinct())
+                {
+                    int prefix = PrefixLength(chunkTokens[chunk], layout);
+                    int budget = layout.ContextLength - prefix;
+                    if (budget < 1) { unfit++; continue; }
+                    int cut = CutFor(k, budget, layout.CutQuantum);
+                    judged++;
+                    naiveTokens += prefix + (k - cut + 1);
+                    if (cut > 0) Add(baselines, (d, cut), k);
+                    if (!passes.TryGetValue(chunk, out var byDoc)) passes[chunk] = byDoc = new();
+                    if (!byDoc.TryGetValue((d, cut), out var anchors)) byDoc[(d, cut)] = anchors = new();
+                    anchors.Add(a);
+                }
+            }
+        }
+
+        foreach (var ((d, cut), positions) in baselines)
+        {
+            var body = Body(documents[d]);
+            int end = positions.Max + 1;
+            var seq = new ScoreSequence(body[cut..end], positions.Select(k => bosCount + k - cut).ToArray());
+            AddGroup(layout.Bos is int b ? new[] { b } : Array.Empty<int>(), [seq],
+                [positions.Select(k => new Slot(d, -1, -1, true, cut, k)).ToArray()], ref naiveTokens, countNaive: true);
+        }
+
+        foreach (var (chunk, byDoc) in passes)
+        {
+            int[] prefix = Prefix(chunkTokens[chunk], layout);
+            var seqs = new List<ScoreSequence>();
+            var slots = new List<Slot[]>();
+            foreach (var ((d, cut), anchors) in byDoc)
+            {
+                var doc = documents[d];
+                anchors.Sort();
+                int end = doc.Anchors[anchors[^1]].Position - doc.BodyStart + 1;
+                int[] positions = anchors.Select(a => prefix.Length + doc.Anchors[a].Position - doc.BodyStart - cut).ToArray();
+                var slot = anchors.Select(a => new Slot(d, a, chunk, false, cut, doc.Anchors[a].Position - doc.BodyStart)).ToArray();
+                if (naive)
+                {
+                    // One pass per pair: the prefix and the document up to that anchor, nothing shared.
+                    for (int i = 0; i < anchors.Count; i++)
+                    {
+                        int k = doc.Anchors[anchors[i]].Position - doc.BodyStart;
+                        int[] whole = [.. prefix, .. Body(doc)[cut..(k + 1)]];
+                        AddGroup(Array.Empty<int>(), [new ScoreSequence(whole, [positions[i]])], [[slot[i]]], ref naiveTokens, false);
+                    }
+                }
+                else
+                {
+                    seqs.Add(new ScoreSequence(Body(doc)[cut..end], positions));
+                    slots.Add(slot);
+                }
+            }
+            if (!naive) AddGroup(prefix, seqs, slots, ref naiveTokens, false);
+        }
+
+        ForwardTokens = _groups.ForwardTokens();
+        NaiveForwardTokens = naiveTokens;
+        PairsJudged = judged;
+        PairsUnfit = unfit;
+    }
+
+    public static VerificationPlan Grouped(IReadOnlyList<DocumentCandidates> documents, IReadOnlyDictionary<long, int[]> chunkTokens, VerificationLayout layout) =>
+        new(documents, chunkTokens, layout, naive: false);
+
+    public static VerificationPlan Naive(IReadOnlyList<DocumentCandidates> documents, IReadOnlyDictionary<long, int[]> chunkTokens, VerificationLayout layout) =>
+        new(documents, chunkTokens, layout, naive: true);
+
+    /// <summary>The cut for body index k: none while [prefix; body[0..k]] fits, else the smallest multiple of the
+    /// quantum that makes it fit (exact when the quantum would cut past k). A function of k alone, so grouped
+    /// and naive judging see identical inputs.</summary>
+    public static int CutFor(int k, int budget, int quantum)
+    {
+        if (k + 1 <= budget) return 0;
+        int exact = k + 1 - budget;
+        int rounded = (exact + quantum - 1) / quantum * quantum;
+        return rounded <= k ? rounded : exact;
+    }
+
+    /// <summary>Stage 4's rule on the engine's results: dI = (H - H') / H, kept when dI > epsilon. H is the base
+    /// pass entropy, or the baseline recomputed with the same cut prefix when the document had to be cut.</summary>
+    public IReadOnlyList<Verdict> Decide(float[][] results, double epsilon)
+    {
+        if (results.Length != _slots.Count) throw new ArgumentException("results do not match the plan", nameof(results));
+        var baseline = new Dictionary<(int Doc, int Cut, int Pos), float>();
+        var pending = new List<(Slot Slot, float HPrime)>();
+        for (int s = 0; s < _slots.Count; s++)
+            for (int i = 0; i < _slots[s].Length; i++)
+            {
+                var slot = _slots[s][i];
+                if (slot.Baseline) baseline[(slot.Document, slot.Cut, slot.BodyIndex)] = results[s][i];
+                else pending.Add((slot, results[s][i]));
+            }
+        var verdicts = new List<Verdict>(pending.Count);
+        foreach (var (slot, hPrime) in pending)
+        {
+            float h = slot.Cut == 0 ? _documents[slot.Document].Anchors[slot.Anchor].Entropy : baseline[(slot.Document, slot.Cut, slot.BodyIndex)];
+            double delta = h > 0 ? (h - hPrime) / h : 0;
+            verdicts.Add(new Verdict(slot.Document, slot.Anchor, slot.Chunk, h, hPrime, delta, delta > epsilon));
+        }
+        return verdicts.OrderBy(v => v.Document).ThenBy(v => v.Anchor).ThenBy(v => v.Chunk).ToList();
+    }
+
+    private void AddGroup(int[] prefix, List<ScoreSequence> seqs, List<Slot[]> slots, ref long naiveTokens, bool countNaive)
+    {
+        var group = new ScoreGroup(prefix, seqs);
+        _groups.Add(group);
+        _slots.AddRange(slots);
+        if (countNaive) naiveTokens += group.Prefix.Length + seqs.Sum(s => (long)s.Tokens.Length);
+    }
+
+    private static void Add(SortedDictionary<(int, int), SortedSet<int>> map, (int, int) key, int k)
+    {
+        if (!map.TryGetValue(key, out var set)) map[key] = set = new();
+        set.Add(k);
+    }
+
+    private static int[] Body(DocumentCandidates doc) => doc.Tokens[doc.BodyStart..];
+    private static int PrefixLength(int[] chunk, VerificationLayout layout) => (layout.Bos is null ? 0 : 1) + chunk.Length + layout.Separator.Length;
+    private static int[] Prefix(int[] chunk, VerificationLayout layout) =>
+        layout.Bos is int b ? [b, .. chunk, .. layout.Separator] : [.. chunk, .. layout.Separator];
+}

@@ -1,0 +1,116 @@
+using System.Diagnostics;
+using EntropyLong.Core;
+
+namespace EntropyLong.Pipeline;
+
+/// <summary>What the method found for one document.</summary>
+public sealed record DocumentOutcome(Document Document, int Tokens, double Threshold, Anchor[] Anchors, IReadOnlyList<Verdict> Verdicts,
+    Sample? Sample, string? SkipReason, int CandidatesRetrieved);
+
+/// <summary>Time spent per stage, in seconds.</summary>
+public sealed class StageTimes
+{
+    public double Entropy, Retrieval, Verification, Assembly, Writing;
+    public void Add(StageTimes o) { Entropy += o.Entropy; Retrieval += o.Retrieval; Verification += o.Verification; Assembly += o.Assembly; Writing += o.Writing; }
+}
+
+/// <summary>Stages 1-5 for a block of documents. Documents are processed together so the block's (document, chunk)
+/// pairs can be grouped by chunk and each chunk's prefix decoded once (METHOD.md, exactness note).</summary>
+public sealed class BlockBuilder(IEntropyModel scorer, IRetriever retriever, Func<string, int[]> trainingTokenize, EntropyLongOptions options, bool naive = false)
+{
+    public sealed record Result(IReadOnlyList<DocumentOutcome> Documents, long ScoringTokens, long ForwardTokens, long NaiveForwardTokens,
+        long PairsJudged, long PairsUnfit, StageTimes Times);
+
+    public Result Process(IReadOnlyList<Document> documents, CancellationToken ct = default)
+    {
+        var times = new StageTimes();
+        var clock = Stopwatch.StartNew();
+        var info = scorer.Info;
+        int bodyStart = info.AddsBos && info.BosToken is not null ? 1 : 0;
+
+        // Stage 1: entropy at every position.
+        var tokens = documents.Select(d => scorer.TokenizeWithBos(d.Text)).ToArray();
+        var entropy = DocumentScoring.Score(scorer, tokens, ct);
+        long scoringTokens = tokens.Where(t => t.Length >= 2).Sum(t => (long)t.Length);
+        times.Entropy = Lap(clock);
+
+        // Stage 2: anchors; stage 3: queries and retrieval.
+        var anchors = new Anchor[documents.Count][];
+        var thresholds = new double[documents.Count];
+        var queries = new List<RetrievalQuery>();
+        var queryOwner = new List<(int Doc, int Anchor)>();
+        for (int d = 0; d < documents.Count; d++)
+        {
+            if (tokens[d].Length - bodyStart < 2) { anchors[d] = []; continue; }
+            (thresholds[d], anchors[d]) = Anchors.Select(entropy[d], options.Alpha, options.MaxAnchorsPerDocument);
+            for (int a = 0; a < anchors[d].Length; a++)
+            {
+                var (start, end) = Anchors.QueryWindow(anchors[d][a].Position, tokens[d].Length, options.Window);
+                start = Math.Max(start, bodyStart);
+                queries.Add(new RetrievalQuery(scorer.Detokenize(tokens[d].AsSpan(start, end - start)), documents[d].Id, documents[d].Text));
+                queryOwner.Add((d, a));
+            }
+        }
+        var hits = queries.Count == 0 ? [] : retriever.Retrieve(queries, options.TopK, ct);
+        var candidates = anchors.Select(a => new long[a.Length][]).ToArray();
+        var chunks = new Dictionary<long, RetrievedChunk>();
+        for (int q = 0; q < queryOwner.Count; q++)
+        {
+            var (d, a) = queryOwner[q];
+            candidates[d][a] = hits[q].Select(h => h.Key).ToArray();
+            foreach (var h in hits[q]) chunks.TryAdd(h.Key, h);
+        }
+        times.Retrieval = Lap(clock);
+
+        // Stage 4: verification, grouped by chunk (or pair by pair in naive mode).
+        var chunkTokens = chunks.ToDictionary(kv => kv.Key, kv => scorer.Tokenize(kv.Value.Text));
+        var layout = new VerificationLayout(bodyStart == 1 ? info.BosToken : null, scorer.Tokenize(options.Separator), info.ContextLength);
+        var docCandidates = Enumerable.Range(0, documents.Count).Select(d => new DocumentCandidates(tokens[d], bodyStart, anchors[d], candidates[d])).ToArray();
+        var plan = naive ? VerificationPlan.Naive(docCandidates, chunkTokens, layout) : VerificationPlan.Grouped(docCandidates, chunkTokens, layout);
+        var verdicts = plan.Decide(scorer.Score(plan.Groups, ct), options.Epsilon);
+        times.Verification = Lap(clock);
+
+        // Stage 5: each verified chunk once per document, ordered, joined before the document.
+        var byDoc = verdicts.GroupBy(v => v.Document).ToDictionary(g => g.Key, g => (IReadOnlyList<Verdict>)g.ToList());
+        var outcomes = new List<DocumentOutcome>(documents.Count);
+        for (int d = 0; d < documents.Count; d++)
+        {
+            var doc = documents[d];
+            var mine = byDoc.GetValueOrDefault(d) ?? [];
+            int retrieved = candidates[d].Sum(c => c.Length);
+            if (tokens[d].Length - bodyStart < 2)
+            {
+                outcomes.Add(new DocumentOutcome(doc, tokens[d].Length, double.NaN, [], [], null, "too_short", 0));
+                continue;
+            }
+            var contexts = mine.Where(v => v.Kept)
+                .GroupBy(v => v.Chunk)
+                .Select(g => g.OrderByDescending(v => v.Delta).ThenBy(v => v.Anchor).First())
+                .Select(v =>
+                {
+                    var chunk = chunks[v.Chunk];
+                    var anchor = anchors[d][v.Anchor];
+                    return new VerifiedContext(chunk.ChunkId, chunk.DocumentId, chunk.Text, anchor.Position,
+                        scorer.Detokenize(tokens[d].AsSpan(anchor.Position, 1)), v.H, v.HPrime, v.Delta);
+                }).ToList();
+            string? skip = null;
+            Sample? sample = null;
+            if (contexts.Count == 0 && options.DropUnverified) skip = anchors[d].Length == 0 ? "no_anchor" : "no_verified_chunk";
+            else
+            {
+                sample = SequenceAssembly.Build(doc.Id, doc.Text, SequenceAssembly.Order(contexts, doc.Id, options), trainingTokenize, options);
+                if (sample is null) skip = "longer_than_seq_len";
+            }
+            outcomes.Add(new DocumentOutcome(doc, tokens[d].Length, thresholds[d], anchors[d], mine, sample, skip, retrieved));
+        }
+        times.Assembly = Lap(clock);
+        return new Result(outcomes, scoringTokens, plan.ForwardTokens, plan.NaiveForwardTokens, plan.PairsJudged, plan.PairsUnfit, times);
+    }
+
+    private static double Lap(Stopwatch clock)
+    {
+        double s = clock.Elapsed.TotalSeconds;
+        clock.Restart();
+        return s;
+    }
+}
