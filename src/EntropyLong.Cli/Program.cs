@@ -8,5 +8,6 @@ app.Configure(config =>
     config.SetApplicationName("entropylong");
     config.SetExceptionHandler((ex, _) => ErrorReporting.Report(ex));
     config.AddCommand<VersionCommand>("version").WithDescription("Print the version and the native libraries found.");
+    config.AddEval();
 });
 return await app.RunAsync(args);

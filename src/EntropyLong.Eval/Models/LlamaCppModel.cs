@@ -1,6 +1,7 @@
 using System.Numerics.Tensors;
 using System.Text;
 using EntropyLong.Core;
+using EntropyLong.Llm;
 using LLama.Native;
 
 namespace EntropyLong.Eval.Models;
@@ -21,7 +22,7 @@ public sealed class GgufTokenizer : ITokenizer, IDisposable
     /// <summary>Loads only the vocabulary of <paramref name="path"/> (no weights).</summary>
     public static GgufTokenizer LoadVocabulary(string path)
     {
-        var p = LLamaModelParams.Default();
+        var p = LlamaCppModel.DefaultParams(path);
         p.vocab_only = true;
         return new GgufTokenizer(LlamaCppModel.Load(path, p), $"gguf vocabulary {Path.GetFileName(path)}", owns: true);
     }
@@ -86,7 +87,7 @@ public sealed class LlamaCppModel : ITextModel
     /// <param name="gpuLayers">Layers to offload (only with a GPU backend).</param>
     public LlamaCppModel(string path, int contextLength, int threads = 0, int gpuLayers = 0, int batchSize = 512)
     {
-        var mp = LLamaModelParams.Default();
+        var mp = DefaultParams(path);
         mp.n_gpu_layers = gpuLayers;
         _model = Load(path, mp);
         int trained = _model.ContextSize;
@@ -113,16 +114,24 @@ public sealed class LlamaCppModel : ITextModel
         _tokenizer = new GgufTokenizer(_model, $"gguf {Path.GetFileName(path)}", owns: false);
     }
 
-    internal static SafeLlamaModelHandle Load(string path, LLamaModelParams p)
+    /// <summary>Checks the file, loads llama.cpp (before any native call, so the bundled build is found), and
+    /// returns llama.cpp's default model parameters.</summary>
+    internal static LLamaModelParams DefaultParams(string path)
     {
         if (!File.Exists(path)) throw new UserInputException($"{path}: model file not found");
+        LlamaRuntime.EnsureLoaded();
+        return LLamaModelParams.Default();
+    }
+
+    internal static SafeLlamaModelHandle Load(string path, LLamaModelParams p)
+    {
         try
         {
             return SafeLlamaModelHandle.LoadFromFile(path, p);
         }
         catch (Exception ex) when (ex is not UserInputException)
         {
-            throw new UserInputException($"{path}: llama.cpp cannot load this file as a GGUF model ({ex.Message})", ex);
+            throw new UserInputException($"{path}: llama.cpp cannot load this file as a GGUF model ({ex.Message} {LlamaRuntime.LastErrors()})", ex);
         }
     }
 
@@ -194,7 +203,7 @@ public sealed class LlamaCppModel : ITextModel
     private void Decode(LLamaBatch batch)
     {
         var r = _context.Decode(batch);
-        if (r != DecodeResult.Ok) throw new InvalidOperationException($"llama.cpp decode failed: {r}");
+        if (r != DecodeResult.Ok) throw new InvalidOperationException($"llama.cpp decode failed: {r} {LlamaRuntime.LastErrors()}");
     }
 
     /// <summary>One draw from softmax(logits / T).</summary>

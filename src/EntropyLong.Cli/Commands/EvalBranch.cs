@@ -1,0 +1,173 @@
+using System.ComponentModel;
+using EntropyLong.Eval.Models;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace EntropyLong.Cli.Commands;
+
+public static class EvalBranch
+{
+    /// <summary>`eval ruler` (run), `eval ruler score DIR`, `eval longbench-v2` (run), `eval longbench-v2 score FILE`.</summary>
+    public static void AddEval(this IConfigurator config) => config.AddBranch("eval", eval =>
+    {
+        eval.SetDescription("Benchmarks as the papers report them: RULER and LongBench-v2.");
+        eval.AddBranch("ruler", r =>
+        {
+            r.SetDescription("RULER (13 synthetic tasks x lengths): `eval ruler [[OPTIONS]]` generates, predicts and scores " +
+                             "(options: `eval ruler run --help`); `eval ruler score DIR` scores existing predictions.");
+            r.SetDefaultCommand<EvalRulerCommand>();
+            r.AddCommand<EvalRulerCommand>("run").WithDescription("The same as `eval ruler`: generate, predict, score.");
+            r.AddCommand<EvalRulerScoreCommand>("score").WithDescription("Score RULER prediction files (this tool's or the reference tooling's).");
+        });
+        eval.AddBranch("longbench-v2", l =>
+        {
+            l.SetDescription("LongBench-v2 (503 four-choice questions): `eval longbench-v2 [[OPTIONS]]` predicts and scores " +
+                             "(options: `eval longbench-v2 run --help`); `eval longbench-v2 score FILE` scores a results file.");
+            l.SetDefaultCommand<EvalLongBenchCommand>();
+            l.AddCommand<EvalLongBenchCommand>("run").WithDescription("The same as `eval longbench-v2`: predict and score.");
+            l.AddCommand<EvalLongBenchScoreCommand>("score").WithDescription("Score a LongBench-v2 results file (this tool's or pred.py's).");
+        });
+    });
+}
+
+/// <summary>Options shared by the commands that run a model.</summary>
+public abstract class EvalModelSettings : CommandSettings
+{
+    [CommandOption("--model <MODEL>")]
+    [Description("A GGUF file (run in-process by llama.cpp) or an OpenAI-compatible server, http(s)://host:port/v1.")]
+    public string? Model { get; init; }
+
+    [CommandOption("--context <TOKENS>")]
+    [Description("In-process model: context to allocate (default: what the run needs).")]
+    public int Context { get; init; }
+
+    [CommandOption("--threads <N>")]
+    [Description("In-process model: CPU threads (default: all cores).")]
+    public int Threads { get; init; }
+
+    [CommandOption("--gpu-layers <N>")]
+    [Description("In-process model: layers to offload to a GPU (needs a GPU build of llama.cpp, see ENTROPYLONG_LLAMA_LIB).")]
+    public int GpuLayers { get; init; }
+
+    [CommandOption("--tokenizer <GGUF>")]
+    [Description("Server: count tokens with this GGUF's vocabulary instead of the server's /tokenize.")]
+    public string? Tokenizer { get; init; }
+
+    [CommandOption("--chat")]
+    [Description("Server: send the prompt as one user message to /v1/chat/completions (instruct models). Default: /v1/completions with the raw prompt.")]
+    public bool Chat { get; init; }
+
+    [CommandOption("--served-model <NAME>")]
+    [Description("Server: the model name to request (default: the first one /v1/models lists).")]
+    public string? ServedModel { get; init; }
+
+    [CommandOption("--api-key-env <VAR>")]
+    [Description("Server: environment variable holding the API key (default OPENAI_API_KEY). The key is never printed.")]
+    [DefaultValue("OPENAI_API_KEY")]
+    public string ApiKeyEnv { get; init; } = "OPENAI_API_KEY";
+
+    [CommandOption("--concurrency <N>")]
+    [Description("Server: requests in flight at once (default 4).")]
+    [DefaultValue(4)]
+    public int Concurrency { get; init; } = 4;
+
+    [CommandOption("--timeout <SECONDS>")]
+    [Description("Server: seconds to wait for one answer (default 600).")]
+    [DefaultValue(600)]
+    public int Timeout { get; init; } = 600;
+
+    [CommandOption("--retries <N>")]
+    [Description("Server: tries per request on connection errors, timeouts, 429 and 5xx, with doubling back-off (default 5).")]
+    [DefaultValue(5)]
+    public int Retries { get; init; } = 5;
+
+    [CommandOption("--json")]
+    [Description("Print the scores as one JSON object instead of the table.")]
+    public bool Json { get; init; }
+
+    public override ValidationResult Validate()
+    {
+        if (string.IsNullOrWhiteSpace(Model)) return ValidationResult.Error("--model is required (a .gguf file or an http(s)://host/v1 URL)");
+        if (Concurrency < 1) return ValidationResult.Error("--concurrency must be at least 1");
+        if (Timeout < 1) return ValidationResult.Error("--timeout must be at least 1 second");
+        if (Retries < 1) return ValidationResult.Error("--retries must be at least 1");
+        if (Tokenizer is not null && !TextModels.IsUrl(Model)) return ValidationResult.Error("--tokenizer applies to a server; a GGUF model uses its own vocabulary");
+        return ValidationResult.Success();
+    }
+
+    public ModelOpenOptions OpenOptions(int neededContext) => new()
+    {
+        Model = Model!,
+        ContextLength = Context > 0 ? Context : neededContext,
+        Threads = Threads,
+        GpuLayers = GpuLayers,
+        Tokenizer = Tokenizer,
+        Chat = Chat,
+        ServedModel = ServedModel,
+        ApiKeyVariable = ApiKeyEnv,
+        Concurrency = Concurrency,
+        Timeout = TimeSpan.FromSeconds(Timeout),
+        MaxTries = Retries,
+    };
+}
+
+/// <summary>stderr output: notices, and progress as a bar on a terminal or as periodic lines otherwise.</summary>
+internal static class EvalConsole
+{
+    public static readonly IAnsiConsole Err = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+
+    public static void Notice(string message) => Err.MarkupLine($"[yellow]{Markup.Escape(message)}[/]");
+
+    public static void Info(string message) => Err.MarkupLine($"[grey]{Markup.Escape(message)}[/]");
+
+    /// <summary>Runs <paramref name="run"/> with a progress sink keyed by stage name.</summary>
+    public static async Task<T> WithProgress<T>(Func<Action<string, int, int>, Task<T>> run)
+    {
+        if (Console.IsErrorRedirected)
+        {
+            var gate = new object();
+            string lastStage = "";
+            DateTime lastAt = DateTime.MinValue;
+            return await run((stage, done, total) =>
+            {
+                lock (gate)
+                {
+                    bool changed = stage != lastStage;
+                    if (!changed && done != total && DateTime.UtcNow - lastAt < TimeSpan.FromSeconds(10)) return;
+                    lastStage = stage;
+                    lastAt = DateTime.UtcNow;
+                    Console.Error.WriteLine(total > 0 ? $"{stage}: {done}/{total}" : stage);
+                }
+            });
+        }
+        T result = default!;
+        await Err.Progress().AutoClear(false)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+            .StartAsync(async ctx =>
+            {
+                var gate = new object();
+                var tasks = new Dictionary<string, ProgressTask>();
+                result = await run((stage, done, total) =>
+                {
+                    lock (gate)
+                    {
+                        if (!tasks.TryGetValue(stage, out var t))
+                        {
+                            foreach (var other in tasks.Values.Where(o => !o.IsFinished))
+                            {
+                                if (other.IsIndeterminate) { other.IsIndeterminate = false; other.Value = other.MaxValue; }
+                                other.StopTask();
+                            }
+                            tasks[stage] = t = ctx.AddTask(Markup.Escape(stage), maxValue: Math.Max(total, 1));
+                        }
+                        if (total > 0) t.MaxValue = total;
+                        t.Value = total > 0 ? done : 0;
+                        if (total > 0 && done >= total) t.StopTask();
+                        else if (total == 0) t.IsIndeterminate = true;
+                    }
+                });
+                foreach (var t in tasks.Values) t.StopTask();
+            });
+        return result;
+    }
+}
