@@ -94,7 +94,7 @@ public static class RulerGenerator
         /// ten characters.</summary>
         public RulerSample Finish(int index, string text, IReadOnlyList<string> answers, int length, string answerPrefix)
         {
-            int at = text.LastIndexOf(answerPrefix[..10], StringComparison.Ordinal);
+            int at = text.LastIndexOf(answerPrefix[..Math.Min(10, answerPrefix.Length)], StringComparison.Ordinal);
             return new RulerSample(index, text[..at], answers, length, text[at..]);
         }
     }
