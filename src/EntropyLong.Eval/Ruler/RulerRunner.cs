@@ -211,7 +211,7 @@ public static class RulerDirectoryScorer
             lengths.Add(new LengthScores(length, label, tasks));
         }
         lengths.Sort((a, b) => (a.Length ?? int.MaxValue).CompareTo(b.Length ?? int.MaxValue));
-        var (model, haystack) = Manifest(dir);
+        var (model, haystack) = Manifest(predDirs.Select(pd => Path.Combine(pd, "..", "..")).Prepend(dir));
         return new RulerReport(model, haystack, lengths);
     }
 
@@ -226,12 +226,13 @@ public static class RulerDirectoryScorer
         return int.TryParse(name, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int l) ? l : null;
     }
 
-    /// <summary>Model and haystack from the run.json this tool writes, looked for in the folder and its parents.</summary>
-    private static (string Model, string Haystack) Manifest(string dir)
+    /// <summary>Model and haystack from the run.json this tool writes in its output folder (OUT/run.json beside
+    /// OUT/LENGTH/pred).</summary>
+    private static (string Model, string Haystack) Manifest(IEnumerable<string> candidates)
     {
-        for (var d = new DirectoryInfo(Path.GetFullPath(dir)); d is not null; d = d.Parent)
+        foreach (var d in candidates)
         {
-            var f = Path.Combine(d.FullName, "run.json");
+            var f = Path.GetFullPath(Path.Combine(d, "run.json"));
             if (!File.Exists(f)) continue;
             try
             {
