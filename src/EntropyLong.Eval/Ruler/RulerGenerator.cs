@@ -45,8 +45,11 @@ public static class RulerGenerator
         return result;
     }
 
-    internal sealed class Ctx(RulerTask task, int maxSeqLength, long seed, ITokenizer tokenizer, RulerInputs inputs)
+    internal sealed class Ctx(RulerTask task, int maxSeqLength, long seed, ITokenizer tokenizer, RulerInputs inputs, string? what = null)
     {
+        /// <summary>What is being fitted, for messages.</summary>
+        public string What { get; } = what ?? task.Name;
+
         public RulerTask Task { get; } = task;
         public int MaxSeqLength { get; } = maxSeqLength;
         public long Seed { get; } = seed;
@@ -85,8 +88,8 @@ public static class RulerGenerator
                 if (length <= MaxSeqLength) return (text, answer, length);
                 if (size > step) size -= step;
                 else if (++floorTries >= 50)
-                    throw new UserInputException($"{Task.Name}: no sample fits in {MaxSeqLength} tokens even with the smallest haystack " +
-                                                 $"({length} tokens); use a larger length");
+                    throw new UserInputException($"{What}: no sample fits in {MaxSeqLength} tokens even with the smallest haystack " +
+                                                 $"({length} tokens with this tokenizer); use a larger length");
             }
         }
 
@@ -237,7 +240,7 @@ public static class RulerGenerator
 
             // The one-shot example: a chain of 3-letter variables over value 12345 in a prompt of at most 500
             // tokens (the reference's first call, with nothing to generate), answered by its variables.
-            var iclCtx = new Ctx(t with { TokensToGenerate = 0 }, 500, ctx.Seed, ctx.Tokenizer, ctx.Inputs);
+            var iclCtx = new Ctx(t with { TokensToGenerate = 0 }, 500, ctx.Seed, ctx.Tokenizer, ctx.Inputs, $"{t.Name} one-shot example (500 tokens at most, as in the reference)");
             int iclSize = SearchWith(iclCtx, n => Make(n, true).Item1, 5, 0);
             var (iclText, iclAnswer, _) = iclCtx.Fit(n => Make(n, true), iclSize, 5);
             string icl = iclText + " " + string.Join(' ', iclAnswer) + "\n";
