@@ -8,5 +8,13 @@ app.Configure(config =>
     config.SetApplicationName("entropylong");
     config.SetExceptionHandler((ex, _) => ErrorReporting.Report(ex));
     config.AddCommand<VersionCommand>("version").WithDescription("Print the version and the native libraries found.");
+    config.AddCommand<IndexCommand>("index").WithDescription("Chunk, embed and index a corpus for retrieval (resumable).");
+    config.AddCommand<SearchCommand>("search").WithDescription("Query a retrieval index and print the hits.");
+    config.AddBranch("bench", bench =>
+    {
+        bench.SetDescription("Benchmarks that print ratios measured side by side.");
+        bench.AddCommand<BenchEmbedCommand>("embed").WithDescription("Embedder vs a bare ONNX Runtime session on the same batches.");
+        bench.AddCommand<BenchIndexCommand>("index").WithDescription("HNSW build rate, size, recall and latency vs exact search.");
+    });
 });
 return await app.RunAsync(args);
