@@ -1,6 +1,6 @@
 using System.ComponentModel;
-using System.Text.Json;
 using EntropyLong.Core;
+using EntropyLong.Data;
 using EntropyLong.Retrieval;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -52,8 +52,7 @@ public sealed class IndexCommand : Command<IndexCommand.Settings>
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        foreach (var path in settings.Corpus)
-            if (!File.Exists(path)) throw new UserInputException($"{path}: corpus file not found");
+        var corpus = new CorpusReader(settings.Corpus); // fails here, before any output, on a missing file
         var err = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
         using var embedder = OnnxEmbedder.Open(settings.ToOptions());
         err.MarkupLine($"[grey]model {Markup.Escape(embedder.ModelId)} ({embedder.Dimension} dimensions)[/]");
@@ -67,40 +66,15 @@ public sealed class IndexCommand : Command<IndexCommand.Settings>
             },
         };
         var result = BuildProgress.Run(err, progress =>
-            IndexBuilder.Build(settings.Out, ReadDocuments(settings.Corpus), embedder, options, progress, cancellationToken));
+            IndexBuilder.Build(settings.Out, corpus.Read().Select(r => r.Document), embedder, options, progress, cancellationToken));
         err.MarkupLine(
             $"[green]index ready[/] {Markup.Escape(settings.Out)}: {result.Documents:N0} documents, {result.Chunks:N0} chunks " +
             $"({result.DocumentsReused:N0} documents reused, {result.ChunksEmbedded:N0} chunks embedded in {result.EmbedTime.TotalSeconds:F1}s, " +
             $"{result.GraphVectorsAdded:N0} graph insertions in {result.GraphTime.TotalSeconds:F1}s)");
+        if (corpus.Stats.Skipped > 0) err.WriteLine(corpus.Stats.Summary());
         return 0;
     }
 
-    // Temporary plain-JSONL reader ({"id": ..., "text": ...} per line): replaced by CorpusReader at merge.
-    private static IEnumerable<Document> ReadDocuments(IEnumerable<string> paths)
-    {
-        foreach (var path in paths)
-        {
-            int line = 0;
-            foreach (var json in File.ReadLines(path))
-            {
-                line++;
-                if (string.IsNullOrWhiteSpace(json)) continue;
-                string? id, text;
-                try
-                {
-                    using var doc = JsonDocument.Parse(json);
-                    text = doc.RootElement.TryGetProperty("text", out var t) ? t.GetString() : null;
-                    id = doc.RootElement.TryGetProperty("id", out var i) ? i.ToString() : null;
-                }
-                catch (JsonException e)
-                {
-                    throw new UserInputException($"{path}:{line}: not valid JSON ({e.Message})", e);
-                }
-                if (text is null) throw new UserInputException($"{path}:{line}: no \"text\" field");
-                yield return new Document(id ?? $"{Path.GetFileName(path)}:{line}", text, $"{path}:{line}");
-            }
-        }
-    }
 }
 
 /// <summary>Shows an index build: Spectre progress bars on a terminal, a plain line every few seconds otherwise.</summary>
