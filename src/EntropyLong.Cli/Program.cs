@@ -7,7 +7,18 @@ app.Configure(config =>
 {
     config.SetApplicationName("entropylong");
     config.SetExceptionHandler((ex, _) => ErrorReporting.Report(ex));
-    config.AddCommand<VersionCommand>("version").WithDescription("Print the version and the native libraries found.");
+    config.AddCommand<VersionCommand>("version").WithDescription("Print the version.");
+    config.AddCommand<ScoreCommand>("score").WithDescription("Per-token entropy of every document under a GGUF causal LM.");
+    config.AddCommand<IndexCommand>("index").WithDescription("Chunk, embed and index a corpus for retrieval (resumable).");
+    config.AddCommand<SearchCommand>("search").WithDescription("Query a retrieval index and print the hits.");
+    config.AddCommand<BuildCommand>("build").WithDescription("Run stages 1-5 and write training sequences (JSONL, MDS, stats).");
+    config.AddBranch("bench", bench =>
+    {
+        bench.SetDescription("Benchmarks that print ratios measured side by side in one run.");
+        bench.AddCommand<BenchScoreCommand>("score").WithDescription("llama.cpp decode throughput vs the scorer's, entropy cost per token.");
+        bench.AddCommand<BenchEmbedCommand>("embed").WithDescription("Embedder vs a bare ONNX Runtime session on the same batches.");
+        bench.AddCommand<BenchIndexCommand>("index").WithDescription("HNSW build rate, size, recall and latency vs exact search.");
+    });
     config.AddEval();
 });
 return await app.RunAsync(args);

@@ -5,7 +5,7 @@ namespace EntropyLong.Core;
 public sealed record VerifiedContext(string ChunkId, string SourceDocumentId, string Text, int AnchorPosition, string AnchorText, float H, float HPrime, double Delta);
 
 /// <summary>One training sample: the contexts in their final order, then the whole document.</summary>
-public sealed record Sample(string DocumentId, IReadOnlyList<VerifiedContext> Contexts, string Text, int[] Tokens, int ContextsDropped);
+public sealed record Sample(string DocumentId, IReadOnlyList<VerifiedContext> Contexts, string Separator, string Text, int[] Tokens, int ContextsDropped);
 
 /// <summary>A packed training sequence: samples back to back, with each sample's [start, end) token range.</summary>
 public sealed record PackedSequence(long Index, IReadOnlyList<Sample> Samples, int[] Tokens, (int Start, int End)[] Boundaries)
@@ -37,7 +37,7 @@ public static class SequenceAssembly
             var kept = ordered.Skip(drop).ToArray();
             string text = string.Concat(kept.Select(c => c.Text + options.Separator)) + documentText;
             var tokens = tokenize(text);
-            if (tokens.Length <= options.SeqLen) return new Sample(documentId, kept, text, tokens, drop);
+            if (tokens.Length <= options.SeqLen) return new Sample(documentId, kept, options.Separator, text, tokens, drop);
         }
         return null;
     }

@@ -152,16 +152,16 @@ internal sealed class JsonlSource : IRecordSource
         _ => t.ToString(),
     };
 
-    // System.Text.Json messages end with "Position: 0 | BytePositionInLine: 12."; the line number is ours.
+    // System.Text.Json messages end with "LineNumber: 0 | BytePositionInLine: 12."; the line number is ours.
     private static string CleanJsonMessage(string message)
     {
-        int i = message.IndexOf("Position:", StringComparison.Ordinal);
+        int i = message.IndexOf("LineNumber:", StringComparison.Ordinal);
         if (i < 0) return message;
         int b = message.IndexOf("BytePositionInLine:", i, StringComparison.Ordinal);
-        string head = message[..i].TrimEnd();
+        string head = message[..i].TrimEnd().TrimEnd('.');
         if (b < 0) return head;
         string pos = message[(b + "BytePositionInLine:".Length)..].Trim().TrimEnd('.');
-        return long.TryParse(pos, out long p) ? $"{head} at byte {p + 1}" : head;
+        return long.TryParse(pos, out long p) ? $"{head}, at byte {p + 1}" : head;
     }
 
     private static int FirstInvalidByte(ReadOnlySpan<byte> s)
@@ -248,8 +248,9 @@ internal sealed class JsonlSource : IRecordSource
         }
         catch (Exception e) when (e is InvalidDataException or IOException or ZstdSharp.ZstdException)
         {
-            throw new UserInputException(
-                $"{_path}: cannot read the {CorpusFiles.Compression(_path).ToString().ToLowerInvariant()} stream after line {Position} (corrupt or truncated file): {e.Message}", e);
+            var compression = CorpusFiles.Compression(_path);
+            string what = compression == Compression.None ? "file" : $"{compression.ToString().ToLowerInvariant()} stream";
+            throw new UserInputException($"{_path}: cannot read the {what} after line {Position} (corrupt or truncated file): {e.Message}", e);
         }
         if (n == 0)
         {

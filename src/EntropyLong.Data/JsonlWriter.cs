@@ -30,7 +30,7 @@ public sealed class JsonlWriter : IDisposable
         {
             Compression.Gzip => new GZipStream(_file.Stream, CompressionLevel.Optimal, leaveOpen: true),
             Compression.Zstd => new ZstdSharp.CompressionStream(_file.Stream, 6, leaveOpen: true),
-            _ => new BufferedStream(_file.Stream, 1 << 16),
+            _ => _file.Stream,
         };
         _json = new Utf8JsonWriter(_stream, new JsonWriterOptions { Encoder = _options.Encoder, SkipValidation = false });
     }
@@ -64,16 +64,19 @@ public sealed class JsonlWriter : IDisposable
     /// <summary>Finishes the compressed stream, syncs and renames the file into place.</summary>
     public void Complete()
     {
-        _json.Flush();
-        _stream.Dispose();
+        ObjectDisposedException.ThrowIf(_completed, this);
+        _json.Dispose();
+        if (_stream != _file.Stream) _stream.Dispose(); // ends the compressed frame, leaves the file open
         _file.Commit();
         _completed = true;
     }
 
     public void Dispose()
     {
+        if (_completed) return;
+        _completed = true;
         _json.Dispose();
-        if (!_completed) _stream.Dispose();
+        if (_stream != _file.Stream) _stream.Dispose();
         _file.Dispose();
     }
 }

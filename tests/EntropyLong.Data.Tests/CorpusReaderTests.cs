@@ -106,6 +106,7 @@ public class CorpusReaderTests
         Assert.Equal(ReadStats.MaxExamples, reader.Stats.Examples.Count);
         Assert.Equal(seen.Take(ReadStats.MaxExamples), reader.Stats.Examples);
         Assert.Equal("at byte 15", seen[5].Detail);
+        Assert.Equal("'t' is invalid after a single JSON value. Expected end of data, at byte 16", seen[7].Detail);
         Assert.StartsWith($"8 records skipped (3 malformed JSON, 2 missing text, 2 invalid UTF-8, 1 empty text); first: {path}:2: malformed JSON", reader.Stats.Summary());
     }
 

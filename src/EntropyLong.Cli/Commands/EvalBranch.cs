@@ -34,7 +34,7 @@ public static class EvalBranch
 public abstract class EvalModelSettings : CommandSettings
 {
     [CommandOption("--model <MODEL>")]
-    [Description("A GGUF file (run in-process by llama.cpp) or an OpenAI-compatible server, http(s)://host:port/v1.")]
+    [Description("A GGUF file (run in-process by llama.cpp) or an OpenAI-compatible server, http(s)://host:port/v1. Default: data/models/default.gguf")]
     public string? Model { get; init; }
 
     [CommandOption("--context <TOKENS>")]
@@ -87,17 +87,16 @@ public abstract class EvalModelSettings : CommandSettings
 
     public override ValidationResult Validate()
     {
-        if (string.IsNullOrWhiteSpace(Model)) return ValidationResult.Error("--model is required (a .gguf file or an http(s)://host/v1 URL)");
         if (Concurrency < 1) return ValidationResult.Error("--concurrency must be at least 1");
         if (Timeout < 1) return ValidationResult.Error("--timeout must be at least 1 second");
         if (Retries < 1) return ValidationResult.Error("--retries must be at least 1");
-        if (Tokenizer is not null && !TextModels.IsUrl(Model)) return ValidationResult.Error("--tokenizer applies to a server; a GGUF model uses its own vocabulary");
+        if (Tokenizer is not null && !TextModels.IsUrl(Model ?? "")) return ValidationResult.Error("--tokenizer applies to a server; a GGUF model uses its own vocabulary");
         return ValidationResult.Success();
     }
 
     public ModelOpenOptions OpenOptions(int neededContext) => new()
     {
-        Model = Model!,
+        Model = TextModels.IsUrl(Model ?? "") ? Model! : Defaults.ModelOrDefault(Model),
         ContextLength = Context > 0 ? Context : neededContext,
         Threads = Threads,
         GpuLayers = GpuLayers,

@@ -86,7 +86,7 @@ public sealed class EvalRulerCommand : AsyncCommand<EvalRulerSettings>
         var squad = settings.Squad is null ? null : QaData.ReadSquad(settings.Squad);
         var hotpot = settings.HotpotQa is null ? null : QaData.ReadHotpotQa(settings.HotpotQa);
         using var model = await TextModels.OpenAsync(settings.OpenOptions(lengths.Max()), cancellationToken);
-        EvalConsole.Info($"model: {model.Name} ({(TextModels.IsUrl(settings.Model!) ? (settings.Chat ? "chat" : "completions") + " at " + settings.Model : "llama.cpp in-process")}); " +
+        EvalConsole.Info($"model: {model.Name} ({(TextModels.IsUrl(settings.Model ?? "") ? (settings.Chat ? "chat" : "completions") + " at " + settings.Model : "llama.cpp in-process")}); " +
                          $"tokens counted by {model.Tokenizer.Description}; essay haystack: {essay.Description}");
         var inputs = new RulerInputs(essay, squad, hotpot);
         var options = new RulerRunOptions { Lengths = lengths, Tasks = tasks, Samples = settings.Samples, OutDir = settings.Out!, Seed = settings.Seed };

@@ -1,0 +1,57 @@
+using System.ComponentModel;
+using System.Text.Json;
+using EntropyLong.Retrieval;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace EntropyLong.Cli.Commands;
+
+public sealed class BenchEmbedCommand : Command<BenchEmbedCommand.Settings>
+{
+    public sealed class Settings : EmbeddingModelSettings
+    {
+        [CommandOption("--chunks <N>")]
+        [Description("Chunks of the built-in real-text sample to embed per round.")]
+        [DefaultValue(128)]
+        public int Chunks { get; init; } = 128;
+
+        [CommandOption("--max-chars <N>")]
+        [DefaultValue(TextChunker.DefaultMaxChars)]
+        public int MaxChars { get; init; } = TextChunker.DefaultMaxChars;
+
+        [CommandOption("--rounds <N>")]
+        [Description("Alternating rounds; the best of each side counts.")]
+        [DefaultValue(3)]
+        public int Rounds { get; init; } = 3;
+
+        [CommandOption("--json")]
+        public bool Json { get; init; }
+    }
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        var texts = SampleCorpus.Load().SelectMany(d => TextChunker.Chunk(d, settings.MaxChars))
+            .Take(settings.Chunks).Select(c => c.Text).ToList();
+        using var embedder = OnnxEmbedder.Open(settings.ToOptions());
+        var r = RetrievalBenchmarks.Embed(embedder, texts, settings.EmbedBatch, Math.Max(1, settings.Rounds));
+        if (settings.Json)
+        {
+            Console.WriteLine(JsonSerializer.Serialize(new
+            {
+                model = r.Model, chunks = r.Chunks, tokens = r.Tokens, batch = r.BatchSize, rounds = r.Rounds,
+                threads = Environment.ProcessorCount,
+                raw_chunks_per_s = Math.Round(r.RawChunksPerSecond, 2),
+                embedder_chunks_per_s = Math.Round(r.EmbedderChunksPerSecond, 2),
+                ratio = Math.Round(r.Ratio, 4),
+            }));
+            return 0;
+        }
+        var table = new Table().AddColumn("").AddColumn(new TableColumn("chunks/s").RightAligned());
+        table.AddRow("bare ONNX Runtime session, same batches", r.RawChunksPerSecond.ToString("F1"));
+        table.AddRow("OnnxEmbedder (tokenize + run + pool + normalize)", r.EmbedderChunksPerSecond.ToString("F1"));
+        table.AddRow("[bold]ratio[/]", r.Ratio.ToString("F3"));
+        AnsiConsole.Write(table);
+        AnsiConsole.MarkupLine($"[grey]{r.Chunks} chunks ({r.Tokens:N0} tokens), batch {r.BatchSize}, best of {r.Rounds}, {Environment.ProcessorCount} cores, {Markup.Escape(r.Model)}[/]");
+        return 0;
+    }
+}

@@ -1,0 +1,97 @@
+using System.ComponentModel;
+using System.Text.Json;
+using EntropyLong.Retrieval;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace EntropyLong.Cli.Commands;
+
+public sealed class BenchIndexCommand : Command<BenchIndexCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandOption("--vectors <N>")]
+        [DefaultValue(100_000)]
+        public long Vectors { get; init; } = 100_000;
+
+        [CommandOption("--dim <D>")]
+        [DefaultValue(384)]
+        public int Dimension { get; init; } = 384;
+
+        [CommandOption("--queries <Q>")]
+        [DefaultValue(200)]
+        public int Queries { get; init; } = 200;
+
+        [CommandOption("-k <K>")]
+        [DefaultValue(32)]
+        public int K { get; init; } = 32;
+
+        [CommandOption("--connectivity <M>")]
+        [DefaultValue(16)]
+        public int Connectivity { get; init; } = 16;
+
+        [CommandOption("--expansion-add <EF>")]
+        [DefaultValue(128)]
+        public int ExpansionAdd { get; init; } = 128;
+
+        [CommandOption("--expansion-search <EF>")]
+        [DefaultValue(128)]
+        public int ExpansionSearch { get; init; } = 128;
+
+        [CommandOption("--threads <N>")]
+        [Description("Threads for building the graph; 0 = one per core.")]
+        [DefaultValue(0)]
+        public int Threads { get; init; }
+
+        [CommandOption("--work-dir <DIR>")]
+        [Description("Where the graph file is written (and deleted afterwards).")]
+        public string? WorkDir { get; init; }
+
+        [CommandOption("--json")]
+        public bool Json { get; init; }
+
+        public override ValidationResult Validate()
+        {
+            if (Vectors < K || Vectors * Dimension > Array.MaxLength)
+                return ValidationResult.Error($"--vectors must be between -k and {Array.MaxLength / Math.Max(1, Dimension):N0} at {Dimension} dimensions");
+            return ValidationResult.Success();
+        }
+    }
+
+    public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
+    {
+        var err = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+        var settings = new HnswSettings { Connectivity = s.Connectivity, ExpansionAdd = s.ExpansionAdd, ExpansionSearch = s.ExpansionSearch };
+        int threads = s.Threads > 0 ? s.Threads : Environment.ProcessorCount;
+        var r = RetrievalBenchmarks.Index(s.Vectors, s.Dimension, s.Queries, s.K, settings, threads,
+            s.WorkDir ?? Path.GetTempPath(), msg => err.MarkupLine($"[grey]{Markup.Escape(msg)}[/]"));
+        if (s.Json)
+        {
+            Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
+            {
+                ["vectors"] = r.Vectors, ["dim"] = r.Dimension, ["queries"] = r.Queries, ["k"] = r.K,
+                ["connectivity"] = settings.Connectivity, ["expansion_add"] = settings.ExpansionAdd, ["expansion_search"] = settings.ExpansionSearch,
+                ["build_threads"] = threads,
+                ["build_s"] = Math.Round(r.BuildSeconds, 2),
+                ["build_vectors_per_s"] = Math.Round(r.BuildVectorsPerSecond, 1),
+                ["index_bytes"] = r.IndexBytes,
+                [$"recall_at_{r.K}"] = Math.Round(r.RecallAtK, 4),
+                ["exact_ms_per_query"] = Math.Round(r.ExactMsPerQuery, 3),
+                ["hnsw_ms_per_query_p50"] = Math.Round(r.HnswMsP50, 3),
+                ["hnsw_ms_per_query_p99"] = Math.Round(r.HnswMsP99, 3),
+                ["speedup"] = Math.Round(r.Speedup, 1),
+            }));
+            return 0;
+        }
+        var table = new Table().AddColumn("").AddColumn(new TableColumn("").RightAligned());
+        table.AddRow("vectors x dim", $"{r.Vectors:N0} x {r.Dimension}");
+        table.AddRow($"build ({threads} threads)", $"{r.BuildSeconds:F1} s, {r.BuildVectorsPerSecond:N0} vectors/s");
+        table.AddRow("index file", $"{r.IndexBytes / 1048576.0:N1} MiB");
+        table.AddRow($"recall@{r.K} vs exact", r.RecallAtK.ToString("F4"));
+        table.AddRow("exact ms/query (1 thread)", r.ExactMsPerQuery.ToString("F3"));
+        table.AddRow("HNSW ms/query p50 / p99 (memory-mapped, 1 thread)", $"{r.HnswMsP50:F3} / {r.HnswMsP99:F3}");
+        table.AddRow("[bold]speedup (exact / HNSW p50)[/]", $"{r.Speedup:F1}x");
+        AnsiConsole.Write(table);
+        return 0;
+    }
+}

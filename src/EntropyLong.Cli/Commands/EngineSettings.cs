@@ -1,0 +1,33 @@
+using System.ComponentModel;
+using EntropyLong.Llm;
+using Spectre.Console.Cli;
+
+namespace EntropyLong.Cli.Commands;
+
+/// <summary>Options every command that runs the scoring model shares.</summary>
+public class EngineSettings : CommandSettings
+{
+    [CommandOption("--model <GGUF>"), Description("Scoring model (GGUF). Default: data/models/default.gguf")]
+    public string? Model { get; init; }
+
+    [CommandOption("--threads <N>"), Description("CPU threads for llama.cpp (default: all cores)")]
+    public int? Threads { get; init; }
+
+    [CommandOption("--batch <N>"), Description("Tokens per llama_decode call (default 512)")]
+    public int Batch { get; init; } = 512;
+
+    [CommandOption("--ctx <N>"), Description("Longest sequence scored (default: the model's training context)")]
+    public int Ctx { get; init; }
+
+    [CommandOption("--exact"), Description("F32 KV cache, flash attention off: entropies equal a float64 forward pass to 1e-4")]
+    public bool Exact { get; init; }
+
+    public LlamaSettings ToLlama() => new()
+    {
+        Threads = Threads ?? Environment.ProcessorCount,
+        BatchSize = Batch,
+        MicroBatchSize = Batch,
+        ContextLength = Ctx,
+        Exact = Exact,
+    };
+}

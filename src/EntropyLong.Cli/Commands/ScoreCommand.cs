@@ -1,0 +1,69 @@
+using System.ComponentModel;
+using EntropyLong.Core;
+using EntropyLong.Data;
+using EntropyLong.Llm;
+using EntropyLong.Pipeline;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace EntropyLong.Cli.Commands;
+
+public sealed class ScoreCommand : Command<ScoreCommand.Settings>
+{
+    public sealed class Settings : EngineSettings
+    {
+        [CommandOption("--input <FILES>"), Description("Corpus: JSONL (.gz/.zst) or Parquet files, folders or globs")]
+        public string[] Input { get; init; } = [];
+
+        [CommandOption("--out <FILE>"), Description("Output JSONL (.gz/.zst to compress)")]
+        public string Out { get; init; } = "entropies.jsonl";
+
+        [CommandOption("--quiet")]
+        public bool Quiet { get; init; }
+    }
+
+    public override int Execute(CommandContext context, Settings s, CancellationToken ct)
+    {
+        if (s.Input.Length == 0) throw new UserInputException("--input is required");
+        var reader = new CorpusReader(s.Input);
+        using var engine = LlamaEngine.Load(Defaults.ModelOrDefault(s.Model), s.ToLlama());
+        if (!s.Quiet)
+            Console.Error.WriteLine($"model {engine.Info.Name} ({engine.Info.Architecture}, {engine.Info.Parameters:N0} parameters), vocabulary {engine.Info.VocabSize}, context {engine.Info.ContextLength}, BOS {(engine.Info.AddsBos ? "prepended" : "not used")}{(s.Exact ? ", exact mode" : "")}");
+        long docs = 0, tokens = 0;
+        using var writer = new JsonlWriter(s.Out);
+        Progress.Run("scoring", s.Quiet, report =>
+        {
+            foreach (var block in reader.Read().Select(r => r.Document).Chunk(16))
+            {
+                var seqs = block.Select(d => engine.TokenizeWithBos(d.Text)).ToArray();
+                var entropy = DocumentScoring.Score(engine, seqs, ct);
+                for (int i = 0; i < block.Length; i++)
+                {
+                    writer.Write(w =>
+                    {
+                        w.WriteStartObject();
+                        w.WriteString("id", block[i].Id);
+                        w.WriteStartArray("tokens");
+                        foreach (var t in seqs[i]) w.WriteNumberValue(t);
+                        w.WriteEndArray();
+                        w.WriteStartArray("entropy");
+                        foreach (var h in entropy[i]) if (float.IsNaN(h)) w.WriteNullValue(); else w.WriteNumberValue(MathF.Round(h, 5));
+                        w.WriteEndArray();
+                        w.WriteEndObject();
+                    });
+                    tokens += seqs[i].Length;
+                }
+                docs += block.Length;
+                report(reader.TotalBytes == 0 ? double.NaN : (double)reader.BytesRead / reader.TotalBytes, $"{docs:N0} documents, {tokens:N0} tokens");
+            }
+            return 0;
+        });
+        writer.Complete();
+        if (!s.Quiet)
+        {
+            Console.Error.WriteLine($"wrote {docs:N0} documents ({tokens:N0} tokens) to {s.Out}");
+            if (reader.Stats.Skipped > 0) Console.Error.WriteLine(reader.Stats.Summary());
+        }
+        return 0;
+    }
+}

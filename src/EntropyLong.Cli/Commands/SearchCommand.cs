@@ -1,0 +1,67 @@
+using System.ComponentModel;
+using EntropyLong.Core;
+using EntropyLong.Retrieval;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace EntropyLong.Cli.Commands;
+
+public sealed class SearchCommand : Command<SearchCommand.Settings>
+{
+    public sealed class Settings : EmbeddingModelSettings
+    {
+        [CommandOption("--index <DIR>")]
+        [Description("Index folder made by `entropylong index`.")]
+        public string Index { get; init; } = "";
+
+        [CommandOption("-q|--query <TEXT>")]
+        public string Query { get; init; } = "";
+
+        [CommandOption("-k <K>")]
+        [DefaultValue(5)]
+        public int K { get; init; } = 5;
+
+        [CommandOption("--exact")]
+        [Description("Scan every vector instead of the HNSW graph.")]
+        public bool Exact { get; init; }
+
+        [CommandOption("--exclude-doc <ID>")]
+        [Description("Leave out the chunks of this document, as a query made for it would.")]
+        public string? ExcludeDocument { get; init; }
+
+        [CommandOption("--expansion-search <EF>")]
+        [Description("HNSW search beam; default: the index's.")]
+        public int? ExpansionSearch { get; init; }
+
+        public override ValidationResult Validate()
+        {
+            if (string.IsNullOrWhiteSpace(Index)) return ValidationResult.Error("--index is required");
+            if (string.IsNullOrWhiteSpace(Query)) return ValidationResult.Error("--query is required");
+            return K < 1 ? ValidationResult.Error("-k must be at least 1") : ValidationResult.Success();
+        }
+    }
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        if (!Directory.Exists(settings.Index)) throw new UserInputException($"{settings.Index}: index folder not found");
+        using var embedder = OnnxEmbedder.Open(settings.ToOptions());
+        using var index = ChunkIndex.Open(settings.Index, embedder, settings.ExpansionSearch);
+        var query = embedder.Embed([settings.Query], asQuery: true)[0];
+        var exclusion = settings.ExcludeDocument is { } d ? Exclusion.ForDocumentId(d) : null;
+        var hits = index.Search(query, settings.K, exclusion, settings.Exact);
+
+        var table = new Table().Border(TableBorder.Rounded)
+            .AddColumn("#").AddColumn(new TableColumn("score").RightAligned()).AddColumn("source").AddColumn("text");
+        for (int i = 0; i < hits.Length; i++)
+        {
+            var chunk = index.GetChunk(hits[i].Key);
+            string text = chunk.Text.ReplaceLineEndings(" ⏎ ");
+            if (text.Length > 240) text = text[..240] + " …";
+            table.AddRow((i + 1).ToString(), hits[i].Score.ToString("F4"),
+                Markup.Escape($"{chunk.Id}\nchars {chunk.Start}-{chunk.End}"), Markup.Escape(text));
+        }
+        AnsiConsole.Write(table);
+        AnsiConsole.MarkupLine($"[grey]{hits.Length} of {index.Count:N0} chunks, {(settings.Exact || !index.HasHnsw ? "exact" : "HNSW")} search, model {Markup.Escape(embedder.ModelId)}[/]");
+        return 0;
+    }
+}

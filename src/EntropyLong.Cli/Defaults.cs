@@ -1,0 +1,30 @@
+using EntropyLong.Core;
+
+namespace EntropyLong.Cli;
+
+/// <summary>The shipped defaults: found under data/ of the checkout (or ENTROPYLONG_HOME), so commands work
+/// without --model or --corpus in a fresh clone.</summary>
+public static class Defaults
+{
+    public static string Home
+    {
+        get
+        {
+            if (Environment.GetEnvironmentVariable("ENTROPYLONG_HOME") is { Length: > 0 } home) return home;
+            foreach (var start in new[] { AppContext.BaseDirectory, Directory.GetCurrentDirectory() })
+                for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+                    if (Directory.Exists(Path.Combine(dir.FullName, "data", "sample"))) return dir.FullName;
+            return Directory.GetCurrentDirectory();
+        }
+    }
+
+    public static string Model => Path.Combine(Home, "data", "models", "default.gguf");
+    public static string SampleCorpus => Path.Combine(Home, "data", "sample", "corpus.jsonl.gz");
+
+    public static string ModelOrDefault(string? model)
+    {
+        if (model is { Length: > 0 }) return model;
+        if (!File.Exists(Model)) throw new UserInputException($"no --model given and the default model {Model} is missing");
+        return Model;
+    }
+}

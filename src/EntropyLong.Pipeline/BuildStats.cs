@@ -1,0 +1,52 @@
+using System.Text.Json.Serialization;
+
+namespace EntropyLong.Pipeline;
+
+/// <summary>The build's counters, written to stats.json (snake_case keys). Merged across tasks by summing.</summary>
+public sealed class BuildStats
+{
+    public long DocumentsRead { get; set; }
+    /// <summary>Documents not used, by reason: input problems (malformed_json, missing_text, invalid_utf8, empty) and
+    /// method outcomes (too_short, no_anchor, no_verified_chunk, longer_than_seq_len).</summary>
+    public SortedDictionary<string, long> DocumentsSkipped { get; set; } = new();
+    public long DocumentsUsed { get; set; }
+    public long TokensIn { get; set; }
+    public long Anchors { get; set; }
+    public double AnchorsPerDocument => DocumentsRead == 0 ? 0 : (double)Anchors / DocumentsRead;
+    public long CandidatesRetrieved { get; set; }
+    public long CandidatesJudged { get; set; }
+    /// <summary>Pairs whose chunk alone fills the scorer's context, so nothing of the document fits after it.</summary>
+    public long CandidatesUnfit { get; set; }
+    public long ChunksVerified { get; set; }
+    public double DeltaSum { get; set; }
+    public double MeanDelta => ChunksVerified == 0 ? 0 : DeltaSum / ChunksVerified;
+    public long ContextsDroppedForLength { get; set; }
+    public long Sequences { get; set; }
+    public long Samples { get; set; }
+    public long TokensOut { get; set; }
+    /// <summary>Scorer tokens decoded for stage 1 (every document once).</summary>
+    public long ScoringForwardTokens { get; set; }
+    /// <summary>Scorer tokens decoded for verification, as planned (grouped by chunk unless --naive).</summary>
+    public long ForwardTokens { get; set; }
+    /// <summary>What judging every (anchor, candidate) pair with its own pass would have decoded.</summary>
+    public long NaiveForwardTokens { get; set; }
+    public double ForwardTokensPerVerifiedChunk => ChunksVerified == 0 ? 0 : (double)ForwardTokens / ChunksVerified;
+    public double NaiveForwardTokensPerVerifiedChunk => ChunksVerified == 0 ? 0 : (double)NaiveForwardTokens / ChunksVerified;
+    public SortedDictionary<string, double> Seconds { get; set; } = new();
+
+    [JsonIgnore] public long DocumentsSkippedTotal => DocumentsSkipped.Values.Sum();
+
+    public void Skip(string reason, long count = 1) => DocumentsSkipped[reason] = DocumentsSkipped.GetValueOrDefault(reason) + count;
+
+    public void Add(BuildStats o)
+    {
+        DocumentsRead += o.DocumentsRead;
+        foreach (var (k, v) in o.DocumentsSkipped) Skip(k, v);
+        DocumentsUsed += o.DocumentsUsed; TokensIn += o.TokensIn; Anchors += o.Anchors;
+        CandidatesRetrieved += o.CandidatesRetrieved; CandidatesJudged += o.CandidatesJudged; CandidatesUnfit += o.CandidatesUnfit;
+        ChunksVerified += o.ChunksVerified; DeltaSum += o.DeltaSum; ContextsDroppedForLength += o.ContextsDroppedForLength;
+        Sequences += o.Sequences; Samples += o.Samples; TokensOut += o.TokensOut;
+        ScoringForwardTokens += o.ScoringForwardTokens; ForwardTokens += o.ForwardTokens; NaiveForwardTokens += o.NaiveForwardTokens;
+        foreach (var (k, v) in o.Seconds) Seconds[k] = Seconds.GetValueOrDefault(k) + v;
+    }
+}

@@ -1,0 +1,88 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using EntropyLong.Core;
+
+namespace EntropyLong.Retrieval;
+
+/// <summary><c>index.json</c>: what an index folder holds and how far its build got. Rewritten atomically after
+/// every committed batch, so a killed build resumes from the last one.</summary>
+public sealed record IndexManifest
+{
+    public const string FileName = "index.json";
+    public const int CurrentFormat = 1;
+
+    [JsonPropertyName("format")] public int Format { get; init; } = CurrentFormat;
+    [JsonPropertyName("model")] public required string Model { get; init; }
+    [JsonPropertyName("dimension")] public required int Dimension { get; init; }
+    [JsonPropertyName("maxChars")] public required int MaxChars { get; init; }
+    /// <summary>Corpus documents consumed, in corpus order.</summary>
+    [JsonPropertyName("documents")] public long Documents { get; init; }
+    [JsonPropertyName("lastDocumentId")] public string? LastDocumentId { get; init; }
+    [JsonPropertyName("chunks")] public long Chunks { get; init; }
+    [JsonPropertyName("dataBytes")] public long DataBytes { get; init; }
+    /// <summary>Null until an HNSW graph is saved.</summary>
+    [JsonPropertyName("hnsw")] public HnswFileInfo? Hnsw { get; init; }
+
+    public static IndexManifest? TryRead(string folder)
+    {
+        string path = Path.Combine(folder, FileName);
+        if (!File.Exists(path)) return null;
+        IndexManifest? m;
+        try
+        {
+            m = JsonSerializer.Deserialize<IndexManifest>(File.ReadAllText(path));
+        }
+        catch (JsonException e)
+        {
+            throw new UserInputException($"{path}: not a valid index manifest ({e.Message})", e);
+        }
+        if (m is null || m.Format != CurrentFormat)
+            throw new UserInputException($"{path}: index format {m?.Format} is not supported (expected {CurrentFormat}); build the index again");
+        return m;
+    }
+
+    public void Write(string folder)
+    {
+        string path = Path.Combine(folder, FileName), tmp = path + ".tmp";
+        File.WriteAllText(tmp, JsonSerializer.Serialize(this, new JsonSerializerOptions { WriteIndented = true }));
+        File.Move(tmp, path, overwrite: true);
+    }
+
+    /// <summary>Refuses vectors from another model or dimension: mixing them would make scores meaningless.</summary>
+    public void CheckCompatible(string folder, IEmbedder embedder)
+    {
+        if (Model != embedder.ModelId || Dimension != embedder.Dimension)
+            throw new UserInputException(
+                $"{Path.Combine(folder, FileName)}: the index was built with model '{Model}' ({Dimension} dimensions), " +
+                $"but this run uses '{embedder.ModelId}' ({embedder.Dimension} dimensions); use the same --model, or another index folder");
+    }
+}
+
+/// <summary>The saved graph <c>hnsw.usearch</c>: how many vectors it holds, its settings, and a fingerprint that
+/// catches a truncated or overwritten file before USearch maps it.</summary>
+public sealed record HnswFileInfo
+{
+    public const string FileName = "hnsw.usearch";
+
+    [JsonPropertyName("vectors")] public long Vectors { get; init; }
+    [JsonPropertyName("connectivity")] public int Connectivity { get; init; }
+    [JsonPropertyName("expansionAdd")] public int ExpansionAdd { get; init; }
+    [JsonPropertyName("expansionSearch")] public int ExpansionSearch { get; init; }
+    [JsonPropertyName("quantization")] public string Quantization { get; init; } = "Float32";
+    [JsonPropertyName("fileBytes")] public long FileBytes { get; init; }
+    [JsonPropertyName("fingerprint")] public string Fingerprint { get; init; } = "";
+
+    /// <summary>Hash of the file's length and its first and last 1 MiB.</summary>
+    internal static string ComputeFingerprint(string path)
+    {
+        using var fs = File.OpenRead(path);
+        const int Window = 1 << 20;
+        var head = new byte[(int)Math.Min(Window, fs.Length)];
+        fs.ReadExactly(head);
+        var tail = new byte[(int)Math.Min(Window, fs.Length)];
+        fs.Position = fs.Length - tail.Length;
+        fs.ReadExactly(tail);
+        ulong h = ChunkFiles.Hash(head) ^ (ChunkFiles.Hash(tail) * 31) ^ (ulong)fs.Length;
+        return h.ToString("x16");
+    }
+}

