@@ -31,6 +31,10 @@ public sealed class RulerRunner(ITextModel model, RulerInputs inputs, Action<str
     {
         Directory.CreateDirectory(options.OutDir);
         CheckManifest(options);
+        var runnable = options.Tasks.Where(t => t is not QaTask qa || (qa.Dataset == QaDataset.Squad ? inputs.Squad : inputs.HotpotQa) is not null).ToHashSet();
+        foreach (var qa in options.Tasks.Except(runnable).Cast<QaTask>())
+            notice($"skipping {qa.Name}: no {(qa.Dataset == QaDataset.Squad ? "SQuAD v2 dev file (--squad)" : "HotpotQA dev distractor file (--hotpotqa)")} given; " +
+                   "the average at each length then covers fewer than 13 tasks");
         var lengths = new List<LengthScores>();
         foreach (int length in options.Lengths)
         {
@@ -42,12 +46,7 @@ public sealed class RulerRunner(ITextModel model, RulerInputs inputs, Action<str
             foreach (var task in options.Tasks)
             {
                 ct.ThrowIfCancellationRequested();
-                if (task is QaTask qa && (qa.Dataset == QaDataset.Squad ? inputs.Squad : inputs.HotpotQa) is null)
-                {
-                    notice($"skipping {task.Name}: no {(qa.Dataset == QaDataset.Squad ? "SQuAD v2 dev file (--squad)" : "HotpotQA dev distractor file (--hotpotqa)")} given; " +
-                           "the average at each length then covers fewer than 13 tasks");
-                    continue;
-                }
+                if (!runnable.Contains(task)) continue;
                 var samples = LoadOrGenerate(task, length, options, ct);
                 var (s, n) = await PredictAsync(task, length, samples, options, ct).ConfigureAwait(false);
                 seconds += s;
