@@ -121,6 +121,16 @@ public class HttpModelTests
     }
 
     [Fact]
+    public async Task AServerWithoutModelListNeedsAName()
+    {
+        using var server = new FakeOpenAiServer((_, _) => Task.FromResult<JsonNode?>(null));
+        server.Raw = p => p == "/v1/models" ? (404, "no") : null;
+        Assert.Contains("--served-model", (await Assert.ThrowsAsync<UserInputException>(() => OpenAiCompatibleModel.ConnectAsync(Options(server), null, default))).Message);
+        using var model = await OpenAiCompatibleModel.ConnectAsync(Options(server) with { ModelName = "named" }, null, default);
+        Assert.Equal("named", model.Name);
+    }
+
+    [Fact]
     public async Task ServerDownIsAClearError()
     {
         int port = FakeOpenAiServer.FreePort();

@@ -60,14 +60,14 @@ public sealed class OpenAiCompatibleModel : ITextModel
         string name = options.ModelName ?? "";
         int ctx = 0;
         var models = await probe.SendAsync(HttpMethod.Get, new Uri(options.BaseUrl, AppendSlash(options.BaseUrl) + "models"), null, ct,
-                                           allowNotFound: options.ModelName is not null).ConfigureAwait(false);
+                                           allowNotFound: true).ConfigureAwait(false);
         if (models?["data"] is JsonArray { Count: > 0 } data)
         {
             if (name.Length == 0) name = data[0]?["id"]?.GetValue<string>() ?? "";
             var entry = data.FirstOrDefault(d => d?["id"]?.GetValue<string>() == name) ?? data[0];
             if (entry?["max_model_len"] is JsonValue v && v.TryGetValue(out int m)) ctx = m;
         }
-        if (name.Length == 0) throw new UserInputException($"{options.BaseUrl}: the server lists no model under /v1/models; pass --served-model");
+        if (name.Length == 0) throw new UserInputException($"{options.BaseUrl}: the server lists no model under /v1/models (is this the /v1 base URL?); pass --served-model");
         if (ctx == 0)
         {
             var props = await probe.SendAsync(HttpMethod.Get, new Uri(probe._root, "props"), null, ct, allowNotFound: true, quiet: true).ConfigureAwait(false);
