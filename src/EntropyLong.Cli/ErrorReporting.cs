@@ -1,38 +1,36 @@
 using EntropyLong.Core;
-using Spectre.Console;
 
 namespace EntropyLong.Cli;
 
-/// <summary>Turns failures into one clear line on stderr and an exit code; never a stack trace
-/// unless ENTROPYLONG_DEBUG is set.</summary>
+/// <summary>Turns failures into one plain line on stderr (never wrapped, so it can be grepped) and an exit code;
+/// no stack trace unless ENTROPYLONG_DEBUG is set.</summary>
 public static class ErrorReporting
 {
+    public const int Failure = 1;
     public const int UsageError = 2;
     public const int InputError = 3;
-    public const int Failure = 1;
 
     public static int Report(Exception ex)
     {
-        var err = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
         if (Environment.GetEnvironmentVariable("ENTROPYLONG_DEBUG") is { Length: > 0 })
         {
-            err.WriteException(ex);
+            Console.Error.WriteLine(ex);
             return Failure;
         }
         switch (ex)
         {
             case Spectre.Console.Cli.CommandParseException or Spectre.Console.Cli.CommandRuntimeException:
-                err.MarkupLine($"[red]error:[/] {Markup.Escape(ex.Message)}");
+                Console.Error.WriteLine($"error: {ex.Message}");
                 return UsageError;
-            case UserInputException u:
-                err.MarkupLine($"[red]error:[/] {Markup.Escape(u.Message)}");
+            case UserInputException:
+                Console.Error.WriteLine($"error: {ex.Message}");
                 return InputError;
             case OperationCanceledException:
-                err.MarkupLine("[yellow]cancelled[/]");
+                Console.Error.WriteLine("cancelled");
                 return 130;
             default:
-                err.MarkupLine($"[red]error:[/] {Markup.Escape(ex.GetType().Name)}: {Markup.Escape(ex.Message)}");
-                err.MarkupLine("[grey]set ENTROPYLONG_DEBUG=1 for the stack trace[/]");
+                Console.Error.WriteLine($"error: {ex.GetType().Name}: {ex.Message}");
+                Console.Error.WriteLine("(set ENTROPYLONG_DEBUG=1 for the stack trace)");
                 return Failure;
         }
     }

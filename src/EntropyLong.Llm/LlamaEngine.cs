@@ -29,6 +29,7 @@ public sealed record LlamaSettings
 public sealed class LlamaEngine : IEntropyModel
 {
     private readonly SafeLlamaModelHandle _model;
+    private readonly LlamaVocabulary _vocabulary;
     private readonly SafeLLamaContextHandle _context;
     private readonly LlamaSettings _settings;
     private readonly int _kvCells;
@@ -40,6 +41,7 @@ public sealed class LlamaEngine : IEntropyModel
     private LlamaEngine(SafeLlamaModelHandle model, SafeLLamaContextHandle context, LlamaSettings settings, ModelInfo info, int kvCells)
     {
         _model = model;
+        _vocabulary = new LlamaVocabulary(model);
         _context = context;
         _settings = settings;
         Info = info;
@@ -94,25 +96,19 @@ public sealed class LlamaEngine : IEntropyModel
         return new LlamaEngine(model, context, settings, info, kvCells);
     }
 
-    public int[] Tokenize(string text)
-    {
-        var tokens = _model.Tokenize(text, false, false, Encoding.UTF8);
-        var result = new int[tokens.Length];
-        for (int i = 0; i < tokens.Length; i++) result[i] = (int)tokens[i];
-        return result;
-    }
+    public int[] Tokenize(string text) => _vocabulary.Tokenize(text);
 
-    public string Detokenize(ReadOnlySpan<int> tokens)
+    public string Detokenize(ReadOnlySpan<int> tokens) => _vocabulary.Detokenize(tokens);
+
+    /// <summary>Loads only a GGUF's tokenizer (no weights, no context): the training model's tokenizer.</summary>
+    public static LlamaVocabulary LoadVocabulary(string path)
     {
-        var bytes = new List<byte>(tokens.Length * 4);
-        Span<byte> piece = stackalloc byte[256];
-        foreach (int t in tokens)
-        {
-            uint n = _model.TokenToSpan(t, piece, 0, false);
-            if (n > piece.Length) n = (uint)piece.Length;
-            for (int i = 0; i < n; i++) bytes.Add(piece[i]);
-        }
-        return Encoding.UTF8.GetString(bytes.ToArray());
+        GgufFile.Check(path);
+        LlamaRuntime.EnsureLoaded();
+        var p = LLamaModelParams.Default();
+        p.vocab_only = true;
+        try { return new LlamaVocabulary(SafeLlamaModelHandle.LoadFromFile(path, p)); }
+        catch (Exception e) { throw new UserInputException($"{path}: llama.cpp could not load this tokenizer ({e.Message} {LlamaRuntime.LastErrors()})".Trim(), e); }
     }
 
     /// <summary>Decodes a batch exactly as <see cref="Score"/> would but computes no entropy: the raw engine

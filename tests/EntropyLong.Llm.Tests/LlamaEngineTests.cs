@@ -42,6 +42,15 @@ public class LlamaEngineTests
     }
 
     [Fact]
+    public void VocabularyOnlyLoadTokenizesLikeTheFullModel()
+    {
+        using var engine = Load();
+        using var vocabulary = LlamaEngine.LoadVocabulary(TinyModels.Get().Path);
+        Assert.Equal(engine.Info.VocabSize, vocabulary.Count);
+        foreach (var text in TinyModels.Texts) Assert.Equal(engine.TokenizeWithBos(text), vocabulary.TokenizeWithBos(text));
+    }
+
+    [Fact]
     public void TokenizerRoundTripsUtf8()
     {
         using var engine = Load();

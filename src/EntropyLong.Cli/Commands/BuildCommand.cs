@@ -42,7 +42,7 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
         public string? Separator { get; init; }
         [CommandOption("--keep-unverified"), Description("Emit documents with no verified chunk too (dropped and counted by default)")]
         public bool KeepUnverified { get; init; }
-        [CommandOption("--tokenizer <GGUF>"), Description("Training model's tokenizer, loaded vocabulary-only (default: the scorer's)")]
+        [CommandOption("--tokenizer <GGUF>"), Description("Training model's tokenizer: a GGUF (vocabulary only is loaded) or a Hugging Face tokenizer.json (byte-level BPE); default: the scorer's")]
         public string? Tokenizer { get; init; }
         [CommandOption("--naive"), Description("Judge every (anchor, candidate) pair with its own pass (the test oracle)")]
         public bool Naive { get; init; }
@@ -68,13 +68,15 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
         if (!Directory.Exists(s.Index)) throw new UserInputException($"{s.Index}: index folder not found");
         string modelPath = Defaults.ModelOrDefault(s.Model);
         GgufFile.Check(modelPath);
-        if (s.Tokenizer is { } tok) GgufFile.Check(tok);
+        var hfTokenizer = s.Tokenizer is { } tok && tok.EndsWith(".json", StringComparison.OrdinalIgnoreCase) ? HfTokenizer.Load(tok) : null;
+        if (hfTokenizer is null && s.Tokenizer is { } gguf) GgufFile.Check(gguf);
 
         using var embedder = OnnxEmbedder.Open(new EmbeddingModelOptions());
         using var index = ChunkIndex.Open(s.Index, embedder);
         using var scorer = LlamaEngine.Load(modelPath, s.ToLlama());
-        using var trainingTokenizer = s.Tokenizer is { } t ? LlamaEngine.Load(t, new LlamaSettings { ContextLength = 16, KvContexts = 1, MaxSequences = 1 }) : null;
-        Func<string, int[]> tokenize = trainingTokenizer is null ? scorer.TokenizeWithBos : trainingTokenizer.TokenizeWithBos;
+        using var trainingTokenizer = hfTokenizer is null && s.Tokenizer is { } t ? LlamaEngine.LoadVocabulary(t) : null;
+        Func<string, int[]> tokenize = hfTokenizer is not null ? hfTokenizer.EncodeWithBos
+            : trainingTokenizer is not null ? trainingTokenizer.TokenizeWithBos : scorer.TokenizeWithBos;
         if (!s.Quiet)
             Console.Error.WriteLine($"scorer {scorer.Info.Name}: {scorer.Info.Parameters:N0} parameters, vocabulary {scorer.Info.VocabSize}, context {scorer.Info.ContextLength}; index {index.Count:N0} chunks ({embedder.ModelId})");
 

@@ -1,0 +1,84 @@
+namespace EntropyLong.Core.Tests;
+
+public class VerificationPlanTests
+{
+    private static readonly VerificationLayout Layout = new(Bos: 1, Separator: [2, 2], ContextLength: 64, CutQuantum: 8);
+
+    private static DocumentCandidates Doc(int length, (int Pos, float H, long[] Chunks)[] anchors) =>
+        new(Enumerable.Range(0, length).Select(i => i == 0 ? 1 : 100 + i).ToArray(), 1,
+            anchors.Select(a => new Anchor(a.Pos, a.H)).ToArray(), anchors.Select(a => a.Chunks).ToArray());
+
+    [Fact]
+    public void OnePassPerDocumentAndChunkTruncatedAfterItsLastAnchor()
+    {
+        var chunks = new Dictionary<long, int[]> { [7] = [50, 51, 52], [8] = [60] };
+        var docs = new[] { Doc(30, [(5, 3f, [7, 8]), (12, 4f, [7])]) };
+        var plan = VerificationPlan.Grouped(docs, chunks, Layout);
+        // Chunk 7: prefix [BOS, 50, 51, 52, SEP, SEP] decoded once, then the body up to anchor 12 (body index 11).
+        var g7 = plan.Groups.Single(g => g.Prefix.Length == 6);
+        var seq = Assert.Single(g7.Sequences);
+        Assert.Equal(12, seq.Tokens.Length);
+        Assert.Equal([6 + 4, 6 + 11], seq.Positions);
+        var g8 = plan.Groups.Single(g => g.Prefix.Length == 4);
+        Assert.Equal([4 + 4], Assert.Single(g8.Sequences).Positions);
+        Assert.Equal(6 + 12 + 4 + 5, plan.ForwardTokens);
+        // Naive: (6 + 5) + (6 + 12) + (4 + 5).
+        Assert.Equal(11 + 18 + 9, plan.NaiveForwardTokens);
+        Assert.Equal(3, plan.PairsJudged);
+    }
+
+    [Fact]
+    public void AChunkSharedByTwoDocumentsIsDecodedOnce()
+    {
+        var chunks = new Dictionary<long, int[]> { [7] = [50, 51, 52] };
+        var docs = new[] { Doc(20, [(5, 3f, [7])]), Doc(20, [(9, 3f, [7])]) };
+        var plan = VerificationPlan.Grouped(docs, chunks, Layout);
+        var group = Assert.Single(plan.Groups);
+        Assert.Equal(2, group.Sequences.Count);
+        Assert.Equal(6 + 5 + 9, plan.ForwardTokens);
+    }
+
+    [Fact]
+    public void DecisionRuleIsRelativeReductionAboveEpsilon()
+    {
+        var chunks = new Dictionary<long, int[]> { [7] = [50], [8] = [60] };
+        var docs = new[] { Doc(20, [(5, 2f, [7, 8])]) };
+        var plan = VerificationPlan.Grouped(docs, chunks, Layout);
+        // Groups are ordered by chunk key: 7 then 8. H' = 1.0 gives dI = 0.5; H' = 1.3 gives 0.35.
+        var verdicts = plan.Decide([[1.0f], [1.3f]], epsilon: 0.4);
+        Assert.Equal([(7L, true), (8L, false)], verdicts.Select(v => (v.Chunk, v.Kept)));
+        Assert.Equal(0.5, verdicts[0].Delta, 6);
+    }
+
+    [Fact]
+    public void LongDocumentsAreCutAndComparedAgainstTheSameCutBaseline()
+    {
+        var chunks = new Dictionary<long, int[]> { [7] = Enumerable.Range(0, 20).ToArray() };
+        // Prefix = 1 + 20 + 2 = 23 tokens; budget 64 - 23 = 41 body tokens.
+        var docs = new[] { Doc(100, [(10, 3f, [7]), (60, 3f, [7])]) };
+        var plan = VerificationPlan.Grouped(docs, chunks, Layout);
+        int k = 59; // body index of the second anchor
+        int cut = VerificationPlan.CutFor(k, 41, 8);
+        Assert.Equal(24, cut); // exact cut 19, rounded up to the quantum
+        Assert.True(k - cut + 1 <= 41);
+        // A baseline group [BOS] + body[cut..k] plus one chunk group holding two passes (uncut and cut).
+        var baseline = plan.Groups.Single(g => g.Prefix.Length == 1);
+        Assert.Equal([1 + k - cut], Assert.Single(baseline.Sequences).Positions);
+        var chunkGroup = plan.Groups.Single(g => g.Prefix.Length == 23);
+        Assert.Equal(2, chunkGroup.Sequences.Count);
+        var verdicts = plan.Decide([[2.0f], [1.5f], [1.0f]], 0.4);
+        // Uncut anchor: H from the base pass (3.0), H' 1.5 -> 0.5. Cut anchor: H from the baseline (2.0), H' 1.0 -> 0.5.
+        Assert.Equal([3f, 2f], verdicts.Select(v => v.H));
+        Assert.All(verdicts, v => Assert.Equal(0.5, v.Delta, 6));
+    }
+
+    [Fact]
+    public void ChunksThatLeaveNoRoomAreCountedNotJudged()
+    {
+        var chunks = new Dictionary<long, int[]> { [7] = Enumerable.Range(0, 70).ToArray() };
+        var plan = VerificationPlan.Grouped([Doc(20, [(5, 3f, [7])])], chunks, Layout);
+        Assert.Empty(plan.Groups);
+        Assert.Equal(1, plan.PairsUnfit);
+        Assert.Equal(0, plan.PairsJudged);
+    }
+}

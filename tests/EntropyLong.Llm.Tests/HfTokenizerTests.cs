@@ -1,0 +1,59 @@
+using System.Text.Json;
+using EntropyLong.Core;
+using EntropyLong.TestSupport;
+
+namespace EntropyLong.Llm.Tests;
+
+public class HfTokenizerTests
+{
+    // The tiny model's vocabulary written as a Hugging Face tokenizer.json (GPT-2 layout).
+    private static string WriteTokenizerJson(BpeVocabulary v)
+    {
+        var json = new
+        {
+            version = "1.0",
+            added_tokens = new[] { new { id = v.Bos, content = "<s>", special = true }, new { id = v.Eos, content = "</s>", special = true } },
+            pre_tokenizer = new { type = "ByteLevel", add_prefix_space = false, trim_offsets = true, use_regex = true },
+            post_processor = new
+            {
+                type = "TemplateProcessing",
+                single = new object[] { new { SpecialToken = new { id = "<s>", type_id = 0 } }, new { Sequence = new { id = "A", type_id = 0 } } },
+            },
+            model = new
+            {
+                type = "BPE",
+                vocab = v.Tokens.Select((t, i) => (t, i)).Where(x => x.i < v.Bos).ToDictionary(x => x.t, x => x.i),
+                merges = v.Merges,
+            },
+        };
+        string path = Path.Combine(Path.GetTempPath(), $"tokenizer-{Guid.NewGuid():N}.json");
+        File.WriteAllText(path, JsonSerializer.Serialize(json));
+        return path;
+    }
+
+    [Fact]
+    public void MatchesLlamaCppOnTheSameVocabulary()
+    {
+        var (path, model) = TinyModels.Get();
+        using var engine = LlamaEngine.Load(path);
+        var hf = HfTokenizer.Load(WriteTokenizerJson(model.Vocabulary));
+        Assert.Equal(model.Vocabulary.Bos, hf.Bos);
+        foreach (var text in TinyModels.Texts.Append("  leading spaces, tabs\t\tand\n\nnewlines; it's 'quoted' — 123456 ünïcödé 🦙"))
+        {
+            Assert.Equal(engine.TokenizeWithBos(text), hf.EncodeWithBos(text));
+            Assert.Equal(text, hf.Decode(hf.EncodeWithBos(text).Skip(1)));
+        }
+    }
+
+    [Fact]
+    public void RefusesWhatItCannotTokenizeFaithfully()
+    {
+        string dir = Path.GetTempPath();
+        string sp = Path.Combine(dir, $"sp-{Guid.NewGuid():N}.json");
+        File.WriteAllText(sp, """{"model": {"type": "BPE", "vocab": {}, "merges": []}, "pre_tokenizer": {"type": "Metaspace"}}""");
+        Assert.Contains("Metaspace", Assert.Throws<UserInputException>(() => HfTokenizer.Load(sp)).Message);
+        string broken = Path.Combine(dir, $"broken-{Guid.NewGuid():N}.json");
+        File.WriteAllText(broken, "{\n  \"model\": ");
+        Assert.Contains(broken, Assert.Throws<UserInputException>(() => HfTokenizer.Load(broken)).Message);
+    }
+}
