@@ -113,16 +113,18 @@ public abstract class EvalModelSettings : CommandSettings
 /// <summary>stderr output: notices, and progress as a bar on a terminal or as periodic lines otherwise.</summary>
 internal static class EvalConsole
 {
-    public static readonly IAnsiConsole Err = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+    /// <summary>Made on each use: Console.Error may be redirected between runs (in-process CLI tests).</summary>
+    public static IAnsiConsole Err => AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
 
-    public static void Notice(string message) => Err.MarkupLine($"[yellow]{Markup.Escape(message)}[/]");
+    /// <summary>Plain, unwrapped lines, so they can be grepped (as the other commands' messages).</summary>
+    public static void Notice(string message) => Console.Error.WriteLine(message);
 
-    public static void Info(string message) => Err.MarkupLine($"[grey]{Markup.Escape(message)}[/]");
+    public static void Info(string message) => Console.Error.WriteLine(message);
 
     /// <summary>Runs <paramref name="run"/> with a progress sink keyed by stage name.</summary>
     public static async Task<T> WithProgress<T>(Func<Action<string, int, int>, Task<T>> run)
     {
-        if (Console.IsErrorRedirected)
+        if (Console.IsErrorRedirected || !AnsiConsole.Profile.Capabilities.Interactive)
         {
             var gate = new object();
             string lastStage = "";
