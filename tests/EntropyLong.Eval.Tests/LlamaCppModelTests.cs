@@ -74,7 +74,7 @@ public class LlamaCppModelTests
     [Fact]
     public async Task RulerRunsEndToEndWithTheModelsOwnTokenizer()
     {
-        using var model = new LlamaCppModel(Tiny.Path, 1024, threads: 2);
+        using var model = new LlamaCppModel(Tiny.Path, 1024 + 16, threads: 2); // + BOS slack, as the CLI allocates
         using var dir = new TempDir();
         var options = new RulerRunOptions
         {

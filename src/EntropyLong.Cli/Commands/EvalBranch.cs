@@ -33,6 +33,10 @@ public static class EvalBranch
 /// <summary>Options shared by the commands that run a model.</summary>
 public abstract class EvalModelSettings : CommandSettings
 {
+    /// <summary>Context beyond the benchmark length for an in-process model: lengths are counted without special
+    /// tokens, and the prompt gets BOS when run.</summary>
+    public const int ContextSlack = 16;
+
     [CommandOption("--model <MODEL>")]
     [Description("A GGUF file (run in-process by llama.cpp) or an OpenAI-compatible server, http(s)://host:port/v1. Default: data/models/default.gguf")]
     public string? Model { get; init; }

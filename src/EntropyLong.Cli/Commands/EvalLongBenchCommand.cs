@@ -52,7 +52,7 @@ public sealed class EvalLongBenchCommand : AsyncCommand<EvalLongBenchSettings>
     {
         var data = LongBenchV2.Load(settings.Data!);
         int generated = settings.Cot ? 1024 : 128;
-        using var model = await TextModels.OpenAsync(settings.OpenOptions(settings.MaxPromptTokens + generated + 16), cancellationToken);
+        using var model = await TextModels.OpenAsync(settings.OpenOptions(settings.MaxPromptTokens + generated + EvalModelSettings.ContextSlack), cancellationToken);
         string outFile = settings.Out ?? Path.Combine("results", $"{model.Name.Split('/')[^1]}{(settings.Cot ? "_cot" : "")}.jsonl");
         EvalConsole.Info($"model: {model.Name}; tokens counted by {model.Tokenizer.Description}; results: {outFile}");
         var table = await EvalConsole.WithProgress(sink =>

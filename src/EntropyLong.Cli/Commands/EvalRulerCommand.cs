@@ -85,7 +85,7 @@ public sealed class EvalRulerCommand : AsyncCommand<EvalRulerSettings>
         var essay = settings.Haystack is null ? EssayHaystack.Default() : EssayHaystack.FromFile(settings.Haystack);
         var squad = settings.Squad is null ? null : QaData.ReadSquad(settings.Squad);
         var hotpot = settings.HotpotQa is null ? null : QaData.ReadHotpotQa(settings.HotpotQa);
-        using var model = await TextModels.OpenAsync(settings.OpenOptions(lengths.Max()), cancellationToken);
+        using var model = await TextModels.OpenAsync(settings.OpenOptions(lengths.Max() + EvalModelSettings.ContextSlack), cancellationToken);
         EvalConsole.Info($"model: {model.Name} ({(TextModels.IsUrl(settings.Model ?? "") ? (settings.Chat ? "chat" : "completions") + " at " + settings.Model : "llama.cpp in-process")}); " +
                          $"tokens counted by {model.Tokenizer.Description}; essay haystack: {essay.Description}");
         var inputs = new RulerInputs(essay, squad, hotpot);
