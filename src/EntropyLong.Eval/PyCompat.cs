@@ -24,6 +24,41 @@ public static class PyCompat
         return a == 0 && b == s.Length ? s : s[a..b];
     }
 
+    /// <summary>Python's <c>str.lower()</c>: the simple lowercase mapping plus Unicode's unconditional full
+    /// mapping (U+0130 to "i\u0307") and the Final_Sigma rule, which Python applies and .NET's
+    /// <see cref="string.ToLowerInvariant"/> does not.</summary>
+    public static string Lower(string s)
+    {
+        string simple = s.ToLowerInvariant();
+        if (s.AsSpan().IndexOfAny('\u0130', '\u03a3') < 0) return simple;
+        var sb = new System.Text.StringBuilder(s.Length + 4);
+        for (int i = 0; i < s.Length; i++)
+        {
+            char c = s[i];
+            if (c == '\u0130') sb.Append("i\u0307");
+            else if (c == '\u03a3') sb.Append(IsFinalSigma(s, i) ? '\u03c2' : '\u03c3');
+            else sb.Append(simple[i]);
+        }
+        return sb.ToString();
+    }
+
+    // Final_Sigma: a cased letter before (case-ignorables skipped) and none after.
+    private static bool IsFinalSigma(string s, int at)
+    {
+        int j = at - 1;
+        while (j >= 0 && IsCaseIgnorable(s[j])) j--;
+        if (j < 0 || !IsCased(s[j])) return false;
+        j = at + 1;
+        while (j < s.Length && IsCaseIgnorable(s[j])) j++;
+        return j >= s.Length || !IsCased(s[j]);
+    }
+
+    private static bool IsCased(char c) => char.IsUpper(c) || char.IsLower(c) || char.GetUnicodeCategory(c) == System.Globalization.UnicodeCategory.TitlecaseLetter;
+
+    private static bool IsCaseIgnorable(char c) => c is '\'' or '.' or ':' or '^' or '`' or '\u00b7' or '\u2019' ||
+        char.GetUnicodeCategory(c) is System.Globalization.UnicodeCategory.NonSpacingMark or System.Globalization.UnicodeCategory.EnclosingMark
+            or System.Globalization.UnicodeCategory.Format or System.Globalization.UnicodeCategory.ModifierLetter or System.Globalization.UnicodeCategory.ModifierSymbol;
+
     /// <summary>Python's <c>round(x, digits)</c>: round half to even on the exact binary value of x
     /// (not on its shortest decimal form), so 2.675 rounds to 2.67 as it does there.</summary>
     public static double Round(double x, int digits)

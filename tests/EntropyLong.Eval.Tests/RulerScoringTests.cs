@@ -60,6 +60,25 @@ public class RulerScoringTests
     }
 
     [Fact]
+    public void MatchesTheReferenceFormulasOnTheSameFiles()
+    {
+        var report = RulerDirectoryScorer.Score(Fixtures.Path("ruler-xcheck"));
+        var tasks = Assert.Single(report.Lengths).Tasks.ToDictionary(t => t.Task, t => t.Score);
+        var python = new Dictionary<string, double>
+        {
+            ["niah_single_1"] = 46.85, ["niah_multivalue"] = 56.98, ["vt"] = 48.42, ["cwe"] = 54.28, ["fwe"] = 37.84, ["qa_1"] = 64.86, ["qa_2"] = 94.59,
+        };
+        Assert.Equal(python, tasks);
+    }
+
+    [Theory]
+    [InlineData("\u0397\u039b\u0399\u039f\u03a3", "\u03b7\u03bb\u03b9\u03bf\u03c2")]       // final sigma
+    [InlineData("\u03a3\u0391 \u0391\u03a3.", "\u03c3\u03b1 \u03b1\u03c2.")]
+    [InlineData("\u0130stanbul", "i\u0307stanbul")]
+    [InlineData("ABC def", "abc def")]
+    public void LowerIsPythonsLower(string s, string expected) => Assert.Equal(expected, PyCompat.Lower(s));
+
+    [Fact]
     public void ScoringNothingIsAnError()
     {
         Assert.Throws<ArgumentException>(() => RulerScoring.StringMatchAll([], []));

@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using EntropyLong.Eval;
 using EntropyLong.Eval.LongBench;
 using EntropyLong.Eval.Models;
 using Spectre.Console;
@@ -65,7 +66,7 @@ public sealed class EvalLongBenchCommand : AsyncCommand<EvalLongBenchSettings>
                     Temperature = settings.Temperature,
                     Limit = settings.Limit,
                 }, cancellationToken));
-        Console.Out.Write(settings.Json ? table.ToJson(model.Name).ToJsonString() + "\n" : table.ToText(model.Name));
+        Console.Out.Write(settings.Json ? table.ToJson(model.Name).ToJsonString(EvalJson.Compact) + "\n" : table.ToText(model.Name));
         return 0;
     }
 }
@@ -87,7 +88,7 @@ public sealed class EvalLongBenchScoreCommand : Command<EvalLongBenchScoreSettin
     {
         var table = LongBenchTable.From(LongBenchRunner.ReadResults(settings.File));
         string name = Path.GetFileNameWithoutExtension(settings.File);
-        Console.Out.Write(settings.Json ? table.ToJson(name).ToJsonString() + "\n" : table.ToText(name));
+        Console.Out.Write(settings.Json ? table.ToJson(name).ToJsonString(EvalJson.Compact) + "\n" : table.ToText(name));
         return 0;
     }
 }

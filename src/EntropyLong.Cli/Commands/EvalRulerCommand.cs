@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Globalization;
 using EntropyLong.Core;
+using EntropyLong.Eval;
 using EntropyLong.Eval.Models;
 using EntropyLong.Eval.Ruler;
 using Spectre.Console;
@@ -99,7 +100,7 @@ public sealed class EvalRulerCommand : AsyncCommand<EvalRulerSettings>
 
     internal static void Print(RulerReport report, bool json)
     {
-        if (json) Console.Out.WriteLine(report.ToJson().ToJsonString());
+        if (json) Console.Out.WriteLine(report.ToJson().ToJsonString(EvalJson.Compact));
         else Console.Out.Write(report.ToText());
     }
 }

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
@@ -168,7 +167,7 @@ public sealed record LongBenchOptions
 /// skipping questions already in the results file on a re-run.</summary>
 public sealed class LongBenchRunner(ITextModel model, IProgress<(int Done, int Total)>? progress = null)
 {
-    private static readonly JsonSerializerOptions Compact = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    private static readonly JsonSerializerOptions Compact = EvalJson.Compact;
 
     public double SecondsPerQuestion { get; private set; }
 

@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using EntropyLong.Core;
@@ -9,7 +8,7 @@ namespace EntropyLong.Eval.Ruler;
 /// <summary>Reads and writes RULER sample and prediction files (JSON lines, reference layout).</summary>
 public static class RulerFiles
 {
-    private static readonly JsonSerializerOptions Compact = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    private static readonly JsonSerializerOptions Compact = EvalJson.Compact;
 
     public static string SampleLine(RulerSample s) => SampleObject(s).ToJsonString(Compact);
 

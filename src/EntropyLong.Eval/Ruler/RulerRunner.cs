@@ -58,7 +58,7 @@ public sealed class RulerRunner(ITextModel model, RulerInputs inputs, Action<str
             lengths.Add(ls);
         }
         var report = new RulerReport(model.Name, inputs.Essay.Description, lengths);
-        File.WriteAllText(Path.Combine(options.OutDir, "scores.json"), report.ToJson().ToJsonString(new() { WriteIndented = true }) + "\n");
+        File.WriteAllText(Path.Combine(options.OutDir, "scores.json"), report.ToJson().ToJsonString(EvalJson.Indented) + "\n");
         return report;
     }
 
@@ -91,7 +91,7 @@ public sealed class RulerRunner(ITextModel model, RulerInputs inputs, Action<str
             }
             return;
         }
-        File.WriteAllText(path, current.ToJsonString(new() { WriteIndented = true }) + "\n");
+        File.WriteAllText(path, current.ToJsonString(EvalJson.Indented) + "\n");
     }
 
     private List<RulerSample> LoadOrGenerate(RulerTask task, int length, RulerRunOptions options, CancellationToken ct)

@@ -30,7 +30,7 @@ public static class RulerScoring
         metric == RulerMetric.StringMatchAll ? StringMatchAll(preds, refs) : StringMatchPart(preds, refs);
 
     private static bool Found(string reference, string pred) =>
-        pred.ToLowerInvariant().Contains(reference.ToLowerInvariant(), StringComparison.Ordinal);
+        PyCompat.Lower(pred).Contains(PyCompat.Lower(reference), StringComparison.Ordinal);
 
     private static double Mean(IReadOnlyList<string> preds, IReadOnlyList<IReadOnlyList<string>> refs, Func<string, IReadOnlyList<string>, double> perSample)
     {
