@@ -125,6 +125,13 @@ internal static class EvalConsole
 
     public static void Info(string message) => Console.Error.WriteLine(message);
 
+    /// <summary>Says so when an in-process model runs past the context it was trained with.</summary>
+    public static void WarnIfBeyondTraining(ITextModel model, int longest)
+    {
+        if (model is LlamaCppModel { TrainedContextLength: > 0 } m && longest > m.TrainedContextLength)
+            Notice($"note: {m.Name} was trained with {m.TrainedContextLength} tokens of context; {longest} goes beyond it (RoPE extrapolation)");
+    }
+
     /// <summary>Runs <paramref name="run"/> with a progress sink keyed by stage name.</summary>
     public static async Task<T> WithProgress<T>(Func<Action<string, int, int>, Task<T>> run)
     {

@@ -56,6 +56,7 @@ public sealed class EvalLongBenchCommand : AsyncCommand<EvalLongBenchSettings>
         using var model = await TextModels.OpenAsync(settings.OpenOptions(settings.MaxPromptTokens + generated + EvalModelSettings.ContextSlack), cancellationToken);
         string outFile = settings.Out ?? Path.Combine("results", $"{model.Name.Split('/')[^1]}{(settings.Cot ? "_cot" : "")}.jsonl");
         EvalConsole.Info($"model: {model.Name}; tokens counted by {model.Tokenizer.Description}; results: {outFile}");
+        EvalConsole.WarnIfBeyondTraining(model, settings.MaxPromptTokens + generated);
         var table = await EvalConsole.WithProgress(sink =>
             new LongBenchRunner(model, new SyncProgress<(int Done, int Total)>(p => sink("LongBench-v2", p.Done, p.Total)))
                 .RunAsync(data, new LongBenchOptions

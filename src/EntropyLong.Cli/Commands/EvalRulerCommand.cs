@@ -89,6 +89,7 @@ public sealed class EvalRulerCommand : AsyncCommand<EvalRulerSettings>
         using var model = await TextModels.OpenAsync(settings.OpenOptions(lengths.Max() + EvalModelSettings.ContextSlack), cancellationToken);
         EvalConsole.Info($"model: {model.Name} ({(TextModels.IsUrl(settings.Model ?? "") ? (settings.Chat ? "chat" : "completions") + " at " + settings.Model : "llama.cpp in-process")}); " +
                          $"tokens counted by {model.Tokenizer.Description}; essay haystack: {essay.Description}");
+        EvalConsole.WarnIfBeyondTraining(model, lengths.Max());
         var inputs = new RulerInputs(essay, squad, hotpot);
         var options = new RulerRunOptions { Lengths = lengths, Tasks = tasks, Samples = settings.Samples, OutDir = settings.Out!, Seed = settings.Seed };
         var report = await EvalConsole.WithProgress(sink =>

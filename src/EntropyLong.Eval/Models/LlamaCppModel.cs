@@ -109,6 +109,7 @@ public sealed class LlamaCppModel : ITextModel
                                          $"(the model was trained with {trained}): {ex.Message}", ex);
         }
         _batchSize = batchSize;
+        TrainedContextLength = trained;
         Name = Path.GetFileNameWithoutExtension(path);
         ContextLength = contextLength;
         _tokenizer = new GgufTokenizer(_model, $"gguf {Path.GetFileName(path)}", owns: false);
@@ -137,6 +138,8 @@ public sealed class LlamaCppModel : ITextModel
 
     public string Name { get; }
     public int ContextLength { get; }
+    /// <summary>The context the model was trained with (GGUF metadata); a larger one runs, but extrapolates.</summary>
+    public int TrainedContextLength { get; }
     public ITokenizer Tokenizer => _tokenizer;
     public int MaxConcurrency => 1;
 
