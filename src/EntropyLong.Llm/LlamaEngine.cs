@@ -18,7 +18,7 @@ public sealed record LlamaSettings
     /// <summary>Independent sequences decoded together (llama.cpp n_seq_max).</summary>
     public int MaxSequences { get; init; } = 32;
     /// <summary>KV cells shared by all sequences, in multiples of the context length.</summary>
-    public int KvContexts { get; init; } = 2;
+    public int KvContexts { get; init; } = 4;
     public bool Exact { get; init; }
 }
 
@@ -140,83 +140,56 @@ public sealed class LlamaEngine : IEntropyModel
         }
     }
 
+    // A group being decoded: its prefix stream (if it has a prefix), the next sequence to admit, and how many of
+    // its sequences are still in flight. Its prefix's KV cells are freed when the last sequence finishes.
+    private sealed class OpenGroup(int index, int firstFlat, Stream? prefix)
+    {
+        public readonly int Index = index;
+        public readonly int FirstFlat = firstFlat;
+        public readonly Stream? Prefix = prefix;
+        public int NextSequence;
+        public int InFlight;
+        public bool PrefixReady => Prefix is null || Prefix.Done;
+    }
+
     private float[][] Run(IReadOnlyList<ScoreGroup> groups, bool computeEntropy, CancellationToken ct)
     {
-        int total = groups.Sum(g => g.Sequences.Count);
-        var results = new float[total][];
-        var work = new Queue<(int Group, int Seq, int Flat)>();
-        int flat = 0;
-        for (int g = 0; g < groups.Count; g++)
+        var results = new float[groups.Sum(g => g.Sequences.Count)][];
+        var firstFlat = new int[groups.Count];
+        for (int g = 0, flat = 0; g < groups.Count; g++)
         {
+            firstFlat[g] = flat;
             var group = groups[g];
-            for (int s = 0; s < group.Sequences.Count; s++, flat++)
+            foreach (var seq in group.Sequences)
             {
-                var seq = group.Sequences[s];
                 int length = group.Prefix.Length + seq.Tokens.Length;
                 if (length > Info.ContextLength)
                     throw new ArgumentException($"a sequence of {length} tokens exceeds the context length {Info.ContextLength}");
                 foreach (var p in seq.Positions)
                     if (p < 1 || p >= length) throw new ArgumentException($"position {p} is outside 1..{length - 1}");
-                results[flat] = new float[seq.Positions.Length];
-                work.Enqueue((g, s, flat));
+                results[flat++] = new float[seq.Positions.Length];
             }
         }
 
         _context.MemoryClear(true);
         var freeSeqs = new Stack<int>(Enumerable.Range(0, _settings.MaxSequences).Reverse());
-        var active = new List<Stream>();
-        // The group whose prefix is decoded (or being decoded) and the seq id holding it.
-        int prefixGroup = -1, prefixSeq = -1, prefixUsers = 0;
-        Stream? prefixStream = null;
-        int cellsInUse = 0;
+        var open = new List<OpenGroup>();
+        var active = new List<Stream>(); // in admission order, which is the order batches are filled in
+        var owner = new Dictionary<Stream, OpenGroup>();
+        int nextGroup = 0, cellsInUse = 0;
         var batch = new LLamaBatch();
-        var wanted = new List<(Stream Stream, int Index, int BatchIndex)>();
+        var wanted = new List<(Stream Stream, int Slot, int BatchIndex)>();
 
-        while (work.Count > 0 || active.Count > 0)
+        while (nextGroup < groups.Count || open.Count > 0)
         {
             ct.ThrowIfCancellationRequested();
-            // Admit work in order while sequence ids and KV cells last.
-            while (work.Count > 0)
+            Admit();
+            if (active.Count == 0)
             {
-                var (g, s, f) = work.Peek();
-                var group = groups[g];
-                if (g != prefixGroup)
-                {
-                    if (prefixUsers > 0 || (prefixStream is not null && !prefixStream.Done)) break; // the old prefix is still needed
-                    ReleasePrefix();
-                    if (group.Prefix.Length > 0)
-                    {
-                        if (freeSeqs.Count == 0 || cellsInUse + group.Prefix.Length > _kvCells) break;
-                        prefixSeq = freeSeqs.Pop();
-                        // Positions inside the prefix depend on the prefix alone: score them once on its stream.
-                        int[] inPrefix = group.Sequences.SelectMany(q => q.Positions).Where(p => p <= group.Prefix.Length).Distinct().Order().ToArray();
-                        prefixStream = Stream.For(prefixSeq, group.Prefix, 0, inPrefix, new float[inPrefix.Length]);
-                        active.Add(prefixStream);
-                        cellsInUse += group.Prefix.Length;
-                    }
-                    prefixGroup = g;
-                }
-                if (prefixStream is not null && !prefixStream.Done) break; // continuations wait for their prefix
-                var sequence = group.Sequences[s];
-                if (freeSeqs.Count == 0 || cellsInUse + sequence.Tokens.Length > _kvCells) break;
-                work.Dequeue();
-                int id = freeSeqs.Pop();
-                if (prefixStream is not null)
-                {
-                    _context.MemorySequenceCopy((LLamaSeqId)prefixSeq, (LLamaSeqId)id, -1, -1);
-                    prefixUsers++;
-                }
-                var stream = Stream.For(id, sequence.Tokens, group.Prefix.Length, sequence.Positions, results[f]);
-                if (prefixStream is not null)
-                    for (int i = 0; i < sequence.Positions.Length; i++)
-                        if (sequence.Positions[i] <= group.Prefix.Length)
-                            results[f][i] = prefixStream.Results[Array.IndexOf(prefixStream.Positions, sequence.Positions[i])];
-                active.Add(stream);
-                cellsInUse += sequence.Tokens.Length;
+                if (open.All(g => g.InFlight == 0 && g.NextSequence == groups[g.Index].Sequences.Count)) { Retire(); continue; } // empty groups
+                throw new InvalidOperationException("a sequence does not fit the KV cache");
             }
-            if (active.Count == 0) throw new InvalidOperationException("a sequence does not fit the KV cache");
 
-            // Fill one batch from the active streams, in admission order.
             batch.Clear();
             wanted.Clear();
             foreach (var st in active)
@@ -237,41 +210,88 @@ public sealed class LlamaEngine : IEntropyModel
             var rc = _context.Decode(batch);
             if (rc != DecodeResult.Ok)
                 throw new InvalidOperationException($"llama_decode failed ({rc}) {LlamaRuntime.LastErrors()}".Trim());
-
-            if (computeEntropy)
-                foreach (var (st, index, bi) in wanted)
-                    st.Results[index] = Entropy.FromLogits(_context.GetLogitsIth(bi), _scratch);
-            else
-                foreach (var (_, _, bi) in wanted)
-                    _ = _context.GetLogitsIth(bi)[0];
-
-            // Retire finished continuations; the prefix stays while its group still has work.
-            for (int i = active.Count - 1; i >= 0; i--)
+            foreach (var (st, slot, bi) in wanted)
             {
-                var st = active[i];
-                if (!st.Done || st == prefixStream) continue;
-                active.RemoveAt(i);
-                _context.MemorySequenceRemove((LLamaSeqId)st.Seq, -1, -1);
-                freeSeqs.Push(st.Seq);
-                cellsInUse -= st.Tokens.Length;
-                if (prefixStream is not null) prefixUsers--;
+                var logits = _context.GetLogitsIth(bi);
+                st.Results[slot] = computeEntropy ? Entropy.FromLogits(logits, _scratch) : logits[0];
             }
-            if (prefixStream is not null && prefixStream.Done && prefixUsers == 0 && (work.Count == 0 || work.Peek().Group != prefixGroup))
-                ReleasePrefix();
+            Retire();
         }
-        ReleasePrefix();
         return results;
 
-        void ReleasePrefix()
+        // Sequences of the oldest open groups first; a new group opens only when every open group has admitted all
+        // its sequences, so prefixes can never crowd out the sequences that would free them.
+        void Admit()
         {
-            if (prefixStream is null) return;
-            active.Remove(prefixStream);
-            _context.MemorySequenceRemove((LLamaSeqId)prefixSeq, -1, -1);
-            freeSeqs.Push(prefixSeq);
-            cellsInUse -= prefixStream.Tokens.Length;
-            prefixStream = null;
-            prefixSeq = -1;
-            prefixGroup = -1;
+            while (true)
+            {
+                foreach (var g in open)
+                {
+                    var group = groups[g.Index];
+                    while (g.PrefixReady && g.NextSequence < group.Sequences.Count)
+                    {
+                        var sequence = group.Sequences[g.NextSequence];
+                        if (freeSeqs.Count == 0 || cellsInUse + sequence.Tokens.Length > _kvCells) return;
+                        int id = freeSeqs.Pop();
+                        if (g.Prefix is not null) _context.MemorySequenceCopy((LLamaSeqId)g.Prefix.Seq, (LLamaSeqId)id, -1, -1);
+                        var stream = Stream.For(id, sequence.Tokens, group.Prefix.Length, sequence.Positions, results[g.FirstFlat + g.NextSequence]);
+                        if (g.Prefix is not null)
+                            for (int i = 0; i < sequence.Positions.Length; i++)
+                                if (sequence.Positions[i] <= group.Prefix.Length)
+                                    stream.Results[i] = g.Prefix.Results[Array.IndexOf(g.Prefix.Positions, sequence.Positions[i])];
+                        active.Add(stream);
+                        owner[stream] = g;
+                        cellsInUse += sequence.Tokens.Length;
+                        g.NextSequence++;
+                        g.InFlight++;
+                    }
+                    if (g.NextSequence < group.Sequences.Count) return;
+                }
+                if (nextGroup == groups.Count) return;
+                var next = groups[nextGroup];
+                int longest = next.Sequences.Count == 0 ? 0 : next.Sequences.Max(q => q.Tokens.Length);
+                if (freeSeqs.Count < 2 || cellsInUse + next.Prefix.Length + longest > _kvCells) return;
+                Stream? prefix = null;
+                if (next.Prefix.Length > 0)
+                {
+                    // Positions inside the prefix depend on the prefix alone: score them once on its stream.
+                    int[] inPrefix = next.Sequences.SelectMany(q => q.Positions).Where(p => p <= next.Prefix.Length).Distinct().Order().ToArray();
+                    prefix = Stream.For(freeSeqs.Pop(), next.Prefix, 0, inPrefix, new float[inPrefix.Length]);
+                    active.Add(prefix);
+                    cellsInUse += next.Prefix.Length;
+                }
+                var opened = new OpenGroup(nextGroup++, firstFlat[nextGroup - 1], prefix);
+                open.Add(opened);
+                if (prefix is not null) { owner[prefix] = opened; return; } // its sequences wait for the prefix's batch
+            }
+        }
+
+        void Retire()
+        {
+            for (int i = 0; i < active.Count; i++)
+            {
+                var st = active[i];
+                var g = owner[st];
+                if (!st.Done || st == g.Prefix) continue;
+                Free(st);
+                active.RemoveAt(i--);
+                g.InFlight--;
+            }
+            for (int i = 0; i < open.Count; i++)
+            {
+                var g = open[i];
+                if (g.InFlight > 0 || g.NextSequence < groups[g.Index].Sequences.Count || !g.PrefixReady) continue;
+                if (g.Prefix is not null) { Free(g.Prefix); active.Remove(g.Prefix); }
+                open.RemoveAt(i--);
+            }
+        }
+
+        void Free(Stream st)
+        {
+            _context.MemorySequenceRemove((LLamaSeqId)st.Seq, -1, -1);
+            freeSeqs.Push(st.Seq);
+            cellsInUse -= st.Tokens.Length;
+            owner.Remove(st);
         }
     }
 

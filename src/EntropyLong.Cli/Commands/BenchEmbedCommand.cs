@@ -21,8 +21,8 @@ public sealed class BenchEmbedCommand : Command<BenchEmbedCommand.Settings>
 
         [CommandOption("--rounds <N>")]
         [Description("Alternating rounds; the best of each side counts.")]
-        [DefaultValue(3)]
-        public int Rounds { get; init; } = 3;
+        [DefaultValue(5)]
+        public int Rounds { get; init; } = 5;
 
         [CommandOption("--json")]
         public bool Json { get; init; }
@@ -40,6 +40,7 @@ public sealed class BenchEmbedCommand : Command<BenchEmbedCommand.Settings>
             {
                 model = r.Model, chunks = r.Chunks, tokens = r.Tokens, batch = r.BatchSize, rounds = r.Rounds,
                 threads = Environment.ProcessorCount,
+                load_average = LoadAverage(),
                 raw_chunks_per_s = Math.Round(r.RawChunksPerSecond, 2),
                 embedder_chunks_per_s = Math.Round(r.EmbedderChunksPerSecond, 2),
                 ratio = Math.Round(r.Ratio, 4),
@@ -47,6 +48,7 @@ public sealed class BenchEmbedCommand : Command<BenchEmbedCommand.Settings>
             return 0;
         }
         var table = new Table().AddColumn("").AddColumn(new TableColumn("chunks/s").RightAligned());
+        table.Caption($"1-minute load average during the run: {LoadAverage()}");
         table.AddRow("bare ONNX Runtime session, same batches", r.RawChunksPerSecond.ToString("F1"));
         table.AddRow("OnnxEmbedder (tokenize + run + pool + normalize)", r.EmbedderChunksPerSecond.ToString("F1"));
         table.AddRow("[bold]ratio[/]", r.Ratio.ToString("F3"));
@@ -54,4 +56,8 @@ public sealed class BenchEmbedCommand : Command<BenchEmbedCommand.Settings>
         AnsiConsole.MarkupLine($"[grey]{r.Chunks} chunks ({r.Tokens:N0} tokens), batch {r.BatchSize}, best of {r.Rounds}, {Environment.ProcessorCount} cores, {Markup.Escape(r.Model)}[/]");
         return 0;
     }
+
+    /// <summary>Other processes' load skews any timing on a shared machine; printed so readers can judge.</summary>
+    internal static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a";
 }

@@ -5,7 +5,6 @@ using EntropyLong.Data;
 using EntropyLong.Llm;
 using EntropyLong.Pipeline;
 using EntropyLong.Retrieval;
-using Spectre.Console;
 using Spectre.Console.Cli;
 
 namespace EntropyLong.Cli.Commands;
@@ -108,12 +107,12 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
 
         if (!s.Quiet)
         {
-            AnsiConsole.MarkupLine($"[green]done[/]: {stats.DocumentsRead:N0} documents read, {stats.DocumentsUsed:N0} used, {stats.Anchors:N0} anchors, " +
+            Console.WriteLine($"done: {stats.DocumentsRead:N0} documents read, {stats.DocumentsUsed:N0} used, {stats.Anchors:N0} anchors, " +
                 $"{stats.CandidatesJudged:N0} candidates judged, {stats.ChunksVerified:N0} chunks verified (mean dI {stats.MeanDelta:F3}), " +
                 $"{stats.Sequences:N0} sequences, {stats.TokensOut:N0} tokens");
-            AnsiConsole.MarkupLine($"verification decoded {stats.ForwardTokens:N0} tokens; judging each pair alone would take {stats.NaiveForwardTokens:N0} ({(stats.ForwardTokens == 0 ? 0 : (double)stats.NaiveForwardTokens / stats.ForwardTokens):F1}x)");
+            Console.WriteLine($"verification decoded {stats.ForwardTokens:N0} tokens; judging each pair alone would take {stats.NaiveForwardTokens:N0} ({(stats.ForwardTokens == 0 ? 0 : (double)stats.NaiveForwardTokens / stats.ForwardTokens):F1}x)");
             if (corpus.Stats.Skipped > 0) Console.Error.WriteLine(corpus.Stats.Summary());
-            AnsiConsole.MarkupLine($"output: {Markup.Escape(Path.GetFullPath(s.Out))}/ (sequences: {Markup.Escape(s.Sequences)}, MDS shards: mds/, counters: stats.json, settings: config.json)");
+            Console.WriteLine($"output: {Path.GetFullPath(s.Out)}/ (sequences: {s.Sequences}, MDS shards: mds/, counters: stats.json, settings: config.json)");
         }
         return 0;
     }
