@@ -12,6 +12,13 @@ app.Configure(config =>
     config.AddCommand<IndexCommand>("index").WithDescription("Chunk, embed and index a corpus for retrieval (resumable).");
     config.AddCommand<SearchCommand>("search").WithDescription("Query a retrieval index and print the hits.");
     config.AddCommand<BuildCommand>("build").WithDescription("Run stages 1-5 and write training sequences (JSONL, MDS, stats).");
+    config.AddCommand<MergeCommand>("merge").WithDescription("Merge the shard tasks of `build --shards N` into the final outputs (idempotent).");
+    config.AddBranch("slurm", slurm =>
+    {
+        slurm.SetDescription("Run index -> build -> merge as Slurm array jobs chained with afterok.");
+        slurm.AddCommand<SlurmSubmitCommand>("submit").WithDescription("Write sbatch scripts into OUT/slurm/ and submit them.");
+        slurm.AddCommand<SlurmStatusCommand>("status").WithDescription("Tasks done per stage and the jobs' Slurm states.");
+    });
     config.AddBranch("bench", bench =>
     {
         bench.SetDescription("Benchmarks that print ratios measured side by side in one run.");
