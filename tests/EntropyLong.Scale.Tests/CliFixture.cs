@@ -19,7 +19,7 @@ public sealed class CliFixture : IDisposable
     /// <summary>Loose settings so random weights still give anchors and verified chunks; a short sequence length so
     /// each shard packs several sequences.</summary>
     public string[] BuildOptions =>
-        ["--model", Model, "--alpha", "0.5", "--epsilon", "0", "--top-k", "4", "--window", "4", "--seq-len", "384", "--threads", "1", "--block", "4", "--quiet"];
+        ["--model", Model, "--alpha", "0.5", "--epsilon", "0", "--top-k", "4", "--window", "4", "--seq-len", "384", "--max-anchors", "3", "--threads", "1", "--block", "4", "--exact-search", "--quiet"];
 
     public CliFixture()
     {
@@ -41,6 +41,25 @@ public sealed class CliFixture : IDisposable
         }
         Index = Path.Combine(Root, "idx");
         Run(["index", .. CorpusArgs, "--out", Index, "--shards", "2", "--max-chars", "120"]).Check();
+    }
+
+    public const int Shards = 3;
+    private readonly Lock _gate = new();
+    private string? _reference;
+
+    public string[] Build(string outDir, params string[] more) =>
+        ["build", .. CorpusArgs, "--index", Index, "--out", outDir, "--shards", $"{Shards}", .. BuildOptions, .. more];
+
+    /// <summary>One uninterrupted single-worker sharded build: what every other way of running must reproduce.</summary>
+    public string Reference()
+    {
+        lock (_gate)
+        {
+            if (_reference is not null) return _reference;
+            string dir = Path.Combine(Root, "reference");
+            Run(Build(dir)).Check();
+            return _reference = dir;
+        }
     }
 
     public string[] CorpusArgs => CorpusFiles.SelectMany(f => new[] { "--corpus", f }).ToArray();

@@ -15,6 +15,7 @@ internal sealed record SlurmJobs(
     [property: JsonPropertyName("out")] string Out,
     [property: JsonPropertyName("index")] string Index,
     [property: JsonPropertyName("shards")] int Shards,
+    [property: JsonPropertyName("index_shards")] int IndexShards,
     [property: JsonPropertyName("index_job")] string? IndexJob,
     [property: JsonPropertyName("build_job")] string BuildJob,
     [property: JsonPropertyName("merge_job")] string MergeJob)
@@ -36,6 +37,10 @@ public sealed class SlurmSubmitCommand : Command<SlurmSubmitCommand.Settings>
         public int Array { get; init; }
         [CommandOption("--shards <S>"), Description("Corpus shards (tasks) per stage; default: --array")]
         public int? Shards { get; init; }
+        [CommandOption("--index-shards <S>"), Description("Index shards when the index is built here; default: --shards")]
+        public int? IndexShards { get; init; }
+        [CommandOption("--max-chars <N>"), Description("Chunk size of the index built here (as for index)")]
+        public int? MaxChars { get; init; }
         [CommandOption("--partition <P>")]
         public string? Partition { get; init; }
         [CommandOption("--time <T>"), Description("Time limit per worker (sbatch --time)")]
@@ -53,7 +58,7 @@ public sealed class SlurmSubmitCommand : Command<SlurmSubmitCommand.Settings>
             if (string.IsNullOrWhiteSpace(Index)) return ValidationResult.Error("--index is required");
             if (string.IsNullOrWhiteSpace(Out)) return ValidationResult.Error("--out is required");
             if (Array < 1) return ValidationResult.Error("--array must be at least 1");
-            if (Shards is < 1) return ValidationResult.Error("--shards must be at least 1");
+            if (Shards is < 1 || IndexShards is < 1) return ValidationResult.Error("--shards and --index-shards must be at least 1");
             return ValidationResult.Success();
         }
     }
@@ -73,7 +78,9 @@ public sealed class SlurmSubmitCommand : Command<SlurmSubmitCommand.Settings>
             ? Enumerable.Range(0, ShardedIndex.ReadShardCount(index)!.Value).All(i => File.Exists(Path.Combine(ShardedIndex.ShardFolder(index, i), ShardedIndex.DoneFile)))
             : File.Exists(Path.Combine(index, IndexManifest.FileName));
         var jobs = new List<(string Stage, SlurmJob Job)>();
-        if (!indexReady) jobs.Add(("index", Job("entropylong-index", Math.Min(s.Array, shards), ["index", .. corpusArgs, "--out", index, "--shards", $"{shards}"])));
+        int indexShards = s.IndexShards ?? shards;
+        string[] chunking = s.MaxChars is { } mc ? ["--max-chars", $"{mc}"] : [];
+        if (!indexReady) jobs.Add(("index", Job("entropylong-index", Math.Min(s.Array, indexShards), ["index", .. corpusArgs, "--out", index, "--shards", $"{indexShards}", .. chunking])));
         jobs.Add(("build", Job("entropylong-build", Math.Min(s.Array, shards),
             ["build", .. corpusArgs, "--index", index, "--out", outDir, "--shards", $"{shards}", "--no-merge", .. context.Remaining.Raw])));
         jobs.Add(("merge", Job("entropylong-merge", 0, ["merge", outDir])));
@@ -90,7 +97,7 @@ public sealed class SlurmSubmitCommand : Command<SlurmSubmitCommand.Settings>
             AnsiConsole.MarkupLine($"{stage}: job [bold]{ids[stage]}[/]{(job.ArrayTasks > 0 ? $" (array of {job.ArrayTasks})" : "")} <- {Markup.Escape(script)}");
         }
         if (s.DryRun) return 0;
-        var record = new SlurmJobs(outDir, index, shards, ids.GetValueOrDefault("index"), ids["build"], ids["merge"]);
+        var record = new SlurmJobs(outDir, index, shards, indexShards, ids.GetValueOrDefault("index"), ids["build"], ids["merge"]);
         AtomicFile.WriteAllBytes(Path.Combine(dir, SlurmJobs.FileName), JsonSerializer.SerializeToUtf8Bytes(record, new JsonSerializerOptions { WriteIndented = true }));
         AnsiConsole.MarkupLine($"follow with: entropylong slurm status {Markup.Escape(s.Out)}");
         return 0;
@@ -114,7 +121,7 @@ public sealed class SlurmStatusCommand : Command<SlurmStatusCommand.Settings>
         var jobs = JsonSerializer.Deserialize<SlurmJobs>(File.ReadAllBytes(path))!;
         var stages = new List<(string Stage, string? Job, TaskStore Store, IReadOnlyList<string> Ids)>
         {
-            ("index", jobs.IndexJob, new TaskStore(jobs.Index), Enumerable.Range(0, jobs.Shards).Select(ShardPlan.Name).ToList()),
+            ("index", jobs.IndexJob, new TaskStore(jobs.Index), Enumerable.Range(0, jobs.IndexShards).Select(ShardPlan.Name).ToList()),
             ("build", jobs.BuildJob, new TaskStore(Path.Combine(jobs.Out, "tasks")), Enumerable.Range(0, jobs.Shards).Select(ShardedBuild.TaskId).ToList()),
         };
         bool merged = File.Exists(Path.Combine(jobs.Out, Pipeline.BuildRunner.StatsFile));

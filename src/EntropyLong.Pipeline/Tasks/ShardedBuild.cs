@@ -108,15 +108,18 @@ public sealed class ShardedBuild
     public bool IsMerged => File.Exists(Path.Combine(OutDir, BuildRunner.StatsFile));
 
     /// <summary>Merges when every shard is done and no other worker is merging; returns the merged stats, or null
-    /// when shards are missing or another worker holds the merge lock. Safe to repeat: the output is rewritten
-    /// atomically and stats.json (the marker of a finished build) comes last.</summary>
+    /// when shards are missing or another worker holds the merge lock. A merge killed half-way is redone from the
+    /// start: each output file is renamed into place complete, and stats.json (the marker of a finished build) comes
+    /// last, so once it exists the merge is never repeated.</summary>
     public BuildStats? TryMerge(string sequencesFile, long mdsShardSizeLimit)
     {
         if (!AllDone) return null;
         using var held = TaskStore.TryLock(Path.Combine(Tasks.Directory, "merge.lock"));
         if (held is null) return null;
         string statsPath = Path.Combine(OutDir, BuildRunner.StatsFile);
-        File.Delete(statsPath);
+        if (File.Exists(statsPath)) // merged by another worker since the check above: nothing to redo
+            return JsonSerializer.Deserialize<BuildStats>(File.ReadAllBytes(statsPath), SequenceJson.Options);
+        RemoveStaleTemporaries();
         var total = new BuildStats();
         long next = 0;
         using (var jsonl = new JsonlWriter(Path.Combine(OutDir, sequencesFile)))
@@ -148,6 +151,21 @@ public sealed class ShardedBuild
         }
         BuildRunner.WriteStats(OutDir, total);
         return total;
+    }
+
+    /// <summary>Hidden temporary files of a worker killed while writing: the merge's own (only the lock holder writes
+    /// those) and, when over a minute old, plan.json's and config.json's (a live worker renames its own in moments).</summary>
+    private void RemoveStaleTemporaries()
+    {
+        var old = DateTime.UtcNow - TimeSpan.FromMinutes(1);
+        var mds = Path.Combine(OutDir, "mds");
+        foreach (string f in System.IO.Directory.GetFiles(OutDir, ".*.tmp")
+            .Concat(System.IO.Directory.Exists(mds) ? System.IO.Directory.GetFiles(mds, ".*.tmp") : []))
+        {
+            string name = Path.GetFileName(f);
+            bool shared = name.StartsWith($".{PlanFile}.", StringComparison.Ordinal) || name.StartsWith(".config.json.", StringComparison.Ordinal);
+            if (!shared || File.GetLastWriteTimeUtc(f) < old) File.Delete(f);
+        }
     }
 
     // Every line starts {"index":N, (SequenceJson writes it first).
