@@ -86,7 +86,7 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
         GgufFile.Check(modelPath);
         if (s.Tokenizer is { } tok) GgufFile.Check(tok);
 
-        using var embedder = OnnxEmbedder.Open(new EmbeddingModelOptions());
+        using var embedder = OnnxEmbedder.Open(new EmbeddingModelOptions { Threads = s.Threads ?? 0 }); // --threads bounds both engines, so workers sharing a node do not oversubscribe it
         using var shardedIndex = ShardedIndex.IsSharded(s.Index) ? ShardedIndex.Open(s.Index, embedder) : null;
         using var index = shardedIndex is null ? ChunkIndex.Open(s.Index, embedder) : null;
         IRetriever retriever = shardedIndex is not null ? new ShardedRetriever(shardedIndex, embedder, s.ExactSearch) : new IndexRetriever(index!, embedder, s.ExactSearch);
