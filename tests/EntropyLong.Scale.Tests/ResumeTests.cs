@@ -87,6 +87,29 @@ public class ResumeTests(CliFixture cli)
     }
 
     [Fact]
+    public void AnIndexKilledMidShardResumesToTheSameBuild()
+    {
+        string reference = Reference();
+        string index = Path.Combine(cli.Root, "killed-idx");
+        string[] args = ["index", .. cli.CorpusArgs, "--out", index, "--shards", "2", "--max-chars", "120"];
+        var rng = new Random(Environment.TickCount);
+        int kills = 0;
+        for (int attempt = 0; attempt < 6 && kills < 3; attempt++)
+        {
+            using var p = Process.Start(cli.StartInfo(args))!;
+            if (p.WaitForExit(rng.Next(1500, 6000))) break;
+            p.Kill();
+            p.WaitForExit();
+            kills++;
+        }
+        cli.Run(args).Check();
+        Assert.True(kills >= 1);
+        string outDir = Path.Combine(cli.Root, "killed-idx-build");
+        cli.Run(["build", .. cli.CorpusArgs, "--index", index, "--out", outDir, "--shards", $"{Shards}", .. cli.BuildOptions]).Check();
+        CliFixture.AssertSameOutput(reference, outDir);
+    }
+
+    [Fact]
     public void ACorruptShardFailsAloneAndTheRerunDoesOnlyIt()
     {
         string reference = Reference();

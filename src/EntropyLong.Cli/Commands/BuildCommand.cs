@@ -136,7 +136,16 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
                 p => report(p.FractionOfInput, $"{p.DocumentsRead:N0} docs, {p.DocumentsUsed:N0} used, {p.Sequences:N0} sequences"), out error, ct));
             IndexCommand.Report(err, id, outcome, error, failures);
         }
-        if (failures.Count == 0 && !s.NoMerge && job.TryMerge(s.Sequences, s.ShardSize) is { } merged && !s.Quiet)
+        BuildStats? merged = null;
+        try
+        {
+            if (failures.Count == 0 && !s.NoMerge) merged = job.TryMerge(s.Sequences, s.ShardSize);
+        }
+        catch (IOException e)
+        {
+            throw new UserInputException($"{s.Out}: the merge failed ({e.Message}); the shard tasks are kept: fix the cause (e.g. free disk space) and run `entropylong merge {s.Out}`", e);
+        }
+        if (merged is not null && !s.Quiet)
         {
             PrintSummary(merged, s.Sequences);
             AnsiConsole.MarkupLine($"merged {shards} shards into {Markup.Escape(Path.GetFullPath(s.Out))}/ (sequences: {Markup.Escape(s.Sequences)}, mds/, stats.json; per-task logs and stats under tasks/)");
