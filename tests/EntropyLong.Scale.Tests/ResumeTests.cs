@@ -44,6 +44,18 @@ public class ResumeTests(CliFixture cli)
     }
 
     [Fact]
+    public void OneShardMergesToTheBytesOfAnUnshardedBuild()
+    {
+        string plain = Path.Combine(cli.Root, "plain"), one = Path.Combine(cli.Root, "one-shard");
+        string[] common = ["build", .. cli.CorpusArgs, "--index", cli.Index, .. cli.BuildOptions];
+        cli.Run([.. common, "--out", plain]).Check();
+        cli.Run([.. common, "--out", one, "--shards", "1"]).Check();
+        CliFixture.AssertSameOutput(plain, one);
+        var task = File.ReadAllLines(Path.Combine(one, "tasks", "build-0000", "sequences.jsonl"));
+        Assert.Equal(task, File.ReadAllLines(Path.Combine(one, "sequences.jsonl")));
+    }
+
+    [Fact]
     public void ConcurrentWorkersOnOneFolderGiveTheSingleWorkerBytes()
     {
         string reference = Reference();
