@@ -94,6 +94,9 @@ public sealed class BenchScaleCommand : Command<BenchScaleCommand.Settings>
             one_worker_s = Math.Round(w1.Seconds, 2), two_workers_s = Math.Round(wall2, 2),
             one_worker_docs_per_s = Math.Round(s.Docs / w1.Seconds, 3), two_workers_docs_per_s = Math.Round(s.Docs / wall2, 3),
             speedup = Math.Round(w1.Seconds / wall2, 3), same_output = same,
+            one_worker_cpu_s = Math.Round(w1.CpuSeconds, 2), two_workers_cpu_s = Math.Round(w2.Sum(r => r.CpuSeconds), 2),
+            cpu_ratio_two_over_one = Math.Round(w2.Sum(r => r.CpuSeconds) / w1.CpuSeconds, 3),
+            load_average = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?",
             peak_rss_1x_mib = Mib(m1.PeakRssBytes), peak_rss_10x_mib = Mib(m10.PeakRssBytes),
             peak_anon_1x_mib = Mib(m1.PeakAnonBytes), peak_anon_10x_mib = Mib(m10.PeakAnonBytes),
             peak_file_1x_mib = Mib(m1.PeakFileBytes), peak_file_10x_mib = Mib(m10.PeakFileBytes),
@@ -106,6 +109,7 @@ public sealed class BenchScaleCommand : Command<BenchScaleCommand.Settings>
         table.AddRow("1 worker, 2 shards: wall s (docs/s)", $"{w1.Seconds:F1} ({result.one_worker_docs_per_s})");
         table.AddRow("2 workers, 2 shards: wall s (docs/s)", $"{wall2:F1} ({result.two_workers_docs_per_s})");
         table.AddRow("[bold]speedup 2 vs 1 workers[/]", $"{result.speedup:F2}x (output identical: {same})");
+        table.AddRow("CPU s (user+sys): 1 worker vs 2 workers together", $"{w1.CpuSeconds:F1} vs {result.two_workers_cpu_s:F1} ({result.cpu_ratio_two_over_one:F2}x)");
         table.AddRow($"peak RSS, {s.Docs} vs {docs.Count} docs (MiB)", $"{result.peak_rss_1x_mib} vs {result.peak_rss_10x_mib}");
         table.AddRow("  of which anonymous (heap, native)", $"{result.peak_anon_1x_mib} vs {result.peak_anon_10x_mib} ([bold]{result.anon_ratio_10x_over_1x:F2}x[/])");
         table.AddRow("  of which file-backed (index, model, code)", $"{result.peak_file_1x_mib} vs {result.peak_file_10x_mib}");
@@ -113,7 +117,7 @@ public sealed class BenchScaleCommand : Command<BenchScaleCommand.Settings>
         table.AddRow("resume: process start -> first new task (s)", $"{resumeToWork:F2} ([bold]{resumeToWork - freshToWork:+0.00;-0.00}[/] vs fresh; whole resume {resume.Seconds:F1})");
         table.AddRow("re-run with every task done (s)", $"{noop.Seconds:F2}");
         AnsiConsole.Write(table);
-        AnsiConsole.MarkupLine($"[grey]{Environment.ProcessorCount} cores; scratch and logs in {Markup.Escape(work)}[/]");
+        AnsiConsole.MarkupLine($"[grey]{Environment.ProcessorCount} cores, load average {result.load_average} at the end (other processes share the cores); scratch and logs in {Markup.Escape(work)}[/]");
         return 0;
     }
 

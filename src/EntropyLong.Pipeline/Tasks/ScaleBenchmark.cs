@@ -3,8 +3,9 @@ using System.Globalization;
 
 namespace EntropyLong.Pipeline.Tasks;
 
-/// <summary>A worker run as a child process: wall time and memory sampled from /proc while it ran.</summary>
-public sealed record WorkerRun(double Seconds, long PeakRssBytes, long PeakAnonBytes, long PeakFileBytes, int ExitCode, string Stderr);
+/// <summary>A worker run as a child process: wall time, CPU time (user + system, as last sampled) and memory sampled
+/// from /proc while it ran.</summary>
+public sealed record WorkerRun(double Seconds, double CpuSeconds, long PeakRssBytes, long PeakAnonBytes, long PeakFileBytes, int ExitCode, string Stderr);
 
 /// <summary>Figures for the scale-out layer, each measured side by side in one run by starting the CLI itself as
 /// child processes (as a cluster would): throughput of 1 vs 2 workers on one folder, a worker's peak memory on a
@@ -30,15 +31,15 @@ public static class ScaleBenchmark
             var p = Process.Start(psi)!;
             return (Process: p, Stderr: p.StandardError.ReadToEndAsync(), Stdout: p.StandardOutput.ReadToEndAsync());
         }).ToArray();
-        var peaks = new (long Rss, long Anon, long File)[procs.Length];
+        var peaks = new (long Rss, long Anon, long File, double Cpu)[procs.Length];
         var seconds = new double[procs.Length];
         while (procs.Any(p => !p.Process.HasExited))
         {
             for (int i = 0; i < procs.Length; i++)
             {
                 if (procs[i].Process.HasExited) { if (seconds[i] == 0) seconds[i] = clock.Elapsed.TotalSeconds; continue; }
-                var (rss, anon, file) = Sample(procs[i].Process.Id);
-                peaks[i] = (Math.Max(peaks[i].Rss, rss), Math.Max(peaks[i].Anon, anon), Math.Max(peaks[i].File, file));
+                var (rss, anon, file, cpu) = Sample(procs[i].Process.Id);
+                peaks[i] = (Math.Max(peaks[i].Rss, rss), Math.Max(peaks[i].Anon, anon), Math.Max(peaks[i].File, file), Math.Max(peaks[i].Cpu, cpu));
             }
             Thread.Sleep(20);
         }
@@ -47,17 +48,22 @@ public static class ScaleBenchmark
         {
             procs[i].Process.WaitForExit();
             if (seconds[i] == 0) seconds[i] = clock.Elapsed.TotalSeconds;
-            runs[i] = new WorkerRun(seconds[i], peaks[i].Rss, peaks[i].Anon, peaks[i].File, procs[i].Process.ExitCode, procs[i].Stderr.Result);
+            runs[i] = new WorkerRun(seconds[i], peaks[i].Cpu, peaks[i].Rss, peaks[i].Anon, peaks[i].File, procs[i].Process.ExitCode, procs[i].Stderr.Result);
             procs[i].Process.Dispose();
         }
         return runs;
     }
 
-    private static (long Rss, long Anon, long File) Sample(int pid)
+    private static (long Rss, long Anon, long File, double Cpu) Sample(int pid)
     {
         long rss = 0, anon = 0, file = 0;
+        double cpu = 0;
         try
         {
+            // /proc/PID/stat: utime and stime are fields 14 and 15, in clock ticks (USER_HZ = 100 on Linux).
+            string stat = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            cpu = (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
             foreach (string line in File.ReadLines($"/proc/{pid}/status"))
             {
                 if (line.StartsWith("VmHWM:", StringComparison.Ordinal)) rss = Kb(line);
@@ -66,7 +72,7 @@ public static class ScaleBenchmark
             }
         }
         catch (IOException) { /* exited between the check and the read */ }
-        return (rss, anon, file);
+        return (rss, anon, file, cpu);
 
         static long Kb(string line) => 1024 * long.Parse(line.Split(':')[1].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
     }
