@@ -12,11 +12,19 @@ app.Configure(config =>
     config.AddCommand<IndexCommand>("index").WithDescription("Chunk, embed and index a corpus for retrieval (resumable).");
     config.AddCommand<SearchCommand>("search").WithDescription("Query a retrieval index and print the hits.");
     config.AddCommand<BuildCommand>("build").WithDescription("Run stages 1-5 and write training sequences (JSONL, MDS, stats).");
+    config.AddCommand<MergeCommand>("merge").WithDescription("Merge the shard tasks of `build --shards N` into the final outputs (idempotent).");
+    config.AddBranch("slurm", slurm =>
+    {
+        slurm.SetDescription("Run index -> build -> merge as Slurm array jobs chained with afterok.");
+        slurm.AddCommand<SlurmSubmitCommand>("submit").WithDescription("Write sbatch scripts into OUT/slurm/ and submit them.");
+        slurm.AddCommand<SlurmStatusCommand>("status").WithDescription("Tasks done per stage and the jobs' Slurm states.");
+    });
     config.AddBranch("bench", bench =>
     {
         bench.SetDescription("Benchmarks that print ratios measured side by side in one run.");
         bench.AddCommand<BenchScoreCommand>("score").WithDescription("llama.cpp decode throughput vs the scorer's, entropy cost per token.");
         bench.AddCommand<BenchEmbedCommand>("embed").WithDescription("Embedder vs a bare ONNX Runtime session on the same batches.");
+        bench.AddCommand<BenchScaleCommand>("scale").WithDescription("1 vs 2 workers, a worker's memory at 1x vs 10x corpus, resume latency.");
         bench.AddCommand<BenchIndexCommand>("index").WithDescription("HNSW build rate, size, recall and latency vs exact search.");
     });
     config.AddEval();

@@ -203,7 +203,7 @@ public class IndexTests
     }
 }
 
-public class ChunkRetrieverTests
+public class IndexRetrieverTests
 {
     [Fact]
     public void RetrievesKPerQueryInOrderAndNeverTheDocumentItself()
@@ -213,14 +213,16 @@ public class ChunkRetrieverTests
         var docs = FakeEmbedder.Corpus(200);
         IndexBuilder.Build(dir.Path, docs, embedder, new IndexBuildOptions { MaxChars = 120 });
         using var index = ChunkIndex.Open(dir.Path, embedder);
-        var retriever = new ChunkRetriever(embedder, index);
+        var retriever = new IndexRetriever(index, embedder);
         var doc = docs[17];
-        var queries = TextChunker.Chunk(doc, 120).Select(c => c.Text).Append("alpha1 beta2").ToList();
-        var results = retriever.Retrieve(doc, queries, 32);
+        var queries = TextChunker.Chunk(doc, 120).Select(c => c.Text).Append("alpha1 beta2")
+            .Select(q => new RetrievalQuery(q, doc.Id, doc.Text)).ToList();
+        var results = retriever.Retrieve(queries, 32);
         Assert.Equal(queries.Count, results.Count);
-        Assert.All(results, hits => Assert.Equal(32, hits.Length));
-        Assert.All(results.SelectMany(h => h), h => Assert.NotEqual(doc.Id, retriever.GetChunk(h.Key).DocumentId));
-        var single = retriever.Retrieve(doc, [queries[^1]], 32)[0];
+        Assert.All(results, hits => Assert.Equal(32, hits.Count));
+        Assert.All(results.SelectMany(h => h), h => Assert.NotEqual(doc.Id, h.DocumentId));
+        Assert.All(results.SelectMany(h => h), h => Assert.Equal(index.GetChunk((ulong)h.Key).Text, h.Text));
+        var single = retriever.Retrieve([queries[^1]], 32)[0];
         Assert.Equal(single, results[^1]);
     }
 }

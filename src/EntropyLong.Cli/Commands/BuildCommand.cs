@@ -4,7 +4,9 @@ using EntropyLong.Core;
 using EntropyLong.Data;
 using EntropyLong.Llm;
 using EntropyLong.Pipeline;
+using EntropyLong.Pipeline.Tasks;
 using EntropyLong.Retrieval;
+using Spectre.Console;
 using Spectre.Console.Cli;
 
 namespace EntropyLong.Cli.Commands;
@@ -55,6 +57,21 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
         public bool ExactSearch { get; init; }
         [CommandOption("--quiet")]
         public bool Quiet { get; init; }
+        [CommandOption("--shards <N>"), Description("Split the corpus into N shards built as independent, resumable tasks (out/tasks/build-NNNN/), then merged in shard order")]
+        public int? Shards { get; init; }
+        [CommandOption("--rank <R>"), Description("This worker's rank; it builds the shards s with s % world == rank (default: SLURM_ARRAY_TASK_ID, RANK or JOB_COMPLETION_INDEX; else 0)")]
+        public int? Rank { get; init; }
+        [CommandOption("--world <W>"), Description("Number of workers (default: SLURM_ARRAY_TASK_COUNT or WORLD_SIZE; else 1)")]
+        public int? World { get; init; }
+        [CommandOption("--no-merge"), Description("With --shards: leave the merge to `entropylong merge` (by default the worker that finds every shard done merges)")]
+        public bool NoMerge { get; init; }
+
+        public override ValidationResult Validate()
+        {
+            if (Shards is < 1) return ValidationResult.Error("--shards must be at least 1");
+            if ((Rank is not null || World is not null || NoMerge) && Shards is null) return ValidationResult.Error("--rank, --world and --no-merge need --shards");
+            return ValidationResult.Success();
+        }
     }
 
     public override int Execute(CommandContext context, Settings s, CancellationToken ct)
@@ -70,26 +87,84 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
         var hfTokenizer = s.Tokenizer is { } tok && tok.EndsWith(".json", StringComparison.OrdinalIgnoreCase) ? HfTokenizer.Load(tok) : null;
         if (hfTokenizer is null && s.Tokenizer is { } gguf) GgufFile.Check(gguf);
 
-        using var embedder = OnnxEmbedder.Open(new EmbeddingModelOptions());
-        using var index = ChunkIndex.Open(s.Index, embedder);
+        using var embedder = OnnxEmbedder.Open(new EmbeddingModelOptions { Threads = s.Threads ?? 0 }); // --threads bounds both engines, so workers sharing a node do not oversubscribe it
+        using var shardedIndex = ShardedIndex.IsSharded(s.Index) ? ShardedIndex.Open(s.Index, embedder) : null;
+        using var index = shardedIndex is null ? ChunkIndex.Open(s.Index, embedder) : null;
+        IRetriever retriever = shardedIndex is not null ? new ShardedRetriever(shardedIndex, embedder, s.ExactSearch) : new IndexRetriever(index!, embedder, s.ExactSearch);
         using var scorer = LlamaEngine.Load(modelPath, s.ToLlama());
         using var trainingTokenizer = hfTokenizer is null && s.Tokenizer is { } t ? LlamaEngine.LoadVocabulary(t) : null;
         Func<string, int[]> tokenize = hfTokenizer is not null ? hfTokenizer.EncodeWithBos
             : trainingTokenizer is not null ? trainingTokenizer.TokenizeWithBos : scorer.TokenizeWithBos;
         if (!s.Quiet)
-            Console.Error.WriteLine($"scorer {scorer.Info.Name}: {scorer.Info.Parameters:N0} parameters, vocabulary {scorer.Info.VocabSize}, context {scorer.Info.ContextLength}; index {index.Count:N0} chunks ({embedder.ModelId})");
+            Console.Error.WriteLine($"scorer {scorer.Info.Name}: {scorer.Info.Parameters:N0} parameters, vocabulary {scorer.Info.VocabSize}, context {scorer.Info.ContextLength}; index {shardedIndex?.Count ?? index!.Count:N0} chunks{(shardedIndex is null ? "" : $" in {shardedIndex.Shards.Count} shards")} ({embedder.ModelId})");
 
+        if (s.Shards is { } shards) return ExecuteSharded(s, shards, corpus, scorer, retriever, tokenize, options, Effective(s, options, modelPath, scorer, embedder, corpus), ct);
         Directory.CreateDirectory(s.Out);
-        var runner = new BuildRunner(scorer, new IndexRetriever(index, embedder, s.ExactSearch), tokenize, options,
+        var runner = new BuildRunner(scorer, retriever, tokenize, options,
             new BuildOutput(s.Out) { BlockSize = s.Block, MdsShardSizeLimit = s.ShardSize, SequencesFile = s.Sequences, Naive = s.Naive });
         var stats = Progress.Run("building", s.Quiet, report => runner.Run(corpus.Read().Select(r => r.Document),
             () => corpus.TotalBytes == 0 ? double.NaN : (double)corpus.BytesRead / corpus.TotalBytes,
             p => report(p.FractionOfInput, $"{p.DocumentsRead:N0} docs, {p.DocumentsUsed:N0} used, {p.ChunksVerified:N0} chunks verified, {p.Sequences:N0} sequences"), ct));
-        stats.DocumentsRead += corpus.Stats.Skipped;
-        foreach (SkipReason reason in Enum.GetValues<SkipReason>())
-            if (corpus.Stats[reason] > 0) stats.Skip(JsonNamingPolicy.SnakeCaseLower.ConvertName(reason.ToString()), corpus.Stats[reason]);
+        ShardedBuild.AddCorpusSkips(stats, corpus.Stats);
+        AtomicFile.WriteAllBytes(Path.Combine(s.Out, "config.json"), JsonSerializer.SerializeToUtf8Bytes(Effective(s, options, modelPath, scorer, embedder, corpus), SequenceJson.Options));
+        BuildRunner.WriteStats(s.Out, stats);
 
-        var effective = new Dictionary<string, object?>
+        if (!s.Quiet)
+        {
+            PrintSummary(stats, s.Sequences);
+            if (corpus.Stats.Skipped > 0) Console.Error.WriteLine(corpus.Stats.Summary());
+            Console.WriteLine($"output: {Path.GetFullPath(s.Out)}/ (sequences: {s.Sequences}, MDS shards: mds/, counters: stats.json, settings: config.json)");
+        }
+        return 0;
+    }
+
+    private static int ExecuteSharded(Settings s, int shards, CorpusReader corpus, LlamaEngine scorer, IRetriever retriever,
+        Func<string, int[]> tokenize, EntropyLongOptions options, Dictionary<string, object?> effective, CancellationToken ct)
+    {
+        var job = new ShardedBuild(s.Out, new ShardPlan(corpus.Files, shards));
+        job.Prepare(JsonSerializer.SerializeToElement(effective, SequenceJson.Options), s.Sequences, s.ShardSize);
+        AtomicFile.WriteAllBytes(Path.Combine(s.Out, "config.json"), JsonSerializer.SerializeToUtf8Bytes(effective, SequenceJson.Options));
+        var slot = WorkerSlot.Resolve(s.Rank, s.World);
+        var err = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+        if (!s.Quiet) err.MarkupLine($"[grey]{shards} shards split by {(job.Plan.ByFile ? "file" : "record")}; {Markup.Escape(slot.ToString())}[/]");
+        var failures = new List<string>();
+        foreach (int shard in slot.Owned(shards))
+        {
+            string id = ShardedBuild.TaskId(shard);
+            string? error = null;
+            var outcome = Progress.Run(id, s.Quiet, report => job.RunShard(shard,
+                dir => new BuildRunner(scorer, retriever, tokenize, options,
+                    new BuildOutput(dir) { BlockSize = s.Block, MdsShardSizeLimit = s.ShardSize, SequencesFile = ShardedBuild.TaskSequences, Naive = s.Naive }),
+                p => report(p.FractionOfInput, $"{p.DocumentsRead:N0} docs, {p.DocumentsUsed:N0} used, {p.Sequences:N0} sequences"), out error, ct));
+            IndexCommand.Report(err, id, outcome, error, failures);
+        }
+        BuildStats? merged = null;
+        try
+        {
+            if (failures.Count == 0 && !s.NoMerge) merged = job.TryMerge(s.Sequences, s.ShardSize);
+        }
+        catch (IOException e)
+        {
+            throw new UserInputException($"{s.Out}: the merge failed ({e.Message}); the shard tasks are kept: fix the cause (e.g. free disk space) and run `entropylong merge {s.Out}`", e);
+        }
+        if (merged is not null && !s.Quiet)
+        {
+            PrintSummary(merged, s.Sequences);
+            Console.WriteLine($"merged {shards} shards into {Path.GetFullPath(s.Out)}/ (sequences: {s.Sequences}, mds/, stats.json; per-task logs and stats under tasks/)");
+        }
+        return IndexCommand.Finish(err, failures, job.Tasks, Enumerable.Range(0, shards).Select(ShardedBuild.TaskId).ToList(), $"build {s.Out}");
+    }
+
+    internal static void PrintSummary(BuildStats stats, string sequences)
+    {
+        Console.WriteLine($"done: {stats.DocumentsRead:N0} documents read, {stats.DocumentsUsed:N0} used, {stats.Anchors:N0} anchors, " +
+            $"{stats.CandidatesJudged:N0} candidates judged, {stats.ChunksVerified:N0} chunks verified (mean dI {stats.MeanDelta:F3}), " +
+            $"{stats.Sequences:N0} sequences, {stats.TokensOut:N0} tokens");
+        Console.WriteLine($"verification decoded {stats.ForwardTokens:N0} tokens; judging each pair alone would take {stats.NaiveForwardTokens:N0} ({(stats.ForwardTokens == 0 ? 0 : (double)stats.NaiveForwardTokens / stats.ForwardTokens):F1}x)");
+    }
+
+    private static Dictionary<string, object?> Effective(Settings s, EntropyLongOptions options, string modelPath, LlamaEngine scorer, OnnxEmbedder embedder, CorpusReader corpus) =>
+        new()
         {
             ["options"] = options,
             ["model"] = Path.GetFullPath(modelPath),
@@ -102,20 +177,6 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
             ["naive"] = s.Naive,
             ["block"] = s.Block,
         };
-        AtomicFile.WriteAllBytes(Path.Combine(s.Out, "config.json"), JsonSerializer.SerializeToUtf8Bytes(effective, SequenceJson.Options));
-        BuildRunner.WriteStats(s.Out, stats);
-
-        if (!s.Quiet)
-        {
-            Console.WriteLine($"done: {stats.DocumentsRead:N0} documents read, {stats.DocumentsUsed:N0} used, {stats.Anchors:N0} anchors, " +
-                $"{stats.CandidatesJudged:N0} candidates judged, {stats.ChunksVerified:N0} chunks verified (mean dI {stats.MeanDelta:F3}), " +
-                $"{stats.Sequences:N0} sequences, {stats.TokensOut:N0} tokens");
-            Console.WriteLine($"verification decoded {stats.ForwardTokens:N0} tokens; judging each pair alone would take {stats.NaiveForwardTokens:N0} ({(stats.ForwardTokens == 0 ? 0 : (double)stats.NaiveForwardTokens / stats.ForwardTokens):F1}x)");
-            if (corpus.Stats.Skipped > 0) Console.Error.WriteLine(corpus.Stats.Summary());
-            Console.WriteLine($"output: {Path.GetFullPath(s.Out)}/ (sequences: {s.Sequences}, MDS shards: mds/, counters: stats.json, settings: config.json)");
-        }
-        return 0;
-    }
 
     private static EntropyLongOptions ResolveOptions(Settings s)
     {

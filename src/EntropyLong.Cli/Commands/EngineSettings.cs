@@ -10,7 +10,7 @@ public class EngineSettings : CommandSettings
     [CommandOption("--model <GGUF>"), Description("Scoring model (GGUF). Default: data/models/default.gguf")]
     public string? Model { get; init; }
 
-    [CommandOption("--threads <N>"), Description("CPU threads for llama.cpp (default: all cores)")]
+    [CommandOption("--threads <N>"), Description("CPU threads for llama.cpp (and, in build, for the query embedder) (default: all cores)")]
     public int? Threads { get; init; }
 
     [CommandOption("--batch <N>"), Description("Tokens per llama_decode call (default 512)")]

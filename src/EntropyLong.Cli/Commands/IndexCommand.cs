@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using EntropyLong.Core;
 using EntropyLong.Data;
+using EntropyLong.Pipeline.Tasks;
 using EntropyLong.Retrieval;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -41,8 +42,22 @@ public sealed class IndexCommand : Command<IndexCommand.Settings>
         [DefaultValue(128)]
         public int ExpansionSearch { get; init; } = 128;
 
+        [CommandOption("--shards <N>")]
+        [Description("Split the corpus into N shards, one index folder each (out/shard-NNNN/), built as independent resumable tasks.")]
+        public int? Shards { get; init; }
+
+        [CommandOption("--rank <R>")]
+        [Description("This worker's rank (default: SLURM_ARRAY_TASK_ID, RANK or JOB_COMPLETION_INDEX; else 0). It builds the shards s with s % world == rank.")]
+        public int? Rank { get; init; }
+
+        [CommandOption("--world <W>")]
+        [Description("Number of workers (default: SLURM_ARRAY_TASK_COUNT or WORLD_SIZE; else 1).")]
+        public int? World { get; init; }
+
         public override ValidationResult Validate()
         {
+            if (Shards is < 1) return ValidationResult.Error("--shards must be at least 1");
+            if ((Rank is not null || World is not null) && Shards is null) return ValidationResult.Error("--rank/--world need --shards");
             if (Corpus.Length == 0) return ValidationResult.Error("--corpus is required");
             if (string.IsNullOrWhiteSpace(Out)) return ValidationResult.Error("--out is required");
             if (MaxChars < 2) return ValidationResult.Error("--max-chars must be at least 2");
@@ -65,6 +80,7 @@ public sealed class IndexCommand : Command<IndexCommand.Settings>
                 Connectivity = settings.Connectivity, ExpansionAdd = settings.ExpansionAdd, ExpansionSearch = settings.ExpansionSearch,
             },
         };
+        if (settings.Shards is { } shards) return ExecuteSharded(settings, corpus, embedder, options, shards, err, cancellationToken);
         var result = BuildProgress.Run(err, progress =>
             IndexBuilder.Build(settings.Out, corpus.Read().Select(r => r.Document), embedder, options, progress, cancellationToken));
         err.MarkupLine(
@@ -75,6 +91,55 @@ public sealed class IndexCommand : Command<IndexCommand.Settings>
         return 0;
     }
 
+    private static int ExecuteSharded(Settings settings, CorpusReader corpus, OnnxEmbedder embedder, IndexBuildOptions options, int shards,
+        IAnsiConsole err, CancellationToken ct)
+    {
+        var plan = new ShardPlan(corpus.Files, shards);
+        var slot = WorkerSlot.Resolve(settings.Rank, settings.World);
+        Directory.CreateDirectory(settings.Out);
+        ShardedBuild.ClaimOrCompare(Path.Combine(settings.Out, ShardedIndex.FileName), ShardedIndex.ManifestBytes(shards),
+            $"is an index of another shard count; use --shards {ShardedIndex.ReadShardCount(settings.Out)} or a new --out folder");
+        var tasks = new TaskStore(settings.Out);
+        err.MarkupLine($"[grey]{shards} shards split by {(plan.ByFile ? "file" : "record")}; {Markup.Escape(slot.ToString())}[/]");
+        var failures = new List<string>();
+        foreach (int shard in slot.Owned(shards))
+        {
+            string id = ShardPlan.Name(shard);
+            var outcome = tasks.RunInPlace(id, dir =>
+            {
+                var reader = plan.Reader(shard);
+                var r = BuildProgress.Run(err, progress => IndexBuilder.Build(dir, reader.Read().Select(x => x.Document), embedder, options, progress, ct));
+                err.MarkupLine($"{id}: {r.Documents:N0} documents, {r.Chunks:N0} chunks ({r.ChunksEmbedded:N0} embedded now)");
+                if (reader.Stats.Skipped > 0) err.WriteLine($"{id}: {reader.Stats.Summary()}");
+            }, out string? error);
+            Report(err, id, outcome, error, failures);
+        }
+        return Finish(err, failures, tasks, Enumerable.Range(0, shards).Select(ShardPlan.Name).ToList(), $"index {settings.Out}");
+    }
+
+    internal static void Report(IAnsiConsole err, string id, TaskOutcome outcome, string? error, List<string> failures)
+    {
+        switch (outcome)
+        {
+            case TaskOutcome.Done: err.MarkupLine($"[green]{id} done[/]"); break;
+            case TaskOutcome.AlreadyDone: err.MarkupLine($"[grey]{id} already done, skipped[/]"); break;
+            case TaskOutcome.Busy: err.MarkupLine($"[yellow]{id} is being run by another worker, skipped[/]"); break;
+            default:
+                err.MarkupLine($"[red]{id} failed[/]: {Markup.Escape(error ?? "")}");
+                failures.Add(error ?? id);
+                break;
+        }
+    }
+
+    /// <summary>Ends a worker: its failures become one error (exit code 3) after every other task had its turn.</summary>
+    internal static int Finish(IAnsiConsole err, List<string> failures, TaskStore tasks, IReadOnlyList<string> all, string what)
+    {
+        int done = all.Count(tasks.IsDone);
+        err.MarkupLine($"{Markup.Escape(what)}: {done}/{all.Count} tasks complete");
+        if (failures.Count > 0)
+            throw new UserInputException($"{failures.Count} task(s) failed; re-run the same command to redo only what is missing:\n  " + string.Join("\n  ", failures));
+        return 0;
+    }
 }
 
 /// <summary>Shows an index build: Spectre progress bars on a terminal, a plain line every few seconds otherwise.</summary>

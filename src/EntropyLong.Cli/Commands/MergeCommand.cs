@@ -1,0 +1,29 @@
+using System.ComponentModel;
+using EntropyLong.Pipeline.Tasks;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace EntropyLong.Cli.Commands;
+
+public sealed class MergeCommand : Command<MergeCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandArgument(0, "<OUT>"), Description("Output folder of `entropylong build --shards N`")]
+        public string Out { get; init; } = "";
+    }
+
+    public override int Execute(CommandContext context, Settings s, CancellationToken ct)
+    {
+        var (job, sequences, shardSize) = ShardedBuild.Load(s.Out);
+        var missing = Enumerable.Range(0, job.Plan.Shards).Where(i => !job.Tasks.IsDone(ShardedBuild.TaskId(i))).ToList();
+        if (missing.Count > 0)
+            throw new Core.UserInputException($"{s.Out}: {missing.Count} of {job.Plan.Shards} build tasks are not done (first: {ShardedBuild.TaskId(missing[0])}" +
+                $"{(job.Tasks.FailureOf(ShardedBuild.TaskId(missing[0])) is { } f ? $", failed: {f.Trim()}" : "")}); run the build again with the same arguments");
+        var stats = job.TryMerge(sequences, shardSize)
+            ?? throw new Core.UserInputException($"{s.Out}: another worker is merging right now (tasks/merge.lock is held)");
+        BuildCommand.PrintSummary(stats, sequences);
+        AnsiConsole.MarkupLine($"merged {job.Plan.Shards} shards into {Markup.Escape(Path.GetFullPath(s.Out))}/");
+        return 0;
+    }
+}

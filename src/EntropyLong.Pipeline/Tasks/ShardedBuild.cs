@@ -1,0 +1,180 @@
+using System.Text;
+using System.Text.Json;
+using EntropyLong.Core;
+using EntropyLong.Data;
+
+namespace EntropyLong.Pipeline.Tasks;
+
+/// <summary>A build split into one task per corpus shard (out/tasks/build-NNNN/, each a complete small build) and a
+/// merge that concatenates the task outputs in shard order into out/sequences.jsonl, out/mds/ and out/stats.json
+/// (written last). Sequence indexes are renumbered in that order, so the final bytes depend only on the inputs,
+/// configuration, seed and shard count, never on which worker ran which task or how often.</summary>
+public sealed class ShardedBuild
+{
+    public const string PlanFile = "plan.json";
+    public const string TaskSequences = "sequences.jsonl";
+
+    public ShardedBuild(string outDir, ShardPlan plan)
+    {
+        OutDir = outDir;
+        Plan = plan;
+        Tasks = new TaskStore(Path.Combine(outDir, "tasks"));
+    }
+
+    public string OutDir { get; }
+    public ShardPlan Plan { get; }
+    public TaskStore Tasks { get; }
+
+    public static string TaskId(int shard) => $"build-{shard:0000}";
+
+    /// <summary>Records the plan (shards, files, configuration) on first use of <see cref="OutDir"/>, with exclusive
+    /// creation; a later worker must bring the same plan, else its output would not belong with the rest.</summary>
+    /// <exception cref="UserInputException">The folder was planned with other inputs or settings.</exception>
+    public void Prepare(JsonElement configuration, string sequencesFile, long mdsShardSizeLimit)
+    {
+        var plan = new Dictionary<string, object>
+        {
+            ["shards"] = Plan.Shards,
+            ["sequences"] = sequencesFile,
+            ["mds_shard_size"] = mdsShardSizeLimit,
+            ["split"] = Plan.ByFile ? "files" : "records",
+            ["files"] = Plan.Files.Select(Path.GetFullPath).ToArray(),
+            ["config"] = configuration,
+        };
+        byte[] bytes = JsonSerializer.SerializeToUtf8Bytes(plan, SequenceJson.Options);
+        ClaimOrCompare(Path.Combine(OutDir, PlanFile), bytes,
+            "was started with other inputs, settings or shard count; finish it with the same command, or use a new --out folder");
+    }
+
+    /// <summary>Opens a folder prepared by <see cref="Prepare"/>, for a merge or a status report.</summary>
+    /// <exception cref="UserInputException">No plan.json there.</exception>
+    public static (ShardedBuild Build, string SequencesFile, long MdsShardSizeLimit) Load(string outDir)
+    {
+        string path = Path.Combine(outDir, PlanFile);
+        if (!File.Exists(path)) throw new UserInputException($"{outDir}: no {PlanFile}; it is not the output folder of a sharded build (`entropylong build --shards N`)");
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
+            var root = doc.RootElement;
+            var files = root.GetProperty("files").EnumerateArray().Select(e => e.GetString()!).ToArray();
+            var build = new ShardedBuild(outDir, new ShardPlan(files, root.GetProperty("shards").GetInt32()));
+            return (build, root.GetProperty("sequences").GetString()!, root.GetProperty("mds_shard_size").GetInt64());
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            throw new UserInputException($"{path}: not a valid plan ({e.Message})", e);
+        }
+    }
+
+    /// <summary>Writes <paramref name="bytes"/> to <paramref name="path"/> if it does not exist (written under a
+    /// temporary name, then moved without replacing, so one worker wins), else checks the content is the same.</summary>
+    public static void ClaimOrCompare(string path, byte[] bytes, string mismatch)
+    {
+        System.IO.Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        if (!File.Exists(path))
+        {
+            string tmp = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
+            File.WriteAllBytes(tmp, bytes);
+            try { File.Move(tmp, path, overwrite: false); } // fails if another worker got there first: then compare
+            catch (IOException) { File.Delete(tmp); }
+        }
+        if (!File.ReadAllBytes(path).AsSpan().SequenceEqual(bytes))
+            throw new UserInputException($"{path}: this output folder {mismatch}");
+    }
+
+    /// <summary>Runs the build of one shard as a committed task: <paramref name="makeRunner"/> gets the task's
+    /// temporary folder and returns the runner that writes there.</summary>
+    public TaskOutcome RunShard(int shard, Func<string, BuildRunner> makeRunner, Action<BuildProgress>? progress, out string? error,
+        CancellationToken ct = default) =>
+        Tasks.RunCommitted(TaskId(shard), dir =>
+        {
+            var reader = Plan.Reader(shard);
+            var stats = makeRunner(dir).Run(reader.Read().Select(r => r.Document),
+                () => reader.TotalBytes == 0 ? double.NaN : (double)reader.BytesRead / reader.TotalBytes, progress, ct);
+            AddCorpusSkips(stats, reader.Stats);
+            BuildRunner.WriteStats(dir, stats);
+        }, out error);
+
+    /// <summary>Counts the records the reader skipped as read and skipped (snake_case reasons).</summary>
+    public static void AddCorpusSkips(BuildStats stats, ReadStats read)
+    {
+        stats.DocumentsRead += read.Skipped;
+        foreach (SkipReason reason in Enum.GetValues<SkipReason>())
+            if (read[reason] > 0) stats.Skip(JsonNamingPolicy.SnakeCaseLower.ConvertName(reason.ToString()), read[reason]);
+    }
+
+    public bool AllDone => Enumerable.Range(0, Plan.Shards).All(s => Tasks.IsDone(TaskId(s)));
+
+    public bool IsMerged => File.Exists(Path.Combine(OutDir, BuildRunner.StatsFile));
+
+    /// <summary>Merges when every shard is done and no other worker is merging; returns the merged stats, or null
+    /// when shards are missing or another worker holds the merge lock. A merge killed half-way is redone from the
+    /// start: each output file is renamed into place complete, and stats.json (the marker of a finished build) comes
+    /// last, so once it exists the merge is never repeated.</summary>
+    public BuildStats? TryMerge(string sequencesFile, long mdsShardSizeLimit)
+    {
+        if (!AllDone) return null;
+        using var held = TaskStore.TryLock(Path.Combine(Tasks.Directory, "merge.lock"));
+        if (held is null) return null;
+        string statsPath = Path.Combine(OutDir, BuildRunner.StatsFile);
+        if (File.Exists(statsPath)) // merged by another worker since the check above: nothing to redo
+            return JsonSerializer.Deserialize<BuildStats>(File.ReadAllBytes(statsPath), SequenceJson.Options);
+        RemoveStaleTemporaries();
+        var total = new BuildStats();
+        long next = 0;
+        using (var jsonl = new JsonlWriter(Path.Combine(OutDir, sequencesFile)))
+        using (var mds = new MdsWriter(Path.Combine(OutDir, "mds"), new MdsOptions { SizeLimit = mdsShardSizeLimit, Overwrite = true }))
+        {
+            for (int shard = 0; shard < Plan.Shards; shard++)
+            {
+                string dir = Tasks.PathOf(TaskId(shard));
+                var stats = JsonSerializer.Deserialize<BuildStats>(File.ReadAllBytes(Path.Combine(dir, BuildRunner.StatsFile)), SequenceJson.Options)
+                    ?? throw new InvalidDataException($"{dir}: empty stats.json");
+                total.Add(stats);
+                long before = next;
+                foreach (string line in File.ReadLines(Path.Combine(dir, TaskSequences), Encoding.UTF8))
+                {
+                    string renumbered = Renumber(line, next++, dir);
+                    jsonl.Write(w => w.WriteRawValue(renumbered, skipInputValidation: true));
+                }
+                long samples = 0;
+                foreach (var (ids, bounds) in MdsSamples.Read(Path.Combine(dir, "mds")))
+                {
+                    mds.Write(ids, bounds);
+                    samples++;
+                }
+                if (samples != next - before)
+                    throw new InvalidDataException($"{dir}: {next - before} sequences in {TaskSequences} but {samples} MDS samples");
+            }
+            jsonl.Complete();
+            mds.Complete();
+        }
+        BuildRunner.WriteStats(OutDir, total);
+        return total;
+    }
+
+    /// <summary>Hidden temporary files of a worker killed while writing: the merge's own (only the lock holder writes
+    /// those) and, when over a minute old, plan.json's and config.json's (a live worker renames its own in moments).</summary>
+    private void RemoveStaleTemporaries()
+    {
+        var old = DateTime.UtcNow - TimeSpan.FromMinutes(1);
+        var mds = Path.Combine(OutDir, "mds");
+        foreach (string f in System.IO.Directory.GetFiles(OutDir, ".*.tmp")
+            .Concat(System.IO.Directory.Exists(mds) ? System.IO.Directory.GetFiles(mds, ".*.tmp") : []))
+        {
+            string name = Path.GetFileName(f);
+            bool shared = name.StartsWith($".{PlanFile}.", StringComparison.Ordinal) || name.StartsWith(".config.json.", StringComparison.Ordinal);
+            if (!shared || File.GetLastWriteTimeUtc(f) < old) File.Delete(f);
+        }
+    }
+
+    // Every line starts {"index":N, (SequenceJson writes it first).
+    private static string Renumber(string line, long index, string dir)
+    {
+        const string Prefix = "{\"index\":";
+        int end = line.IndexOf(',', Prefix.Length);
+        if (!line.StartsWith(Prefix, StringComparison.Ordinal) || end < 0)
+            throw new InvalidDataException($"{dir}/{TaskSequences}: a line does not start with {Prefix}");
+        return string.Concat(Prefix, index.ToString(System.Globalization.CultureInfo.InvariantCulture), line.AsSpan(end));
+    }
+}
