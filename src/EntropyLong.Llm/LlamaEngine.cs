@@ -35,13 +35,16 @@ public sealed class LlamaEngine : IEntropyModel
     private readonly int _kvCells;
     private readonly float[] _scratch;
 
+    /// <summary>Layers offloaded with a GPU build of llama.cpp (ENTROPYLONG_GPU_LAYERS; 0 on the CPU build).</summary>
+    public static int GpuLayers => int.TryParse(Environment.GetEnvironmentVariable("ENTROPYLONG_GPU_LAYERS"), out var g) ? g : 0;
+
     public ModelInfo Info { get; }
     public LlamaSettings Settings => _settings;
 
     private LlamaEngine(SafeLlamaModelHandle model, SafeLLamaContextHandle context, LlamaSettings settings, ModelInfo info, int kvCells)
     {
         _model = model;
-        _vocabulary = new LlamaVocabulary(model);
+        _vocabulary = new LlamaVocabulary(model, ownsModel: false);
         _context = context;
         _settings = settings;
         Info = info;
@@ -53,13 +56,9 @@ public sealed class LlamaEngine : IEntropyModel
     public static LlamaEngine Load(string path, LlamaSettings? settings = null)
     {
         settings ??= new LlamaSettings();
-        GgufFile.Check(path);
-        LlamaRuntime.EnsureLoaded();
-        var modelParams = LLamaModelParams.Default();
-        modelParams.n_gpu_layers = int.TryParse(Environment.GetEnvironmentVariable("ENTROPYLONG_GPU_LAYERS"), out var g) ? g : 0;
-        SafeLlamaModelHandle model;
-        try { model = SafeLlamaModelHandle.LoadFromFile(path, modelParams); }
-        catch (Exception e) { throw new UserInputException($"{path}: llama.cpp could not load this model ({e.Message} {LlamaRuntime.LastErrors()})".Trim(), e); }
+        var modelParams = LlamaVocabulary.DefaultParams();
+        modelParams.n_gpu_layers = GpuLayers;
+        var model = LlamaVocabulary.LoadModel(path, modelParams);
 
         int trainCtx = model.ContextSize;
         int ctx = settings.ContextLength > 0 ? settings.ContextLength : trainCtx;
@@ -99,17 +98,6 @@ public sealed class LlamaEngine : IEntropyModel
     public int[] Tokenize(string text) => _vocabulary.Tokenize(text);
 
     public string Detokenize(ReadOnlySpan<int> tokens) => _vocabulary.Detokenize(tokens);
-
-    /// <summary>Loads only a GGUF's tokenizer (no weights, no context): the training model's tokenizer.</summary>
-    public static LlamaVocabulary LoadVocabulary(string path)
-    {
-        GgufFile.Check(path);
-        LlamaRuntime.EnsureLoaded();
-        var p = LLamaModelParams.Default();
-        p.vocab_only = true;
-        try { return new LlamaVocabulary(SafeLlamaModelHandle.LoadFromFile(path, p)); }
-        catch (Exception e) { throw new UserInputException($"{path}: llama.cpp could not load this tokenizer ({e.Message} {LlamaRuntime.LastErrors()})".Trim(), e); }
-    }
 
     /// <summary>Decodes a batch exactly as <see cref="Score"/> would but computes no entropy: the raw engine
     /// throughput the benchmark compares against.</summary>

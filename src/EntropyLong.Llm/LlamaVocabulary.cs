@@ -1,18 +1,55 @@
 using System.Text;
+using EntropyLong.Core;
 using LLama.Native;
 
 namespace EntropyLong.Llm;
 
 /// <summary>A GGUF model's own tokenizer, as llama.cpp applies it.</summary>
-public sealed class LlamaVocabulary(SafeLlamaModelHandle model) : IDisposable
+public sealed class LlamaVocabulary : IDisposable
 {
-    public int Count => model.Vocab.Count;
-    public int? Bos => model.Vocab.BOS is { } bos ? (int)bos : null;
-    public bool AddsBos => model.Vocab.ShouldAddBOS && model.Vocab.BOS is not null;
+    private readonly SafeLlamaModelHandle _model;
+    private readonly bool _ownsModel;
+
+    public LlamaVocabulary(SafeLlamaModelHandle model, bool ownsModel)
+    {
+        _model = model;
+        _ownsModel = ownsModel;
+    }
+
+    /// <summary>Loads only the tokenizer of a GGUF file (no weights, no context).</summary>
+    public static LlamaVocabulary Load(string path)
+    {
+        var p = DefaultParams();
+        p.vocab_only = true;
+        return new LlamaVocabulary(LoadModel(path, p), ownsModel: true);
+    }
+
+    /// <summary>llama.cpp's default model parameters; loads the native library first (they come from a native call,
+    /// which must not run before <see cref="LlamaRuntime"/> has chosen the library).</summary>
+    public static LLamaModelParams DefaultParams()
+    {
+        LlamaRuntime.EnsureLoaded();
+        return LLamaModelParams.Default();
+    }
+
+    /// <summary>Checks the file is GGUF, loads llama.cpp, then the model; failures name the file.</summary>
+    public static SafeLlamaModelHandle LoadModel(string path, LLamaModelParams parameters)
+    {
+        GgufFile.Check(path);
+        LlamaRuntime.EnsureLoaded();
+        try { return SafeLlamaModelHandle.LoadFromFile(path, parameters); }
+        catch (Exception e) { throw new UserInputException($"{path}: llama.cpp could not load this model ({e.Message} {LlamaRuntime.LastErrors()})".Trim(), e); }
+    }
+
+    public int Count => _model.Vocab.Count;
+    public int? Bos => _model.Vocab.BOS is { } bos ? (int)bos : null;
+    public bool AddsBos => _model.Vocab.ShouldAddBOS && _model.Vocab.BOS is not null;
+    public bool IsEndOfGeneration(int token) => ((LLamaToken)token).IsEndOfGeneration(_model.Vocab);
 
     public int[] Tokenize(string text)
     {
-        var tokens = model.Tokenize(text, false, false, Encoding.UTF8);
+        if (text.Length == 0) return [];
+        var tokens = _model.Tokenize(text, false, false, Encoding.UTF8);
         var result = new int[tokens.Length];
         for (int i = 0; i < tokens.Length; i++) result[i] = (int)tokens[i];
         return result;
@@ -25,14 +62,23 @@ public sealed class LlamaVocabulary(SafeLlamaModelHandle model) : IDisposable
     {
         // Pieces are bytes: a character can span tokens, so decode once at the end.
         var bytes = new List<byte>(tokens.Length * 4);
-        Span<byte> piece = stackalloc byte[256];
-        foreach (int t in tokens)
-        {
-            uint n = Math.Min(model.TokenToSpan(t, piece, 0, false), (uint)piece.Length);
-            for (int i = 0; i < n; i++) bytes.Add(piece[i]);
-        }
+        foreach (int t in tokens) AppendPiece(t, bytes);
         return Encoding.UTF8.GetString(bytes.ToArray());
     }
 
-    public void Dispose() => model.Dispose();
+    /// <summary>Appends the bytes of one token's text.</summary>
+    public void AppendPiece(int token, List<byte> into)
+    {
+        Span<byte> piece = stackalloc byte[256];
+        int n = (int)_model.TokenToSpan(token, piece, 0, false);
+        if (n <= piece.Length) { into.AddRange(piece[..n]); return; }
+        var big = new byte[n];
+        _model.TokenToSpan(token, big, 0, false);
+        into.AddRange(big);
+    }
+
+    public void Dispose()
+    {
+        if (_ownsModel) _model.Dispose();
+    }
 }

@@ -68,7 +68,7 @@ public class LlamaCppModelTests
         Assert.Contains("not found", Assert.Throws<UserInputException>(() => new LlamaCppModel("/nonexistent/m.gguf", 256)).Message);
         using var dir = new TempDir();
         File.WriteAllText(dir.File("junk.gguf"), "not a gguf file at all");
-        Assert.Contains("cannot load", Assert.Throws<UserInputException>(() => new LlamaCppModel(dir.File("junk.gguf"), 256)).Message);
+        Assert.Contains("junk.gguf: not a GGUF model file", Assert.Throws<UserInputException>(() => new LlamaCppModel(dir.File("junk.gguf"), 256)).Message);
     }
 
     [Fact]

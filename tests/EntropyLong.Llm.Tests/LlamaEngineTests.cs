@@ -45,7 +45,7 @@ public class LlamaEngineTests
     public void VocabularyOnlyLoadTokenizesLikeTheFullModel()
     {
         using var engine = Load();
-        using var vocabulary = LlamaEngine.LoadVocabulary(TinyModels.Get().Path);
+        using var vocabulary = LlamaVocabulary.Load(TinyModels.Get().Path);
         Assert.Equal(engine.Info.VocabSize, vocabulary.Count);
         foreach (var text in TinyModels.Texts) Assert.Equal(engine.TokenizeWithBos(text), vocabulary.TokenizeWithBos(text));
     }

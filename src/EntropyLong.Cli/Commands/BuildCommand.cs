@@ -92,7 +92,7 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
         using var index = shardedIndex is null ? ChunkIndex.Open(s.Index, embedder) : null;
         IRetriever retriever = shardedIndex is not null ? new ShardedRetriever(shardedIndex, embedder, s.ExactSearch) : new IndexRetriever(index!, embedder, s.ExactSearch);
         using var scorer = LlamaEngine.Load(modelPath, s.ToLlama());
-        using var trainingTokenizer = hfTokenizer is null && s.Tokenizer is { } t ? LlamaEngine.LoadVocabulary(t) : null;
+        using var trainingTokenizer = hfTokenizer is null && s.Tokenizer is { } t ? LlamaVocabulary.Load(t) : null;
         Func<string, int[]> tokenize = hfTokenizer is not null ? hfTokenizer.EncodeWithBos
             : trainingTokenizer is not null ? trainingTokenizer.TokenizeWithBos : scorer.TokenizeWithBos;
         if (!s.Quiet)

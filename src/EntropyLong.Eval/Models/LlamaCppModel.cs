@@ -7,66 +7,16 @@ using LLama.Native;
 namespace EntropyLong.Eval.Models;
 
 /// <summary>Tokenizer of a GGUF model (loaded vocabulary-only when used alone, e.g. beside an HTTP server).</summary>
-public sealed class GgufTokenizer : ITokenizer, IDisposable
+public sealed class GgufTokenizer(LlamaVocabulary vocabulary, string description) : ITokenizer, IDisposable
 {
-    private readonly SafeLlamaModelHandle _model;
-    private readonly bool _owns;
-
-    internal GgufTokenizer(SafeLlamaModelHandle model, string description, bool owns)
-    {
-        _model = model;
-        _owns = owns;
-        Description = description;
-    }
-
     /// <summary>Loads only the vocabulary of <paramref name="path"/> (no weights).</summary>
-    public static GgufTokenizer LoadVocabulary(string path)
-    {
-        var p = LlamaCppModel.DefaultParams(path);
-        p.vocab_only = true;
-        return new GgufTokenizer(LlamaCppModel.Load(path, p), $"gguf vocabulary {Path.GetFileName(path)}", owns: true);
-    }
+    public static GgufTokenizer LoadVocabulary(string path) => new(LlamaVocabulary.Load(path), $"gguf vocabulary {Path.GetFileName(path)}");
 
-    public string Description { get; }
-
-    public int[] Tokenize(string text)
-    {
-        if (text.Length == 0) return [];
-        var tokens = _model.Tokenize(text, false, false, Encoding.UTF8);
-        var ids = new int[tokens.Length];
-        for (int i = 0; i < ids.Length; i++) ids[i] = (int)tokens[i];
-        return ids;
-    }
-
-    public int CountTokens(string text) => text.Length == 0 ? 0 : _model.Tokenize(text, false, false, Encoding.UTF8).Length;
-
-    public string Detokenize(ReadOnlySpan<int> tokens)
-    {
-        var bytes = new List<byte>(tokens.Length * 4);
-        Span<byte> piece = stackalloc byte[256];
-        foreach (int t in tokens) AppendPiece(_model, t, bytes, piece);
-        return Encoding.UTF8.GetString(bytes.ToArray());
-    }
-
-    internal static void AppendPiece(SafeLlamaModelHandle model, int token, List<byte> into, Span<byte> scratch)
-    {
-        int n = (int)model.TokenToSpan(token, scratch, 0, false);
-        if (n > scratch.Length)
-        {
-            var big = new byte[n];
-            model.TokenToSpan(token, big, 0, false);
-            into.AddRange(big);
-        }
-        else
-        {
-            for (int i = 0; i < n; i++) into.Add(scratch[i]);
-        }
-    }
-
-    public void Dispose()
-    {
-        if (_owns) _model.Dispose();
-    }
+    public string Description { get; } = description;
+    public int[] Tokenize(string text) => vocabulary.Tokenize(text);
+    public int CountTokens(string text) => vocabulary.Tokenize(text).Length;
+    public string Detokenize(ReadOnlySpan<int> tokens) => vocabulary.Detokenize(tokens);
+    public void Dispose() => vocabulary.Dispose();
 }
 
 /// <summary>
@@ -78,6 +28,7 @@ public sealed class LlamaCppModel : ITextModel
 {
     private readonly SafeLlamaModelHandle _model;
     private readonly SafeLLamaContextHandle _context;
+    private readonly LlamaVocabulary _vocabulary;
     private readonly GgufTokenizer _tokenizer;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly int _batchSize;
@@ -87,9 +38,9 @@ public sealed class LlamaCppModel : ITextModel
     /// <param name="gpuLayers">Layers to offload (only with a GPU backend).</param>
     public LlamaCppModel(string path, int contextLength, int threads = 0, int gpuLayers = 0, int batchSize = 512)
     {
-        var mp = DefaultParams(path);
+        var mp = LlamaVocabulary.DefaultParams();
         mp.n_gpu_layers = gpuLayers;
-        _model = Load(path, mp);
+        _model = LlamaVocabulary.LoadModel(path, mp);
         int trained = _model.ContextSize;
         var cp = LLamaContextParams.Default();
         cp.n_ctx = (uint)contextLength;
@@ -112,28 +63,8 @@ public sealed class LlamaCppModel : ITextModel
         TrainedContextLength = trained;
         Name = Path.GetFileNameWithoutExtension(path);
         ContextLength = contextLength;
-        _tokenizer = new GgufTokenizer(_model, $"gguf {Path.GetFileName(path)}", owns: false);
-    }
-
-    /// <summary>Checks the file, loads llama.cpp (before any native call, so the bundled build is found), and
-    /// returns llama.cpp's default model parameters.</summary>
-    internal static LLamaModelParams DefaultParams(string path)
-    {
-        if (!File.Exists(path)) throw new UserInputException($"{path}: model file not found");
-        LlamaRuntime.EnsureLoaded();
-        return LLamaModelParams.Default();
-    }
-
-    internal static SafeLlamaModelHandle Load(string path, LLamaModelParams p)
-    {
-        try
-        {
-            return SafeLlamaModelHandle.LoadFromFile(path, p);
-        }
-        catch (Exception ex) when (ex is not UserInputException)
-        {
-            throw new UserInputException($"{path}: llama.cpp cannot load this file as a GGUF model ({ex.Message} {LlamaRuntime.LastErrors()})", ex);
-        }
+        _vocabulary = new LlamaVocabulary(_model, ownsModel: false);
+        _tokenizer = new GgufTokenizer(_vocabulary, $"gguf {Path.GetFileName(path)}");
     }
 
     public string Name { get; }
@@ -158,8 +89,7 @@ public sealed class LlamaCppModel : ITextModel
 
     private string Generate(GenerationRequest request, CancellationToken ct)
     {
-        var vocab = _model.Vocab;
-        var prompt = _model.Tokenize(request.Prompt, vocab.ShouldAddBOS, false, Encoding.UTF8);
+        var prompt = _vocabulary.TokenizeWithBos(request.Prompt);
         if (prompt.Length + request.MaxNewTokens > ContextLength)
             throw new UserInputException($"prompt of {prompt.Length} tokens + {request.MaxNewTokens} to generate does not fit " +
                                          $"the context of {ContextLength} tokens (raise --context)");
@@ -177,15 +107,14 @@ public sealed class LlamaCppModel : ITextModel
         }
         var sampler = request.Temperature > 0 ? new EvalRandom(request.Seed) : null;
         var bytes = new List<byte>(request.MaxNewTokens * 4);
-        Span<byte> scratch = stackalloc byte[256];
         int logitIndex = batch.TokenCount - 1;
         for (int produced = 0; produced < request.MaxNewTokens; produced++)
         {
             ct.ThrowIfCancellationRequested();
             var logits = _context.GetLogitsIth(logitIndex);
             int next = sampler is null ? TensorPrimitives.IndexOfMax(logits) : Draw(logits, request.Temperature, sampler);
-            if (((LLamaToken)next).IsEndOfGeneration(vocab)) break;
-            GgufTokenizer.AppendPiece(_model, next, bytes, scratch);
+            if (_vocabulary.IsEndOfGeneration(next)) break;
+            _vocabulary.AppendPiece(next, bytes);
             if (request.Stop is { Count: > 0 } stop)
             {
                 string sofar = Encoding.UTF8.GetString(bytes.ToArray());
