@@ -7,6 +7,7 @@ app.Configure(config =>
 {
     config.SetApplicationName("entropylong");
     config.SetExceptionHandler((ex, _) => ErrorReporting.Report(ex));
+    config.AddCommand<TrainCommand>("train").WithDescription("Train a small Llama model on CPU (ggml) and write it as GGUF.");
     config.AddCommand<VersionCommand>("version").WithDescription("Print the version and the native libraries found.");
 });
 return await app.RunAsync(args);

@@ -279,6 +279,30 @@ public sealed class LlamaEngine : IEntropyModel
         }
     }
 
+    /// <summary>Surprisal of each next token: result[i] = -log p(tokens[i+1] | tokens[..i+1]), decoding tokens[..^1] as
+    /// one sequence from position 0 (so tokens may be one longer than the context).</summary>
+    public double[] NegLogLikelihoods(ReadOnlySpan<int> tokens)
+    {
+        int n = tokens.Length - 1;
+        if (n < 1) return [];
+        if (n > Info.ContextLength) throw new ArgumentException($"{n} input tokens exceed the context length {Info.ContextLength}");
+        _context.MemoryClear(true);
+        var result = new double[n];
+        var batch = new LLamaBatch();
+        for (int start = 0; start < n; start += _settings.BatchSize)
+        {
+            int end = Math.Min(n, start + _settings.BatchSize);
+            batch.Clear();
+            for (int i = start; i < end; i++) batch.Add(tokens[i], i, (LLamaSeqId)0, true);
+            var rc = _context.Decode(batch);
+            if (rc != DecodeResult.Ok) throw new InvalidOperationException($"llama_decode failed ({rc}) {LlamaRuntime.LastErrors()}".Trim());
+            for (int i = start; i < end; i++)
+                result[i] = Entropy.NegLogLikelihood(_context.GetLogitsIth(i - start), tokens[i + 1], _scratch);
+        }
+        _context.MemoryClear(true);
+        return result;
+    }
+
     public void Dispose()
     {
         _context.Dispose();
