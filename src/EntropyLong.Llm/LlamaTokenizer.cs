@@ -38,5 +38,18 @@ public sealed class LlamaTokenizer : IDisposable
         return result;
     }
 
+    public string Detokenize(ReadOnlySpan<int> tokens)
+    {
+        var bytes = new List<byte>(tokens.Length * 4);
+        Span<byte> piece = stackalloc byte[256];
+        foreach (int t in tokens)
+        {
+            uint n = _model.TokenToSpan(t, piece, 0, false);
+            if (n > piece.Length) throw new InvalidOperationException($"token {t} is longer than {piece.Length} bytes");
+            bytes.AddRange(piece[..(int)n]);
+        }
+        return Encoding.UTF8.GetString(bytes.ToArray());
+    }
+
     public void Dispose() => _model.Dispose();
 }
