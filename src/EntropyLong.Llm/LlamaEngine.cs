@@ -115,6 +115,15 @@ public sealed class LlamaEngine : IEntropyModel
         return Encoding.UTF8.GetString(bytes.ToArray());
     }
 
+    /// <summary>The UTF-8 bytes token <paramref name="token"/> stands for (a piece may end inside a character).</summary>
+    public byte[] TokenBytes(int token)
+    {
+        Span<byte> piece = stackalloc byte[256];
+        uint n = _model.TokenToSpan(token, piece, 0, false);
+        if (n > piece.Length) throw new InvalidOperationException($"token {token} is longer than {piece.Length} bytes");
+        return piece[..(int)n].ToArray();
+    }
+
     /// <summary>Decodes a batch exactly as <see cref="Score"/> would but computes no entropy: the raw engine
     /// throughput the benchmark compares against.</summary>
     public void DecodeOnly(IReadOnlyList<ScoreGroup> groups, CancellationToken cancellationToken = default) =>

@@ -133,7 +133,7 @@ public sealed class TrainCommand : Command<TrainSettings>
     }
 
     // Minimal JSONL reader (plain or .gz), replaced by CorpusReader at merge.
-    private static List<Document> ReadJsonl(string path)
+    internal static List<Document> ReadJsonl(string path)
     {
         if (!File.Exists(path)) throw new UserInputException($"{path}: corpus not found");
         using var file = File.OpenRead(path);
