@@ -88,6 +88,10 @@ public class TrainingTests
         session.SaveGguf(path, type);
         double trainer = session.HeldOutLoss(), llama = session.HeldOutLossInLlamaCpp(path, threads: 2);
         Assert.True(Math.Abs(trainer - llama) < tolerance, $"trainer {trainer}, llama.cpp {llama}");
+        // Trained and scored in one process with a single copy of ggml: the trainer binds to llama.cpp's own files.
+        var ggml = File.ReadLines("/proc/self/maps").Where(l => l.EndsWith("/libggml-base.so", StringComparison.Ordinal))
+            .Select(l => l[l.IndexOf('/')..]).Distinct().ToArray();
+        Assert.Single(ggml);
     }
 
     [Fact]

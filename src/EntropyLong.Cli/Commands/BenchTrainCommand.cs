@@ -26,7 +26,7 @@ public sealed class BenchTrainCommand : Command<BenchTrainSettings>
 {
     public override int Execute(CommandContext context, BenchTrainSettings s, CancellationToken cancellationToken)
     {
-        var table = new Table().AddColumns("ctx", "forward tok/s", "forward+backward tok/s", "backward cost (x forward)", "AdamW ms", "ggml MiB");
+        var table = new Table().AddColumns("ctx", "forward tok/s", "forward+backward tok/s", "forward+backward time (x forward)", "AdamW ms", "ggml MiB");
         foreach (var ctx in s.Ctx.Split(',').Select(int.Parse))
         {
             var c = new LlamaConfig(s.Vocab, s.Dim, s.Layers, s.Heads, s.KvHeads ?? s.Heads, s.Ffn ?? (8 * s.Dim / 3 + 31) / 32 * 32, ctx);
