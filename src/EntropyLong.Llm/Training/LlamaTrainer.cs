@@ -195,7 +195,7 @@ public sealed class LlamaTrainer : IDisposable
 
     public LlamaModel GetWeights(BpeVocabulary vocab)
     {
-        var m = LlamaModel.Random(Config with { }, vocab, 0);
+        var m = LlamaModel.Random(Config, vocab, 0); // shapes only: every tensor is overwritten below
         foreach (var (name, data) in Tensors(m)) Weights(name).CopyTo(data);
         return m;
     }
