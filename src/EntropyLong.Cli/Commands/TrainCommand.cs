@@ -100,7 +100,7 @@ public sealed class TrainCommand : Command<TrainSettings>
         Say($"model: dim {c.Dim}, {c.Layers} layers, {c.Heads} heads ({c.KvHeads} kv), ffn {c.FfnDim}, ctx {c.ContextLength}, vocab {c.VocabSize}: {c.ParameterCount:N0} parameters; ggml memory {session.MemoryBytes >> 20} MiB");
         Say($"schedule: {o.Steps} steps x {o.BatchSequences} x {c.ContextLength} tokens, lr {o.LearningRate:G3} (warm-up {o.WarmupSteps}, cosine to {o.LearningRate * o.MinLearningRateRatio:G3}), weight decay {o.WeightDecay}, seed {o.Seed}" +
             (s.Resume ? $"; resuming at step {session.Step} from {checkpoint}" : ""));
-        if (!s.Resume) Say($"held-out loss at start: {session.HeldOutLoss():F4}");
+        if (!s.Resume) Say($"held-out loss at start: {session.HeldOutLoss():F4}; unigram baseline: {session.HeldOutUnigramLoss():F4}");
 
         string Line(TrainProgress p) =>
             $"step {p.Step}/{p.Steps} loss {p.Loss:F4} lr {p.LearningRate:E2} gnorm {p.GradNorm:F2} {p.TokensPerSecond:F0} tok/s elapsed {p.Elapsed:hh\\:mm\\:ss} eta {p.Remaining:hh\\:mm\\:ss}" +

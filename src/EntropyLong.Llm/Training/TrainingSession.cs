@@ -170,6 +170,19 @@ public sealed class TrainingSession : IDisposable
         for (int i = 0; i < count; i++) yield return TrainingData.Window(_data.HeldOut, window, i).ToArray();
     }
 
+    /// <summary>The baseline a model must beat: the held-out loss of the training tokens' unigram distribution
+    /// (add-one smoothed), over the windows <see cref="HeldOutLoss"/> uses.</summary>
+    public double HeldOutUnigramLoss()
+    {
+        var counts = new long[Config.VocabSize];
+        foreach (int t in _data.Train) counts[t]++;
+        double total = _data.Train.Length + Config.VocabSize, sum = 0;
+        long n = 0;
+        foreach (var w in HeldOutWindows())
+            for (int i = 1; i < w.Length; i++) { sum -= Math.Log((counts[w[i]] + 1) / total); n++; }
+        return sum / n;
+    }
+
     /// <summary>The same held-out loss computed by llama.cpp from a saved GGUF (F32 KV cache, no flash attention).</summary>
     public double HeldOutLossInLlamaCpp(string gguf, int threads)
     {
