@@ -85,7 +85,9 @@ public sealed class LlamaEngine : IEntropyModel
             throw new UserInputException($"{path}: llama.cpp could not create a context ({e.Message} {LlamaRuntime.LastErrors()})".Trim(), e);
         }
         var vocab = model.Vocab;
-        string? Meta(string key) => model.MetadataValueByKey(key) is { } v ? Encoding.UTF8.GetString(v.Span).TrimEnd('\0') : null;
+        // LLamaSharp 0.30 passes the key to llama.cpp in a pooled buffer without a terminating NUL, so a dirty pool
+        // can make a present key look missing (seen when engines load on parallel threads): terminate it ourselves.
+        string? Meta(string key) => model.MetadataValueByKey(key + "\0") is { } v ? Encoding.UTF8.GetString(v.Span).TrimEnd('\0') : null;
         var info = new ModelInfo(
             Meta("general.name") ?? Path.GetFileNameWithoutExtension(path),
             Meta("general.architecture") ?? "?",
