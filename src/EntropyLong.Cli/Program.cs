@@ -12,6 +12,7 @@ app.Configure(config =>
     config.AddCommand<IndexCommand>("index").WithDescription("Chunk, embed and index a corpus for retrieval (resumable).");
     config.AddCommand<SearchCommand>("search").WithDescription("Query a retrieval index and print the hits.");
     config.AddCommand<BuildCommand>("build").WithDescription("Run stages 1-5 and write training sequences (JSONL, MDS, stats).");
+    config.AddCommand<TrainCommand>("train").WithDescription("Train a small Llama model on CPU (ggml) and write it as GGUF.");
     config.AddCommand<MergeCommand>("merge").WithDescription("Merge the shard tasks of `build --shards N` into the final outputs (idempotent).");
     config.AddBranch("slurm", slurm =>
     {
@@ -26,6 +27,8 @@ app.Configure(config =>
         bench.AddCommand<BenchEmbedCommand>("embed").WithDescription("Embedder vs a bare ONNX Runtime session on the same batches.");
         bench.AddCommand<BenchScaleCommand>("scale").WithDescription("1 vs 2 workers, a worker's memory at 1x vs 10x corpus, resume latency.");
         bench.AddCommand<BenchIndexCommand>("index").WithDescription("HNSW build rate, size, recall and latency vs exact search.");
+        bench.AddCommand<BenchContextCommand>("context").WithDescription("Does a model use its context? Entropy at repeated rare words, first vs later occurrences.");
+        bench.AddCommand<BenchTrainCommand>("train").WithDescription("Training throughput of the ggml graph: forward vs forward+backward tokens/s.");
     });
     config.AddEval();
 });

@@ -24,4 +24,17 @@ public static class Entropy
 
     /// <summary>Convenience overload that allocates its scratch; use the other one in loops.</summary>
     public static float FromLogits(ReadOnlySpan<float> logits) => FromLogits(logits, new float[2 * logits.Length]);
+
+    /// <summary>The next token's surprisal -log softmax(z)[token] in nats, max-shifted: log(sum exp(z - max)) - (z[token] - max).</summary>
+    /// <param name="scratch">One buffer of at least the row's length, reused across calls.</param>
+    public static double NegLogLikelihood(ReadOnlySpan<float> logits, int token, Span<float> scratch)
+    {
+        if ((uint)token >= (uint)logits.Length) throw new ArgumentOutOfRangeException(nameof(token), $"token {token} is outside a row of {logits.Length} logits");
+        if (scratch.Length < logits.Length) throw new ArgumentException("scratch must hold a row", nameof(scratch));
+        float max = TensorPrimitives.Max(logits);
+        var exps = scratch[..logits.Length];
+        TensorPrimitives.Subtract(logits, max, exps);
+        TensorPrimitives.Exp(exps, exps);
+        return Math.Log(TensorPrimitives.Sum<float>(exps)) - ((double)logits[token] - max);
+    }
 }

@@ -86,7 +86,9 @@ public sealed class LlamaEngine : IEntropyModel
             throw new UserInputException($"{path}: llama.cpp could not create a context ({e.Message} {LlamaRuntime.LastErrors()})".Trim(), e);
         }
         var vocab = model.Vocab;
-        string? Meta(string key) => model.MetadataValueByKey(key) is { } v ? Encoding.UTF8.GetString(v.Span).TrimEnd('\0') : null;
+        // LLamaSharp 0.30 passes the key to llama.cpp in a pooled buffer without a terminating NUL, so a dirty pool
+        // can make a present key look missing (seen when engines load on parallel threads): terminate it ourselves.
+        string? Meta(string key) => model.MetadataValueByKey(key + "\0") is { } v ? Encoding.UTF8.GetString(v.Span).TrimEnd('\0') : null;
         var info = new ModelInfo(
             Meta("general.name") ?? Path.GetFileNameWithoutExtension(path),
             Meta("general.architecture") ?? "?",
@@ -98,6 +100,15 @@ public sealed class LlamaEngine : IEntropyModel
     public int[] Tokenize(string text) => _vocabulary.Tokenize(text);
 
     public string Detokenize(ReadOnlySpan<int> tokens) => _vocabulary.Detokenize(tokens);
+
+    /// <summary>The UTF-8 bytes token <paramref name="token"/> stands for (a piece may end inside a character).</summary>
+    public byte[] TokenBytes(int token)
+    {
+        Span<byte> piece = stackalloc byte[256];
+        uint n = _model.TokenToSpan(token, piece, 0, false);
+        if (n > piece.Length) throw new InvalidOperationException($"token {token} is longer than {piece.Length} bytes");
+        return piece[..(int)n].ToArray();
+    }
 
     /// <summary>Decodes a batch exactly as <see cref="Score"/> would but computes no entropy: the raw engine
     /// throughput the benchmark compares against.</summary>
@@ -281,6 +292,30 @@ public sealed class LlamaEngine : IEntropyModel
             cellsInUse -= st.Tokens.Length;
             owner.Remove(st);
         }
+    }
+
+    /// <summary>Surprisal of each next token: result[i] = -log p(tokens[i+1] | tokens[..i+1]), decoding tokens[..^1] as
+    /// one sequence from position 0 (so tokens may be one longer than the context).</summary>
+    public double[] NegLogLikelihoods(ReadOnlySpan<int> tokens)
+    {
+        int n = tokens.Length - 1;
+        if (n < 1) return [];
+        if (n > Info.ContextLength) throw new ArgumentException($"{n} input tokens exceed the context length {Info.ContextLength}");
+        _context.MemoryClear(true);
+        var result = new double[n];
+        var batch = new LLamaBatch();
+        for (int start = 0; start < n; start += _settings.BatchSize)
+        {
+            int end = Math.Min(n, start + _settings.BatchSize);
+            batch.Clear();
+            for (int i = start; i < end; i++) batch.Add(tokens[i], i, (LLamaSeqId)0, true);
+            var rc = _context.Decode(batch);
+            if (rc != DecodeResult.Ok) throw new InvalidOperationException($"llama_decode failed ({rc}) {LlamaRuntime.LastErrors()}".Trim());
+            for (int i = start; i < end; i++)
+                result[i] = Entropy.NegLogLikelihood(_context.GetLogitsIth(i - start), tokens[i + 1], _scratch);
+        }
+        _context.MemoryClear(true);
+        return result;
     }
 
     public void Dispose()

@@ -26,9 +26,19 @@ public static class LlamaRuntime
             });
             if (Environment.GetEnvironmentVariable("ENTROPYLONG_LLAMA_LIB") is { Length: > 0 } lib)
                 config.WithLibrary(lib, null);
+            // ggml's CPU build uses OpenMP, whose threads spin at every barrier by default. On a machine whose cores
+            // are shared (or oversubscribed) the spinning threads take the time the working one needs: passive
+            // waiting made ggml training 3-4x faster on a busy 2-core machine. A user's own setting wins. The native
+            // environment must be set before libgomp loads (Environment.SetEnvironmentVariable does not reach it).
+            if (OperatingSystem.IsLinux() && Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") is null)
+                _ = SetEnv("OMP_WAIT_POLICY", "passive", 0);
             NativeApi.llama_empty_call();
         }
     }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "setenv")]
+    private static extern int SetEnv([System.Runtime.InteropServices.MarshalAs(System.Runtime.InteropServices.UnmanagedType.LPUTF8Str)] string name,
+        [System.Runtime.InteropServices.MarshalAs(System.Runtime.InteropServices.UnmanagedType.LPUTF8Str)] string value, int overwrite);
 
     /// <summary>The last errors llama.cpp logged, to explain a failed load or decode.</summary>
     public static string LastErrors()

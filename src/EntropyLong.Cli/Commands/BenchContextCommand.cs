@@ -1,0 +1,48 @@
+using System.ComponentModel;
+using System.IO.Compression;
+using System.Text.Json;
+using EntropyLong.Core;
+using EntropyLong.Llm;
+using EntropyLong.Llm.Evaluation;
+using EntropyLong.Llm.Training;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace EntropyLong.Cli.Commands;
+
+public sealed class BenchContextSettings : CommandSettings
+{
+    [CommandOption("--model <PATH>"), Description("GGUF model to measure.")]
+    public string Model { get; init; } = "";
+    [CommandOption("--corpus <PATH>"), Description("JSONL corpus (optionally .gz); its held-out documents are scored.")]
+    public string Corpus { get; init; } = "";
+    [CommandOption("--rare-max-docs <N>"), Description("A word is rare when at most this many corpus documents contain it.")]
+    public int RareMaxDocs { get; init; } = 5;
+    [CommandOption("--all-documents"), Description("Score every document, not only the held-out ones.")]
+    public bool AllDocuments { get; init; }
+    [CommandOption("--threads <N>")] public int Threads { get; init; }
+
+    public override ValidationResult Validate() =>
+        Model.Length == 0 || Corpus.Length == 0 ? ValidationResult.Error("--model and --corpus are required")
+        : RareMaxDocs < 1 ? ValidationResult.Error("--rare-max-docs must be at least 1") : ValidationResult.Success();
+}
+
+/// <summary>entropylong bench context: does the model use its context? Entropy at repeated rare words, first vs later.</summary>
+public sealed class BenchContextCommand : Command<BenchContextSettings>
+{
+    public override int Execute(CommandContext context, BenchContextSettings s, CancellationToken cancellationToken)
+    {
+        var corpus = TrainCommand.ReadJsonl(s.Corpus);
+        var df = RepeatEntropy.DocumentFrequencies(corpus);
+        var docs = corpus.Where(d => s.AllDocuments || TrainingData.IsHeldOut(d.Id)).ToList();
+        using var engine = LlamaEngine.Load(s.Model, new LlamaSettings { Exact = true, Threads = s.Threads > 0 ? s.Threads : Environment.ProcessorCount, KvContexts = 1, MaxSequences = 1 });
+        var r = RepeatEntropy.Measure(engine, docs, df, s.RareMaxDocs);
+        var table = new Table().AddColumns("occurrence", "occurrences", "tokens", "mean entropy (nats)", "inner tokens", "inner mean entropy (nats)");
+        foreach (var (name, o) in new[] { ("first", r.First), ("repeat", r.Repeat) })
+            table.AddRow(name, o.Occurrences.ToString("N0"), o.Tokens.ToString("N0"), o.MeanEntropy.ToString("F4"), o.InnerTokens.ToString("N0"), o.InnerMeanEntropy.ToString("F4"));
+        AnsiConsole.WriteLine($"{s.Model}: {r.Documents} {(s.AllDocuments ? "" : "held-out ")}documents, {r.RareWords} rare words (in <= {s.RareMaxDocs} documents) repeated within a document; mean entropy over all tokens {r.AllTokensMeanEntropy:F4}");
+        AnsiConsole.Write(table);
+        AnsiConsole.WriteLine($"repeat / first: {r.Repeat.MeanEntropy / r.First.MeanEntropy:F3} (all tokens), {r.Repeat.InnerMeanEntropy / r.First.InnerMeanEntropy:F3} (inner tokens)");
+        return 0;
+    }
+}

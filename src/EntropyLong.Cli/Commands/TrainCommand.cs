@@ -1,0 +1,160 @@
+using System.ComponentModel;
+using System.IO.Compression;
+using System.Text.Json;
+using EntropyLong.Core;
+using EntropyLong.Llm;
+using EntropyLong.Llm.Training;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace EntropyLong.Cli.Commands;
+
+public sealed class TrainSettings : CommandSettings
+{
+    [CommandOption("--corpus <PATH>"), Description("Training corpus: JSONL with a \"text\" field (and \"id\"), optionally .gz.")]
+    public string Corpus { get; init; } = "";
+    [CommandOption("--out <PATH>"), Description("The GGUF model to write.")]
+    public string Out { get; init; } = "";
+    [CommandOption("--vocab <N>"), Description("Byte-level BPE vocabulary size, learned from the training documents.")]
+    public int Vocab { get; init; } = 4096;
+    [CommandOption("--dim <N>")] public int Dim { get; init; } = 192;
+    [CommandOption("--layers <N>")] public int Layers { get; init; } = 4;
+    [CommandOption("--heads <N>")] public int Heads { get; init; } = 6;
+    [CommandOption("--kv-heads <N>"), Description("Key/value heads (grouped-query attention); default: --heads.")]
+    public int? KvHeads { get; init; }
+    [CommandOption("--ffn <N>"), Description("Feed-forward width; default: 8/3 dim rounded up to 32.")]
+    public int? Ffn { get; init; }
+    [CommandOption("--ctx <N>"), Description("Context length (training window).")]
+    public int Ctx { get; init; } = 1024;
+    [CommandOption("--steps <N>")] public int Steps { get; init; } = 1000;
+    [CommandOption("--batch <N>"), Description("Sequences per optimizer step.")]
+    public int Batch { get; init; } = 8;
+    [CommandOption("--micro-batch <N>"), Description("Sequences per forward/backward pass (memory).")]
+    public int MicroBatch { get; init; } = 1;
+    [CommandOption("--lr <X>"), Description("Peak learning rate (warm-up, then cosine decay to a tenth).")]
+    public float Lr { get; init; } = 2e-3f;
+    [CommandOption("--warmup <N>")] public int Warmup { get; init; } = 50;
+    [CommandOption("--weight-decay <X>")] public float WeightDecay { get; init; } = 0.1f;
+    [CommandOption("--seed <N>")] public int Seed { get; init; } = 1;
+    [CommandOption("--threads <N>"), Description("CPU threads; default: all cores.")]
+    public int Threads { get; init; }
+    [CommandOption("--eval-every <N>")] public int EvalEvery { get; init; } = 100;
+    [CommandOption("--eval-windows <N>"), Description("Held-out windows per evaluation.")]
+    public int EvalWindows { get; init; } = 32;
+    [CommandOption("--log-every <N>"), Description("Plain progress line interval when stderr is not a terminal.")]
+    public int LogEvery { get; init; } = 10;
+    [CommandOption("--checkpoint <PATH>"), Description("Checkpoint file; default: <out>.ckpt.")]
+    public string? Checkpoint { get; init; }
+    [CommandOption("--checkpoint-every <N>")] public int CheckpointEvery { get; init; } = 100;
+    [CommandOption("--resume"), Description("Continue the run saved in the checkpoint (its model and options stand).")]
+    public bool Resume { get; init; }
+    [CommandOption("--f16"), Description("Write matrices as F16 (norms stay F32).")]
+    public bool F16 { get; init; }
+
+    public override ValidationResult Validate()
+    {
+        if (Corpus.Length == 0 || Out.Length == 0) return ValidationResult.Error("--corpus and --out are required");
+        if (Vocab < 300 || Dim < 8 || Layers < 1 || Heads < 1 || Ctx < 8)
+            return ValidationResult.Error("--vocab must be at least 300, --dim 8, --layers 1, --heads 1, --ctx 8");
+        if (Dim % Heads != 0 || (Dim / Heads) % 2 != 0) return ValidationResult.Error("--dim must split into --heads heads of even size");
+        if (Heads % (KvHeads ?? Heads) != 0) return ValidationResult.Error("--heads must be a multiple of --kv-heads");
+        return ValidationResult.Success();
+    }
+}
+
+/// <summary>entropylong train: a small Llama model on CPU through ggml (see docs/trainer.md).</summary>
+public sealed class TrainCommand : Command<TrainSettings>
+{
+    public override int Execute(CommandContext context, TrainSettings s, CancellationToken cancellationToken)
+    {
+        var err = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+        // Plain lines go straight to stderr: a console renderer would wrap them at its width in a log file.
+        void Say(string line) { if (Console.IsErrorRedirected) Console.Error.WriteLine(line); else err.MarkupLine(Markup.Escape(line)); }
+        string checkpoint = s.Checkpoint ?? s.Out + ".ckpt";
+        var documents = ReadJsonl(s.Corpus);
+        Say($"corpus: {documents.Count} documents from {s.Corpus}");
+
+        BpeVocabulary vocab;
+        if (s.Resume) vocab = TrainingSession.ReadVocabulary(checkpoint);
+        else
+        {
+            var started = DateTime.UtcNow;
+            vocab = ByteLevelBpe.Train(documents.Where(d => !TrainingData.IsHeldOut(d.Id)).Select(d => d.Text), s.Vocab);
+            Say($"vocabulary: {vocab.Tokens.Length} tokens ({vocab.Merges.Length} merges) in {(DateTime.UtcNow - started).TotalSeconds:F1} s");
+        }
+        TrainingData data;
+        using (var tokenizer = LlamaTokenizer.For(vocab)) data = TrainingData.Build(documents, tokenizer);
+        Say($"tokens: {data.Train.Length:N0} training ({data.TrainDocuments} documents), {data.HeldOut.Length:N0} held out ({data.HeldOutDocuments} documents)");
+
+        var options = new TrainOptions
+        {
+            Steps = s.Steps, BatchSequences = s.Batch, MicroBatch = s.MicroBatch, LearningRate = s.Lr, WarmupSteps = s.Warmup,
+            WeightDecay = s.WeightDecay, Seed = s.Seed, EvalEvery = s.EvalEvery, EvalWindows = s.EvalWindows, CheckpointEvery = s.CheckpointEvery,
+        };
+        int ffn = s.Ffn ?? (8 * s.Dim / 3 + 31) / 32 * 32;
+        using var session = s.Resume
+            ? TrainingSession.Resume(checkpoint, data, s.Threads)
+            : TrainingSession.Start(new LlamaConfig(vocab.Tokens.Length, s.Dim, s.Layers, s.Heads, s.KvHeads ?? s.Heads, ffn, s.Ctx), vocab, data, options, s.Threads);
+        var c = session.Config;
+        var o = session.Options;
+        Say($"model: dim {c.Dim}, {c.Layers} layers, {c.Heads} heads ({c.KvHeads} kv), ffn {c.FfnDim}, ctx {c.ContextLength}, vocab {c.VocabSize}: {c.ParameterCount:N0} parameters; ggml memory {session.MemoryBytes >> 20} MiB");
+        Say($"schedule: {o.Steps} steps x {o.BatchSequences} x {c.ContextLength} tokens, lr {o.LearningRate:G3} (warm-up {o.WarmupSteps}, cosine to {o.LearningRate * o.MinLearningRateRatio:G3}), weight decay {o.WeightDecay}, seed {o.Seed}" +
+            (s.Resume ? $"; resuming at step {session.Step} from {checkpoint}" : ""));
+        if (!s.Resume) Say($"held-out loss at start: {session.HeldOutLoss():F4}; unigram baseline: {session.HeldOutUnigramLoss():F4}");
+
+        string Line(TrainProgress p) =>
+            $"step {p.Step}/{p.Steps} loss {p.Loss:F4} lr {p.LearningRate:E2} gnorm {p.GradNorm:F2} {p.TokensPerSecond:F0} tok/s elapsed {p.Elapsed:hh\\:mm\\:ss} eta {p.Remaining:hh\\:mm\\:ss}" +
+            (p.HeldOutLoss is { } e ? $" held-out {e:F4}" : "");
+        if (!Console.IsErrorRedirected)
+            err.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+                .Start(ctx =>
+                {
+                    var task = ctx.AddTask("training", maxValue: o.Steps);
+                    task.Value = session.Step;
+                    session.Run(checkpoint, p =>
+                    {
+                        task.Value = p.Step;
+                        task.Description = Markup.Escape($"loss {p.Loss:F3} lr {p.LearningRate:E1} {p.TokensPerSecond:F0} tok/s");
+                        if (p.HeldOutLoss is not null) Say(Line(p));
+                    }, cancellationToken);
+                });
+        else
+            session.Run(checkpoint, p =>
+            {
+                if (p.Step % s.LogEvery == 0 || p.HeldOutLoss is not null || p.Step == p.Steps) Say(Line(p));
+            }, cancellationToken);
+
+        session.SaveGguf(s.Out, s.F16 ? GgmlType.F16 : GgmlType.F32);
+        double trainerLoss = session.HeldOutLoss();
+        double llamaLoss = session.HeldOutLossInLlamaCpp(s.Out, s.Threads > 0 ? s.Threads : Environment.ProcessorCount);
+        Say($"wrote {s.Out} ({new FileInfo(s.Out).Length / 1e6:F1} MB, {(s.F16 ? "F16" : "F32")}); checkpoint {checkpoint}");
+        Say($"held-out loss over {session.HeldOutWindows().Count()} windows: trainer {trainerLoss:F5}, llama.cpp {llamaLoss:F5} (difference {Math.Abs(trainerLoss - llamaLoss):E2})");
+        return 0;
+    }
+
+    // Minimal JSONL reader (plain or .gz), replaced by CorpusReader at merge.
+    internal static List<Document> ReadJsonl(string path)
+    {
+        if (!File.Exists(path)) throw new UserInputException($"{path}: corpus not found");
+        using var file = File.OpenRead(path);
+        using Stream stream = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? new GZipStream(file, CompressionMode.Decompress) : file;
+        using var reader = new StreamReader(stream);
+        var docs = new List<Document>();
+        int lineNo = 0;
+        while (reader.ReadLine() is { } line)
+        {
+            lineNo++;
+            if (string.IsNullOrWhiteSpace(line)) continue;
+            try
+            {
+                using var json = JsonDocument.Parse(line);
+                if (!json.RootElement.TryGetProperty("text", out var text) || text.ValueKind != JsonValueKind.String)
+                    throw new UserInputException($"{path}:{lineNo}: no \"text\" string");
+                string id = json.RootElement.TryGetProperty("id", out var i) ? i.ToString() : $"{path}:{lineNo}";
+                docs.Add(new Document(id, text.GetString()!, $"{path}:{lineNo}"));
+            }
+            catch (JsonException e) { throw new UserInputException($"{path}:{lineNo}: not JSON ({e.Message})", e); }
+        }
+        return docs;
+    }
+}

@@ -1,0 +1,305 @@
+namespace EntropyLong.Llm.Training;
+
+/// <summary>A Llama model as a ggml training graph, in the spirit of llm.c: every weight is a ggml parameter,
+/// ggml builds the backward pass and runs AdamW. The forward pass is exactly the llama.cpp "llama" graph
+/// (see tests' ReferenceForward): RMSNorm, RoPE in normal mode on adjacent pairs, grouped-query causal attention
+/// scaled 1/sqrt(headDim), SwiGLU, untied output, mean cross-entropy of the next token.
+/// <para>All tensors live in one ggml context (weights, gradient accumulators, Adam moments, activations of one
+/// micro-batch); three graphs share them: forward only (evaluation), forward+backward (accumulates gradients
+/// into per-weight accumulators), and the AdamW steps.</para></summary>
+public sealed class LlamaTrainer : IDisposable
+{
+    /// <summary>One trainable tensor: its GGUF name, ggml tensor, gradient accumulator and Adam moments.</summary>
+    private sealed record Weight(string Name, IntPtr Tensor, IntPtr Grad, IntPtr M, IntPtr V, bool Decay);
+
+    private readonly IntPtr _ctx, _backend;
+    private readonly IntPtr _tokens, _positions, _labels, _loss, _adamDecay, _adamNoDecay;
+    private readonly IntPtr _forward, _train, _optimize;
+    private readonly List<Weight> _weights = new();
+    private bool _disposed;
+
+    public LlamaConfig Config { get; }
+    /// <summary>Sequences of <see cref="LlamaConfig.ContextLength"/> tokens in one forward/backward pass.</summary>
+    public int MicroBatch { get; }
+    /// <summary>Bytes of the ggml context holding weights, optimizer state and one micro-batch's activations.</summary>
+    public long MemoryBytes { get; }
+    public IReadOnlyList<string> WeightNames => _weights.Select(w => w.Name).ToArray();
+
+    public LlamaTrainer(LlamaConfig config, int microBatch = 1, int threads = 0)
+    {
+        if (config.Dim % config.Heads != 0 || config.HeadDim % 2 != 0 || config.Heads % config.KvHeads != 0)
+            throw new ArgumentException("dim must split into heads of even size, and heads into kv-head groups");
+        Config = config;
+        MicroBatch = microBatch;
+        // Build once without data to learn the size, then for real: the graph is the same.
+        var probe = Ggml.Init(new Ggml.InitParams { MemSize = ContextMetadataBytes(config), NoAlloc = 1 });
+        try
+        {
+            Build(probe, out _, out _, out _, out _, out _, out _, out _, out _, out _, _weights);
+            long bytes = (long)ContextMetadataBytes(config);
+            for (var t = Ggml.FirstTensor(probe); t != IntPtr.Zero; t = Ggml.NextTensor(probe, t)) bytes += (long)Ggml.NBytesPad(t);
+            MemoryBytes = bytes;
+        }
+        finally { Ggml.Free(probe); _weights.Clear(); }
+
+        _ctx = Ggml.Init(new Ggml.InitParams { MemSize = (nuint)MemoryBytes, NoAlloc = 0 });
+        if (_ctx == IntPtr.Zero) throw new OutOfMemoryException($"ggml could not allocate {MemoryBytes >> 20} MiB for training");
+        Build(_ctx, out _tokens, out _positions, out _labels, out _loss, out _adamDecay, out _adamNoDecay, out _forward, out _train, out _optimize, _weights);
+        foreach (var w in _weights) { Ggml.SetZero(w.M); Ggml.SetZero(w.V); }
+        var pos = Ggml.I32(_positions);
+        for (int i = 0; i < pos.Length; i++) pos[i] = i % config.ContextLength;
+        _backend = Ggml.CpuInit();
+        Ggml.CpuSetThreads(_backend, threads > 0 ? threads : Environment.ProcessorCount);
+    }
+
+    private static nuint GraphSize(LlamaConfig c) => (nuint)(4096 + 256 * c.Layers);
+
+    private static nuint ContextMetadataBytes(LlamaConfig c) =>
+        (nuint)((20000 + 400 * c.Layers) * (long)Ggml.TensorOverhead()) + 3 * Ggml.GraphOverhead(GraphSize(c), true) + (1 << 20);
+
+    private void Build(IntPtr ctx, out IntPtr tokens, out IntPtr positions, out IntPtr labels, out IntPtr loss,
+        out IntPtr adamDecay, out IntPtr adamNoDecay, out IntPtr forward, out IntPtr train, out IntPtr optimize, List<Weight> weights)
+    {
+        var c = Config;
+        int T = c.ContextLength, n = T * MicroBatch, hd = c.HeadDim;
+        var parameters = new List<(string Name, IntPtr Tensor, bool Decay)>();
+        IntPtr Param(string name, long ne0, long ne1 = 0)
+        {
+            var t = ne1 == 0 ? Ggml.New1d(ctx, Ggml.TypeF32, ne0) : Ggml.New2d(ctx, Ggml.TypeF32, ne0, ne1);
+            Ggml.SetParam(t);
+            parameters.Add((name, t, ne1 != 0)); // no weight decay on norm gains
+            return t;
+        }
+
+        tokens = Ggml.New1d(ctx, Ggml.TypeI32, n);
+        positions = Ggml.New1d(ctx, Ggml.TypeI32, n);
+        labels = Ggml.New2d(ctx, Ggml.TypeF32, c.VocabSize, n);
+        Ggml.SetInput(tokens); Ggml.SetInput(positions); Ggml.SetInput(labels);
+
+        var x = Ggml.GetRows(ctx, Param("token_embd.weight", c.Dim, c.VocabSize), tokens); // [dim, n]
+        for (int l = 0; l < c.Layers; l++)
+        {
+            string p = $"blk.{l}.";
+            var h = Ggml.Mul(ctx, Ggml.RmsNorm(ctx, x, c.NormEps), Param(p + "attn_norm.weight", c.Dim));
+            var q = Rope(ctx, Ggml.Reshape3d(ctx, Ggml.MulMat(ctx, Param(p + "attn_q.weight", c.Dim, c.Dim), h), hd, c.Heads, n), positions);
+            var k = Rope(ctx, Ggml.Reshape3d(ctx, Ggml.MulMat(ctx, Param(p + "attn_k.weight", c.Dim, c.KvDim), h), hd, c.KvHeads, n), positions);
+            var v = Ggml.MulMat(ctx, Param(p + "attn_v.weight", c.Dim, c.KvDim), h);
+            // Heads and sequences share ggml's third dimension (head + heads*sequence), so ggml_mul_mat's
+            // broadcast of k and v over it gives query head i the kv head i / (heads/kvHeads), as llama.cpp does.
+            q = Ggml.Reshape3d(ctx, Ggml.Cont(ctx, Ggml.Permute(ctx, Ggml.Reshape4d(ctx, q, hd, c.Heads, T, MicroBatch), 0, 2, 1, 3)), hd, T, c.Heads * MicroBatch);
+            k = Ggml.Reshape3d(ctx, Ggml.Cont(ctx, Ggml.Permute(ctx, Ggml.Reshape4d(ctx, k, hd, c.KvHeads, T, MicroBatch), 0, 2, 1, 3)), hd, T, c.KvHeads * MicroBatch);
+            var vt = Ggml.Reshape3d(ctx, Ggml.Cont(ctx, Ggml.Permute(ctx, Ggml.Reshape4d(ctx, v, hd, c.KvHeads, T, MicroBatch), 1, 2, 0, 3)), T, hd, c.KvHeads * MicroBatch);
+            var kq = Ggml.MulMat(ctx, k, q);                                   // [key, query, head+heads*seq]
+            kq = Ggml.SoftMaxExt(ctx, Ggml.DiagMaskInf(ctx, kq, 0), IntPtr.Zero, 1f / MathF.Sqrt(hd), 0f);
+            var att = Ggml.MulMat(ctx, vt, kq);                                // [hd, query, head+heads*seq]
+            att = Ggml.Reshape2d(ctx, Ggml.Cont(ctx, Ggml.Permute(ctx, Ggml.Reshape4d(ctx, att, hd, T, c.Heads, MicroBatch), 0, 2, 1, 3)), c.Dim, n);
+            x = Ggml.Add(ctx, x, Ggml.MulMat(ctx, Param(p + "attn_output.weight", c.Dim, c.Dim), att));
+
+            h = Ggml.Mul(ctx, Ggml.RmsNorm(ctx, x, c.NormEps), Param(p + "ffn_norm.weight", c.Dim));
+            var gate = Ggml.MulMat(ctx, Param(p + "ffn_gate.weight", c.Dim, c.FfnDim), h);
+            var up = Ggml.MulMat(ctx, Param(p + "ffn_up.weight", c.Dim, c.FfnDim), h);
+            x = Ggml.Add(ctx, x, Ggml.MulMat(ctx, Param(p + "ffn_down.weight", c.FfnDim, c.Dim), Ggml.Mul(ctx, Ggml.Silu(ctx, gate), up)));
+        }
+        x = Ggml.Mul(ctx, Ggml.RmsNorm(ctx, x, c.NormEps), Param("output_norm.weight", c.Dim));
+        var logits = Ggml.MulMat(ctx, Param("output.weight", c.Dim, c.VocabSize), x); // [vocab, n]
+        loss = Ggml.CrossEntropyLoss(ctx, logits, labels);
+        Ggml.SetLoss(loss);
+
+        forward = Ggml.NewGraph(ctx, GraphSize(c), false);
+        Ggml.BuildForwardExpand(forward, loss);
+
+        // Forward+backward, with an accumulator per weight so micro-batches add up their gradients.
+        train = Ggml.NewGraph(ctx, GraphSize(c), true);
+        Ggml.BuildForwardExpand(train, loss);
+        int nodes = Ggml.GraphNodeCount(train);
+        var accs = new IntPtr[nodes];
+        var gradOf = new Dictionary<IntPtr, IntPtr>();
+        for (int i = 0; i < nodes; i++)
+        {
+            var node = Ggml.GraphNode(train, i);
+            var param = parameters.FindIndex(pp => pp.Tensor == node);
+            if (param < 0) continue;
+            accs[i] = Ggml.DupTensor(ctx, node);
+            gradOf[node] = accs[i];
+        }
+        unsafe
+        {
+            fixed (IntPtr* a = accs) Ggml.BuildBackwardExpand(ctx, train, a);
+        }
+
+        adamDecay = Ggml.New1d(ctx, Ggml.TypeF32, 7);
+        adamNoDecay = Ggml.New1d(ctx, Ggml.TypeF32, 7);
+        optimize = Ggml.NewGraph(ctx, GraphSize(c), false);
+        foreach (var (name, t, decay) in parameters)
+        {
+            var w = new Weight(name, t, gradOf[t], Ggml.DupTensor(ctx, t), Ggml.DupTensor(ctx, t), decay);
+            weights.Add(w);
+            Ggml.BuildForwardExpand(optimize, Ggml.OptStepAdamW(ctx, t, w.Grad, w.M, w.V, decay ? adamDecay : adamNoDecay));
+        }
+
+        IntPtr Rope(IntPtr cx, IntPtr a, IntPtr pos) =>
+            Ggml.RopeExt(cx, a, pos, IntPtr.Zero, hd, Ggml.RopeModeNormal, c.ContextLength, c.RopeBase, 1f, 0f, 1f, 0f, 0f);
+    }
+
+    /// <summary>The trainable tensors of <paramref name="m"/> by GGUF name, in the trainer's order.</summary>
+    public static IEnumerable<(string Name, float[] Data)> Tensors(LlamaModel m)
+    {
+        yield return ("token_embd.weight", m.TokenEmbedding);
+        for (int l = 0; l < m.Layers.Length; l++)
+        {
+            var L = m.Layers[l];
+            string p = $"blk.{l}.";
+            yield return (p + "attn_norm.weight", L.AttnNorm);
+            yield return (p + "attn_q.weight", L.Wq);
+            yield return (p + "attn_k.weight", L.Wk);
+            yield return (p + "attn_v.weight", L.Wv);
+            yield return (p + "attn_output.weight", L.Wo);
+            yield return (p + "ffn_norm.weight", L.FfnNorm);
+            yield return (p + "ffn_gate.weight", L.WGate);
+            yield return (p + "ffn_up.weight", L.WUp);
+            yield return (p + "ffn_down.weight", L.WDown);
+        }
+        yield return ("output_norm.weight", m.OutputNorm);
+        yield return ("output.weight", m.Output);
+    }
+
+    /// <summary>GPT-2 style initial weights: normal(0, 0.02), the two projections into the residual stream
+    /// scaled by 1/sqrt(2 layers), norm gains at 1. Deterministic in <paramref name="seed"/>.</summary>
+    public static LlamaModel Initialize(LlamaConfig c, BpeVocabulary vocab, int seed)
+    {
+        var model = LlamaModel.Random(c, vocab, seed);
+        var rng = new Random(seed);
+        float residual = 0.02f / MathF.Sqrt(2 * c.Layers);
+        foreach (var (name, data) in Tensors(model))
+        {
+            if (name.EndsWith("norm.weight", StringComparison.Ordinal)) { Array.Fill(data, 1f); continue; }
+            float std = name.EndsWith("attn_output.weight", StringComparison.Ordinal) || name.EndsWith("ffn_down.weight", StringComparison.Ordinal) ? residual : 0.02f;
+            for (int i = 0; i < data.Length; i++)
+                data[i] = std * (float)(Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble()));
+        }
+        return model;
+    }
+
+    public Span<float> Weights(string name) => Ggml.F32(Find(name).Tensor);
+
+    /// <summary>The gradient accumulated since <see cref="ZeroGradients"/>.</summary>
+    public Span<float> Gradient(string name) => Ggml.F32(Find(name).Grad);
+
+    private Weight Find(string name) => _weights.Find(w => w.Name == name) ?? throw new ArgumentException($"no weight named {name}");
+
+    public void SetWeights(LlamaModel m)
+    {
+        if (m.Config != Config) throw new ArgumentException("the model's configuration differs from the trainer's");
+        foreach (var (name, data) in Tensors(m)) data.CopyTo(Weights(name));
+    }
+
+    public LlamaModel GetWeights(BpeVocabulary vocab)
+    {
+        var m = LlamaModel.Random(Config, vocab, 0); // shapes only: every tensor is overwritten below
+        foreach (var (name, data) in Tensors(m)) Weights(name).CopyTo(data);
+        return m;
+    }
+
+    /// <summary>Zeroes the gradient accumulators (and sets d loss / d loss to 1).</summary>
+    public void ZeroGradients() => Ggml.GraphReset(_train);
+
+    /// <summary>Mean next-token loss over <see cref="MicroBatch"/> sequences of ContextLength+1 tokens (each predicts
+    /// its tokens 1..ContextLength from those before), with its gradient added to the accumulators.</summary>
+    public float AccumulateGradients(ReadOnlySpan<int> sequences)
+    {
+        SetBatch(sequences);
+        Compute(_train);
+        return Ggml.F32(_loss)[0];
+    }
+
+    /// <summary>Mean next-token loss, forward pass only.</summary>
+    public float Loss(ReadOnlySpan<int> sequences)
+    {
+        SetBatch(sequences);
+        Compute(_forward);
+        return Ggml.F32(_loss)[0];
+    }
+
+    private void SetBatch(ReadOnlySpan<int> sequences)
+    {
+        int T = Config.ContextLength, V = Config.VocabSize;
+        if (sequences.Length != MicroBatch * (T + 1))
+            throw new ArgumentException($"expected {MicroBatch} sequences of {T + 1} tokens, got {sequences.Length} tokens");
+        var tokens = Ggml.I32(_tokens);
+        var labels = Ggml.F32(_labels);
+        labels.Clear();
+        for (int s = 0; s < MicroBatch; s++)
+            for (int i = 0; i < T; i++)
+            {
+                int input = sequences[s * (T + 1) + i], target = sequences[s * (T + 1) + i + 1];
+                if ((uint)input >= (uint)V || (uint)target >= (uint)V) throw new ArgumentException($"token id outside the vocabulary of {V}");
+                tokens[s * T + i] = input;
+                labels[(s * T + i) * V + target] = 1f;
+            }
+    }
+
+    private void Compute(IntPtr graph)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        int status = Ggml.GraphCompute(_backend, graph);
+        if (status != 0) throw new InvalidOperationException($"ggml graph computation failed (status {status})");
+    }
+
+    /// <summary>Multiplies the accumulated gradients by <paramref name="scale"/>, then clips their global L2 norm
+    /// to <paramref name="maxNorm"/> (0: no clipping). Returns the norm before clipping.</summary>
+    public double ScaleAndClipGradients(float scale, float maxNorm)
+    {
+        double sq = 0;
+        foreach (var w in _weights)
+        {
+            var g = Ggml.F32(w.Grad);
+            System.Numerics.Tensors.TensorPrimitives.Multiply(g, scale, g);
+            sq += System.Numerics.Tensors.TensorPrimitives.SumOfSquares<float>(g);
+        }
+        double norm = Math.Sqrt(sq);
+        if (maxNorm > 0 && norm > maxNorm)
+            foreach (var w in _weights)
+            {
+                var g = Ggml.F32(w.Grad);
+                System.Numerics.Tensors.TensorPrimitives.Multiply(g, (float)(maxNorm / norm), g);
+            }
+        return norm;
+    }
+
+    /// <summary>One ggml AdamW step (step counts from 1, for bias correction). Norm gains get no weight decay.</summary>
+    public void AdamW(int step, float learningRate, float beta1, float beta2, float eps, float weightDecay)
+    {
+        float b1h = 1f / (1f - MathF.Pow(beta1, step)), b2h = 1f / (1f - MathF.Pow(beta2, step));
+        ReadOnlySpan<float> decay = [learningRate, beta1, beta2, eps, weightDecay, b1h, b2h];
+        ReadOnlySpan<float> noDecay = [learningRate, beta1, beta2, eps, 0f, b1h, b2h];
+        decay.CopyTo(Ggml.F32(_adamDecay));
+        noDecay.CopyTo(Ggml.F32(_adamNoDecay));
+        Compute(_optimize);
+    }
+
+    /// <summary>Writes weights and Adam moments (raw float32, trainer order).</summary>
+    public void SaveState(BinaryWriter w)
+    {
+        foreach (var weight in _weights)
+            foreach (var t in (ReadOnlySpan<IntPtr>)[weight.Tensor, weight.M, weight.V])
+                w.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes((ReadOnlySpan<float>)Ggml.F32(t)));
+    }
+
+    public void LoadState(BinaryReader r)
+    {
+        foreach (var weight in _weights)
+            foreach (var t in (ReadOnlySpan<IntPtr>)[weight.Tensor, weight.M, weight.V])
+            {
+                var bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(Ggml.F32(t));
+                if (r.Read(bytes) != bytes.Length) throw new EndOfStreamException("checkpoint ends early");
+            }
+    }
+
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        Ggml.BackendFree(_backend);
+        Ggml.Free(_ctx);
+    }
+}

@@ -1,0 +1,261 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using EntropyLong.Core;
+
+namespace EntropyLong.Llm.Training;
+
+/// <summary>How to train. Steps count optimizer updates; each update sees <see cref="BatchSequences"/> windows of
+/// ContextLength+1 tokens, <see cref="MicroBatch"/> of them per forward/backward pass.</summary>
+public sealed record TrainOptions
+{
+    public int Steps { get; init; } = 1000;
+    public int BatchSequences { get; init; } = 8;
+    public int MicroBatch { get; init; } = 1;
+    public float LearningRate { get; init; } = 2e-3f;
+    /// <summary>The cosine schedule ends at LearningRate * this.</summary>
+    public float MinLearningRateRatio { get; init; } = 0.1f;
+    public int WarmupSteps { get; init; } = 50;
+    public float WeightDecay { get; init; } = 0.1f;
+    public float Beta1 { get; init; } = 0.9f;
+    public float Beta2 { get; init; } = 0.95f;
+    public float Epsilon { get; init; } = 1e-8f;
+    /// <summary>Global gradient-norm clip (0: none).</summary>
+    public float GradClip { get; init; } = 1f;
+    public int Seed { get; init; } = 1;
+    public int EvalEvery { get; init; } = 100;
+    /// <summary>Held-out windows in each evaluation (all, if fewer).</summary>
+    public int EvalWindows { get; init; } = 32;
+    public int CheckpointEvery { get; init; } = 100;
+
+    /// <summary>Linear warm-up to <see cref="LearningRate"/>, then cosine decay to its minimum at the last step.</summary>
+    public float LearningRateAt(int step)
+    {
+        if (step <= WarmupSteps) return LearningRate * step / Math.Max(1, WarmupSteps);
+        double progress = Math.Min(1, (double)(step - WarmupSteps) / Math.Max(1, Steps - WarmupSteps));
+        double min = LearningRate * MinLearningRateRatio;
+        return (float)(min + 0.5 * (LearningRate - min) * (1 + Math.Cos(Math.PI * progress)));
+    }
+
+    public void Validate()
+    {
+        if (Steps < 1 || BatchSequences < 1 || MicroBatch < 1 || BatchSequences % MicroBatch != 0)
+            throw new UserInputException("steps and batch must be positive, and the batch a multiple of the micro-batch");
+        if (!(LearningRate > 0) || WarmupSteps < 0 || EvalEvery < 1 || EvalWindows < 1 || CheckpointEvery < 1)
+            throw new UserInputException("the learning rate, eval and checkpoint intervals must be positive and warm-up not negative");
+    }
+}
+
+/// <summary>What one step (or evaluation) reports.</summary>
+public sealed record TrainProgress(int Step, int Steps, float Loss, float LearningRate, double GradNorm, double TokensPerSecond,
+    TimeSpan Elapsed, TimeSpan Remaining, float? HeldOutLoss);
+
+/// <summary>A training run: model, data, optimizer state and schedule; checkpoints to a file and resumes from it
+/// with the same result as an uninterrupted run (the data order follows from the seed and the step).</summary>
+public sealed class TrainingSession : IDisposable
+{
+    private const string Magic = "ELTRAIN1";
+    private readonly LlamaTrainer _trainer;
+    private readonly TrainingData _data;
+
+    public LlamaConfig Config { get; }
+    public BpeVocabulary Vocabulary { get; }
+    public TrainOptions Options { get; }
+    /// <summary>Optimizer steps done.</summary>
+    public int Step { get; private set; }
+    public long TokensTrained { get; private set; }
+    public long MemoryBytes => _trainer.MemoryBytes;
+
+    private TrainingSession(LlamaConfig config, BpeVocabulary vocabulary, TrainingData data, TrainOptions options, int threads)
+    {
+        options.Validate();
+        int window = config.ContextLength + 1;
+        if (TrainingData.WindowCount(data.Train, window) < options.BatchSequences)
+            throw new UserInputException($"the training documents hold {data.Train.Length} tokens: fewer than one batch of {options.BatchSequences} x {window}");
+        if (TrainingData.WindowCount(data.HeldOut, window) < options.MicroBatch)
+            throw new UserInputException($"the held-out documents hold {data.HeldOut.Length} tokens: fewer than {options.MicroBatch} window(s) of {window}; use a larger corpus or a shorter context");
+        Config = config;
+        Vocabulary = vocabulary;
+        Options = options;
+        _data = data;
+        _trainer = new LlamaTrainer(config, options.MicroBatch, threads);
+    }
+
+    public static TrainingSession Start(LlamaConfig config, BpeVocabulary vocabulary, TrainingData data, TrainOptions options, int threads)
+    {
+        var s = new TrainingSession(config, vocabulary, data, options, threads);
+        s._trainer.SetWeights(LlamaTrainer.Initialize(config, vocabulary, options.Seed));
+        return s;
+    }
+
+    private sealed record Header(LlamaConfig Config, BpeVocabulary Vocabulary, TrainOptions Options, int Step, long TokensTrained, long TrainTokens, ulong TrainHash);
+
+    /// <summary>Reads the vocabulary a checkpoint was trained with (to tokenize the data before <see cref="Resume"/>).</summary>
+    public static BpeVocabulary ReadVocabulary(string checkpoint) => ReadHeader(checkpoint).Header.Vocabulary;
+
+    /// <summary>Continues the run saved in <paramref name="checkpoint"/> with its model, vocabulary and options.</summary>
+    public static TrainingSession Resume(string checkpoint, TrainingData data, int threads)
+    {
+        var (h, offset) = ReadHeader(checkpoint);
+        if (h.TrainTokens != data.Train.Length || h.TrainHash != Hash(data.Train))
+            throw new UserInputException($"{checkpoint}: the corpus differs from the one this checkpoint was trained on");
+        var s = new TrainingSession(h.Config, h.Vocabulary, data, h.Options, threads) { Step = h.Step, TokensTrained = h.TokensTrained };
+        using var stream = File.OpenRead(checkpoint);
+        stream.Position = offset;
+        using var r = new BinaryReader(stream);
+        s._trainer.LoadState(r);
+        return s;
+    }
+
+    private static (Header Header, long Offset) ReadHeader(string path)
+    {
+        if (!File.Exists(path)) throw new UserInputException($"{path}: checkpoint not found");
+        using var stream = File.OpenRead(path);
+        using var r = new BinaryReader(stream);
+        try
+        {
+            if (Encoding.ASCII.GetString(r.ReadBytes(8)) != Magic) throw new UserInputException($"{path}: not an entropylong training checkpoint");
+            int length = r.ReadInt32();
+            var header = JsonSerializer.Deserialize<Header>(r.ReadBytes(length)) ?? throw new UserInputException($"{path}: empty checkpoint header");
+            return (header, stream.Position);
+        }
+        catch (Exception e) when (e is EndOfStreamException or JsonException)
+        {
+            throw new UserInputException($"{path}: damaged checkpoint ({e.Message})", e);
+        }
+    }
+
+    /// <summary>Writes weights, Adam moments, step and schedule to <paramref name="path"/> atomically.</summary>
+    public void SaveCheckpoint(string path)
+    {
+        string tmp = path + ".tmp";
+        using (var stream = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
+        using (var w = new BinaryWriter(stream))
+        {
+            w.Write(Encoding.ASCII.GetBytes(Magic));
+            var json = JsonSerializer.SerializeToUtf8Bytes(new Header(Config, Vocabulary, Options, Step, TokensTrained, _data.Train.Length, Hash(_data.Train)));
+            w.Write(json.Length);
+            w.Write(json);
+            _trainer.SaveState(w);
+            w.Flush();
+            stream.Flush(flushToDisk: true);
+        }
+        File.Move(tmp, path, overwrite: true);
+    }
+
+    private static ulong Hash(int[] tokens)
+    {
+        ulong h = 14695981039346656037;
+        foreach (int t in tokens) { h ^= (uint)t; h *= 1099511628211; }
+        return h;
+    }
+
+    /// <summary>Mean next-token loss over the first <see cref="TrainOptions.EvalWindows"/> held-out windows
+    /// (rounded down to whole micro-batches).</summary>
+    public double HeldOutLoss()
+    {
+        int mb = Options.MicroBatch, window = Config.ContextLength + 1;
+        int batches = Math.Max(1, Math.Min(Options.EvalWindows, TrainingData.WindowCount(_data.HeldOut, window)) / mb);
+        double sum = 0;
+        for (int b = 0; b < batches; b++)
+            sum += _trainer.Loss(_data.HeldOut.AsSpan(b * mb * window, mb * window));
+        return sum / batches;
+    }
+
+    /// <summary>The held-out windows <see cref="HeldOutLoss"/> averages over, to score them elsewhere (llama.cpp).</summary>
+    public IEnumerable<int[]> HeldOutWindows()
+    {
+        int mb = Options.MicroBatch, window = Config.ContextLength + 1;
+        int count = Math.Max(1, Math.Min(Options.EvalWindows, TrainingData.WindowCount(_data.HeldOut, window)) / mb) * mb;
+        for (int i = 0; i < count; i++) yield return TrainingData.Window(_data.HeldOut, window, i).ToArray();
+    }
+
+    /// <summary>The baseline a model must beat: the held-out loss of the training tokens' unigram distribution
+    /// (add-one smoothed), over the windows <see cref="HeldOutLoss"/> uses.</summary>
+    public double HeldOutUnigramLoss()
+    {
+        var counts = new long[Config.VocabSize];
+        foreach (int t in _data.Train) counts[t]++;
+        double total = _data.Train.Length + Config.VocabSize, sum = 0;
+        long n = 0;
+        foreach (var w in HeldOutWindows())
+            for (int i = 1; i < w.Length; i++) { sum -= Math.Log((counts[w[i]] + 1) / total); n++; }
+        return sum / n;
+    }
+
+    /// <summary>The same held-out loss computed by llama.cpp from a saved GGUF (F32 KV cache, no flash attention).</summary>
+    public double HeldOutLossInLlamaCpp(string gguf, int threads)
+    {
+        using var engine = LlamaEngine.Load(gguf, new LlamaSettings { Exact = true, Threads = threads, ContextLength = Config.ContextLength, KvContexts = 1, MaxSequences = 1 });
+        double sum = 0;
+        long count = 0;
+        foreach (var w in HeldOutWindows())
+            foreach (var nll in engine.NegLogLikelihoods(w)) { sum += nll; count++; }
+        return sum / count;
+    }
+
+    /// <summary>Trains until <see cref="TrainOptions.Steps"/>, evaluating every EvalEvery steps (and at the end) and
+    /// checkpointing every CheckpointEvery steps (and at the end) when <paramref name="checkpoint"/> is given.</summary>
+    public void Run(string? checkpoint, Action<TrainProgress> report, CancellationToken ct = default)
+    {
+        var o = Options;
+        int window = Config.ContextLength + 1;
+        int windows = TrainingData.WindowCount(_data.Train, window);
+        int micro = o.BatchSequences / o.MicroBatch;
+        var batch = new int[o.MicroBatch * window];
+        int[]? order = null;
+        int orderEpoch = -1;
+        var clock = Stopwatch.StartNew();
+        long tokensAtStart = TokensTrained;
+        int stepAtStart = Step;
+        while (Step < o.Steps)
+        {
+            ct.ThrowIfCancellationRequested();
+            int step = Step + 1;
+            _trainer.ZeroGradients();
+            double loss = 0;
+            for (int m = 0; m < micro; m++)
+            {
+                for (int s = 0; s < o.MicroBatch; s++)
+                {
+                    long global = (long)Step * o.BatchSequences + m * o.MicroBatch + s;
+                    int epoch = (int)(global / windows);
+                    if (epoch != orderEpoch) { order = TrainingData.EpochOrder(windows, o.Seed, epoch); orderEpoch = epoch; }
+                    TrainingData.Window(_data.Train, window, order![(int)(global % windows)]).CopyTo(batch.AsSpan(s * window));
+                }
+                loss += _trainer.AccumulateGradients(batch);
+            }
+            double norm = _trainer.ScaleAndClipGradients(1f / micro, o.GradClip);
+            float lr = o.LearningRateAt(step);
+            _trainer.AdamW(step, lr, o.Beta1, o.Beta2, o.Epsilon, o.WeightDecay);
+            Step = step;
+            TokensTrained += (long)o.BatchSequences * Config.ContextLength;
+
+            float? eval = Step % o.EvalEvery == 0 || Step == o.Steps ? (float)HeldOutLoss() : null;
+            double seconds = clock.Elapsed.TotalSeconds;
+            double rate = (TokensTrained - tokensAtStart) / Math.Max(seconds, 1e-9);
+            var remaining = TimeSpan.FromSeconds(seconds / (Step - stepAtStart) * (o.Steps - Step));
+            report(new TrainProgress(Step, o.Steps, (float)(loss / micro), lr, norm, rate, clock.Elapsed, remaining, eval));
+            if (checkpoint is not null && (Step % o.CheckpointEvery == 0 || Step == o.Steps)) SaveCheckpoint(checkpoint);
+        }
+    }
+
+    public LlamaModel Model() => _trainer.GetWeights(Vocabulary);
+
+    /// <summary>Writes the model as GGUF. With F16, the trainer's weights are first rounded to what the file will hold,
+    /// so a later <see cref="HeldOutLoss"/> is the loss of the saved model (call this after the last step).</summary>
+    public void SaveGguf(string path, GgmlType type)
+    {
+        var model = Model();
+        if (type == GgmlType.F16)
+        {
+            foreach (var (name, data) in LlamaTrainer.Tensors(model))
+                if (!name.EndsWith("norm.weight", StringComparison.Ordinal))
+                    for (int i = 0; i < data.Length; i++) data[i] = (float)(Half)data[i];
+            _trainer.SetWeights(model);
+        }
+        model.SaveGguf(path, type);
+    }
+
+    public void Dispose() => _trainer.Dispose();
+}

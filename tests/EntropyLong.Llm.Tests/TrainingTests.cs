@@ -1,0 +1,128 @@
+using System.Text;
+using EntropyLong.Core;
+using EntropyLong.Llm;
+using EntropyLong.Llm.Training;
+using EntropyLong.TestSupport;
+
+namespace EntropyLong.Llm.Tests;
+
+public class TrainingTests
+{
+    private static readonly BpeVocabulary Vocab = ByteLevelBpe.Train(TinyModels.Texts, 320);
+
+    // Documents of two texts each, a quarter held out (4 buckets) so the tiny corpus has held-out windows.
+    private static TrainingData Data()
+    {
+        var docs = Enumerable.Range(0, 48).Select(i => new Document($"doc-{i}",
+            TinyModels.Texts[i % TinyModels.Texts.Length] + " " + TinyModels.Texts[(i * 3 + 1) % TinyModels.Texts.Length], "test"));
+        using var tokenizer = LlamaTokenizer.For(Vocab);
+        return TrainingData.Build(docs, tokenizer, heldOutBuckets: 4);
+    }
+
+    private static readonly LlamaConfig Config = new(Vocab.Tokens.Length, 32, 2, 4, 2, 64, 32);
+
+    private static TrainOptions Options(int steps) => new()
+    {
+        Steps = steps, BatchSequences = 4, MicroBatch = 2, LearningRate = 3e-3f, WarmupSteps = 3, EvalEvery = 1000, EvalWindows = 4, CheckpointEvery = 3,
+    };
+
+    private static string TempPath(string name) =>
+        Path.Combine(Directory.CreateTempSubdirectory("entropylong-train-").FullName, name);
+
+    [Fact]
+    public void AFewStepsLowerTrainingAndHeldOutLoss()
+    {
+        var data = Data();
+        using var session = TrainingSession.Start(Config, Vocab, data, Options(25) with { LearningRate = 1e-2f }, threads: 2);
+        double before = session.HeldOutLoss();
+        var losses = new List<float>();
+        session.Run(null, p => losses.Add(p.Loss));
+        Assert.Equal(25, losses.Count);
+        Assert.True(losses.TakeLast(3).Average() < losses.Take(3).Average() - 0.5, $"training loss {losses[0]} -> {losses[^1]}");
+        Assert.True(session.HeldOutLoss() < before - 0.3, $"held-out loss {before} -> {session.HeldOutLoss()}");
+    }
+
+    [Fact]
+    public void ResumingFromACheckpointGivesTheUninterruptedResult()
+    {
+        var data = Data();
+        using var whole = TrainingSession.Start(Config, Vocab, data, Options(6), threads: 2);
+        whole.Run(null, _ => { });
+
+        string checkpoint = TempPath("run.ckpt");
+        using (var first = TrainingSession.Start(Config, Vocab, data, Options(6), threads: 2))
+        {
+            using var stop = new CancellationTokenSource();
+            Assert.Throws<OperationCanceledException>(() => first.Run(checkpoint, p => { if (p.Step == 3) stop.Cancel(); }, stop.Token));
+        }
+        using var resumed = TrainingSession.Resume(checkpoint, data, threads: 2);
+        Assert.Equal(3, resumed.Step);
+        resumed.Run(checkpoint, _ => { });
+
+        var a = LlamaTrainer.Tensors(whole.Model()).ToArray();
+        var b = LlamaTrainer.Tensors(resumed.Model()).ToArray();
+        for (int i = 0; i < a.Length; i++) Assert.Equal(a[i].Data, b[i].Data);
+    }
+
+    [Fact]
+    public void ACheckpointOfOtherDataOrADamagedFileIsRefused()
+    {
+        var data = Data();
+        string checkpoint = TempPath("run.ckpt");
+        using (var s = TrainingSession.Start(Config, Vocab, data, Options(1), threads: 2)) s.Run(checkpoint, _ => { });
+        using var tokenizer = LlamaTokenizer.For(Vocab);
+        var other = TrainingData.Build([new Document("x", string.Concat(Enumerable.Repeat(TinyModels.Texts[0], 20)), "t")], tokenizer, 4);
+        Assert.Contains("corpus differs", Assert.Throws<UserInputException>(() => TrainingSession.Resume(checkpoint, other, 2)).Message);
+        File.WriteAllBytes(checkpoint, "ELTRAIN1\u0010\0\0\0{"u8.ToArray());
+        Assert.Contains("damaged", Assert.Throws<UserInputException>(() => TrainingSession.Resume(checkpoint, data, 2)).Message);
+    }
+
+    [Theory]
+    [InlineData(GgmlType.F32, 1e-4)]
+    [InlineData(GgmlType.F16, 1e-3)]
+    public void SavedModelReloadsInLlamaCppWithTheTrainersHeldOutLoss(GgmlType type, double tolerance)
+    {
+        using var session = TrainingSession.Start(Config, Vocab, Data(), Options(10), threads: 2);
+        session.Run(null, _ => { });
+        string path = TempPath("model.gguf");
+        session.SaveGguf(path, type);
+        double trainer = session.HeldOutLoss(), llama = session.HeldOutLossInLlamaCpp(path, threads: 2);
+        Assert.True(Math.Abs(trainer - llama) < tolerance, $"trainer {trainer}, llama.cpp {llama}");
+        // Trained and scored in one process with a single copy of ggml: the trainer binds to llama.cpp's own files.
+        var ggml = File.ReadLines("/proc/self/maps").Where(l => l.EndsWith("/libggml-base.so", StringComparison.Ordinal))
+            .Select(l => l[l.IndexOf('/')..]).Distinct().ToArray();
+        Assert.Single(ggml);
+    }
+
+    [Fact]
+    public void TokenizerRoundTripsArbitraryUtf8()
+    {
+        using var tokenizer = LlamaTokenizer.For(Vocab);
+        var rng = new Random(7);
+        // ASCII (controls included), Latin-1, combining marks, CJK, astral (emoji), and the edges of the planes.
+        (int From, int To)[] ranges = [(1, 0x7F), (0x80, 0x2FF), (0x300, 0x36F), (0x4E00, 0x9FFF), (0x1F300, 0x1FAFF), (0xE000, 0xFFFD), (0x10000, 0x10FFFF)];
+        for (int n = 0; n < 200; n++)
+        {
+            var sb = new StringBuilder();
+            int length = rng.Next(1, 60);
+            for (int i = 0; i < length; i++)
+            {
+                var (from, to) = ranges[rng.Next(ranges.Length)];
+                sb.Append(char.ConvertFromUtf32(rng.Next(from, to + 1)));
+            }
+            string text = sb.ToString();
+            Assert.Equal(text, tokenizer.Detokenize(tokenizer.Tokenize(text)));
+        }
+    }
+
+    [Fact]
+    public void NegLogLikelihoodIsMinusLogSoftmax()
+    {
+        float[] logits = [2f, -1f, 0.5f, 30f, -40f];
+        double z = logits.Sum(l => Math.Exp(l));
+        var scratch = new float[logits.Length];
+        for (int t = 0; t < logits.Length; t++)
+            Assert.Equal(-Math.Log(Math.Exp(logits[t]) / z), Entropy.NegLogLikelihood(logits, t, scratch), 5);
+        Assert.Throws<ArgumentOutOfRangeException>(() => Entropy.NegLogLikelihood(logits, 5, scratch));
+    }
+}
