@@ -101,14 +101,8 @@ public sealed class LlamaEngine : IEntropyModel
 
     public string Detokenize(ReadOnlySpan<int> tokens) => _vocabulary.Detokenize(tokens);
 
-    /// <summary>The UTF-8 bytes token <paramref name="token"/> stands for (a piece may end inside a character).</summary>
-    public byte[] TokenBytes(int token)
-    {
-        Span<byte> piece = stackalloc byte[256];
-        uint n = _model.TokenToSpan(token, piece, 0, false);
-        if (n > piece.Length) throw new InvalidOperationException($"token {token} is longer than {piece.Length} bytes");
-        return piece[..(int)n].ToArray();
-    }
+    /// <summary>The UTF-8 bytes a token stands for (a piece may end inside a character).</summary>
+    public byte[] TokenBytes(int token) => _vocabulary.TokenBytes(token);
 
     /// <summary>Decodes a batch exactly as <see cref="Score"/> would but computes no entropy: the raw engine
     /// throughput the benchmark compares against.</summary>

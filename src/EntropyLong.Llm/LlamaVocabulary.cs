@@ -24,6 +24,20 @@ public sealed class LlamaVocabulary : IDisposable
         return new LlamaVocabulary(LoadModel(path, p), ownsModel: true);
     }
 
+    /// <summary>llama.cpp's tokenizer for a vocabulary made here (written to a minimal GGUF and loaded vocabulary-only):
+    /// the trainer tokenizes its data with it, so the model learns exactly the token sequences llama.cpp will feed it.</summary>
+    public static LlamaVocabulary For(BpeVocabulary vocabulary)
+    {
+        var config = new LlamaConfig(vocabulary.Tokens.Length, 2, 1, 1, 1, 2, 8);
+        string path = Path.Combine(Path.GetTempPath(), $"entropylong-vocab-{Environment.ProcessId}-{Guid.NewGuid():N}.gguf");
+        try
+        {
+            LlamaModel.Random(config, vocabulary, 0).SaveGguf(path);
+            return Load(path);
+        }
+        finally { File.Delete(path); }
+    }
+
     /// <summary>llama.cpp's default model parameters; loads the native library first (they come from a native call,
     /// which must not run before <see cref="LlamaRuntime"/> has chosen the library).</summary>
     public static LLamaModelParams DefaultParams()
@@ -57,6 +71,14 @@ public sealed class LlamaVocabulary : IDisposable
 
     /// <summary>BOS (when the model adds one) followed by the text's tokens.</summary>
     public int[] TokenizeWithBos(string text) => AddsBos ? [Bos!.Value, .. Tokenize(text)] : Tokenize(text);
+
+    /// <summary>The UTF-8 bytes a token stands for (a piece may end inside a character).</summary>
+    public byte[] TokenBytes(int token)
+    {
+        var bytes = new List<byte>();
+        AppendPiece(token, bytes);
+        return bytes.ToArray();
+    }
 
     public string Detokenize(ReadOnlySpan<int> tokens)
     {

@@ -15,7 +15,7 @@ public class TrainingTests
     {
         var docs = Enumerable.Range(0, 48).Select(i => new Document($"doc-{i}",
             TinyModels.Texts[i % TinyModels.Texts.Length] + " " + TinyModels.Texts[(i * 3 + 1) % TinyModels.Texts.Length], "test"));
-        using var tokenizer = LlamaTokenizer.For(Vocab);
+        using var tokenizer = LlamaVocabulary.For(Vocab);
         return TrainingData.Build(docs, tokenizer, heldOutBuckets: 4);
     }
 
@@ -70,7 +70,7 @@ public class TrainingTests
         var data = Data();
         string checkpoint = TempPath("run.ckpt");
         using (var s = TrainingSession.Start(Config, Vocab, data, Options(1), threads: 2)) s.Run(checkpoint, _ => { });
-        using var tokenizer = LlamaTokenizer.For(Vocab);
+        using var tokenizer = LlamaVocabulary.For(Vocab);
         var other = TrainingData.Build([new Document("x", string.Concat(Enumerable.Repeat(TinyModels.Texts[0], 20)), "t")], tokenizer, 4);
         Assert.Contains("corpus differs", Assert.Throws<UserInputException>(() => TrainingSession.Resume(checkpoint, other, 2)).Message);
         File.WriteAllBytes(checkpoint, "ELTRAIN1\u0010\0\0\0{"u8.ToArray());
@@ -97,7 +97,7 @@ public class TrainingTests
     [Fact]
     public void TokenizerRoundTripsArbitraryUtf8()
     {
-        using var tokenizer = LlamaTokenizer.For(Vocab);
+        using var tokenizer = LlamaVocabulary.For(Vocab);
         var rng = new Random(7);
         // ASCII (controls included), Latin-1, combining marks, CJK, astral (emoji), and the edges of the planes.
         (int From, int To)[] ranges = [(1, 0x7F), (0x80, 0x2FF), (0x300, 0x36F), (0x4E00, 0x9FFF), (0x1F300, 0x1FAFF), (0xE000, 0xFFFD), (0x10000, 0x10FFFF)];

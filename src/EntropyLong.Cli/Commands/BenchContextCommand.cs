@@ -32,7 +32,7 @@ public sealed class BenchContextCommand : Command<BenchContextSettings>
 {
     public override int Execute(CommandContext context, BenchContextSettings s, CancellationToken cancellationToken)
     {
-        var corpus = TrainCommand.ReadJsonl(s.Corpus);
+        var corpus = TrainCommand.ReadCorpus(s.Corpus, Console.Error.WriteLine);
         var df = RepeatEntropy.DocumentFrequencies(corpus);
         var docs = corpus.Where(d => s.AllDocuments || TrainingData.IsHeldOut(d.Id)).ToList();
         using var engine = LlamaEngine.Load(s.Model, new LlamaSettings { Exact = true, Threads = s.Threads > 0 ? s.Threads : Environment.ProcessorCount, KvContexts = 1, MaxSequences = 1 });

@@ -1,7 +1,6 @@
 using System.ComponentModel;
-using System.IO.Compression;
-using System.Text.Json;
 using EntropyLong.Core;
+using EntropyLong.Data;
 using EntropyLong.Llm;
 using EntropyLong.Llm.Training;
 using Spectre.Console;
@@ -71,7 +70,7 @@ public sealed class TrainCommand : Command<TrainSettings>
         // Plain lines go straight to stderr: a console renderer would wrap them at its width in a log file.
         void Say(string line) { if (Console.IsErrorRedirected) Console.Error.WriteLine(line); else err.MarkupLine(Markup.Escape(line)); }
         string checkpoint = s.Checkpoint ?? s.Out + ".ckpt";
-        var documents = ReadJsonl(s.Corpus);
+        var documents = ReadCorpus(s.Corpus, Say);
         Say($"corpus: {documents.Count} documents from {s.Corpus}");
 
         BpeVocabulary vocab;
@@ -83,7 +82,7 @@ public sealed class TrainCommand : Command<TrainSettings>
             Say($"vocabulary: {vocab.Tokens.Length} tokens ({vocab.Merges.Length} merges) in {(DateTime.UtcNow - started).TotalSeconds:F1} s");
         }
         TrainingData data;
-        using (var tokenizer = LlamaTokenizer.For(vocab)) data = TrainingData.Build(documents, tokenizer);
+        using (var tokenizer = LlamaVocabulary.For(vocab)) data = TrainingData.Build(documents, tokenizer);
         Say($"tokens: {data.Train.Length:N0} training ({data.TrainDocuments} documents), {data.HeldOut.Length:N0} held out ({data.HeldOutDocuments} documents)");
 
         var options = new TrainOptions
@@ -132,29 +131,12 @@ public sealed class TrainCommand : Command<TrainSettings>
         return 0;
     }
 
-    // Minimal JSONL reader (plain or .gz), replaced by CorpusReader at merge.
-    internal static List<Document> ReadJsonl(string path)
+    /// <summary>The whole corpus in memory (training needs every document's tokens); bad lines are skipped and reported.</summary>
+    internal static List<Document> ReadCorpus(string path, Action<string> say)
     {
-        if (!File.Exists(path)) throw new UserInputException($"{path}: corpus not found");
-        using var file = File.OpenRead(path);
-        using Stream stream = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? new GZipStream(file, CompressionMode.Decompress) : file;
-        using var reader = new StreamReader(stream);
-        var docs = new List<Document>();
-        int lineNo = 0;
-        while (reader.ReadLine() is { } line)
-        {
-            lineNo++;
-            if (string.IsNullOrWhiteSpace(line)) continue;
-            try
-            {
-                using var json = JsonDocument.Parse(line);
-                if (!json.RootElement.TryGetProperty("text", out var text) || text.ValueKind != JsonValueKind.String)
-                    throw new UserInputException($"{path}:{lineNo}: no \"text\" string");
-                string id = json.RootElement.TryGetProperty("id", out var i) ? i.ToString() : $"{path}:{lineNo}";
-                docs.Add(new Document(id, text.GetString()!, $"{path}:{lineNo}"));
-            }
-            catch (JsonException e) { throw new UserInputException($"{path}:{lineNo}: not JSON ({e.Message})", e); }
-        }
+        var reader = new CorpusReader([path]);
+        var docs = reader.Read().Select(r => r.Document).ToList();
+        if (reader.Stats.Skipped > 0) say(reader.Stats.Summary());
         return docs;
     }
 }

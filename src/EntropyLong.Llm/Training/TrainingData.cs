@@ -30,7 +30,7 @@ public sealed class TrainingData
         return BinaryPrimitives.ReadUInt64BigEndian(hash) % (ulong)buckets == 0;
     }
 
-    public static TrainingData Build(IEnumerable<Document> documents, LlamaTokenizer tokenizer, int heldOutBuckets = 20)
+    public static TrainingData Build(IEnumerable<Document> documents, LlamaVocabulary tokenizer, int heldOutBuckets = 20)
     {
         var train = new List<int>();
         var heldOut = new List<int>();
@@ -39,7 +39,7 @@ public sealed class TrainingData
         {
             bool held = IsHeldOut(d.Id, heldOutBuckets);
             var target = held ? heldOut : train;
-            target.Add(tokenizer.Bos);
+            target.Add(tokenizer.Bos ?? throw new InvalidOperationException("the vocabulary has no BOS token"));
             target.AddRange(tokenizer.Tokenize(d.Text));
             if (held) heldOutDocs++; else trainDocs++;
         }
