@@ -12,6 +12,7 @@ app.Configure(config =>
     config.AddCommand<IndexCommand>("index").WithDescription("Chunk, embed and index a corpus for retrieval (resumable).");
     config.AddCommand<SearchCommand>("search").WithDescription("Query a retrieval index and print the hits.");
     config.AddCommand<BuildCommand>("build").WithDescription("Run stages 1-5 and write training sequences (JSONL, MDS, stats).");
+    config.AddCommand<ReportCommand>("report").WithDescription("One self-contained HTML page (and PNG charts) to inspect a build.");
     config.AddBranch("bench", bench =>
     {
         bench.SetDescription("Benchmarks that print ratios measured side by side in one run.");

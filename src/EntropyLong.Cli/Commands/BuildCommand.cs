@@ -52,6 +52,8 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
         public long ShardSize { get; init; } = 1 << 26;
         [CommandOption("--sequences <NAME>"), Description("sequences.jsonl, .jsonl.gz or .jsonl.zst")]
         public string Sequences { get; init; } = "sequences.jsonl";
+        [CommandOption("--no-details"), Description("Do not write details.jsonl (per-token entropy, anchors, every candidate: what `entropylong report` shows)")]
+        public bool NoDetails { get; init; }
         [CommandOption("--exact-search"), Description("Brute-force search instead of HNSW")]
         public bool ExactSearch { get; init; }
         [CommandOption("--quiet")]
@@ -80,7 +82,7 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
 
         Directory.CreateDirectory(s.Out);
         var runner = new BuildRunner(scorer, new IndexRetriever(index, embedder, s.ExactSearch), tokenize, options,
-            new BuildOutput(s.Out) { BlockSize = s.Block, MdsShardSizeLimit = s.ShardSize, SequencesFile = s.Sequences, Naive = s.Naive });
+            new BuildOutput(s.Out) { BlockSize = s.Block, MdsShardSizeLimit = s.ShardSize, SequencesFile = s.Sequences, Naive = s.Naive, Details = !s.NoDetails });
         var stats = Progress.Run("building", s.Quiet, report => runner.Run(corpus.Read().Select(r => r.Document),
             () => corpus.TotalBytes == 0 ? double.NaN : (double)corpus.BytesRead / corpus.TotalBytes,
             p => report(p.FractionOfInput, $"{p.DocumentsRead:N0} docs, {p.DocumentsUsed:N0} used, {p.ChunksVerified:N0} chunks verified, {p.Sequences:N0} sequences"), ct));
@@ -100,6 +102,7 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
             ["tokenizer"] = s.Tokenizer is null ? "scorer" : Path.GetFullPath(s.Tokenizer),
             ["naive"] = s.Naive,
             ["block"] = s.Block,
+            ["details"] = !s.NoDetails,
         };
         AtomicFile.WriteAllBytes(Path.Combine(s.Out, "config.json"), JsonSerializer.SerializeToUtf8Bytes(effective, SequenceJson.Options));
         BuildRunner.WriteStats(s.Out, stats);
@@ -111,7 +114,8 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
                 $"{stats.Sequences:N0} sequences, {stats.TokensOut:N0} tokens");
             AnsiConsole.MarkupLine($"verification decoded {stats.ForwardTokens:N0} tokens; judging each pair alone would take {stats.NaiveForwardTokens:N0} ({(stats.ForwardTokens == 0 ? 0 : (double)stats.NaiveForwardTokens / stats.ForwardTokens):F1}x)");
             if (corpus.Stats.Skipped > 0) Console.Error.WriteLine(corpus.Stats.Summary());
-            AnsiConsole.MarkupLine($"output: {Markup.Escape(Path.GetFullPath(s.Out))}/ (sequences: {Markup.Escape(s.Sequences)}, MDS shards: mds/, counters: stats.json, settings: config.json)");
+            AnsiConsole.MarkupLine($"output: {Markup.Escape(Path.GetFullPath(s.Out))}/ (sequences: {Markup.Escape(s.Sequences)}, MDS shards: mds/, counters: stats.json, settings: config.json{(s.NoDetails ? "" : ", per-document detail: details.jsonl")})");
+            AnsiConsole.MarkupLine($"report: [bold]entropylong report {Markup.Escape(s.Out)}[/] writes {Markup.Escape(Path.Combine(s.Out, "report", "report.html"))}");
         }
         return 0;
     }
