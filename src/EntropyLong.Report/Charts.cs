@@ -65,8 +65,9 @@ public static class Charts
     private static Plot AnchorsPerDocument(ReportData data)
     {
         var plot = New("anchors in the document", "documents");
+        // Bins centred on whole numbers while there are few of them.
         int max = data.AnchorsPerDocument.Count == 0 ? 1 : data.AnchorsPerDocument.Keys.Max() + 1;
-        var h = new Histogram(0, max <= 60 ? max : max, Math.Min(max, 60));
+        var h = new Histogram(-0.5, max - 0.5, Math.Min(max, 60));
         foreach (var (n, count) in data.AnchorsPerDocument)
             for (long i = 0; i < count; i++) h.Add(n);
         AddHistogram(plot, h, Blue, "documents");

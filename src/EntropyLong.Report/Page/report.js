@@ -73,14 +73,15 @@
     const verifiedAt = new Set((doc.sample ? doc.sample.contexts : []).map(c => c.pos));
 
     if (doc.tokens && doc.anchors) {
-      const hs = doc.anchors.map(a => a.h);
-      const lo = doc.tau ?? Math.min(...hs), hi = Math.max(...hs);
+      // Loops, not Math.max(...array): a long document has more tokens than a call may take arguments.
+      const hi = doc.anchors.reduce((m, a) => Math.max(m, a.h), -Infinity);
+      const lo = doc.tau ?? doc.anchors.reduce((m, a) => Math.min(m, a.h), Infinity);
       const heatAll = el("input", { type: "checkbox", id: "heat-all" });
       pane.append(el("p", { class: "legend" }, "Anchors are highlighted, darker for higher entropy; a thick outline marks an anchor that verified a chunk. ",
         el("label", {}, heatAll, " colour every token by entropy")));
       const text = el("div", { class: "text", id: "doc-text" });
       const byPos = new Map(doc.anchors.map((a, i) => [a.pos, i]));
-      const maxH = Math.max(...doc.entropy.filter(h => h !== null), 1e-9);
+      const maxH = doc.entropy.reduce((m, h) => h === null ? m : Math.max(m, h), 1e-9);
       const draw = all => {
         text.replaceChildren();
         let run = "";
