@@ -25,7 +25,8 @@ public static class Charts
                 : "dI of the verified chunks placed in the sequences; the line is epsilon.", Delta(data), null),
             data.HasDetails ? new("candidates", "Candidates judged vs kept", "Per document: candidates judged and candidates kept (marker area grows with the number of documents).", JudgedVsKept(data), null)
                 : new("candidates", "Candidates judged vs kept", "", null, noDetails),
-            new("sequence_lengths", "Sequence lengths", "Packed sequences by length in training tokens; the line is the target length.", SequenceLengths(data), null),
+            data.SequenceLengths.Count > 0 ? new("sequence_lengths", "Sequence lengths", "Packed sequences by length in training tokens; the line is the target length.", SequenceLengths(data), null)
+                : new("sequence_lengths", "Sequence lengths", "", null, "the build wrote no sequence"),
             data.Distances.Count > 0 ? new("distance", "Context-to-anchor distance", "Tokens from the end of each verified context to its anchor in the final sequences.", Distance(data), null)
                 : new("distance", "Context-to-anchor distance", "", null, "no verified context carries token positions (sequences.jsonl without anchor_token)"),
         ];
@@ -52,11 +53,28 @@ public static class Charts
         plottable.LegendText = label;
     }
 
+    /// <summary>A fine histogram in the bins of <paramref name="like"/> (which was trimmed from one with the same fine bins).</summary>
+    private static Histogram Rebin(Histogram fine, Histogram like)
+    {
+        var h = new Histogram(like.Min, like.Max, like.Counts.Length);
+        for (int i = 0; i < fine.Counts.Length; i++)
+            if (fine.Counts[i] > 0)
+            {
+                double x = fine.Min + (i + 0.5) * fine.Width;
+                int bin = Math.Clamp((int)Math.Floor((x - h.Min) / h.Width), 0, h.Counts.Length - 1);
+                h.Counts[bin] += fine.Counts[i];
+            }
+        h.SetTotal(fine.Total);
+        return h;
+    }
+
     private static Plot Entropy(ReportData data)
     {
         var plot = New("entropy (nats)", "share of tokens");
-        AddHistogram(plot, data.TokenEntropy, Grey.WithAlpha(0.8), "all tokens", share: true);
-        AddHistogram(plot, data.AnchorEntropy, Accent.WithAlpha(0.7), "anchors", share: true);
+        // One bin width for both series: the trimmed range of all tokens covers the anchors'.
+        var all = data.TokenEntropy.Trim(60);
+        AddHistogram(plot, all, Grey.WithAlpha(0.8), "all tokens", share: true);
+        AddHistogram(plot, Rebin(data.AnchorEntropy, all), Accent.WithAlpha(0.7), "anchors", share: true);
         plot.ShowLegend(Alignment.UpperRight);
         plot.Axes.Margins(bottom: 0);
         return plot;
@@ -78,8 +96,9 @@ public static class Charts
     private static Plot Delta(ReportData data)
     {
         var plot = New("dI = (H - H') / H", "candidates");
-        if (data.HasDetails) AddHistogram(plot, data.JudgedDelta, Grey.WithAlpha(0.8), "judged");
-        AddHistogram(plot, data.KeptDelta, Accent, data.HasDetails ? "kept" : "verified");
+        var judged = (data.HasDetails ? data.JudgedDelta : data.KeptDelta).Trim(60);
+        if (data.HasDetails) AddHistogram(plot, judged, Grey.WithAlpha(0.8), "judged");
+        AddHistogram(plot, Rebin(data.KeptDelta, judged), Accent, data.HasDetails ? "kept" : "verified");
         if (!double.IsNaN(data.Epsilon))
         {
             var line = plot.Add.VerticalLine(data.Epsilon);

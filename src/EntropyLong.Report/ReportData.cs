@@ -12,6 +12,20 @@ public sealed class Histogram(double min, double max, int bins)
     public long[] Counts { get; } = new long[bins];
     public double Width => (Max - Min) / Counts.Length;
     public long Total { get; private set; }
+    internal void SetTotal(long total) => Total = total;
+
+    /// <summary>The range holding data, in at most <paramref name="bins"/> bins (merging whole fine bins), so a
+    /// narrow distribution is not drawn as two bars.</summary>
+    public Histogram Trim(int bins)
+    {
+        int first = Array.FindIndex(Counts, c => c > 0), last = Array.FindLastIndex(Counts, c => c > 0);
+        if (first < 0) return this;
+        int merge = Math.Max(1, (last - first + bins) / bins);
+        var trimmed = new Histogram(Min + first * Width, Min + (first + ((last - first) / merge + 1) * merge) * Width, (last - first) / merge + 1);
+        for (int i = first; i <= last; i++) trimmed.Counts[(i - first) / merge] += Counts[i];
+        trimmed.Total = Total;
+        return trimmed;
+    }
 
     public void Add(double x)
     {
@@ -35,8 +49,9 @@ public sealed class ReportData
     public Histogram TokenEntropy { get; private init; } = null!;
     public Histogram AnchorEntropy { get; private init; } = null!;
     public SortedDictionary<int, long> AnchorsPerDocument { get; } = new();
-    public Histogram JudgedDelta { get; } = new(-1, 1, 80);
-    public Histogram KeptDelta { get; } = new(-1, 1, 80);
+    // Fine bins, trimmed to the data's range when drawn.
+    public Histogram JudgedDelta { get; } = new(-1, 1, 4000);
+    public Histogram KeptDelta { get; } = new(-1, 1, 4000);
     /// <summary>(candidates judged, candidates kept) per document -> documents.</summary>
     public SortedDictionary<(int Judged, int Kept), long> JudgedVsKept { get; } = new();
     public List<int> SequenceLengths { get; } = new();
@@ -67,7 +82,7 @@ public sealed class ReportData
         var data = new ReportData
         {
             Stats = stats, Config = config, HasDetails = build.DetailsPath is not null, Epsilon = epsilon, SeqLen = seqLen,
-            TokenEntropy = new Histogram(0, ln, 80), AnchorEntropy = new Histogram(0, ln, 80),
+            TokenEntropy = new Histogram(0, ln, 4000), AnchorEntropy = new Histogram(0, ln, 4000),
         };
         var wanted = options.SampleIds.ToHashSet(StringComparer.Ordinal);
         var byId = new Dictionary<string, JsonObject>(StringComparer.Ordinal);
