@@ -20,6 +20,7 @@ app.Configure(config =>
         slurm.AddCommand<SlurmSubmitCommand>("submit").WithDescription("Write sbatch scripts into OUT/slurm/ and submit them.");
         slurm.AddCommand<SlurmStatusCommand>("status").WithDescription("Tasks done per stage and the jobs' Slurm states.");
     });
+    config.AddCommand<ReportCommand>("report").WithDescription("One self-contained HTML page (and PNG charts) to inspect a build.");
     config.AddBranch("bench", bench =>
     {
         bench.SetDescription("Benchmarks that print ratios measured side by side in one run.");

@@ -1,11 +1,20 @@
 namespace EntropyLong.Core;
 
 /// <summary>A verified context of a document: the chunk and the judgement that kept it (the anchor where the chunk
-/// lowered entropy most, when it passed at several).</summary>
-public sealed record VerifiedContext(string ChunkId, string SourceDocumentId, string Text, int AnchorPosition, string AnchorText, float H, float HPrime, double Delta);
+/// lowered entropy most, when it passed at several). <paramref name="AnchorChar"/> is where the anchor token's
+/// text starts in the document.</summary>
+public sealed record VerifiedContext(string ChunkId, string SourceDocumentId, string Text, int AnchorPosition, int AnchorChar, string AnchorText, float H, float HPrime, double Delta);
+
+/// <summary>Where a context and its anchor lie in the sample's training tokens: [Start, End) holds the context's
+/// text, Anchor is the token holding the anchor's first character.</summary>
+public readonly record struct ContextSpan(int Start, int End, int Anchor);
 
 /// <summary>One training sample: the contexts in their final order, then the whole document.</summary>
-public sealed record Sample(string DocumentId, IReadOnlyList<VerifiedContext> Contexts, string Separator, string Text, int[] Tokens, int ContextsDropped);
+public sealed record Sample(string DocumentId, IReadOnlyList<VerifiedContext> Contexts, string Separator, string Text, int[] Tokens, int ContextsDropped)
+{
+    /// <summary>One per context, in the same order.</summary>
+    public IReadOnlyList<ContextSpan> Spans { get; init; } = [];
+}
 
 /// <summary>A packed training sequence: samples back to back, with each sample's [start, end) token range.</summary>
 public sealed record PackedSequence(long Index, IReadOnlyList<Sample> Samples, int[] Tokens, (int Start, int End)[] Boundaries)
@@ -37,9 +46,29 @@ public static class SequenceAssembly
             var kept = ordered.Skip(drop).ToArray();
             string text = string.Concat(kept.Select(c => c.Text + options.Separator)) + documentText;
             var tokens = tokenize(text);
-            if (tokens.Length <= options.SeqLen) return new Sample(documentId, kept, options.Separator, text, tokens, drop);
+            if (tokens.Length <= options.SeqLen)
+                return new Sample(documentId, kept, options.Separator, text, tokens, drop) { Spans = Spans(kept, options.Separator, text, tokens, tokenize) };
         }
         return null;
+    }
+
+    /// <summary>Token positions of each context and its anchor in the sample. The token holding character c is found
+    /// by tokenizing text[..c]: the tokens it shares with the whole sample's tokens are exactly those before c (or
+    /// before the token that c falls inside), so the count is exact wherever the tokenizer is prefix-consistent,
+    /// which byte-level BPE is at the separator and word boundaries these offsets sit on.</summary>
+    private static ContextSpan[] Spans(IReadOnlyList<VerifiedContext> kept, string separator, string text, int[] tokens, Func<string, int[]> tokenize)
+    {
+        int TokenAt(int c) => c >= text.Length ? tokens.Length : tokens.AsSpan().CommonPrefixLength(tokenize(text[..c]));
+        var spans = new ContextSpan[kept.Count];
+        int at = 0;
+        int documentStart = kept.Sum(c => c.Text.Length + separator.Length);
+        for (int i = 0; i < kept.Count; i++)
+        {
+            int end = at + kept[i].Text.Length;
+            spans[i] = new ContextSpan(TokenAt(at), TokenAt(end), TokenAt(documentStart + kept[i].AnchorChar));
+            at = end + separator.Length;
+        }
+        return spans;
     }
 
     /// <summary>Packs samples in order, several to a sequence while they fit the target length (like ProLong's packer).</summary>

@@ -3,9 +3,13 @@ using EntropyLong.Core;
 
 namespace EntropyLong.Pipeline;
 
-/// <summary>What the method found for one document.</summary>
+/// <summary>What the method found for one document. <see cref="Detail"/> holds what details.jsonl shows.</summary>
 public sealed record DocumentOutcome(Document Document, int Tokens, double Threshold, Anchor[] Anchors, IReadOnlyList<Verdict> Verdicts,
-    Sample? Sample, string? SkipReason, int CandidatesRetrieved);
+    Sample? Sample, string? SkipReason, int CandidatesRetrieved, DocumentDetail Detail);
+
+/// <summary>Per-token text and entropy of a document (scorer tokens, BOS first when the model uses one), and for
+/// each anchor its query and its retrieved chunks, best first.</summary>
+public sealed record DocumentDetail(string[] Pieces, float[] Entropy, string[] Queries, IReadOnlyList<RetrievedChunk>[] Hits);
 
 /// <summary>Time spent per stage, in seconds.</summary>
 public sealed class StageTimes
@@ -36,27 +40,32 @@ public sealed class BlockBuilder(IEntropyModel scorer, IRetriever retriever, Fun
 
         // Stage 2: anchors; stage 3: queries and retrieval.
         var anchors = new Anchor[documents.Count][];
+        var queryText = new string[documents.Count][];
         var thresholds = new double[documents.Count];
         var queries = new List<RetrievalQuery>();
         var queryOwner = new List<(int Doc, int Anchor)>();
         for (int d = 0; d < documents.Count; d++)
         {
-            if (tokens[d].Length - bodyStart < 2) { anchors[d] = []; continue; }
+            if (tokens[d].Length - bodyStart < 2) { anchors[d] = []; queryText[d] = []; continue; }
             (thresholds[d], anchors[d]) = Anchors.Select(entropy[d], options.Alpha, options.MaxAnchorsPerDocument);
+            queryText[d] = new string[anchors[d].Length];
             for (int a = 0; a < anchors[d].Length; a++)
             {
                 var (start, end) = Anchors.QueryWindow(anchors[d][a].Position, tokens[d].Length, options.Window);
                 start = Math.Max(start, bodyStart);
-                queries.Add(new RetrievalQuery(scorer.Detokenize(tokens[d].AsSpan(start, end - start)), documents[d].Id, documents[d].Text));
+                queryText[d][a] = scorer.Detokenize(tokens[d].AsSpan(start, end - start));
+                queries.Add(new RetrievalQuery(queryText[d][a], documents[d].Id, documents[d].Text));
                 queryOwner.Add((d, a));
             }
         }
         var hits = queries.Count == 0 ? [] : retriever.Retrieve(queries, options.TopK, ct);
         var candidates = anchors.Select(a => new long[a.Length][]).ToArray();
+        var anchorHits = anchors.Select(a => new IReadOnlyList<RetrievedChunk>[a.Length]).ToArray();
         var chunks = new Dictionary<long, RetrievedChunk>();
         for (int q = 0; q < queryOwner.Count; q++)
         {
             var (d, a) = queryOwner[q];
+            anchorHits[d][a] = hits[q];
             candidates[d][a] = hits[q].Select(h => h.Key).ToArray();
             foreach (var h in hits[q]) chunks.TryAdd(h.Key, h);
         }
@@ -78,10 +87,21 @@ public sealed class BlockBuilder(IEntropyModel scorer, IRetriever retriever, Fun
             var doc = documents[d];
             var mine = byDoc.GetValueOrDefault(d) ?? [];
             int retrieved = candidates[d].Sum(c => c.Length);
+            var pieces = TokenPieces.Of(scorer, tokens[d], bodyStart);
+            var detail = new DocumentDetail(pieces, entropy[d], queryText[d], anchorHits[d]);
             if (tokens[d].Length - bodyStart < 2)
             {
-                outcomes.Add(new DocumentOutcome(doc, tokens[d].Length, double.NaN, [], [], null, "too_short", 0));
+                outcomes.Add(new DocumentOutcome(doc, tokens[d].Length, double.NaN, [], [], null, "too_short", 0, detail));
                 continue;
+            }
+            // Where each token starts in the document (clamped: a tokenizer may detokenize to other text, such as a
+            // leading space).
+            var offsets = TokenPieces.Offsets(pieces);
+            // The tail of a character split across tokens has an empty piece: its character starts at the head's.
+            int AnchorChar(int position)
+            {
+                while (position > bodyStart && pieces[position].Length == 0) position--;
+                return Math.Min(offsets[position], doc.Text.Length);
             }
             var contexts = mine.Where(v => v.Kept)
                 .GroupBy(v => v.Chunk)
@@ -90,7 +110,7 @@ public sealed class BlockBuilder(IEntropyModel scorer, IRetriever retriever, Fun
                 {
                     var chunk = chunks[v.Chunk];
                     var anchor = anchors[d][v.Anchor];
-                    return new VerifiedContext(chunk.ChunkId, chunk.DocumentId, chunk.Text, anchor.Position,
+                    return new VerifiedContext(chunk.ChunkId, chunk.DocumentId, chunk.Text, anchor.Position, AnchorChar(anchor.Position),
                         scorer.Detokenize(tokens[d].AsSpan(anchor.Position, 1)), v.H, v.HPrime, v.Delta);
                 }).ToList();
             string? skip = null;
@@ -101,7 +121,7 @@ public sealed class BlockBuilder(IEntropyModel scorer, IRetriever retriever, Fun
                 sample = SequenceAssembly.Build(doc.Id, doc.Text, SequenceAssembly.Order(contexts, doc.Id, options), trainingTokenize, options);
                 if (sample is null) skip = "longer_than_seq_len";
             }
-            outcomes.Add(new DocumentOutcome(doc, tokens[d].Length, thresholds[d], anchors[d], mine, sample, skip, retrieved));
+            outcomes.Add(new DocumentOutcome(doc, tokens[d].Length, thresholds[d], anchors[d], mine, sample, skip, retrieved, detail));
         }
         times.Assembly = Lap(clock);
         return new Result(outcomes, scoringTokens, plan.ForwardTokens, plan.NaiveForwardTokens, plan.PairsJudged, plan.PairsUnfit, times);

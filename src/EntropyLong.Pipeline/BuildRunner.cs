@@ -16,9 +16,11 @@ public sealed record BuildOutput(string Directory)
     /// <summary>Documents per block: the unit in which (document, chunk) pairs are grouped.</summary>
     public int BlockSize { get; init; } = 16;
     public bool Naive { get; init; }
+    /// <summary>Write details.jsonl (per-token entropy, anchors, every candidate judged) for `entropylong report`.</summary>
+    public bool Details { get; init; } = true;
 }
 
-/// <summary>Runs stages 1-5 over a document stream and writes sequences.jsonl, mds/ and stats.json. Every file is
+/// <summary>Runs stages 1-5 over a document stream and writes sequences.jsonl, mds/, details.jsonl (optional) and stats.json. Every file is
 /// written under a temporary name and renamed into place when complete; stats.json comes last and marks a finished
 /// build. Output order follows input order, so the same inputs, configuration and seed give the same bytes.</summary>
 public sealed class BuildRunner(IEntropyModel scorer, IRetriever retriever, Func<string, int[]> trainingTokenize, EntropyLongOptions options, BuildOutput output)
@@ -36,6 +38,8 @@ public sealed class BuildRunner(IEntropyModel scorer, IRetriever retriever, Func
         var builder = new BlockBuilder(scorer, retriever, trainingTokenize, options, output.Naive);
         var packer = new SequenceAssembly.Packer(options.SeqLen);
         using var jsonl = new JsonlWriter(Path.Combine(output.Directory, output.SequencesFile));
+        using var details = output.Details ? new JsonlWriter(Path.Combine(output.Directory, DetailsJson.File)) : null;
+        if (!output.Details) File.Delete(Path.Combine(output.Directory, DetailsJson.File)); // never pair old details with new sequences
         using var mds = new MdsWriter(Path.Combine(output.Directory, "mds"), new MdsOptions { SizeLimit = output.MdsShardSizeLimit, Overwrite = true });
 
         void Emit(PackedSequence? seq)
@@ -62,6 +66,12 @@ public sealed class BuildRunner(IEntropyModel scorer, IRetriever retriever, Func
             stats.CandidatesUnfit += result.PairsUnfit;
             foreach (var doc in result.Documents)
             {
+                if (details is not null)
+                {
+                    var clock = Stopwatch.StartNew();
+                    DetailsJson.Write(details, doc);
+                    times.Writing += clock.Elapsed.TotalSeconds;
+                }
                 stats.TokensIn += doc.Tokens;
                 stats.Anchors += doc.Anchors.Length;
                 stats.CandidatesRetrieved += doc.CandidatesRetrieved;
@@ -79,6 +89,7 @@ public sealed class BuildRunner(IEntropyModel scorer, IRetriever retriever, Func
         Emit(packer.Flush());
         var finish = Stopwatch.StartNew();
         jsonl.Complete();
+        details?.Complete();
         mds.Complete();
         times.Writing += finish.Elapsed.TotalSeconds;
         stats.Seconds["entropy"] = times.Entropy;

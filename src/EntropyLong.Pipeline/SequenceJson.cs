@@ -34,14 +34,21 @@ public static class SequenceJson
             w.WriteNumber("end_char", charAt + s.Text.Length);
             w.WriteNumber("contexts_dropped", s.ContextsDropped);
             w.WriteStartArray("contexts");
-            int contextChar = charAt;
-            foreach (var c in s.Contexts)
+            int contextChar = charAt, sampleStart = seq.Boundaries[i].Start;
+            for (int j = 0; j < s.Contexts.Count; j++)
             {
+                var c = s.Contexts[j];
                 w.WriteStartObject();
                 w.WriteString("chunk_id", c.ChunkId);
                 w.WriteString("source_document_id", c.SourceDocumentId);
                 w.WriteNumber("start_char", contextChar);
                 w.WriteNumber("end_char", contextChar + c.Text.Length);
+                if (j < s.Spans.Count)
+                {
+                    w.WriteNumber("start_token", sampleStart + s.Spans[j].Start);
+                    w.WriteNumber("end_token", sampleStart + s.Spans[j].End);
+                    w.WriteNumber("anchor_token", sampleStart + s.Spans[j].Anchor);
+                }
                 w.WriteNumber("anchor_position", c.AnchorPosition);
                 w.WriteString("anchor_text", c.AnchorText);
                 w.WriteNumber("h", Math.Round(c.H, 6));

@@ -2,7 +2,7 @@ namespace EntropyLong.Core.Tests;
 
 public class AssemblyTests
 {
-    private static VerifiedContext Ctx(string id, int anchor) => new(id, "src", $"<{id}>", anchor, "a", 3, 1, 0.6);
+    private static VerifiedContext Ctx(string id, int anchor) => new(id, "src", $"<{id}>", anchor, 0, "a", 3, 1, 0.6);
     private static int[] Tokenize(string s) => s.Select(c => (int)c).ToArray();
 
     [Fact]

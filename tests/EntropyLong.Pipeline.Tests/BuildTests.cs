@@ -126,15 +126,67 @@ public class BuildTests
                 string id = sample.GetProperty("document_id").GetString()!;
                 Assert.EndsWith(Corpus.Single(d => d.Id == id).Text, sampleText);
                 Assert.Equal(sample.GetProperty("end_token").GetInt32() - sample.GetProperty("start_token").GetInt32(), engine.TokenizeWithBos(sampleText).Length);
+                var sampleTokens = engine.TokenizeWithBos(sampleText);
+                int at = sample.GetProperty("start_token").GetInt32();
                 foreach (var c in sample.GetProperty("contexts").EnumerateArray())
                 {
                     Assert.NotEqual(id, c.GetProperty("source_document_id").GetString());
                     Assert.True(c.GetProperty("delta").GetDouble() > Loose.Epsilon);
                     string ctx = text[c.GetProperty("start_char").GetInt32()..c.GetProperty("end_char").GetInt32()];
                     Assert.Contains(ctx, Corpus.Single(d => d.Id == c.GetProperty("source_document_id").GetString()).Text);
+                    // Token spans: the context's tokens decode to its text, and the anchor token to the anchor's text.
+                    int start = c.GetProperty("start_token").GetInt32() - at, end = c.GetProperty("end_token").GetInt32() - at;
+                    int anchor = c.GetProperty("anchor_token").GetInt32() - at;
+                    Assert.Equal(ctx, engine.Detokenize(sampleTokens.AsSpan(start, end - start)));
+                    Assert.True(anchor >= end && anchor < sampleTokens.Length, $"anchor {anchor}, context end {end}");
+                    // (A byte token of a character split across tokens has no text of its own to compare.)
+                    string anchorText = c.GetProperty("anchor_text").GetString()!;
+                    if (!anchorText.Contains('\uFFFD')) Assert.Equal(anchorText, engine.Detokenize(sampleTokens.AsSpan(anchor, 1)));
                 }
             }
         }
         Assert.Equal(stats.GetProperty("tokens_out").GetInt64(), tokens);
+
+        // details.jsonl: one line per document in input order; pieces rebuild the text; judgements match the stats.
+        var details = File.ReadAllLines(Path.Combine(first, "details.jsonl")).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal(Corpus.Select(d => d.Id), details.Select(d => d.GetProperty("document_id").GetString()));
+        long anchors = 0, judged = 0, kept = 0;
+        foreach (var (d, doc) in details.Zip(Corpus))
+        {
+            var pieces = d.GetProperty("tokens").EnumerateArray().Select(p => p.GetString()).ToList();
+            Assert.Equal(doc.Text, string.Concat(pieces));
+            Assert.Equal(pieces.Count, d.GetProperty("entropy").GetArrayLength());
+            double tau = d.GetProperty("threshold").GetDouble();
+            foreach (var a in d.GetProperty("anchors").EnumerateArray())
+            {
+                anchors++;
+                Assert.True(a.GetProperty("entropy").GetDouble() > tau);
+                Assert.Equal(a.GetProperty("entropy").GetDouble(), d.GetProperty("entropy")[a.GetProperty("position").GetInt32()].GetDouble(), 1e-4);
+                Assert.False(string.IsNullOrEmpty(a.GetProperty("query").GetString()));
+                foreach (var c in a.GetProperty("candidates").EnumerateArray())
+                {
+                    if (c.GetProperty("h").ValueKind == JsonValueKind.Null) continue;
+                    judged++;
+                    bool k = c.GetProperty("kept").GetBoolean();
+                    if (k) kept++;
+                    Assert.Equal(c.GetProperty("delta").GetDouble() > Loose.Epsilon, k);
+                }
+            }
+        }
+        Assert.Equal(stats.GetProperty("anchors").GetInt64(), anchors);
+        Assert.Equal(stats.GetProperty("candidates_judged").GetInt64(), judged);
+        Assert.True(kept >= stats.GetProperty("chunks_verified").GetInt64());
+    }
+
+    [Fact]
+    public void NoDetailsRemovesAStaleFile()
+    {
+        using var engine = Engine();
+        string dir = Path.Combine(Path.GetTempPath(), "entropylong-build-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(dir, "details.jsonl"), "{}\n");
+        new BuildRunner(engine, new LexicalRetriever(Few), engine.TokenizeWithBos, Loose, new BuildOutput(dir) { Details = false }).Run(Few);
+        Assert.False(File.Exists(Path.Combine(dir, "details.jsonl")));
+        Assert.True(File.Exists(Path.Combine(dir, "sequences.jsonl")));
     }
 }

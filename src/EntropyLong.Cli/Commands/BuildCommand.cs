@@ -53,6 +53,8 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
         public long ShardSize { get; init; } = 1 << 26;
         [CommandOption("--sequences <NAME>"), Description("sequences.jsonl, .jsonl.gz or .jsonl.zst")]
         public string Sequences { get; init; } = "sequences.jsonl";
+        [CommandOption("--no-details"), Description("Do not write details.jsonl (per-token entropy, anchors, every candidate: what `entropylong report` shows)")]
+        public bool NoDetails { get; init; }
         [CommandOption("--exact-search"), Description("Brute-force search instead of HNSW")]
         public bool ExactSearch { get; init; }
         [CommandOption("--quiet")]
@@ -101,7 +103,7 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
         if (s.Shards is { } shards) return ExecuteSharded(s, shards, corpus, scorer, retriever, tokenize, options, Effective(s, options, modelPath, scorer, embedder, corpus), ct);
         Directory.CreateDirectory(s.Out);
         var runner = new BuildRunner(scorer, retriever, tokenize, options,
-            new BuildOutput(s.Out) { BlockSize = s.Block, MdsShardSizeLimit = s.ShardSize, SequencesFile = s.Sequences, Naive = s.Naive });
+            new BuildOutput(s.Out) { BlockSize = s.Block, MdsShardSizeLimit = s.ShardSize, SequencesFile = s.Sequences, Naive = s.Naive, Details = !s.NoDetails });
         var stats = Progress.Run("building", s.Quiet, report => runner.Run(corpus.Read().Select(r => r.Document),
             () => corpus.TotalBytes == 0 ? double.NaN : (double)corpus.BytesRead / corpus.TotalBytes,
             p => report(p.FractionOfInput, $"{p.DocumentsRead:N0} docs, {p.DocumentsUsed:N0} used, {p.ChunksVerified:N0} chunks verified, {p.Sequences:N0} sequences"), ct));
@@ -113,7 +115,8 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
         {
             PrintSummary(stats, s.Sequences);
             if (corpus.Stats.Skipped > 0) Console.Error.WriteLine(corpus.Stats.Summary());
-            Console.WriteLine($"output: {Path.GetFullPath(s.Out)}/ (sequences: {s.Sequences}, MDS shards: mds/, counters: stats.json, settings: config.json)");
+            Console.WriteLine($"output: {Path.GetFullPath(s.Out)}/ (sequences: {s.Sequences}, MDS shards: mds/, counters: stats.json, settings: config.json{(s.NoDetails ? "" : ", per-document detail: details.jsonl")})");
+            Console.WriteLine($"report: entropylong report {s.Out} writes {Path.Combine(s.Out, "report", "report.html")}");
         }
         return 0;
     }
@@ -176,6 +179,7 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
             ["tokenizer"] = s.Tokenizer is null ? "scorer" : Path.GetFullPath(s.Tokenizer),
             ["naive"] = s.Naive,
             ["block"] = s.Block,
+            ["details"] = !s.NoDetails,
         };
 
     private static EntropyLongOptions ResolveOptions(Settings s)

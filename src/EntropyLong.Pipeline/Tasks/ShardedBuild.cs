@@ -122,7 +122,11 @@ public sealed class ShardedBuild
         RemoveStaleTemporaries();
         var total = new BuildStats();
         long next = 0;
+        // Per-document detail (for the report) is joined only when every task wrote it.
+        bool details = Enumerable.Range(0, Plan.Shards).All(shard => File.Exists(Path.Combine(Tasks.PathOf(TaskId(shard)), DetailsJson.File)));
+        if (!details) File.Delete(Path.Combine(OutDir, DetailsJson.File));
         using (var jsonl = new JsonlWriter(Path.Combine(OutDir, sequencesFile)))
+        using (var detailLines = details ? new JsonlWriter(Path.Combine(OutDir, DetailsJson.File)) : null)
         using (var mds = new MdsWriter(Path.Combine(OutDir, "mds"), new MdsOptions { SizeLimit = mdsShardSizeLimit, Overwrite = true }))
         {
             for (int shard = 0; shard < Plan.Shards; shard++)
@@ -145,8 +149,12 @@ public sealed class ShardedBuild
                 }
                 if (samples != next - before)
                     throw new InvalidDataException($"{dir}: {next - before} sequences in {TaskSequences} but {samples} MDS samples");
+                if (detailLines is not null)
+                    foreach (string line in File.ReadLines(Path.Combine(dir, DetailsJson.File), Encoding.UTF8))
+                        detailLines.Write(w => w.WriteRawValue(line, skipInputValidation: true));
             }
             jsonl.Complete();
+            detailLines?.Complete();
             mds.Complete();
         }
         BuildRunner.WriteStats(OutDir, total);

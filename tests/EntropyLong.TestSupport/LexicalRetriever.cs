@@ -1,9 +1,9 @@
 using EntropyLong.Core;
 
-namespace EntropyLong.Pipeline.Tests;
+namespace EntropyLong.TestSupport;
 
 /// <summary>A retriever over in-memory chunks ranked by shared words: enough to drive the pipeline without ONNX.</summary>
-internal sealed class LexicalRetriever(IReadOnlyList<Document> corpus) : IRetriever
+public sealed class LexicalRetriever(IReadOnlyList<Document> corpus) : IRetriever
 {
     private readonly List<(long Key, string Id, string Doc, string Text, HashSet<string> Words)> _chunks = corpus
         .SelectMany(d => d.Text.Split('\n').Where(l => l.Trim().Length > 0).Select((line, i) => (d.Id, i, line)))
