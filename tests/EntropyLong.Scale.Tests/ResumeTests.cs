@@ -14,6 +14,15 @@ public class ResumeTests(CliFixture cli)
 
     private string Reference() => cli.Reference();
 
+    // Kill points are drawn inside the duration of an uninterrupted run timed here, so the test kills mid-run on a
+    // fast idle machine as on a loaded one.
+    private int TimedRunMs(string[] args)
+    {
+        var clock = Stopwatch.StartNew();
+        cli.Run(args).Check();
+        return (int)clock.ElapsedMilliseconds;
+    }
+
     internal static void AssertClean(string outDir)
     {
         var leftovers = Directory.GetFileSystemEntries(outDir, "*.tmp", SearchOption.AllDirectories);
@@ -81,12 +90,13 @@ public class ResumeTests(CliFixture cli)
     {
         string reference = Reference();
         string outDir = Path.Combine(cli.Root, "killed");
+        int full = TimedRunMs(Build(Path.Combine(cli.Root, "killed-timing")));
         var rng = new Random(Environment.TickCount);
         var delays = new List<int>();
         for (int attempt = 0; attempt < 12; attempt++)
         {
             using var p = Process.Start(cli.StartInfo(Build(outDir)))!;
-            int delay = rng.Next(800, 5000);
+            int delay = rng.Next(full / 20, full * 2 / 5); // early enough that a resumed run is still busy at the next kill
             if (p.WaitForExit(delay)) break; // finished before its kill
             p.Kill(); // SIGKILL
             p.WaitForExit();
@@ -104,12 +114,13 @@ public class ResumeTests(CliFixture cli)
         string reference = Reference();
         string index = Path.Combine(cli.Root, "killed-idx");
         string[] args = ["index", .. cli.CorpusArgs, "--out", index, "--shards", "2", "--max-chars", "120"];
+        int full = TimedRunMs(["index", .. cli.CorpusArgs, "--out", Path.Combine(cli.Root, "killed-idx-timing"), "--shards", "2", "--max-chars", "120"]);
         var rng = new Random(Environment.TickCount);
         int kills = 0;
         for (int attempt = 0; attempt < 6 && kills < 3; attempt++)
         {
             using var p = Process.Start(cli.StartInfo(args))!;
-            if (p.WaitForExit(rng.Next(1500, 6000))) break;
+            if (p.WaitForExit(rng.Next(full / 10, full * 9 / 10))) break;
             p.Kill();
             p.WaitForExit();
             kills++;
