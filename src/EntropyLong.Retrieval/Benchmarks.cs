@@ -85,7 +85,14 @@ public static class RetrievalBenchmarks
             for (long first = 0; first < vectors; first += slice)
             {
                 long rows = Math.Min(slice, vectors - first);
-                graph.AddRange((ulong)first, new ReadOnlySpan<float>(data, checked((int)(first * dimension)), checked((int)(rows * dimension))), threads);
+                long step = Math.Max(1, vectors / 10), nextLog = step, offset = first;
+                graph.AddRange((ulong)first, new ReadOnlySpan<float>(data, checked((int)(first * dimension)), checked((int)(rows * dimension))), threads,
+                    done =>
+                    {
+                        long target = Interlocked.Read(ref nextLog);
+                        if (offset + done < target || Interlocked.CompareExchange(ref nextLog, target + step, target) != target) return;
+                        log?.Invoke($"  {offset + done:N0} vectors added, {sw.Elapsed.TotalSeconds:F0} s");
+                    });
             }
             graph.Save(path);
         }
