@@ -25,6 +25,7 @@ app.Configure(config =>
     {
         bench.SetDescription("Benchmarks that print ratios measured side by side in one run.");
         bench.AddCommand<BenchScoreCommand>("score").WithDescription("llama.cpp decode throughput vs the scorer's, entropy cost per token.");
+        bench.AddCommand<BenchVerifyCommand>("verify").WithDescription("Verification LM tokens: grouped by chunk vs every pair alone, per block size.");
         bench.AddCommand<BenchEmbedCommand>("embed").WithDescription("Embedder vs a bare ONNX Runtime session on the same batches.");
         bench.AddCommand<BenchScaleCommand>("scale").WithDescription("1 vs 2 workers, a worker's memory at 1x vs 10x corpus, resume latency.");
         bench.AddCommand<BenchIndexCommand>("index").WithDescription("HNSW build rate, size, recall and latency vs exact search.");

@@ -25,9 +25,14 @@ public sealed class BlockBuilder(IEntropyModel scorer, IRetriever retriever, Fun
     public sealed record Result(IReadOnlyList<DocumentOutcome> Documents, long ScoringTokens, long ForwardTokens, long NaiveForwardTokens,
         long PairsJudged, long PairsUnfit, StageTimes Times);
 
-    public Result Process(IReadOnlyList<Document> documents, CancellationToken ct = default)
+    /// <summary>Stages 1-3 for a block, and what stage 4 needs: each document's anchors with their candidates, the
+    /// candidates' tokens, and the layout of a verification input.</summary>
+    public sealed record PreparedBlock(int[][] Tokens, float[][] Entropy, double[] Thresholds, Anchor[][] Anchors, string[][] Queries,
+        IReadOnlyList<RetrievedChunk>[][] Hits, Dictionary<long, RetrievedChunk> Chunks, Dictionary<long, int[]> ChunkTokens,
+        VerificationLayout Layout, DocumentCandidates[] Candidates, long ScoringTokens);
+
+    public PreparedBlock Prepare(IReadOnlyList<Document> documents, StageTimes times, CancellationToken ct = default)
     {
-        var times = new StageTimes();
         var clock = Stopwatch.StartNew();
         var info = scorer.Info;
         int bodyStart = info.AddsBos && info.BosToken is not null ? 1 : 0;
@@ -36,7 +41,7 @@ public sealed class BlockBuilder(IEntropyModel scorer, IRetriever retriever, Fun
         var tokens = documents.Select(d => scorer.TokenizeWithBos(d.Text)).ToArray();
         var entropy = DocumentScoring.Score(scorer, tokens, ct);
         long scoringTokens = tokens.Where(t => t.Length >= 2).Sum(t => (long)t.Length);
-        times.Entropy = Lap(clock);
+        times.Entropy += Lap(clock);
 
         // Stage 2: anchors; stage 3: queries and retrieval.
         var anchors = new Anchor[documents.Count][];
@@ -69,15 +74,26 @@ public sealed class BlockBuilder(IEntropyModel scorer, IRetriever retriever, Fun
             candidates[d][a] = hits[q].Select(h => h.Key).ToArray();
             foreach (var h in hits[q]) chunks.TryAdd(h.Key, h);
         }
-        times.Retrieval = Lap(clock);
-
-        // Stage 4: verification, grouped by chunk (or pair by pair in naive mode).
         var chunkTokens = chunks.ToDictionary(kv => kv.Key, kv => scorer.Tokenize(kv.Value.Text));
         var layout = new VerificationLayout(bodyStart == 1 ? info.BosToken : null, scorer.Tokenize(options.Separator), info.ContextLength);
         var docCandidates = Enumerable.Range(0, documents.Count).Select(d => new DocumentCandidates(tokens[d], bodyStart, anchors[d], candidates[d])).ToArray();
-        var plan = naive ? VerificationPlan.Naive(docCandidates, chunkTokens, layout) : VerificationPlan.Grouped(docCandidates, chunkTokens, layout);
+        times.Retrieval += Lap(clock);
+        return new PreparedBlock(tokens, entropy, thresholds, anchors, queryText, anchorHits, chunks, chunkTokens, layout, docCandidates, scoringTokens);
+    }
+
+    public Result Process(IReadOnlyList<Document> documents, CancellationToken ct = default)
+    {
+        var times = new StageTimes();
+        var p = Prepare(documents, times, ct);
+        var (tokens, entropy, thresholds, anchors, queryText, anchorHits, chunks) = (p.Tokens, p.Entropy, p.Thresholds, p.Anchors, p.Queries, p.Hits, p.Chunks);
+        var candidates = p.Candidates.Select(c => c.Candidates).ToArray();
+        int bodyStart = p.Layout.Bos is null ? 0 : 1;
+        var clock = Stopwatch.StartNew();
+
+        // Stage 4: verification, grouped by chunk (or pair by pair in naive mode).
+        var plan = naive ? VerificationPlan.Naive(p.Candidates, p.ChunkTokens, p.Layout) : VerificationPlan.Grouped(p.Candidates, p.ChunkTokens, p.Layout);
         var verdicts = plan.Decide(scorer.Score(plan.Groups, ct), options.Epsilon);
-        times.Verification = Lap(clock);
+        times.Verification += Lap(clock);
 
         // Stage 5: each verified chunk once per document, ordered, joined before the document.
         var byDoc = verdicts.GroupBy(v => v.Document).ToDictionary(g => g.Key, g => (IReadOnlyList<Verdict>)g.ToList());
@@ -123,8 +139,8 @@ public sealed class BlockBuilder(IEntropyModel scorer, IRetriever retriever, Fun
             }
             outcomes.Add(new DocumentOutcome(doc, tokens[d].Length, thresholds[d], anchors[d], mine, sample, skip, retrieved, detail));
         }
-        times.Assembly = Lap(clock);
-        return new Result(outcomes, scoringTokens, plan.ForwardTokens, plan.NaiveForwardTokens, plan.PairsJudged, plan.PairsUnfit, times);
+        times.Assembly += Lap(clock);
+        return new Result(outcomes, p.ScoringTokens, plan.ForwardTokens, plan.NaiveForwardTokens, plan.PairsJudged, plan.PairsUnfit, times);
     }
 
     private static double Lap(Stopwatch clock)

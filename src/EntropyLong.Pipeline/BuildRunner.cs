@@ -14,7 +14,7 @@ public sealed record BuildOutput(string Directory)
     public string SequencesFile { get; init; } = "sequences.jsonl";
     public long MdsShardSizeLimit { get; init; } = 1 << 26;
     /// <summary>Documents per block: the unit in which (document, chunk) pairs are grouped.</summary>
-    public int BlockSize { get; init; } = 16;
+    public int BlockSize { get; init; } = 64;
     public bool Naive { get; init; }
     /// <summary>Write details.jsonl (per-token entropy, anchors, every candidate judged) for `entropylong report`.</summary>
     public bool Details { get; init; } = true;

@@ -47,8 +47,8 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
         public string? Tokenizer { get; init; }
         [CommandOption("--naive"), Description("Judge every (anchor, candidate) pair with its own pass (the test oracle)")]
         public bool Naive { get; init; }
-        [CommandOption("--block <N>"), Description("Documents per block whose pairs are grouped by chunk (16)")]
-        public int Block { get; init; } = 16;
+        [CommandOption("--block <N>"), Description("Documents per block whose pairs are grouped by chunk (64)")]
+        public int Block { get; init; } = 64;
         [CommandOption("--shard-size <BYTES>"), Description("MDS shard size limit (67108864)")]
         public long ShardSize { get; init; } = 1 << 26;
         [CommandOption("--sequences <NAME>"), Description("sequences.jsonl, .jsonl.gz or .jsonl.zst")]
@@ -57,6 +57,8 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
         public bool NoDetails { get; init; }
         [CommandOption("--exact-search"), Description("Brute-force search instead of HNSW")]
         public bool ExactSearch { get; init; }
+        [CommandOption("--limit <N>"), Description("Use only the first N root documents of the corpus (all of it still serves retrieval through the index)")]
+        public long? Limit { get; init; }
         [CommandOption("--quiet")]
         public bool Quiet { get; init; }
         [CommandOption("--shards <N>"), Description("Split the corpus into N shards built as independent, resumable tasks (out/tasks/build-NNNN/), then merged in shard order")]
@@ -78,6 +80,7 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
 
     public override int Execute(CommandContext context, Settings s, CancellationToken ct)
     {
+        if (s.Limit is not null && s.Shards is not null) throw new UserInputException("--limit applies to unsharded builds; split the corpus files instead");
         var options = ResolveOptions(s);
         options.Validate();
         // Everything that can be missing is checked before any output is written.
@@ -104,8 +107,11 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
         Directory.CreateDirectory(s.Out);
         var runner = new BuildRunner(scorer, retriever, tokenize, options,
             new BuildOutput(s.Out) { BlockSize = s.Block, MdsShardSizeLimit = s.ShardSize, SequencesFile = s.Sequences, Naive = s.Naive, Details = !s.NoDetails });
-        var stats = Progress.Run("building", s.Quiet, report => runner.Run(corpus.Read().Select(r => r.Document),
-            () => corpus.TotalBytes == 0 ? double.NaN : (double)corpus.BytesRead / corpus.TotalBytes,
+        var documents = corpus.Read().Select(r => r.Document);
+        long read = 0;
+        if (s.Limit is long limit) documents = documents.Take((int)Math.Min(limit, int.MaxValue)).Select(d => { read++; return d; });
+        var stats = Progress.Run("building", s.Quiet, report => runner.Run(documents,
+            () => s.Limit is long l ? (double)read / l : corpus.TotalBytes == 0 ? double.NaN : (double)corpus.BytesRead / corpus.TotalBytes,
             p => report(p.FractionOfInput, $"{p.DocumentsRead:N0} docs, {p.DocumentsUsed:N0} used, {p.ChunksVerified:N0} chunks verified, {p.Sequences:N0} sequences"), ct));
         ShardedBuild.AddCorpusSkips(stats, corpus.Stats);
         AtomicFile.WriteAllBytes(Path.Combine(s.Out, "config.json"), JsonSerializer.SerializeToUtf8Bytes(Effective(s, options, modelPath, scorer, embedder, corpus), SequenceJson.Options));

@@ -1,0 +1,88 @@
+using System.ComponentModel;
+using System.Text.Json;
+using EntropyLong.Core;
+using EntropyLong.Data;
+using EntropyLong.Llm;
+using EntropyLong.Pipeline;
+using EntropyLong.Retrieval;
+using Spectre.Console.Cli;
+
+namespace EntropyLong.Cli.Commands;
+
+/// <summary>LM tokens verification costs, grouped by (document, chunk) with chunk prefixes shared within a block,
+/// against judging every (anchor, candidate) pair alone, for several block sizes, from one run of stages 1-3. The
+/// plans make the same decisions (tests check it); this measures only what they cost.</summary>
+public sealed class BenchVerifyCommand : Command<BenchVerifyCommand.Settings>
+{
+    public sealed class Settings : EngineSettings
+    {
+        [CommandOption("--corpus <FILES>"), Description("Root documents (default: the sample corpus)")]
+        public string[] Corpus { get; init; } = [];
+        [CommandOption("--index <DIR>"), Description("Retrieval index made by `entropylong index`")]
+        public string Index { get; init; } = "";
+        [CommandOption("--docs <N>"), Description("Root documents to plan for (default 256)")]
+        public int Docs { get; init; } = 256;
+        [CommandOption("--blocks <LIST>"), Description("Block sizes (default 1,16,64,256)")]
+        public string Blocks { get; init; } = "1,16,64,256";
+        [CommandOption("--alpha <A>")]
+        public double Alpha { get; init; } = 2.0;
+        [CommandOption("--top-k <K>")]
+        public int TopK { get; init; } = 32;
+        [CommandOption("--json")]
+        public bool Json { get; init; }
+    }
+
+    public override int Execute(CommandContext context, Settings s, CancellationToken ct)
+    {
+        if (!Directory.Exists(s.Index)) throw new UserInputException($"{s.Index}: index folder not found (make one with `entropylong index`)");
+        var blocks = s.Blocks.Split(',').Select(b => int.TryParse(b, out int n) && n > 0 ? n : throw new UserInputException($"--blocks: '{b}' is not a positive number")).ToArray();
+        var docs = new CorpusReader(s.Corpus.Length > 0 ? s.Corpus : [Defaults.SampleCorpus]).Read().Select(r => r.Document).Take(s.Docs).ToList();
+        using var embedder = OnnxEmbedder.Open(new EmbeddingModelOptions { Threads = s.Threads ?? 0 });
+        using var index = ChunkIndex.Open(s.Index, embedder);
+        using var scorer = LlamaEngine.Load(Defaults.ModelOrDefault(s.Model), s.ToLlama());
+        var options = new EntropyLongOptions { Alpha = s.Alpha, TopK = s.TopK };
+        var builder = new BlockBuilder(scorer, new IndexRetriever(index, embedder), scorer.TokenizeWithBos, options);
+        var prepared = builder.Prepare(docs, new StageTimes(), ct);
+
+        var rows = new List<Dictionary<string, object>>();
+        foreach (int block in blocks)
+        {
+            long grouped = 0, naive = 0, pairs = 0, uniquePairs = 0;
+            foreach (var part in prepared.Candidates.Chunk(block))
+            {
+                var plan = VerificationPlan.Grouped(part, prepared.ChunkTokens, prepared.Layout);
+                grouped += plan.ForwardTokens;
+                naive += plan.NaiveForwardTokens;
+                pairs += plan.PairsJudged;
+                uniquePairs += plan.Groups.Sum(g => g.Prefix.Length > 1 ? g.Sequences.Count : 0);
+            }
+            rows.Add(new()
+            {
+                ["block"] = block,
+                ["pairs_judged"] = pairs,
+                ["document_chunk_passes"] = uniquePairs,
+                ["forward_tokens"] = grouped,
+                ["naive_forward_tokens"] = naive,
+                ["ratio"] = grouped == 0 ? 0 : Math.Round((double)naive / grouped, 2),
+            });
+        }
+        var result = new Dictionary<string, object>
+        {
+            ["model"] = scorer.Info.Name,
+            ["documents"] = docs.Count,
+            ["anchors"] = prepared.Anchors.Sum(a => a.Length),
+            ["alpha"] = s.Alpha,
+            ["top_k"] = s.TopK,
+            ["blocks"] = rows,
+        };
+        if (s.Json) Console.WriteLine(JsonSerializer.Serialize(result));
+        else
+        {
+            Console.WriteLine($"{docs.Count} documents, {result["anchors"]} anchors, alpha {s.Alpha}, top-k {s.TopK}, model {scorer.Info.Name}");
+            Console.WriteLine($"{"block",6} {"pairs",10} {"passes",10} {"grouped tokens",16} {"naive tokens",16} {"naive/grouped",14}");
+            foreach (var r in rows)
+                Console.WriteLine($"{r["block"],6} {r["pairs_judged"],10} {r["document_chunk_passes"],10} {r["forward_tokens"],16:N0} {r["naive_forward_tokens"],16:N0} {r["ratio"],14}");
+        }
+        return 0;
+    }
+}
