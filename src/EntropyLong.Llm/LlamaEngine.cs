@@ -56,6 +56,7 @@ public sealed class LlamaEngine : IEntropyModel
     public static LlamaEngine Load(string path, LlamaSettings? settings = null)
     {
         settings ??= new LlamaSettings();
+        settings = settings with { MaxSequences = Math.Max(2, settings.MaxSequences) }; // a shared prefix and one sequence at least
         var modelParams = LlamaVocabulary.DefaultParams();
         modelParams.n_gpu_layers = GpuLayers;
         var model = LlamaVocabulary.LoadModel(path, modelParams);
@@ -179,7 +180,9 @@ public sealed class LlamaEngine : IEntropyModel
             Admit();
             if (active.Count == 0)
             {
-                if (open.All(g => g.InFlight == 0 && g.NextSequence == groups[g.Index].Sequences.Count)) { Retire(); continue; } // empty groups
+                int before = open.Count;
+                Retire(); // groups without sequences close here
+                if (open.Count < before) continue;
                 throw new InvalidOperationException("a sequence does not fit the KV cache");
             }
 
@@ -243,7 +246,8 @@ public sealed class LlamaEngine : IEntropyModel
                 if (nextGroup == groups.Count) return;
                 var next = groups[nextGroup];
                 int longest = next.Sequences.Count == 0 ? 0 : next.Sequences.Max(q => q.Tokens.Length);
-                if (freeSeqs.Count < 2 || cellsInUse + next.Prefix.Length + longest > _kvCells) return;
+                // A group needs a sequence id for its prefix, if it has one, and one for its first sequence.
+                if (freeSeqs.Count < (next.Prefix.Length > 0 ? 2 : 1) || cellsInUse + next.Prefix.Length + longest > _kvCells) return;
                 Stream? prefix = null;
                 if (next.Prefix.Length > 0)
                 {

@@ -84,6 +84,26 @@ public class LlamaEngineTests
     }
 
     [Fact]
+    public void OneSequenceSlotStillScoresPlainAndSharedPrefixGroups()
+    {
+        using var wide = Load();
+        using var narrow = Load(maxSeq: 1);
+        var prefix = wide.TokenizeWithBos(TinyModels.Texts[0]);
+        var tail = wide.Tokenize(" " + TinyModels.Texts[2]);
+        ScoreGroup[] groups =
+        [
+            Full(wide.TokenizeWithBos(TinyModels.Texts[1])),
+            new(prefix, [new ScoreSequence(tail, [prefix.Length, prefix.Length + 2]), new ScoreSequence(tail[..5], [prefix.Length + 4])]),
+            new(ReadOnlyMemory<int>.Empty, []),
+        ];
+        var a = wide.Score(groups);
+        var b = narrow.Score(groups);
+        Assert.Equal(a.Length, b.Length);
+        for (int i = 0; i < a.Length; i++)
+            for (int j = 0; j < a[i].Length; j++) AssertClose(a[i][j], b[i][j]);
+    }
+
+    [Fact]
     public void LogitsOnlyAtAnchorsEqualTheFullPass()
     {
         using var engine = Load();
