@@ -1,5 +1,3 @@
-using System.Text.Json.Serialization;
-
 namespace EntropyLong.Pipeline;
 
 /// <summary>The build's counters, written to stats.json (snake_case keys). Merged across tasks by summing.</summary>
@@ -33,8 +31,6 @@ public sealed class BuildStats
     public double ForwardTokensPerVerifiedChunk => ChunksVerified == 0 ? 0 : (double)ForwardTokens / ChunksVerified;
     public double NaiveForwardTokensPerVerifiedChunk => ChunksVerified == 0 ? 0 : (double)NaiveForwardTokens / ChunksVerified;
     public SortedDictionary<string, double> Seconds { get; set; } = new();
-
-    [JsonIgnore] public long DocumentsSkippedTotal => DocumentsSkipped.Values.Sum();
 
     public void Skip(string reason, long count = 1) => DocumentsSkipped[reason] = DocumentsSkipped.GetValueOrDefault(reason) + count;
 
