@@ -20,8 +20,9 @@ public interface IEntropyModel : IDisposable
     string Detokenize(ReadOnlySpan<int> tokens);
 
     /// <summary>Entropies at the requested positions, one array per sequence, groups and sequences in order.
-    /// Every sequence (prefix included) must fit <see cref="ModelInfo.ContextLength"/>.</summary>
-    float[][] Score(IReadOnlyList<ScoreGroup> groups, CancellationToken cancellationToken = default);
+    /// Every sequence (prefix included) must fit <see cref="ModelInfo.ContextLength"/>. <paramref name="groupsDone"/>
+    /// hears how many groups are finished as they finish (for progress; it must not change what is computed).</summary>
+    float[][] Score(IReadOnlyList<ScoreGroup> groups, CancellationToken cancellationToken = default, Action<int>? groupsDone = null);
 }
 
 public static class EntropyModelExtensions

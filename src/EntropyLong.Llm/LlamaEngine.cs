@@ -108,10 +108,10 @@ public sealed class LlamaEngine : IEntropyModel
     /// <summary>Decodes a batch exactly as <see cref="Score"/> would but computes no entropy: the raw engine
     /// throughput the benchmark compares against.</summary>
     public void DecodeOnly(IReadOnlyList<ScoreGroup> groups, CancellationToken cancellationToken = default) =>
-        Run(groups, computeEntropy: false, cancellationToken);
+        Run(groups, computeEntropy: false, cancellationToken, null);
 
-    public float[][] Score(IReadOnlyList<ScoreGroup> groups, CancellationToken cancellationToken = default) =>
-        Run(groups, computeEntropy: true, cancellationToken);
+    public float[][] Score(IReadOnlyList<ScoreGroup> groups, CancellationToken cancellationToken = default, Action<int>? groupsDone = null) =>
+        Run(groups, computeEntropy: true, cancellationToken, groupsDone);
 
     // A sequence being decoded: its tokens, where they start, and which positions want an entropy (each position p
     // reads the logits after token p-1, so it belongs to the stream holding that token).
@@ -146,7 +146,7 @@ public sealed class LlamaEngine : IEntropyModel
         public bool PrefixReady => Prefix is null || Prefix.Done;
     }
 
-    private float[][] Run(IReadOnlyList<ScoreGroup> groups, bool computeEntropy, CancellationToken ct)
+    private float[][] Run(IReadOnlyList<ScoreGroup> groups, bool computeEntropy, CancellationToken ct, Action<int>? groupsDone)
     {
         var results = new float[groups.Sum(g => g.Sequences.Count)][];
         var firstFlat = new int[groups.Count];
@@ -170,7 +170,7 @@ public sealed class LlamaEngine : IEntropyModel
         var open = new List<OpenGroup>();
         var active = new List<Stream>(); // in admission order, which is the order batches are filled in
         var owner = new Dictionary<Stream, OpenGroup>();
-        int nextGroup = 0, cellsInUse = 0;
+        int nextGroup = 0, cellsInUse = 0, finished = 0;
         var batch = new LLamaBatch();
         var wanted = new List<(Stream Stream, int Slot, int BatchIndex)>();
 
@@ -280,6 +280,7 @@ public sealed class LlamaEngine : IEntropyModel
                 if (g.InFlight > 0 || g.NextSequence < groups[g.Index].Sequences.Count || !g.PrefixReady) continue;
                 if (g.Prefix is not null) { Free(g.Prefix); active.Remove(g.Prefix); }
                 open.RemoveAt(i--);
+                groupsDone?.Invoke(++finished);
             }
         }
 

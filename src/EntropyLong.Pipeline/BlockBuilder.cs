@@ -81,7 +81,9 @@ public sealed class BlockBuilder(IEntropyModel scorer, IRetriever retriever, Fun
         return new PreparedBlock(tokens, entropy, thresholds, anchors, queryText, anchorHits, chunks, chunkTokens, layout, docCandidates, scoringTokens);
     }
 
-    public Result Process(IReadOnlyList<Document> documents, CancellationToken ct = default)
+    /// <summary>Stages 1-5 over one block. <paramref name="verification"/> hears the fraction of the block's
+    /// verification passes done, the bulk of a block's time.</summary>
+    public Result Process(IReadOnlyList<Document> documents, CancellationToken ct = default, Action<double>? verification = null)
     {
         var times = new StageTimes();
         var p = Prepare(documents, times, ct);
@@ -92,7 +94,8 @@ public sealed class BlockBuilder(IEntropyModel scorer, IRetriever retriever, Fun
 
         // Stage 4: verification, grouped by chunk (or pair by pair in naive mode).
         var plan = naive ? VerificationPlan.Naive(p.Candidates, p.ChunkTokens, p.Layout) : VerificationPlan.Grouped(p.Candidates, p.ChunkTokens, p.Layout);
-        var verdicts = plan.Decide(scorer.Score(plan.Groups, ct), options.Epsilon);
+        var verdicts = plan.Decide(scorer.Score(plan.Groups, ct, verification is null || plan.Groups.Count == 0 ? null
+            : done => verification((double)done / plan.Groups.Count)), options.Epsilon);
         times.Verification += Lap(clock);
 
         // Stage 5: each verified chunk once per document, ordered, joined before the document.

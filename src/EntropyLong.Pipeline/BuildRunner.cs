@@ -14,7 +14,7 @@ public sealed record BuildOutput(string Directory)
     public string SequencesFile { get; init; } = "sequences.jsonl";
     public long MdsShardSizeLimit { get; init; } = 1 << 26;
     /// <summary>Documents per block: the unit in which (document, chunk) pairs are grouped.</summary>
-    public int BlockSize { get; init; } = 64;
+    public int BlockSize { get; init; } = 256;
     public bool Naive { get; init; }
     /// <summary>Write details.jsonl (per-token entropy, anchors, every candidate judged) for `entropylong report`.</summary>
     public bool Details { get; init; } = true;
@@ -53,10 +53,14 @@ public sealed class BuildRunner(IEntropyModel scorer, IRetriever retriever, Func
             times.Writing += clock.Elapsed.TotalSeconds;
         }
 
+        double reportedFraction = 0;
         foreach (var block in documents.Chunk(output.BlockSize))
         {
             ct.ThrowIfCancellationRequested();
-            var result = builder.Process(block, ct);
+            // The reader is already past the block: move the bar from where it was towards there as verification goes.
+            double before = reportedFraction, after = inputFraction?.Invoke() ?? double.NaN;
+            var result = builder.Process(block, ct, progress is null ? null : done =>
+                progress(new BuildProgress(stats.DocumentsRead, stats.DocumentsUsed, stats.ChunksVerified, stats.Sequences, before + (after - before) * done)));
             times.Add(result.Times);
             stats.DocumentsRead += block.Length;
             stats.ScoringForwardTokens += result.ScoringTokens;
@@ -84,7 +88,8 @@ public sealed class BuildRunner(IEntropyModel scorer, IRetriever retriever, Func
                 stats.ContextsDroppedForLength += sample.ContextsDropped;
                 Emit(packer.Add(sample));
             }
-            progress?.Invoke(new BuildProgress(stats.DocumentsRead, stats.DocumentsUsed, stats.ChunksVerified, stats.Sequences, inputFraction?.Invoke() ?? double.NaN));
+            reportedFraction = after;
+            progress?.Invoke(new BuildProgress(stats.DocumentsRead, stats.DocumentsUsed, stats.ChunksVerified, stats.Sequences, after));
         }
         Emit(packer.Flush());
         var finish = Stopwatch.StartNew();

@@ -179,6 +179,30 @@ public class BuildTests
     }
 
     [Fact]
+    public void ProgressMovesWithinABlockAndChangesNoOutput()
+    {
+        using var engine = Engine();
+        var retriever = new LexicalRetriever(Corpus);
+        var fractions = new List<double>();
+        string Run(bool watch)
+        {
+            string dir = Path.Combine(Path.GetTempPath(), "entropylong-build-" + Guid.NewGuid().ToString("N"));
+            int read = 0;
+            var docs = Corpus.Select(d => { read++; return d; });
+            new BuildRunner(engine, retriever, engine.TokenizeWithBos, Loose, new BuildOutput(dir) { BlockSize = Corpus.Length })
+                .Run(docs, () => (double)read / Corpus.Length, watch ? p => fractions.Add(p.FractionOfInput) : null);
+            return dir;
+        }
+        string quiet = Run(watch: false), watched = Run(watch: true);
+        // One block: the verification slices are what move the bar before the block ends.
+        Assert.True(fractions.Count > 2, $"{fractions.Count} reports");
+        Assert.True(fractions.Zip(fractions.Skip(1)).All(p => p.First <= p.Second), string.Join(", ", fractions));
+        Assert.True(fractions[0] > 0 && fractions[0] < 1);
+        Assert.Equal(1.0, fractions[^1]);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(quiet, "sequences.jsonl")), File.ReadAllBytes(Path.Combine(watched, "sequences.jsonl")));
+    }
+
+    [Fact]
     public void NoDetailsRemovesAStaleFile()
     {
         using var engine = Engine();

@@ -22,8 +22,8 @@ public sealed class BenchVerifyCommand : Command<BenchVerifyCommand.Settings>
         public string Index { get; init; } = "";
         [CommandOption("--docs <N>"), Description("Root documents to plan for (default 256)")]
         public int Docs { get; init; } = 256;
-        [CommandOption("--blocks <LIST>"), Description("Block sizes (default 1,16,64,256)")]
-        public string Blocks { get; init; } = "1,16,64,256";
+        [CommandOption("--blocks <LIST>"), Description("Block sizes (default 1,16,64,256,1024)")]
+        public string Blocks { get; init; } = "1,16,64,256,1024";
         [CommandOption("--alpha <A>")]
         public double Alpha { get; init; } = 2.0;
         [CommandOption("--top-k <K>")]

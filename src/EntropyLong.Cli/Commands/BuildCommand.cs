@@ -47,8 +47,8 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
         public string? Tokenizer { get; init; }
         [CommandOption("--naive"), Description("Judge every (anchor, candidate) pair with its own pass (the test oracle)")]
         public bool Naive { get; init; }
-        [CommandOption("--block <N>"), Description("Documents per block whose pairs are grouped by chunk (64)")]
-        public int Block { get; init; } = 64;
+        [CommandOption("--block <N>"), Description("Documents per block whose pairs are grouped by chunk (256)")]
+        public int Block { get; init; } = 256;
         [CommandOption("--shard-size <BYTES>"), Description("MDS shard size limit (67108864)")]
         public long ShardSize { get; init; } = 1 << 26;
         [CommandOption("--sequences <NAME>"), Description("sequences.jsonl, .jsonl.gz or .jsonl.zst")]

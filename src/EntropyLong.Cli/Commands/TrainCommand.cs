@@ -47,6 +47,8 @@ public sealed class TrainSettings : CommandSettings
     [CommandOption("--checkpoint-every <N>")] public int CheckpointEvery { get; init; } = 100;
     [CommandOption("--resume"), Description("Continue the run saved in the checkpoint (its model and options stand).")]
     public bool Resume { get; init; }
+    [CommandOption("--repeat-spans <X>"), Description("Fraction of training windows in which a random span is copied further on, to teach copying from context (0-1).")]
+    public float RepeatSpans { get; init; }
     [CommandOption("--f16"), Description("Write matrices as F16 (norms stay F32).")]
     public bool F16 { get; init; }
 
@@ -89,6 +91,7 @@ public sealed class TrainCommand : Command<TrainSettings>
         {
             Steps = s.Steps, BatchSequences = s.Batch, MicroBatch = s.MicroBatch, LearningRate = s.Lr, WarmupSteps = s.Warmup,
             WeightDecay = s.WeightDecay, Seed = s.Seed, EvalEvery = s.EvalEvery, EvalWindows = s.EvalWindows, CheckpointEvery = s.CheckpointEvery,
+            RepeatSpans = s.RepeatSpans,
         };
         int ffn = s.Ffn ?? (8 * s.Dim / 3 + 31) / 32 * 32;
         using var session = s.Resume
@@ -98,6 +101,7 @@ public sealed class TrainCommand : Command<TrainSettings>
         var o = session.Options;
         Say($"model: dim {c.Dim}, {c.Layers} layers, {c.Heads} heads ({c.KvHeads} kv), ffn {c.FfnDim}, ctx {c.ContextLength}, vocab {c.VocabSize}: {c.ParameterCount:N0} parameters; ggml memory {session.MemoryBytes >> 20} MiB");
         Say($"schedule: {o.Steps} steps x {o.BatchSequences} x {c.ContextLength} tokens, lr {o.LearningRate:G3} (warm-up {o.WarmupSteps}, cosine to {o.LearningRate * o.MinLearningRateRatio:G3}), weight decay {o.WeightDecay}, seed {o.Seed}" +
+            (o.RepeatSpans > 0 ? $", repeated spans in {o.RepeatSpans:P0} of windows" : "") +
             (s.Resume ? $"; resuming at step {session.Step} from {checkpoint}" : ""));
         if (!s.Resume) Say($"held-out loss at start: {session.HeldOutLoss():F4}; unigram baseline: {session.HeldOutUnigramLoss():F4}");
 

@@ -59,4 +59,21 @@ public sealed class TrainingData
         new Random(unchecked(seed * 1_000_003 + epoch)).Shuffle(order); // System.Random(int) is stable across runs
         return order;
     }
+
+    /// <summary>Copies a random span of <paramref name="window"/> (16 to 256 tokens, at most a quarter of the window)
+    /// over a later stretch of it. A small corpus repeats itself too rarely for a small model to learn to copy from
+    /// context (induction); windows with a copied span give that skill a strong, cheap signal.</summary>
+    public static void RepeatSpan(Span<int> window, Random rng)
+    {
+        int maxLength = Math.Min(256, window.Length / 4);
+        if (maxLength < 16) return;
+        int length = rng.Next(16, maxLength + 1);
+        int source = rng.Next(0, window.Length - 2 * length + 1);
+        int target = rng.Next(source + length, window.Length - length + 1);
+        window.Slice(source, length).CopyTo(window.Slice(target, length));
+    }
+
+    /// <summary>The generator for training window number <paramref name="global"/> of a run: it follows from (seed,
+    /// window) alone, so a resumed run augments exactly as the uninterrupted one.</summary>
+    public static Random WindowRandom(int seed, long global) => new(unchecked((int)(seed * 1_000_003L ^ global * 2_654_435_761L)));
 }

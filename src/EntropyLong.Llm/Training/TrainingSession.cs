@@ -27,6 +27,8 @@ public sealed record TrainOptions
     /// <summary>Held-out windows in each evaluation (all, if fewer).</summary>
     public int EvalWindows { get; init; } = 32;
     public int CheckpointEvery { get; init; } = 100;
+    /// <summary>Fraction of training windows given a copied span (<see cref="TrainingData.RepeatSpan"/>); 0: none.</summary>
+    public float RepeatSpans { get; init; }
 
     /// <summary>Linear warm-up to <see cref="LearningRate"/>, then cosine decay to its minimum at the last step.</summary>
     public float LearningRateAt(int step)
@@ -43,6 +45,7 @@ public sealed record TrainOptions
             throw new UserInputException("steps and batch must be positive, and the batch a multiple of the micro-batch");
         if (!(LearningRate > 0) || WarmupSteps < 0 || EvalEvery < 1 || EvalWindows < 1 || CheckpointEvery < 1)
             throw new UserInputException("the learning rate, eval and checkpoint intervals must be positive and warm-up not negative");
+        if (!(RepeatSpans >= 0 && RepeatSpans <= 1)) throw new UserInputException("the repeated-span fraction must be between 0 and 1");
     }
 }
 
@@ -221,7 +224,13 @@ public sealed class TrainingSession : IDisposable
                     long global = (long)Step * o.BatchSequences + m * o.MicroBatch + s;
                     int epoch = (int)(global / windows);
                     if (epoch != orderEpoch) { order = TrainingData.EpochOrder(windows, o.Seed, epoch); orderEpoch = epoch; }
-                    TrainingData.Window(_data.Train, window, order![(int)(global % windows)]).CopyTo(batch.AsSpan(s * window));
+                    var slot = batch.AsSpan(s * window, window);
+                    TrainingData.Window(_data.Train, window, order![(int)(global % windows)]).CopyTo(slot);
+                    if (o.RepeatSpans > 0)
+                    {
+                        var rng = TrainingData.WindowRandom(o.Seed, global);
+                        if (rng.NextSingle() < o.RepeatSpans) TrainingData.RepeatSpan(slot, rng);
+                    }
                 }
                 loss += _trainer.AccumulateGradients(batch);
             }
