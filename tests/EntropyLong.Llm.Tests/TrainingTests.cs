@@ -46,11 +46,13 @@ public class TrainingTests
     public void ResumingFromACheckpointGivesTheUninterruptedResult()
     {
         var data = Data();
-        using var whole = TrainingSession.Start(Config, Vocab, data, Options(6), threads: 2);
+        // With repeated spans, so the augmentation must also follow from (seed, step) alone.
+        var options = Options(6) with { RepeatSpans = 0.5f };
+        using var whole = TrainingSession.Start(Config, Vocab, data, options, threads: 2);
         whole.Run(null, _ => { });
 
         string checkpoint = TempPath("run.ckpt");
-        using (var first = TrainingSession.Start(Config, Vocab, data, Options(6), threads: 2))
+        using (var first = TrainingSession.Start(Config, Vocab, data, options, threads: 2))
         {
             using var stop = new CancellationTokenSource();
             Assert.Throws<OperationCanceledException>(() => first.Run(checkpoint, p => { if (p.Step == 3) stop.Cancel(); }, stop.Token));
@@ -62,6 +64,32 @@ public class TrainingTests
         var a = LlamaTrainer.Tensors(whole.Model()).ToArray();
         var b = LlamaTrainer.Tensors(resumed.Model()).ToArray();
         for (int i = 0; i < a.Length; i++) Assert.Equal(a[i].Data, b[i].Data);
+    }
+
+    [Theory]
+    [InlineData(1025)]
+    [InlineData(33)]
+    public void ARepeatedSpanCopiesAnEarlierStretchOfTheWindow(int size)
+    {
+        for (long w = 0; w < 50; w++)
+        {
+            var original = Enumerable.Range(0, size).ToArray();
+            var window = original.ToArray();
+            TrainingData.RepeatSpan(window, TrainingData.WindowRandom(7, w));
+            var again = original.ToArray();
+            TrainingData.RepeatSpan(again, TrainingData.WindowRandom(7, w));
+            Assert.Equal(window, again);
+
+            // Tokens are distinct, so the changed stretch is the copy and its values name where it came from.
+            var changed = Enumerable.Range(0, size).Where(i => window[i] != i).ToArray();
+            int start = changed[0], end = changed[^1] + 1;
+            int length = end - start;
+            Assert.Equal(length, changed.Length);
+            Assert.InRange(length, Math.Min(16, size / 4), Math.Min(256, size / 4));
+            int source = window[start];
+            Assert.Equal(original.AsSpan(source, length).ToArray(), window.AsSpan(start, length).ToArray());
+            Assert.True(source + length <= start, $"span {source}+{length} copied to {start}");
+        }
     }
 
     [Fact]

@@ -66,8 +66,8 @@ public sealed class TrainingData
     public static void RepeatSpan(Span<int> window, Random rng)
     {
         int maxLength = Math.Min(256, window.Length / 4);
-        if (maxLength < 16) return;
-        int length = rng.Next(16, maxLength + 1);
+        if (maxLength < 2) return;
+        int length = rng.Next(Math.Min(16, maxLength), maxLength + 1);
         int source = rng.Next(0, window.Length - 2 * length + 1);
         int target = rng.Next(source + length, window.Length - length + 1);
         window.Slice(source, length).CopyTo(window.Slice(target, length));
