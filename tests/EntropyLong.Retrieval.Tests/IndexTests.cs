@@ -68,6 +68,20 @@ public class IndexTests
             Assert.Equal(a.Search(q, 32), b.Search(q, 32));
     }
 
+    [Fact]
+    public void OneInsertionThreadBuildsTheSameGraphEveryTime()
+    {
+        using var dir = new TempDir();
+        var embedder = new FakeEmbedder();
+        var docs = FakeEmbedder.Corpus(1500); // more vectors than one insertion block of 1,024, so threads would matter
+        var serial = Small with { Threads = 1 };
+        IndexBuilder.Build(dir.Sub("a"), docs, embedder, serial);
+        IndexBuilder.Build(dir.Sub("b"), docs, embedder, serial);
+        var graphs = Directory.GetFiles(dir.Sub("a"), "*.usearch");
+        Assert.Single(graphs);
+        Assert.Equal(File.ReadAllBytes(graphs[0]), File.ReadAllBytes(Path.Combine(dir.Sub("b"), Path.GetFileName(graphs[0]))));
+    }
+
     private static (ulong[], float[]) Search(HnswGraph g, float[] q)
     {
         var keys = new ulong[32];

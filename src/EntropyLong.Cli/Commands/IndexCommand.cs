@@ -42,6 +42,10 @@ public sealed class IndexCommand : Command<IndexCommand.Settings>
         [DefaultValue(128)]
         public int ExpansionSearch { get; init; } = 128;
 
+        [CommandOption("--hnsw-threads <N>")]
+        [Description("Threads inserting into the graph (default: one per core). Parallel insertion makes a slightly different graph on each run; 1 makes the same graph every time.")]
+        public int HnswThreads { get; init; }
+
         [CommandOption("--shards <N>")]
         [Description("Split the corpus into N shards, one index folder each (out/shard-NNNN/), built as independent resumable tasks.")]
         public int? Shards { get; init; }
@@ -61,6 +65,7 @@ public sealed class IndexCommand : Command<IndexCommand.Settings>
             if (Corpus.Length == 0) return ValidationResult.Error("--corpus is required");
             if (string.IsNullOrWhiteSpace(Out)) return ValidationResult.Error("--out is required");
             if (MaxChars < 2) return ValidationResult.Error("--max-chars must be at least 2");
+            if (HnswThreads < 0) return ValidationResult.Error("--hnsw-threads must not be negative");
             return ValidationResult.Success();
         }
     }
@@ -75,6 +80,7 @@ public sealed class IndexCommand : Command<IndexCommand.Settings>
         {
             MaxChars = settings.MaxChars,
             BuildHnsw = !settings.NoHnsw,
+            Threads = settings.HnswThreads,
             Hnsw = new HnswSettings
             {
                 Connectivity = settings.Connectivity, ExpansionAdd = settings.ExpansionAdd, ExpansionSearch = settings.ExpansionSearch,
