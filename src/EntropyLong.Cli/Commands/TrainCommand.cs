@@ -45,6 +45,8 @@ public sealed class TrainSettings : CommandSettings
     [CommandOption("--checkpoint <PATH>"), Description("Checkpoint file; default: <out>.ckpt.")]
     public string? Checkpoint { get; init; }
     [CommandOption("--checkpoint-every <N>")] public int CheckpointEvery { get; init; } = 100;
+    [CommandOption("--init <CHECKPOINT>"), Description("Start a new run (this command's schedule, a fresh optimizer) from the model and vocabulary of a checkpoint; model-shape options are then ignored.")]
+    public string? Init { get; init; }
     [CommandOption("--resume"), Description("Continue the run saved in the checkpoint (its model and options stand).")]
     public bool Resume { get; init; }
     [CommandOption("--repeat-spans <X>"), Description("Fraction of training windows in which a random span is copied further on, to teach copying from context (0-1).")]
@@ -59,6 +61,7 @@ public sealed class TrainSettings : CommandSettings
             return ValidationResult.Error("--vocab must be at least 300, --dim 8, --layers 1, --heads 1, --ctx 8");
         if (Dim % Heads != 0 || (Dim / Heads) % 2 != 0) return ValidationResult.Error("--dim must split into --heads heads of even size");
         if (Heads % (KvHeads ?? Heads) != 0) return ValidationResult.Error("--heads must be a multiple of --kv-heads");
+        if (Resume && Init is not null) return ValidationResult.Error("--resume continues a run; --init starts a new one: use one of them");
         return ValidationResult.Success();
     }
 }
@@ -76,7 +79,7 @@ public sealed class TrainCommand : Command<TrainSettings>
         Say($"corpus: {documents.Count} documents from {s.Corpus}");
 
         BpeVocabulary vocab;
-        if (s.Resume) vocab = TrainingSession.ReadVocabulary(checkpoint);
+        if (s.Resume || s.Init is not null) vocab = TrainingSession.ReadVocabulary(s.Init ?? checkpoint);
         else
         {
             var started = DateTime.UtcNow;
@@ -94,15 +97,15 @@ public sealed class TrainCommand : Command<TrainSettings>
             RepeatSpans = s.RepeatSpans,
         };
         int ffn = s.Ffn ?? (8 * s.Dim / 3 + 31) / 32 * 32;
-        using var session = s.Resume
-            ? TrainingSession.Resume(checkpoint, data, s.Threads)
+        using var session = s.Resume ? TrainingSession.Resume(checkpoint, data, s.Threads)
+            : s.Init is not null ? TrainingSession.StartFrom(s.Init, data, options, s.Threads)
             : TrainingSession.Start(new LlamaConfig(vocab.Tokens.Length, s.Dim, s.Layers, s.Heads, s.KvHeads ?? s.Heads, ffn, s.Ctx), vocab, data, options, s.Threads);
         var c = session.Config;
         var o = session.Options;
         Say($"model: dim {c.Dim}, {c.Layers} layers, {c.Heads} heads ({c.KvHeads} kv), ffn {c.FfnDim}, ctx {c.ContextLength}, vocab {c.VocabSize}: {c.ParameterCount:N0} parameters; ggml memory {session.MemoryBytes >> 20} MiB");
         Say($"schedule: {o.Steps} steps x {o.BatchSequences} x {c.ContextLength} tokens, lr {o.LearningRate:G3} (warm-up {o.WarmupSteps}, cosine to {o.LearningRate * o.MinLearningRateRatio:G3}), weight decay {o.WeightDecay}, seed {o.Seed}" +
             (o.RepeatSpans > 0 ? $", repeated spans in {o.RepeatSpans:P0} of windows" : "") +
-            (s.Resume ? $"; resuming at step {session.Step} from {checkpoint}" : ""));
+            (s.Resume ? $"; resuming at step {session.Step} from {checkpoint}" : s.Init is not null ? $"; starting from the weights in {s.Init}" : ""));
         if (!s.Resume) Say($"held-out loss at start: {session.HeldOutLoss():F4}; unigram baseline: {session.HeldOutUnigramLoss():F4}");
 
         string Line(TrainProgress p) =>

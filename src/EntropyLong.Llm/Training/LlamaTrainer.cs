@@ -285,6 +285,16 @@ public sealed class LlamaTrainer : IDisposable
                 w.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes((ReadOnlySpan<float>)Ggml.F32(t)));
     }
 
+    /// <summary>Zeroes both Adam moments: a new run that starts from trained weights.</summary>
+    public void ResetOptimizer()
+    {
+        foreach (var weight in _weights)
+        {
+            Ggml.F32(weight.M).Clear();
+            Ggml.F32(weight.V).Clear();
+        }
+    }
+
     public void LoadState(BinaryReader r)
     {
         foreach (var weight in _weights)

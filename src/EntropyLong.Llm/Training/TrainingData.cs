@@ -60,12 +60,12 @@ public sealed class TrainingData
         return order;
     }
 
-    /// <summary>Copies a random span of <paramref name="window"/> (16 to 256 tokens, at most a quarter of the window)
-    /// over a later stretch of it. A small corpus repeats itself too rarely for a small model to learn to copy from
-    /// context (induction); windows with a copied span give that skill a strong, cheap signal.</summary>
+    /// <summary>Copies a random span of <paramref name="window"/> (16 tokens up to half the window) over a later
+    /// stretch of it. A small corpus repeats itself too rarely for a small model to learn to copy from context
+    /// (induction); windows with a copied span give that skill a strong, cheap signal.</summary>
     public static void RepeatSpan(Span<int> window, Random rng)
     {
-        int maxLength = Math.Min(256, window.Length / 4);
+        int maxLength = window.Length / 2;
         if (maxLength < 2) return;
         int length = rng.Next(Math.Min(16, maxLength), maxLength + 1);
         int source = rng.Next(0, window.Length - 2 * length + 1);

@@ -110,6 +110,22 @@ public sealed class TrainingSession : IDisposable
         return s;
     }
 
+    /// <summary>A new run of <paramref name="options"/> (step 0, a fresh optimizer) from the model and vocabulary saved
+    /// in <paramref name="checkpoint"/>: to continue training a model with another schedule or data mix.</summary>
+    public static TrainingSession StartFrom(string checkpoint, TrainingData data, TrainOptions options, int threads)
+    {
+        var (h, offset) = ReadHeader(checkpoint);
+        if (h.TrainTokens != data.Train.Length || h.TrainHash != Hash(data.Train))
+            throw new UserInputException($"{checkpoint}: the corpus differs from the one this checkpoint was trained on");
+        var s = new TrainingSession(h.Config, h.Vocabulary, data, options, threads);
+        using var stream = File.OpenRead(checkpoint);
+        stream.Position = offset;
+        using var r = new BinaryReader(stream);
+        s._trainer.LoadState(r);
+        s._trainer.ResetOptimizer();
+        return s;
+    }
+
     private static (Header Header, long Offset) ReadHeader(string path)
     {
         if (!File.Exists(path)) throw new UserInputException($"{path}: checkpoint not found");
