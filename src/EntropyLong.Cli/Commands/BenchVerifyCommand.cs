@@ -20,8 +20,8 @@ public sealed class BenchVerifyCommand : Command<BenchVerifyCommand.Settings>
         public string[] Corpus { get; init; } = [];
         [CommandOption("--index <DIR>"), Description("Retrieval index made by `entropylong index`")]
         public string Index { get; init; } = "";
-        [CommandOption("--docs <N>"), Description("Root documents to plan for (default 256)")]
-        public int Docs { get; init; } = 256;
+        [CommandOption("--docs <N>"), Description("Root documents to plan for (default 1024)")]
+        public int Docs { get; init; } = 1024;
         [CommandOption("--blocks <LIST>"), Description("Block sizes (default 1,16,64,256,1024)")]
         public string Blocks { get; init; } = "1,16,64,256,1024";
         [CommandOption("--alpha <A>")]
