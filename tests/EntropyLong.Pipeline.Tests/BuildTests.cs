@@ -178,6 +178,28 @@ public class BuildTests
         Assert.True(kept >= stats.GetProperty("chunks_verified").GetInt64());
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void TheNumberOfThreadsChangesNoByte(bool exact)
+    {
+        var retriever = new LexicalRetriever(Corpus);
+        string Run(int threads)
+        {
+            using var engine = LlamaEngine.Load(TinyModels.Get().Path, new LlamaSettings { Exact = exact, Threads = threads, MaxSequences = 8 });
+            string dir = Path.Combine(Path.GetTempPath(), "entropylong-build-" + Guid.NewGuid().ToString("N"));
+            var stats = new BuildRunner(engine, retriever, engine.TokenizeWithBos, Loose, new BuildOutput(dir) { BlockSize = 4 }).Run(Corpus);
+            Assert.True(stats.ChunksVerified > 0);
+            return dir;
+        }
+        string one = Run(1), two = Run(2), three = Run(3);
+        foreach (var file in new[] { "sequences.jsonl", "details.jsonl", "mds/shard.00000.mds" })
+        {
+            Assert.Equal(File.ReadAllBytes(Path.Combine(one, file)), File.ReadAllBytes(Path.Combine(two, file)));
+            Assert.Equal(File.ReadAllBytes(Path.Combine(one, file)), File.ReadAllBytes(Path.Combine(three, file)));
+        }
+    }
+
     [Fact]
     public void ProgressMovesWithinABlockAndChangesNoOutput()
     {

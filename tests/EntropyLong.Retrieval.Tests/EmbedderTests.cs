@@ -71,6 +71,18 @@ public class EmbedderTests(ArcticFixture fixture)
     }
 
     [Fact]
+    public void TheNumberOfThreadsChangesNoBit()
+    {
+        // `build --threads` bounds the query embedder too: its vectors, and so retrieval, must not depend on it.
+        string[] texts = [.. Enumerable.Range(0, 12).Select(i => $"text number {i} about " + string.Join(' ', Enumerable.Repeat("hackers and their jargon", i + 1)))];
+        using var one = OnnxEmbedder.Open(new EmbeddingModelOptions { Threads = 1 });
+        using var two = OnnxEmbedder.Open(new EmbeddingModelOptions { Threads = 2 });
+        var a = one.Embed(texts, asQuery: true);
+        var b = two.Embed(texts, asQuery: true);
+        for (int i = 0; i < texts.Length; i++) Assert.Equal(a[i], b[i]);
+    }
+
+    [Fact]
     public void QueriesGetTheModelsPrefix()
     {
         var asQuery = _e.Embed(["bread recipe"], asQuery: true)[0];
