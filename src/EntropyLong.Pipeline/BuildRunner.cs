@@ -5,7 +5,9 @@ using EntropyLong.Data;
 
 namespace EntropyLong.Pipeline;
 
-public sealed record BuildProgress(long DocumentsRead, long DocumentsUsed, long ChunksVerified, long Sequences, double FractionOfInput);
+/// <summary>Where a build stands. DocumentsDone counts the finished documents plus the verified share of the block in
+/// hand (for a rate); the other counters move when a block finishes.</summary>
+public sealed record BuildProgress(long DocumentsRead, long DocumentsUsed, long ChunksVerified, long Sequences, double FractionOfInput, double DocumentsDone);
 
 /// <summary>Where and how a build writes.</summary>
 public sealed record BuildOutput(string Directory)
@@ -60,7 +62,8 @@ public sealed class BuildRunner(IEntropyModel scorer, IRetriever retriever, Func
             // The reader is already past the block: move the bar from where it was towards there as verification goes.
             double before = reportedFraction, after = inputFraction?.Invoke() ?? double.NaN;
             var result = builder.Process(block, ct, progress is null ? null : done =>
-                progress(new BuildProgress(stats.DocumentsRead, stats.DocumentsUsed, stats.ChunksVerified, stats.Sequences, before + (after - before) * done)));
+                progress(new BuildProgress(stats.DocumentsRead, stats.DocumentsUsed, stats.ChunksVerified, stats.Sequences,
+                    before + (after - before) * done, stats.DocumentsRead + done * block.Length)));
             times.Add(result.Times);
             stats.DocumentsRead += block.Length;
             stats.ScoringForwardTokens += result.ScoringTokens;
@@ -89,7 +92,7 @@ public sealed class BuildRunner(IEntropyModel scorer, IRetriever retriever, Func
                 Emit(packer.Add(sample));
             }
             reportedFraction = after;
-            progress?.Invoke(new BuildProgress(stats.DocumentsRead, stats.DocumentsUsed, stats.ChunksVerified, stats.Sequences, after));
+            progress?.Invoke(new BuildProgress(stats.DocumentsRead, stats.DocumentsUsed, stats.ChunksVerified, stats.Sequences, after, stats.DocumentsRead));
         }
         Emit(packer.Flush());
         var finish = Stopwatch.StartNew();

@@ -110,9 +110,10 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
         var documents = corpus.Read().Select(r => r.Document);
         long read = 0;
         if (s.Limit is long limit) documents = documents.Take((int)Math.Min(limit, int.MaxValue)).Select(d => { read++; return d; });
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var stats = Progress.Run("building", s.Quiet, report => runner.Run(documents,
             () => s.Limit is long l ? (double)read / l : corpus.TotalBytes == 0 ? double.NaN : (double)corpus.BytesRead / corpus.TotalBytes,
-            p => report(p.FractionOfInput, $"{p.DocumentsRead:N0} docs, {p.DocumentsUsed:N0} used, {p.ChunksVerified:N0} chunks verified, {p.Sequences:N0} sequences"), ct));
+            p => report(p.FractionOfInput, $"{p.DocumentsRead:N0} docs ({Rate(p, clock)}), {p.DocumentsUsed:N0} used, {p.ChunksVerified:N0} chunks verified, {p.Sequences:N0} sequences"), ct));
         ShardedBuild.AddCorpusSkips(stats, corpus.Stats);
         AtomicFile.WriteAllBytes(Path.Combine(s.Out, "config.json"), JsonSerializer.SerializeToUtf8Bytes(Effective(s, options, modelPath, scorer, embedder, corpus), SequenceJson.Options));
         BuildRunner.WriteStats(s.Out, stats);
@@ -127,6 +128,9 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
         return 0;
     }
 
+    private static string Rate(EntropyLong.Pipeline.BuildProgress p, System.Diagnostics.Stopwatch clock) =>
+        $"{p.DocumentsDone / Math.Max(clock.Elapsed.TotalSeconds, 1e-3):F1} docs/s";
+
     private static int ExecuteSharded(Settings s, int shards, CorpusReader corpus, LlamaEngine scorer, IRetriever retriever,
         Func<string, int[]> tokenize, EntropyLongOptions options, Dictionary<string, object?> effective, CancellationToken ct)
     {
@@ -140,11 +144,12 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
         foreach (int shard in slot.Owned(shards))
         {
             string id = ShardedBuild.TaskId(shard);
+            var clock = System.Diagnostics.Stopwatch.StartNew();
             string? error = null;
             var outcome = Progress.Run(id, s.Quiet, report => job.RunShard(shard,
                 dir => new BuildRunner(scorer, retriever, tokenize, options,
                     new BuildOutput(dir) { BlockSize = s.Block, MdsShardSizeLimit = s.ShardSize, SequencesFile = ShardedBuild.TaskSequences, Naive = s.Naive }),
-                p => report(p.FractionOfInput, $"{p.DocumentsRead:N0} docs, {p.DocumentsUsed:N0} used, {p.Sequences:N0} sequences"), out error, ct));
+                p => report(p.FractionOfInput, $"{p.DocumentsRead:N0} docs ({Rate(p, clock)}), {p.DocumentsUsed:N0} used, {p.Sequences:N0} sequences"), out error, ct));
             IndexCommand.Report(err, id, outcome, error, failures);
         }
         BuildStats? merged = null;
