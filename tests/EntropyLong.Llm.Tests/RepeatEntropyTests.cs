@@ -31,6 +31,26 @@ public class RepeatEntropyTests
     }
 
     [Fact]
+    public void ACopiedDocumentIsScoredCopyByCopy()
+    {
+        var (path, model) = TinyModels.Get();
+        using var engine = LlamaEngine.Load(path, new LlamaSettings { Exact = true, Threads = 2 });
+        var doc = new Document("d", "The quick brown fox jumps over the lazy dog.", "t");
+        var r = RepeatEntropy.MeasureCopy(engine, [doc]);
+
+        int[] body = engine.Tokenize(doc.Text), sep = engine.Tokenize("\n\n");
+        int[] tokens = [engine.Info.BosToken!.Value, .. body, .. sep, .. body];
+        var reference = ReferenceForward.Entropies(model, tokens); // reference[p]: predicting token p
+        Assert.Equal(1, r.Documents);
+        Assert.Equal(body.Length, r.TokensPerCopy);
+        double first = reference.Skip(1).Take(body.Length).Average();
+        double second = reference.Skip(1 + body.Length + sep.Length).Take(body.Length).Average();
+        Assert.InRange(r.FirstCopyMeanEntropy, first - 1e-4, first + 1e-4);
+        Assert.InRange(r.SecondCopyMeanEntropy, second - 1e-4, second + 1e-4);
+        Assert.NotEqual(first, second, 3);
+    }
+
+    [Fact]
     public void CommonWordsAndWordsSeenOnceAreLeftOut()
     {
         using var engine = LlamaEngine.Load(TinyModels.Get().Path, new LlamaSettings { Exact = true, Threads = 2 });

@@ -43,6 +43,9 @@ public sealed class BenchContextCommand : Command<BenchContextSettings>
         AnsiConsole.WriteLine($"{s.Model}: {r.Documents} {(s.AllDocuments ? "" : "held-out ")}documents, {r.RareWords} rare words (in <= {s.RareMaxDocs} documents) repeated within a document; mean entropy over all tokens {r.AllTokensMeanEntropy:F4}");
         AnsiConsole.Write(table);
         AnsiConsole.WriteLine($"repeat / first: {r.Repeat.MeanEntropy / r.First.MeanEntropy:F3} (all tokens), {r.Repeat.InnerMeanEntropy / r.First.InnerMeanEntropy:F3} (inner tokens)");
+        var copy = RepeatEntropy.MeasureCopy(engine, docs);
+        AnsiConsole.WriteLine($"each document followed by a copy of itself ({copy.Documents} documents, {copy.TokensPerCopy:N0} tokens per copy): " +
+            $"first copy {copy.FirstCopyMeanEntropy:F4} nats, second copy {copy.SecondCopyMeanEntropy:F4} (second / first: {copy.SecondCopyMeanEntropy / copy.FirstCopyMeanEntropy:F3})");
         return 0;
     }
 }

@@ -13,8 +13,41 @@ public sealed record OccurrenceStats(int Occurrences, long Tokens, double MeanEn
 /// occurrence's first token, which no context can announce.</summary>
 public sealed record RepeatEntropyReport(int Documents, int RareWords, OccurrenceStats First, OccurrenceStats Repeat, double AllTokensMeanEntropy);
 
+/// <summary>The bluntest test of context use: each document followed by a copy of itself. A model that copies from its
+/// context is far less uncertain over the second copy.</summary>
+public sealed record CopyEntropyReport(int Documents, long TokensPerCopy, double FirstCopyMeanEntropy, double SecondCopyMeanEntropy);
+
 public static partial class RepeatEntropy
 {
+    /// <summary>Scores [BOS] d [separator] d for each document d (cut so both copies fit the context) and averages the
+    /// entropy predicting the tokens of each copy.</summary>
+    public static CopyEntropyReport MeasureCopy(LlamaEngine engine, IEnumerable<Document> documents, string separator = "\n\n")
+    {
+        var sep = engine.Tokenize(separator);
+        int[] bos = engine.Info.AddsBos && engine.Info.BosToken is int b ? [b] : [];
+        double first = 0, second = 0;
+        long n = 0;
+        int docs = 0;
+        foreach (var doc in documents)
+        {
+            var body = engine.Tokenize(doc.Text);
+            int room = (engine.Info.ContextLength - bos.Length - sep.Length) / 2;
+            if (body.Length > room) body = body[..room];
+            if (body.Length < 2) continue;
+            int[] tokens = [.. bos, .. body, .. sep, .. body];
+            // Position p holds the entropy predicting token p. Without BOS nothing predicts the first token, so each
+            // copy's first token is left out of both means alike.
+            int skip = bos.Length == 0 ? 1 : 0, count = body.Length - skip;
+            int firstStart = bos.Length + skip, secondStart = bos.Length + body.Length + sep.Length + skip;
+            int[] positions = [.. Enumerable.Range(firstStart, count), .. Enumerable.Range(secondStart, count)];
+            var entropy = engine.Score([new ScoreGroup(ReadOnlyMemory<int>.Empty, [new ScoreSequence(tokens, positions)])])[0];
+            for (int i = 0; i < count; i++) { first += entropy[i]; second += entropy[count + i]; }
+            n += count;
+            docs++;
+        }
+        return new CopyEntropyReport(docs, n, first / Math.Max(1, n), second / Math.Max(1, n));
+    }
+
     [GeneratedRegex(@"\p{L}[\p{L}\p{N}]{3,}")]
     private static partial Regex Word();
 
