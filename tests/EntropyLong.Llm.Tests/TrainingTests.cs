@@ -90,26 +90,24 @@ public class TrainingTests
     [Theory]
     [InlineData(1025)]
     [InlineData(33)]
-    public void ARepeatedSpanCopiesAnEarlierStretchOfTheWindow(int size)
+    public void ARepeatedSpanIsTheSameRandomTokensTwice(int size)
     {
+        int[] pool = [.. Enumerable.Range(100_000, 500)]; // tokens the window does not hold, so the span stands out
         for (long w = 0; w < 50; w++)
         {
-            var original = Enumerable.Range(0, size).ToArray();
-            var window = original.ToArray();
-            TrainingData.RepeatSpan(window, TrainingData.WindowRandom(7, w));
-            var again = original.ToArray();
-            TrainingData.RepeatSpan(again, TrainingData.WindowRandom(7, w));
+            var window = Enumerable.Range(0, size).ToArray();
+            TrainingData.RepeatSpan(window, pool, TrainingData.WindowRandom(7, w));
+            var again = Enumerable.Range(0, size).ToArray();
+            TrainingData.RepeatSpan(again, pool, TrainingData.WindowRandom(7, w));
             Assert.Equal(window, again);
 
-            // Tokens are distinct, so the changed stretch is the copy and its values name where it came from.
             var changed = Enumerable.Range(0, size).Where(i => window[i] != i).ToArray();
-            int start = changed[0], end = changed[^1] + 1;
-            int length = end - start;
-            Assert.Equal(length, changed.Length);
-            Assert.InRange(length, Math.Min(16, size / 2), size / 2);
-            int source = window[start];
-            Assert.Equal(original.AsSpan(source, length).ToArray(), window.AsSpan(start, length).ToArray());
-            Assert.True(source + length <= start, $"span {source}+{length} copied to {start}");
+            Assert.True(changed.Length % 2 == 0 && changed.All(i => window[i] >= 100_000), string.Join(",", changed));
+            int length = changed.Length / 2, first = changed[0], second = changed[length];
+            Assert.InRange(length, Math.Min(8, size / 4), Math.Min(128, size / 4));
+            Assert.Equal(Enumerable.Range(first, length), changed[..length]);
+            Assert.Equal(Enumerable.Range(second, length), changed[length..]);
+            Assert.Equal(window.AsSpan(first, length).ToArray(), window.AsSpan(second, length).ToArray());
         }
     }
 

@@ -49,7 +49,7 @@ public sealed class TrainSettings : CommandSettings
     public string? Init { get; init; }
     [CommandOption("--resume"), Description("Continue the run saved in the checkpoint (its model and options stand).")]
     public bool Resume { get; init; }
-    [CommandOption("--repeat-spans <X>"), Description("Fraction of training windows in which a random span is copied further on, to teach copying from context (0-1).")]
+    [CommandOption("--repeat-spans <X>"), Description("Fraction of training windows given a span of random tokens written twice, to teach copying from context (0-1).")]
     public float RepeatSpans { get; init; }
     [CommandOption("--f16"), Description("Write matrices as F16 (norms stay F32).")]
     public bool F16 { get; init; }
@@ -104,7 +104,7 @@ public sealed class TrainCommand : Command<TrainSettings>
         var o = session.Options;
         Say($"model: dim {c.Dim}, {c.Layers} layers, {c.Heads} heads ({c.KvHeads} kv), ffn {c.FfnDim}, ctx {c.ContextLength}, vocab {c.VocabSize}: {c.ParameterCount:N0} parameters; ggml memory {session.MemoryBytes >> 20} MiB");
         Say($"schedule: {o.Steps} steps x {o.BatchSequences} x {c.ContextLength} tokens, lr {o.LearningRate:G3} (warm-up {o.WarmupSteps}, cosine to {o.LearningRate * o.MinLearningRateRatio:G3}), weight decay {o.WeightDecay}, seed {o.Seed}" +
-            (o.RepeatSpans > 0 ? $", repeated spans in {o.RepeatSpans:P0} of windows" : "") +
+            (o.RepeatSpans > 0 ? $", a repeated random span in {o.RepeatSpans:P0} of windows" : "") +
             (s.Resume ? $"; resuming at step {session.Step} from {checkpoint}" : s.Init is not null ? $"; starting from the weights in {s.Init}" : ""));
         if (!s.Resume) Say($"held-out loss at start: {session.HeldOutLoss():F4}; unigram baseline: {session.HeldOutUnigramLoss():F4}");
 

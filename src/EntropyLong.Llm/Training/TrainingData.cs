@@ -60,17 +60,19 @@ public sealed class TrainingData
         return order;
     }
 
-    /// <summary>Copies a random span of <paramref name="window"/> (16 tokens up to half the window) over a later
-    /// stretch of it. A small corpus repeats itself too rarely for a small model to learn to copy from context
-    /// (induction); windows with a copied span give that skill a strong, cheap signal.</summary>
-    public static void RepeatSpan(Span<int> window, Random rng)
+    /// <summary>Writes one span of random tokens twice into <paramref name="window"/>: 8 to 128 tokens (at most a
+    /// quarter of the window), each drawn from <paramref name="pool"/> (the training stream, so the tokens follow its
+    /// unigram distribution), at a random place and again further on. A small model soon knows a small corpus by
+    /// heart, so text that repeats in it, copied or not, can be predicted from memory and teaches nothing about
+    /// reading the context; a random span can only be predicted the second time by copying it (induction).</summary>
+    public static void RepeatSpan(Span<int> window, ReadOnlySpan<int> pool, Random rng)
     {
-        int maxLength = window.Length / 2;
-        if (maxLength < 2) return;
-        int length = rng.Next(Math.Min(16, maxLength), maxLength + 1);
-        int source = rng.Next(0, window.Length - 2 * length + 1);
-        int target = rng.Next(source + length, window.Length - length + 1);
-        window.Slice(source, length).CopyTo(window.Slice(target, length));
+        int maxLength = Math.Min(128, window.Length / 4);
+        if (maxLength < 1 || pool.IsEmpty) return;
+        int length = rng.Next(Math.Min(8, maxLength), maxLength + 1);
+        int first = rng.Next(0, window.Length - 2 * length + 1);
+        int second = rng.Next(first + length, window.Length - length + 1);
+        for (int i = 0; i < length; i++) window[first + i] = window[second + i] = pool[rng.Next(pool.Length)];
     }
 
     /// <summary>The generator for training window number <paramref name="global"/> of a run: it follows from (seed,

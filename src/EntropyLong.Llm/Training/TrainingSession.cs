@@ -27,7 +27,7 @@ public sealed record TrainOptions
     /// <summary>Held-out windows in each evaluation (all, if fewer).</summary>
     public int EvalWindows { get; init; } = 32;
     public int CheckpointEvery { get; init; } = 100;
-    /// <summary>Fraction of training windows given a copied span (<see cref="TrainingData.RepeatSpan"/>); 0: none.</summary>
+    /// <summary>Fraction of training windows given a repeated random span (<see cref="TrainingData.RepeatSpan"/>); 0: none.</summary>
     public float RepeatSpans { get; init; }
 
     /// <summary>Linear warm-up to <see cref="LearningRate"/>, then cosine decay to its minimum at the last step.</summary>
@@ -245,7 +245,7 @@ public sealed class TrainingSession : IDisposable
                     if (o.RepeatSpans > 0)
                     {
                         var rng = TrainingData.WindowRandom(o.Seed, global);
-                        if (rng.NextSingle() < o.RepeatSpans) TrainingData.RepeatSpan(slot, rng);
+                        if (rng.NextSingle() < o.RepeatSpans) TrainingData.RepeatSpan(slot, _data.Train, rng);
                     }
                 }
                 loss += _trainer.AccumulateGradients(batch);
