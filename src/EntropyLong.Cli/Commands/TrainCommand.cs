@@ -49,7 +49,7 @@ public sealed class TrainSettings : CommandSettings
     public string? Init { get; init; }
     [CommandOption("--resume"), Description("Continue the run saved in the checkpoint (its model and options stand).")]
     public bool Resume { get; init; }
-    [CommandOption("--repeat-spans <X>"), Description("Fraction of training windows given a span of random tokens written twice, to teach copying from context (0-1).")]
+    [CommandOption("--repeat-spans <X>"), Description("Fraction of training windows given a span of random tokens written 2-8 times, a signal for learning to copy from context (0-1).")]
     public float RepeatSpans { get; init; }
     [CommandOption("--f16"), Description("Write matrices as F16 (norms stay F32).")]
     public bool F16 { get; init; }

@@ -60,19 +60,21 @@ public sealed class TrainingData
         return order;
     }
 
-    /// <summary>Writes one span of random tokens twice into <paramref name="window"/>: 8 to 128 tokens (at most a
-    /// quarter of the window), each drawn from <paramref name="pool"/> (the training stream, so the tokens follow its
-    /// unigram distribution), at a random place and again further on. A small model soon knows a small corpus by
-    /// heart, so text that repeats in it, copied or not, can be predicted from memory and teaches nothing about
-    /// reading the context; a random span can only be predicted the second time by copying it (induction).</summary>
+    /// <summary>Writes one span of random tokens 2 to 8 times into <paramref name="window"/>: 8 to 64 tokens, each
+    /// drawn from <paramref name="pool"/> (the training stream, so the tokens follow its unigram distribution), one
+    /// copy at a random place in each of as many equal stretches of the window. A small model soon knows a small
+    /// corpus by heart, so text that repeats in it can be predicted from memory and teaches nothing about reading the
+    /// context; a random span can only be predicted again by copying it (induction).</summary>
     public static void RepeatSpan(Span<int> window, ReadOnlySpan<int> pool, Random rng)
     {
-        int maxLength = Math.Min(128, window.Length / 4);
-        if (maxLength < 1 || pool.IsEmpty) return;
-        int length = rng.Next(Math.Min(8, maxLength), maxLength + 1);
-        int first = rng.Next(0, window.Length - 2 * length + 1);
-        int second = rng.Next(first + length, window.Length - length + 1);
-        for (int i = 0; i < length; i++) window[first + i] = window[second + i] = pool[rng.Next(pool.Length)];
+        if (pool.IsEmpty || window.Length < 4) return;
+        int copies = rng.Next(2, 9);
+        int stretch = window.Length / copies;
+        if (stretch < 2) { copies = 2; stretch = window.Length / 2; }
+        int length = rng.Next(Math.Min(8, stretch), Math.Min(64, stretch) + 1);
+        Span<int> span = stackalloc int[length];
+        for (int i = 0; i < length; i++) span[i] = pool[rng.Next(pool.Length)];
+        for (int c = 0; c < copies; c++) span.CopyTo(window.Slice(c * stretch + rng.Next(stretch - length + 1), length));
     }
 
     /// <summary>The generator for training window number <paramref name="global"/> of a run: it follows from (seed,
