@@ -16,7 +16,7 @@ public sealed class AtomicFile : IDisposable
     {
         FinalPath = path;
         string dir = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!;
-        TempPath = System.IO.Path.Combine(dir, $".{System.IO.Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
+        TempPath = TempPathFor(path);
         try
         {
             Directory.CreateDirectory(dir);
@@ -26,6 +26,30 @@ public sealed class AtomicFile : IDisposable
         {
             throw new UserInputException($"{path}: cannot write: {e.Message}", e);
         }
+    }
+
+    /// <summary>A hidden temporary name next to <paramref name="path"/> that names its writer (host and process id), so
+    /// a later run can tell the leftovers of a killed writer (<see cref="IsAbandoned"/>) from a live writer's file.</summary>
+    public static string TempPathFor(string path)
+    {
+        string dir = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!;
+        return System.IO.Path.Combine(dir, $".{System.IO.Path.GetFileName(path)}.{Environment.MachineName}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+    }
+
+    /// <summary>True when <paramref name="tempPath"/> (made by <see cref="TempPathFor"/>) was written by a process of
+    /// this host that no longer runs. False when it may still be live: another host's, or a running process's.</summary>
+    public static bool IsAbandoned(string tempPath)
+    {
+        var parts = System.IO.Path.GetFileName(tempPath).Split('.');
+        if (parts.Length < 5 || !int.TryParse(parts[^3], out int pid)) return false;
+        if (!System.IO.Path.GetFileName(tempPath).EndsWith($".{Environment.MachineName}.{parts[^3]}.{parts[^2]}.tmp", StringComparison.Ordinal)) return false;
+        if (pid == Environment.ProcessId) return false;
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return process.HasExited;
+        }
+        catch (ArgumentException) { return true; } // no such process
     }
 
     /// <summary>Where the file lands on <see cref="Commit"/>.</summary>

@@ -75,4 +75,21 @@ public class WriterTests
         var e = Assert.Throws<UserInputException>(() => new JsonlWriter(Path.Combine(blocker, "out.jsonl")));
         Assert.StartsWith($"{Path.Combine(blocker, "out.jsonl")}: cannot write", e.Message);
     }
+    [Fact]
+    public void ATemporaryFileIsAbandonedOnlyWhenItsWriterOnThisHostIsGone()
+    {
+        string path = Path.Combine(Path.GetTempPath(), "config.json");
+        Assert.False(AtomicFile.IsAbandoned(AtomicFile.TempPathFor(path))); // this process: live
+
+        using var gone = System.Diagnostics.Process.Start("true")!;
+        gone.WaitForExit();
+        string Named(string host, int pid) => Path.Combine(Path.GetTempPath(), $".config.json.{host}.{pid}.{Guid.NewGuid():N}.tmp");
+        Assert.True(AtomicFile.IsAbandoned(Named(Environment.MachineName, gone.Id)));
+        Assert.False(AtomicFile.IsAbandoned(Named("another-host", gone.Id))); // cannot tell: keep it
+
+        using var running = System.Diagnostics.Process.Start("sleep", "30")!;
+        try { Assert.False(AtomicFile.IsAbandoned(Named(Environment.MachineName, running.Id))); }
+        finally { running.Kill(); }
+        Assert.False(AtomicFile.IsAbandoned(Path.Combine(Path.GetTempPath(), ".config.json.0b98b4eb36e64d4a81fb8ca257250ecb.tmp"))); // no writer named
+    }
 }

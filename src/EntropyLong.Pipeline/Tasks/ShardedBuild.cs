@@ -73,7 +73,7 @@ public sealed class ShardedBuild
         System.IO.Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         if (!File.Exists(path))
         {
-            string tmp = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
+            string tmp = AtomicFile.TempPathFor(path);
             File.WriteAllBytes(tmp, bytes);
             try { File.Move(tmp, path, overwrite: false); } // fails if another worker got there first: then compare
             catch (IOException) { File.Delete(tmp); }
@@ -162,7 +162,8 @@ public sealed class ShardedBuild
     }
 
     /// <summary>Hidden temporary files of a worker killed while writing: the merge's own (only the lock holder writes
-    /// those) and, when over a minute old, plan.json's and config.json's (a live worker renames its own in moments).</summary>
+    /// those) and plan.json's and config.json's when their writer is a dead process of this host or they are over a
+    /// minute old (a live worker, maybe on another host, renames its own in moments).</summary>
     private void RemoveStaleTemporaries()
     {
         var old = DateTime.UtcNow - TimeSpan.FromMinutes(1);
@@ -172,7 +173,7 @@ public sealed class ShardedBuild
         {
             string name = Path.GetFileName(f);
             bool shared = name.StartsWith($".{PlanFile}.", StringComparison.Ordinal) || name.StartsWith(".config.json.", StringComparison.Ordinal);
-            if (!shared || File.GetLastWriteTimeUtc(f) < old) File.Delete(f);
+            if (!shared || AtomicFile.IsAbandoned(f) || File.GetLastWriteTimeUtc(f) < old) File.Delete(f);
         }
     }
 
