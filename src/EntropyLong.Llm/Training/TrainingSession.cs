@@ -97,32 +97,27 @@ public sealed class TrainingSession : IDisposable
     public static BpeVocabulary ReadVocabulary(string checkpoint) => ReadHeader(checkpoint).Header.Vocabulary;
 
     /// <summary>Continues the run saved in <paramref name="checkpoint"/> with its model, vocabulary and options.</summary>
-    public static TrainingSession Resume(string checkpoint, TrainingData data, int threads)
-    {
-        var (h, offset) = ReadHeader(checkpoint);
-        if (h.TrainTokens != data.Train.Length || h.TrainHash != Hash(data.Train))
-            throw new UserInputException($"{checkpoint}: the corpus differs from the one this checkpoint was trained on");
-        var s = new TrainingSession(h.Config, h.Vocabulary, data, h.Options, threads) { Step = h.Step, TokensTrained = h.TokensTrained };
-        using var stream = File.OpenRead(checkpoint);
-        stream.Position = offset;
-        using var r = new BinaryReader(stream);
-        s._trainer.LoadState(r);
-        return s;
-    }
+    public static TrainingSession Resume(string checkpoint, TrainingData data, int threads) => Load(checkpoint, data, null, threads);
 
     /// <summary>A new run of <paramref name="options"/> (step 0, a fresh optimizer) from the model and vocabulary saved
     /// in <paramref name="checkpoint"/>: to continue training a model with another schedule or data mix.</summary>
-    public static TrainingSession StartFrom(string checkpoint, TrainingData data, TrainOptions options, int threads)
+    public static TrainingSession StartFrom(string checkpoint, TrainingData data, TrainOptions options, int threads) =>
+        Load(checkpoint, data, options, threads);
+
+    // With options: a new run from the checkpoint's weights; without: the saved run itself, optimizer and step included.
+    private static TrainingSession Load(string checkpoint, TrainingData data, TrainOptions? newRun, int threads)
     {
         var (h, offset) = ReadHeader(checkpoint);
         if (h.TrainTokens != data.Train.Length || h.TrainHash != Hash(data.Train))
             throw new UserInputException($"{checkpoint}: the corpus differs from the one this checkpoint was trained on");
-        var s = new TrainingSession(h.Config, h.Vocabulary, data, options, threads);
+        var s = newRun is null
+            ? new TrainingSession(h.Config, h.Vocabulary, data, h.Options, threads) { Step = h.Step, TokensTrained = h.TokensTrained }
+            : new TrainingSession(h.Config, h.Vocabulary, data, newRun, threads);
         using var stream = File.OpenRead(checkpoint);
         stream.Position = offset;
         using var r = new BinaryReader(stream);
         s._trainer.LoadState(r);
-        s._trainer.ResetOptimizer();
+        if (newRun is not null) s._trainer.ResetOptimizer();
         return s;
     }
 
