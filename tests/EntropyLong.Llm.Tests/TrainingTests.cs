@@ -87,6 +87,24 @@ public class TrainingTests
         Assert.Equal(4, next.Step);
     }
 
+    [Fact]
+    public void ANewRunFromACheckpointMayTrainAtAnotherContextLength()
+    {
+        var data = Data();
+        string checkpoint = TempPath("short.ckpt");
+        using (var s = TrainingSession.Start(Config, Vocab, data, Options(3), threads: 2)) s.Run(checkpoint, _ => { });
+        using var same = TrainingSession.StartFrom(checkpoint, data, Options(2), threads: 2);
+        using var longer = TrainingSession.StartFrom(checkpoint, data, Options(2), threads: 2, contextLength: Config.ContextLength * 2);
+        Assert.Equal(Config.ContextLength * 2, longer.Config.ContextLength);
+        Assert.Equal(Config with { ContextLength = Config.ContextLength * 2 }, longer.Config);
+        var a = LlamaTrainer.Tensors(same.Model()).ToArray();
+        var b = LlamaTrainer.Tensors(longer.Model()).ToArray();
+        for (int i = 0; i < a.Length; i++) Assert.Equal(a[i].Data, b[i].Data);
+        longer.Run(null, _ => { });
+        Assert.Equal(2, longer.Step);
+        Assert.Equal((long)2 * Options(2).BatchSequences * Config.ContextLength * 2, longer.TokensTrained);
+    }
+
     [Theory]
     [InlineData(1025)]
     [InlineData(33)]

@@ -23,8 +23,8 @@ public sealed class TrainSettings : CommandSettings
     public int? KvHeads { get; init; }
     [CommandOption("--ffn <N>"), Description("Feed-forward width; default: 8/3 dim rounded up to 32.")]
     public int? Ffn { get; init; }
-    [CommandOption("--ctx <N>"), Description("Context length (training window).")]
-    public int Ctx { get; init; } = 1024;
+    [CommandOption("--ctx <N>"), Description("Context length (training window); default 1024, or with --init the checkpoint's.")]
+    public int? Ctx { get; init; }
     [CommandOption("--steps <N>")] public int Steps { get; init; } = 1000;
     [CommandOption("--batch <N>"), Description("Sequences per optimizer step.")]
     public int Batch { get; init; } = 8;
@@ -45,7 +45,7 @@ public sealed class TrainSettings : CommandSettings
     [CommandOption("--checkpoint <PATH>"), Description("Checkpoint file; default: <out>.ckpt.")]
     public string? Checkpoint { get; init; }
     [CommandOption("--checkpoint-every <N>")] public int CheckpointEvery { get; init; } = 100;
-    [CommandOption("--init <CHECKPOINT>"), Description("Start a new run (this command's schedule, a fresh optimizer) from the model and vocabulary of a checkpoint; model-shape options are then ignored.")]
+    [CommandOption("--init <CHECKPOINT>"), Description("Start a new run (this command's schedule, a fresh optimizer) from the model and vocabulary of a checkpoint; model-shape options other than --ctx are then ignored.")]
     public string? Init { get; init; }
     [CommandOption("--resume"), Description("Continue the run saved in the checkpoint (its model and options stand).")]
     public bool Resume { get; init; }
@@ -57,7 +57,7 @@ public sealed class TrainSettings : CommandSettings
     public override ValidationResult Validate()
     {
         if (Corpus.Length == 0 || Out.Length == 0) return ValidationResult.Error("--corpus and --out are required");
-        if (Vocab < 300 || Dim < 8 || Layers < 1 || Heads < 1 || Ctx < 8)
+        if (Vocab < 300 || Dim < 8 || Layers < 1 || Heads < 1 || (Ctx ?? 1024) < 8)
             return ValidationResult.Error("--vocab must be at least 300, --dim 8, --layers 1, --heads 1, --ctx 8");
         if (Dim % Heads != 0 || (Dim / Heads) % 2 != 0) return ValidationResult.Error("--dim must split into --heads heads of even size");
         if (Heads % (KvHeads ?? Heads) != 0) return ValidationResult.Error("--heads must be a multiple of --kv-heads");
@@ -98,8 +98,8 @@ public sealed class TrainCommand : Command<TrainSettings>
         };
         int ffn = s.Ffn ?? (8 * s.Dim / 3 + 31) / 32 * 32;
         using var session = s.Resume ? TrainingSession.Resume(checkpoint, data, s.Threads)
-            : s.Init is not null ? TrainingSession.StartFrom(s.Init, data, options, s.Threads)
-            : TrainingSession.Start(new LlamaConfig(vocab.Tokens.Length, s.Dim, s.Layers, s.Heads, s.KvHeads ?? s.Heads, ffn, s.Ctx), vocab, data, options, s.Threads);
+            : s.Init is not null ? TrainingSession.StartFrom(s.Init, data, options, s.Threads, s.Ctx)
+            : TrainingSession.Start(new LlamaConfig(vocab.Tokens.Length, s.Dim, s.Layers, s.Heads, s.KvHeads ?? s.Heads, ffn, s.Ctx ?? 1024), vocab, data, options, s.Threads);
         var c = session.Config;
         var o = session.Options;
         Say($"model: dim {c.Dim}, {c.Layers} layers, {c.Heads} heads ({c.KvHeads} kv), ffn {c.FfnDim}, ctx {c.ContextLength}, vocab {c.VocabSize}: {c.ParameterCount:N0} parameters; ggml memory {session.MemoryBytes >> 20} MiB");

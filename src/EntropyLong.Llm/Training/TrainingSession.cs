@@ -100,19 +100,20 @@ public sealed class TrainingSession : IDisposable
     public static TrainingSession Resume(string checkpoint, TrainingData data, int threads) => Load(checkpoint, data, null, threads);
 
     /// <summary>A new run of <paramref name="options"/> (step 0, a fresh optimizer) from the model and vocabulary saved
-    /// in <paramref name="checkpoint"/>: to continue training a model with another schedule or data mix.</summary>
-    public static TrainingSession StartFrom(string checkpoint, TrainingData data, TrainOptions options, int threads) =>
-        Load(checkpoint, data, options, threads);
+    /// in <paramref name="checkpoint"/>: to continue training a model with another schedule or data mix, or another
+    /// <paramref name="contextLength"/> (RoPE has no learned positions, so the weights carry over to any window).</summary>
+    public static TrainingSession StartFrom(string checkpoint, TrainingData data, TrainOptions options, int threads, int? contextLength = null) =>
+        Load(checkpoint, data, options, threads, contextLength);
 
     // With options: a new run from the checkpoint's weights; without: the saved run itself, optimizer and step included.
-    private static TrainingSession Load(string checkpoint, TrainingData data, TrainOptions? newRun, int threads)
+    private static TrainingSession Load(string checkpoint, TrainingData data, TrainOptions? newRun, int threads, int? contextLength = null)
     {
         var (h, offset) = ReadHeader(checkpoint);
         if (h.TrainTokens != data.Train.Length || h.TrainHash != Hash(data.Train))
             throw new UserInputException($"{checkpoint}: the corpus differs from the one this checkpoint was trained on");
         var s = newRun is null
             ? new TrainingSession(h.Config, h.Vocabulary, data, h.Options, threads) { Step = h.Step, TokensTrained = h.TokensTrained }
-            : new TrainingSession(h.Config, h.Vocabulary, data, newRun, threads);
+            : new TrainingSession(h.Config with { ContextLength = contextLength ?? h.Config.ContextLength }, h.Vocabulary, data, newRun, threads);
         using var stream = File.OpenRead(checkpoint);
         stream.Position = offset;
         using var r = new BinaryReader(stream);
