@@ -25,6 +25,7 @@ public sealed class TrainSettings : CommandSettings
     public int? Ffn { get; init; }
     [CommandOption("--ctx <N>"), Description("Context length (training window); default 1024, or with --init the checkpoint's.")]
     public int? Ctx { get; init; }
+    public const int DefaultCtx = 1024;
     [CommandOption("--steps <N>")] public int Steps { get; init; } = 1000;
     [CommandOption("--batch <N>"), Description("Sequences per optimizer step.")]
     public int Batch { get; init; } = 8;
@@ -57,7 +58,7 @@ public sealed class TrainSettings : CommandSettings
     public override ValidationResult Validate()
     {
         if (Corpus.Length == 0 || Out.Length == 0) return ValidationResult.Error("--corpus and --out are required");
-        if (Vocab < 300 || Dim < 8 || Layers < 1 || Heads < 1 || (Ctx ?? 1024) < 8)
+        if (Vocab < 300 || Dim < 8 || Layers < 1 || Heads < 1 || Ctx < 8)
             return ValidationResult.Error("--vocab must be at least 300, --dim 8, --layers 1, --heads 1, --ctx 8");
         if (Dim % Heads != 0 || (Dim / Heads) % 2 != 0) return ValidationResult.Error("--dim must split into --heads heads of even size");
         if (Heads % (KvHeads ?? Heads) != 0) return ValidationResult.Error("--heads must be a multiple of --kv-heads");
@@ -99,7 +100,7 @@ public sealed class TrainCommand : Command<TrainSettings>
         int ffn = s.Ffn ?? (8 * s.Dim / 3 + 31) / 32 * 32;
         using var session = s.Resume ? TrainingSession.Resume(checkpoint, data, s.Threads)
             : s.Init is not null ? TrainingSession.StartFrom(s.Init, data, options, s.Threads, s.Ctx)
-            : TrainingSession.Start(new LlamaConfig(vocab.Tokens.Length, s.Dim, s.Layers, s.Heads, s.KvHeads ?? s.Heads, ffn, s.Ctx ?? 1024), vocab, data, options, s.Threads);
+            : TrainingSession.Start(new LlamaConfig(vocab.Tokens.Length, s.Dim, s.Layers, s.Heads, s.KvHeads ?? s.Heads, ffn, s.Ctx ?? TrainSettings.DefaultCtx), vocab, data, options, s.Threads);
         var c = session.Config;
         var o = session.Options;
         Say($"model: dim {c.Dim}, {c.Layers} layers, {c.Heads} heads ({c.KvHeads} kv), ffn {c.FfnDim}, ctx {c.ContextLength}, vocab {c.VocabSize}: {c.ParameterCount:N0} parameters; ggml memory {session.MemoryBytes >> 20} MiB");
