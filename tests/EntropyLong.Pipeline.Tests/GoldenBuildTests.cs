@@ -1,0 +1,64 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using EntropyLong.Core;
+using EntropyLong.Data;
+using EntropyLong.TestSupport;
+
+namespace EntropyLong.Pipeline.Tests;
+
+/// <summary>The whole build on real text, pinned byte for byte: the first 120 documents of the sample corpus, retrieval
+/// over its first 400, scored by <see cref="CopyingModel"/> (managed and exact on every machine). The hashes were
+/// recorded before the pipeline was reorganised into steps; a change that alters any output byte fails here. A change
+/// meant to alter the output updates them and says why in its commit.</summary>
+public class GoldenBuildTests
+{
+    private static readonly EntropyLongOptions Options = new() { TopK = 8, SeqLen = 4096 };
+
+    private static readonly Dictionary<string, string> Expected = new()
+    {
+        ["sequences.jsonl"] = "52823eab7d5a63d0ac99d56d1bb9a83dfa03d91072c3a3eb67faa126814091d2",
+        ["details.jsonl"] = "e354d2fe8bdd8630f5b5840991e32bb7d439c8131b7d451ebae2d892506896a2",
+        ["mds/index.json"] = "a90617567819e830479aa202f0736d0e55e9280fbd03b577923234ef03edb504",
+        ["mds/shard.00000.mds"] = "a7e274085a19b2217a58ae8b7fc9b38527d564e629fff5df9db86b83bef60de2",
+        ["stats.json"] = "0561b9dffe1d505cad9b23340c9386a8c9cb42ece6b4479793aeb9eb52a86b0c",
+    };
+
+    internal static IReadOnlyList<Document> SampleCorpus(int count) =>
+        new CorpusReader([Path.Combine(RepositoryRoot(), "data", "sample", "corpus.jsonl.gz")]).Read().Select(r => r.Document).Take(count).ToList();
+
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (Directory.Exists(Path.Combine(dir.FullName, "data", "sample"))) return dir.FullName;
+        throw new DirectoryNotFoundException("data/sample not found above " + AppContext.BaseDirectory);
+    }
+
+    [Fact]
+    public void TheSampleCorpusBuildsToThePinnedBytes()
+    {
+        using var model = new CopyingModel(contextLength: 512);
+        var pool = SampleCorpus(400);
+        string dir = Path.Combine(Path.GetTempPath(), "entropylong-golden-" + Guid.NewGuid().ToString("N"));
+        var stats = new BuildRunner(model, new LexicalRetriever(pool), model.TokenizeWithBos, Options, new BuildOutput(dir) { BlockSize = 32 })
+            .Run(pool.Take(120));
+        BuildRunner.WriteStats(dir, stats);
+        Assert.True(stats.ChunksVerified > 20 && stats.DocumentsUsed > 10, $"{stats.ChunksVerified} chunks in {stats.DocumentsUsed} documents");
+
+        var actual = Expected.Keys.ToDictionary(f => f, f => Hash(Path.Combine(dir, f), f == "stats.json"));
+        Assert.Equal(Expected, actual);
+    }
+
+    // stats.json holds wall-clock seconds: hashed without them.
+    private static string Hash(string path, bool dropSeconds)
+    {
+        byte[] bytes = File.ReadAllBytes(path);
+        if (dropSeconds)
+        {
+            var json = JsonNode.Parse(bytes)!.AsObject();
+            json.Remove("seconds");
+            bytes = JsonSerializer.SerializeToUtf8Bytes(json);
+        }
+        return Convert.ToHexString(SHA256.HashData(bytes)).ToLowerInvariant();
+    }
+}
