@@ -5,3 +5,42 @@ namespace EntropyLong.Core;
 /// <param name="Text">The document text.</param>
 /// <param name="Source">Where it came from ("path:line"), for messages and provenance.</param>
 public sealed record Document(string Id, string Text, string Source);
+
+/// <summary>One document on its way through the build. Each step fills in its part, in stage order; a step that
+/// rules a document out sets <see cref="SkipReason"/>, and later steps pass it over.</summary>
+public sealed class BuildDocument(Document source)
+{
+    public Document Source { get; } = source;
+    public string Id => Source.Id;
+
+    /// <summary>Stage 1: the scorer's tokens (BOS first when the model uses one).</summary>
+    public int[] Tokens { get; set; } = [];
+    /// <summary>1 when <see cref="Tokens"/> starts with BOS, else 0: the body is Tokens[BodyStart..].</summary>
+    public int BodyStart { get; set; }
+    /// <summary>Stage 1: each token's text (see <see cref="TokenPieces"/>).</summary>
+    public string[] Pieces { get; set; } = [];
+    /// <summary>Stage 1: the entropy predicting each token (NaN where nothing predicts it).</summary>
+    public float[] Entropy { get; set; } = [];
+
+    /// <summary>Stage 2: tau = mean + alpha * std, and the tokens above it.</summary>
+    public double Threshold { get; set; } = double.NaN;
+    public Anchor[] Anchors { get; set; } = [];
+
+    /// <summary>Stage 3: one query per anchor, and the chunks retrieved for it, best first.</summary>
+    public string[] Queries { get; set; } = [];
+    public IReadOnlyList<RetrievedChunk>[] Candidates { get; set; } = [];
+
+    /// <summary>Stage 4: the judgements, by anchor then chunk.</summary>
+    public IReadOnlyList<Verdict> Verdicts { get; set; } = [];
+
+    /// <summary>Stage 5: the training sample, when the document is used.</summary>
+    public Sample? Sample { get; set; }
+
+    public string? SkipReason { get; private set; }
+    public bool Skipped => SkipReason is not null;
+
+    /// <summary>Rules the document out; the first reason given stands.</summary>
+    public void Skip(string reason) => SkipReason ??= reason;
+
+    public int CandidatesRetrieved => Candidates.Sum(c => c?.Count ?? 0);
+}

@@ -19,6 +19,9 @@ public interface IEntropyModel : IDisposable
     int[] Tokenize(string text);
     string Detokenize(ReadOnlySpan<int> tokens);
 
+    /// <summary>The UTF-8 bytes a token stands for (a piece may end inside a character; BOS gives none).</summary>
+    byte[] TokenBytes(int token);
+
     /// <summary>Entropies at the requested positions, one array per sequence, groups and sequences in order.
     /// Every sequence (prefix included) must fit <see cref="ModelInfo.ContextLength"/>. <paramref name="groupsDone"/>
     /// hears how many groups are finished as they finish (for progress; it must not change what is computed).</summary>

@@ -1,3 +1,4 @@
+using EntropyLong.Data;
 using System.Text;
 
 namespace EntropyLong.Llm;
@@ -35,9 +36,8 @@ public sealed class GgufWriter
     /// <summary>Writes to a temporary file beside <paramref name="path"/> and renames it into place.</summary>
     public void Save(string path)
     {
-        string tmp = path + ".tmp";
-        using (var stream = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
-        using (var w = new BinaryWriter(stream, Encoding.UTF8))
+        using var file = new AtomicFile(path);
+        using (var w = new BinaryWriter(file.Stream, Encoding.UTF8, leaveOpen: true))
         {
             w.Write(Magic);
             w.Write(3u);
@@ -67,9 +67,9 @@ public sealed class GgufWriter
                     foreach (var v in t.Data) w.Write(BitConverter.HalfToUInt16Bits((Half)v));
                 Pad(w);
             }
-            stream.Flush(flushToDisk: true);
+            w.Flush();
         }
-        File.Move(tmp, path, overwrite: true);
+        file.Commit();
     }
 
     private static ulong Align(ulong x) => (x + Alignment - 1) / Alignment * Alignment;

@@ -9,7 +9,7 @@ namespace EntropyLong.Llm;
 /// model's tokenizer for counting sequence lengths, without loading its weights. The pre-tokenizer's split regex,
 /// the byte-to-unicode map and the ranked merges are applied as the tokenizers library does. SentencePiece-style
 /// files (Metaspace pre-tokenizer) are refused with a message: load that model's GGUF vocabulary instead.</summary>
-public sealed class HfTokenizer
+public sealed class HfTokenizer : ITrainingTokenizer
 {
     private static readonly string Gpt2Split = @"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+";
     private readonly Dictionary<string, int> _vocab;
@@ -109,6 +109,16 @@ public sealed class HfTokenizer
         }
         return ids.ToArray();
     }
+
+    int[] ITrainingTokenizer.Encode(string text) => EncodeWithBos(text);
+
+    /// <summary>Bytes of text a token stands for: one per character of its byte-level form; 0 for special tokens.</summary>
+    public int ByteCount(int token)
+    {
+        _byteCounts ??= _vocab.ToDictionary(kv => kv.Value, kv => kv.Key.All(CharToByte.ContainsKey) ? kv.Key.Length : 0);
+        return token == Bos ? 0 : _byteCounts.GetValueOrDefault(token);
+    }
+    private Dictionary<int, int>? _byteCounts;
 
     /// <summary>Decodes ids back to text (for tests and inspection).</summary>
     public string Decode(IEnumerable<int> ids)

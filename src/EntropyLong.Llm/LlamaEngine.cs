@@ -102,8 +102,10 @@ public sealed class LlamaEngine : IEntropyModel
 
     public string Detokenize(ReadOnlySpan<int> tokens) => _vocabulary.Detokenize(tokens);
 
-    /// <summary>The UTF-8 bytes a token stands for (a piece may end inside a character).</summary>
     public byte[] TokenBytes(int token) => _vocabulary.TokenBytes(token);
+
+    /// <summary>The model's tokenizer (the default training tokenizer of a build).</summary>
+    public LlamaVocabulary Vocabulary => _vocabulary;
 
     /// <summary>Decodes a batch exactly as <see cref="Score"/> would but computes no entropy: the raw engine
     /// throughput the benchmark compares against.</summary>

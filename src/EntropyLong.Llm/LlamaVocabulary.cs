@@ -5,15 +5,18 @@ using LLama.Native;
 namespace EntropyLong.Llm;
 
 /// <summary>A GGUF model's own tokenizer, as llama.cpp applies it.</summary>
-public sealed class LlamaVocabulary : IDisposable
+public sealed class LlamaVocabulary : ITrainingTokenizer, IDisposable
 {
     private readonly SafeLlamaModelHandle _model;
     private readonly bool _ownsModel;
+    // Each token's bytes, read from llama.cpp once (filled as tokens are first seen; a race only repeats a lookup).
+    private readonly byte[]?[] _bytes;
 
     public LlamaVocabulary(SafeLlamaModelHandle model, bool ownsModel)
     {
         _model = model;
         _ownsModel = ownsModel;
+        _bytes = new byte[]?[model.Vocab.Count];
     }
 
     /// <summary>Loads only the tokenizer of a GGUF file (no weights, no context).</summary>
@@ -72,13 +75,20 @@ public sealed class LlamaVocabulary : IDisposable
     /// <summary>BOS (when the model adds one) followed by the text's tokens.</summary>
     public int[] TokenizeWithBos(string text) => AddsBos ? [Bos!.Value, .. Tokenize(text)] : Tokenize(text);
 
-    /// <summary>The UTF-8 bytes a token stands for (a piece may end inside a character).</summary>
+    /// <summary>The UTF-8 bytes a token stands for (a piece may end inside a character). Not to be modified.</summary>
     public byte[] TokenBytes(int token)
     {
+        if ((uint)token < (uint)_bytes.Length && _bytes[token] is { } cached) return cached;
         var bytes = new List<byte>();
         AppendPiece(token, bytes);
-        return bytes.ToArray();
+        var result = bytes.ToArray();
+        if ((uint)token < (uint)_bytes.Length) _bytes[token] = result;
+        return result;
     }
+
+    int[] ITrainingTokenizer.Encode(string text) => TokenizeWithBos(text);
+
+    int ITrainingTokenizer.ByteCount(int token) => TokenBytes(token).Length;
 
     public string Detokenize(ReadOnlySpan<int> tokens)
     {

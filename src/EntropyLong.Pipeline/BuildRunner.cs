@@ -1,119 +1,109 @@
 using System.Diagnostics;
-using System.Text.Json;
 using EntropyLong.Core;
 using EntropyLong.Data;
 
 namespace EntropyLong.Pipeline;
 
-/// <summary>Where a build stands. DocumentsDone counts the finished documents plus the verified share of the block in
-/// hand (for a rate); the other counters move when a block finishes.</summary>
-public sealed record BuildProgress(long DocumentsRead, long DocumentsUsed, long ChunksVerified, long Sequences, double FractionOfInput, double DocumentsDone);
+/// <summary>Where a build stands. <see cref="Stage"/> is the step working on the block in hand and
+/// <see cref="BlockFraction"/> how far the block has come through the steps; DocumentsDone counts the finished
+/// documents plus that share of the block (for a rate). The other counters move when a block finishes.</summary>
+public sealed record BuildProgress(long DocumentsRead, long DocumentsUsed, long ChunksVerified, long Sequences, double FractionOfInput,
+    double DocumentsDone, string Stage = "", double BlockFraction = 0);
 
 /// <summary>Where and how a build writes.</summary>
 public sealed record BuildOutput(string Directory)
 {
     /// <summary>sequences.jsonl, .jsonl.gz or .jsonl.zst.</summary>
-    public string SequencesFile { get; init; } = "sequences.jsonl";
+    public string SequencesFile { get; init; } = BuildFolder.Sequences;
     public long MdsShardSizeLimit { get; init; } = 1 << 26;
-    /// <summary>Documents per block: the unit in which (document, chunk) pairs are grouped.</summary>
+    /// <summary>Documents per block: the unit every step works on together (verification groups its pairs by chunk).</summary>
     public int BlockSize { get; init; } = 256;
-    public bool Naive { get; init; }
     /// <summary>Write details.jsonl (per-token entropy, anchors, every candidate judged) for `entropylong report`.</summary>
     public bool Details { get; init; } = true;
 }
 
-/// <summary>Runs stages 1-5 over a document stream and writes sequences.jsonl, mds/, details.jsonl (optional) and stats.json. Every file is
-/// written under a temporary name and renamed into place when complete; stats.json comes last and marks a finished
-/// build. Output order follows input order, so the same inputs, configuration and seed give the same bytes.</summary>
-public sealed class BuildRunner(IEntropyModel scorer, IRetriever retriever, Func<string, int[]> trainingTokenize, EntropyLongOptions options, BuildOutput output)
+/// <summary>Runs a build's steps (<see cref="BuildSteps"/>) over a document stream, block by block, packs the samples to
+/// <paramref name="seqLen"/> tokens and writes
+/// sequences.jsonl, mds/ and details.jsonl (optional); the caller writes stats.json last (<see cref="WriteStats"/>). Every
+/// file is written under a temporary name and renamed into place when complete. Output order follows input order, so
+/// the same inputs, configuration and seed give the same bytes.</summary>
+public sealed class BuildRunner(IReadOnlyList<IBuildStep> steps, int seqLen, BuildOutput output)
 {
-    public const string StatsFile = "stats.json";
-
     public BuildStats Run(IEnumerable<Document> documents, Func<double>? inputFraction = null, Action<BuildProgress>? progress = null,
         CancellationToken ct = default)
     {
         var stats = new BuildStats();
-        var times = new StageTimes();
         var total = Stopwatch.StartNew();
         Directory.CreateDirectory(output.Directory);
-        File.Delete(Path.Combine(output.Directory, StatsFile)); // a stale marker must not vouch for new output
-        var builder = new BlockBuilder(scorer, retriever, trainingTokenize, options, output.Naive);
-        var packer = new SequenceAssembly.Packer(options.SeqLen);
-        using var jsonl = new JsonlWriter(Path.Combine(output.Directory, output.SequencesFile));
-        using var details = output.Details ? new JsonlWriter(Path.Combine(output.Directory, DetailsJson.File)) : null;
-        if (!output.Details) File.Delete(Path.Combine(output.Directory, DetailsJson.File)); // never pair old details with new sequences
-        using var mds = new MdsWriter(Path.Combine(output.Directory, "mds"), new MdsOptions { SizeLimit = output.MdsShardSizeLimit, Overwrite = true });
-
-        void Emit(PackedSequence? seq)
-        {
-            if (seq is null) return;
-            var clock = Stopwatch.StartNew();
-            SequenceJson.Write(jsonl, seq);
-            mds.Write(System.Runtime.InteropServices.MemoryMarshal.Cast<int, uint>(seq.Tokens), seq.Boundaries);
-            stats.Sequences++;
-            stats.TokensOut += seq.Tokens.Length;
-            times.Writing += clock.Elapsed.TotalSeconds;
-        }
+        File.Delete(Path.Combine(output.Directory, BuildFolder.Stats)); // a stale marker must not vouch for new output
+        if (!output.Details) File.Delete(Path.Combine(output.Directory, BuildFolder.Details)); // never pair old details with new sequences
+        using var sink = new SequenceSink(output, stats, seqLen);
+        using var details = output.Details ? new JsonlWriter(Path.Combine(output.Directory, BuildFolder.Details)) : null;
+        foreach (var step in steps) stats.Seconds[step.Name] = 0;
+        stats.Seconds["writing"] = 0;
 
         double reportedFraction = 0;
-        foreach (var block in documents.Chunk(output.BlockSize))
+        foreach (var chunk in documents.Chunk(output.BlockSize))
         {
             ct.ThrowIfCancellationRequested();
-            // The reader is already past the block: move the bar from where it was towards there as verification goes.
+            // The reader is already past the block: move the bar from where it was towards there as the steps go.
             double before = reportedFraction, after = inputFraction?.Invoke() ?? double.NaN;
-            var result = builder.Process(block, ct, progress is null ? null : done =>
-                progress(new BuildProgress(stats.DocumentsRead, stats.DocumentsUsed, stats.ChunksVerified, stats.Sequences,
-                    before + (after - before) * done, stats.DocumentsRead + done * block.Length)));
-            times.Add(result.Times);
-            stats.DocumentsRead += block.Length;
-            stats.ScoringForwardTokens += result.ScoringTokens;
-            stats.ForwardTokens += result.ForwardTokens;
-            stats.NaiveForwardTokens += result.NaiveForwardTokens;
-            stats.CandidatesJudged += result.PairsJudged;
-            stats.CandidatesUnfit += result.PairsUnfit;
-            foreach (var doc in result.Documents)
+            var docs = chunk.Select(d => new BuildDocument(d)).ToList();
+            for (int s = 0; s < steps.Count; s++)
             {
-                if (details is not null)
+                var step = steps[s];
+                void Report(double withinStep)
                 {
-                    var clock = Stopwatch.StartNew();
-                    DetailsJson.Write(details, doc);
-                    times.Writing += clock.Elapsed.TotalSeconds;
+                    double done = (s + Math.Clamp(withinStep, 0, 1)) / steps.Count;
+                    progress?.Invoke(new BuildProgress(stats.DocumentsRead, stats.DocumentsUsed, stats.ChunksVerified, stats.Sequences,
+                        before + (after - before) * done, stats.DocumentsRead + done * docs.Count, step.Name, done));
                 }
-                stats.TokensIn += doc.Tokens;
+                Report(0);
+                var clock = Stopwatch.StartNew();
+                step.Run(new BuildBlock(docs, stats, Report), ct);
+                stats.Seconds[step.Name] += clock.Elapsed.TotalSeconds;
+            }
+            var writing = Stopwatch.StartNew();
+            stats.DocumentsRead += docs.Count;
+            foreach (var doc in docs)
+            {
+                details?.Write(DetailsOf(doc));
+                stats.TokensIn += doc.Tokens.Length;
                 stats.Anchors += doc.Anchors.Length;
                 stats.CandidatesRetrieved += doc.CandidatesRetrieved;
-                if (doc.SkipReason is { } reason) { stats.Skip(reason); continue; }
-                var sample = doc.Sample!;
-                stats.DocumentsUsed++;
-                stats.Samples++;
-                stats.ChunksVerified += sample.Contexts.Count + sample.ContextsDropped;
-                stats.DeltaSum += sample.Contexts.Sum(c => c.Delta);
-                stats.ContextsDroppedForLength += sample.ContextsDropped;
-                Emit(packer.Add(sample));
+                if (doc.SkipReason is { } reason) stats.Skip(reason);
+                else sink.Add(doc.Sample!);
             }
+            stats.Seconds["writing"] += writing.Elapsed.TotalSeconds;
             reportedFraction = after;
             progress?.Invoke(new BuildProgress(stats.DocumentsRead, stats.DocumentsUsed, stats.ChunksVerified, stats.Sequences, after, stats.DocumentsRead));
         }
-        Emit(packer.Flush());
         var finish = Stopwatch.StartNew();
-        jsonl.Complete();
+        sink.Complete();
         details?.Complete();
-        mds.Complete();
-        times.Writing += finish.Elapsed.TotalSeconds;
-        stats.Seconds["entropy"] = times.Entropy;
-        stats.Seconds["retrieval"] = times.Retrieval;
-        stats.Seconds["verification"] = times.Verification;
-        stats.Seconds["assembly"] = times.Assembly;
-        stats.Seconds["writing"] = times.Writing;
+        stats.Seconds["writing"] += finish.Elapsed.TotalSeconds;
         stats.Seconds["total"] = total.Elapsed.TotalSeconds;
         return stats;
     }
 
     /// <summary>Writes stats.json last, atomically: its presence marks a complete build.</summary>
-    public static void WriteStats(string directory, BuildStats stats)
+    public static void WriteStats(string directory, BuildStats stats) => BuildFolder.WriteJson(Path.Combine(directory, BuildFolder.Stats), stats);
+
+    /// <summary>The details.jsonl record of a document: what the report shows of it.</summary>
+    public static DetailsRecord DetailsOf(BuildDocument doc)
     {
-        using var file = new AtomicFile(Path.Combine(directory, StatsFile));
-        JsonSerializer.Serialize(file.Stream, stats, SequenceJson.Options);
-        file.Commit();
+        // Verdicts by (anchor, chunk): a candidate without one was not judged (its chunk fills the scorer's context).
+        var verdicts = new Dictionary<(int, long), Verdict>();
+        foreach (var v in doc.Verdicts) verdicts[(v.Anchor, v.Chunk)] = v;
+        var anchors = new AnchorRecord[doc.Anchors.Length];
+        for (int a = 0; a < anchors.Length; a++)
+        {
+            var candidates = (doc.Candidates.ElementAtOrDefault(a) ?? []).Select(hit => verdicts.TryGetValue((a, hit.Key), out var v)
+                ? new CandidateRecord(hit.ChunkId, hit.DocumentId, Math.Round(hit.Score, 6), Math.Round(v.H, 6), Math.Round(v.HPrime, 6), Math.Round(v.Delta, 6), v.Kept)
+                : new CandidateRecord(hit.ChunkId, hit.DocumentId, Math.Round(hit.Score, 6), null, null, null, false)).ToList();
+            anchors[a] = new AnchorRecord(doc.Anchors[a].Position, Math.Round(doc.Anchors[a].Entropy, 6), doc.Queries.ElementAtOrDefault(a) ?? "", candidates);
+        }
+        return new DetailsRecord(doc.Id, doc.SkipReason, doc.Pieces, doc.Entropy.Select(h => float.IsNaN(h) ? (double?)null : Math.Round(h, 4)).ToList(),
+            double.IsNaN(doc.Threshold) ? null : Math.Round(doc.Threshold, 6), anchors);
     }
 }

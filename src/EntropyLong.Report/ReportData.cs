@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using EntropyLong.Core;
+using EntropyLong.Data;
 
 namespace EntropyLong.Report;
 
@@ -64,8 +65,8 @@ public sealed class ReportData
 
     public static ReportData Read(BuildFiles build, ReportOptions options, CancellationToken ct = default)
     {
-        var stats = build.ReadJson(BuildFiles.Stats)!.Value;
-        var config = build.ReadJson(BuildFiles.Config);
+        var stats = build.ReadJson(BuildFolder.Stats)!.Value;
+        var config = build.ReadJson(BuildFolder.Config);
         double ln = 16;
         double epsilon = double.NaN;
         int seqLen = 0;
@@ -92,75 +93,66 @@ public sealed class ReportData
 
         if (build.DetailsPath is { } details)
         {
-            foreach (var (line, r) in BuildFiles.ReadLines(details))
+            foreach (var (_, r) in BuildRecords.Read<DetailsRecord>(details))
             {
                 ct.ThrowIfCancellationRequested();
-                var at = new Where(details, line);
                 data.DocumentsTotal++;
-                string id = at.String(r, "document_id");
-                var entropy = at.Array(r, "entropy");
-                foreach (var h in entropy.EnumerateArray())
-                    if (h.ValueKind == JsonValueKind.Number) data.TokenEntropy.Add(h.GetDouble());
-                var anchors = at.Array(r, "anchors");
+                foreach (var h in r.Entropy)
+                    if (h is double e) data.TokenEntropy.Add(e);
                 int judged = 0, kept = 0;
-                foreach (var a in anchors.EnumerateArray())
+                foreach (var a in r.Anchors)
                 {
-                    data.AnchorEntropy.Add(at.Number(a, "entropy"));
-                    foreach (var cand in at.Array(a, "candidates").EnumerateArray())
+                    data.AnchorEntropy.Add(a.Entropy);
+                    foreach (var cand in a.Candidates)
                     {
-                        if (Nullable(cand, "delta") is not double d) continue; // not judged: the chunk fills the scorer's context
+                        if (cand.Delta is not double d) continue; // not judged: the chunk fills the scorer's context
                         judged++;
                         data.JudgedDelta.Add(d);
-                        if (cand.TryGetProperty("kept", out var k) && k.ValueKind == JsonValueKind.True) { kept++; data.KeptDelta.Add(d); }
+                        if (cand.Kept) { kept++; data.KeptDelta.Add(d); }
                     }
                 }
-                int n = anchors.GetArrayLength();
+                int n = r.Anchors.Count;
                 data.AnchorsPerDocument[n] = data.AnchorsPerDocument.GetValueOrDefault(n) + 1;
                 data.JudgedVsKept[(judged, kept)] = data.JudgedVsKept.GetValueOrDefault((judged, kept)) + 1;
-                if (!Embed(id) || byId.ContainsKey(id)) continue;
-                var doc = DocumentJson(r, at, withText: true);
+                if (!Embed(r.DocumentId) || byId.ContainsKey(r.DocumentId)) continue;
+                var doc = DocumentJson(r, withText: true);
                 long size = doc.ToJsonString().Length;
                 if (size > budget)
                 {
                     // Too large for what is left of the budget: keep anchors and candidates, drop per-token text.
-                    doc = DocumentJson(r, at, withText: false);
+                    doc = DocumentJson(r, withText: false);
                     size = doc.ToJsonString().Length;
                     data.DocumentsWithoutText++;
                 }
                 budget -= size;
                 data.Documents.Add(doc);
-                byId[id] = doc;
+                byId[r.DocumentId] = doc;
             }
         }
 
-        foreach (var (line, r) in BuildFiles.ReadLines(build.SequencesPath))
+        foreach (var (line, r) in BuildRecords.Read<SequenceRecord>(build.SequencesPath))
         {
             ct.ThrowIfCancellationRequested();
-            var at = new Where(build.SequencesPath, line);
-            data.SequenceLengths.Add((int)at.Number(r, "num_tokens"));
-            long index = (long)at.Number(r, "index");
-            string text = at.String(r, "text");
-            foreach (var s in at.Array(r, "samples").EnumerateArray())
+            data.SequenceLengths.Add(r.NumTokens);
+            foreach (var s in r.Samples)
             {
-                string id = at.String(s, "document_id");
-                var contexts = at.Array(s, "contexts");
-                foreach (var ctx in contexts.EnumerateArray())
+                foreach (var ctx in s.Contexts)
                 {
-                    if (ctx.TryGetProperty("anchor_token", out var anchor) && ctx.TryGetProperty("end_token", out var end))
-                        data.Distances.Add(anchor.GetInt32() - end.GetInt32());
-                    if (!data.HasDetails) data.KeptDelta.Add(at.Number(ctx, "delta"));
+                    if (ctx.AnchorToken is int anchor && ctx.EndToken is int end) data.Distances.Add(anchor - end);
+                    if (!data.HasDetails) data.KeptDelta.Add(ctx.Delta);
                 }
                 if (!data.HasDetails)
                 {
                     data.DocumentsTotal++;
-                    if (Embed(id) && !byId.ContainsKey(id))
+                    if (Embed(s.DocumentId) && !byId.ContainsKey(s.DocumentId))
                     {
-                        var doc = new JsonObject { ["id"] = id, ["skip"] = null };
+                        var doc = new JsonObject { ["id"] = s.DocumentId, ["skip"] = null };
                         data.Documents.Add(doc);
-                        byId[id] = doc;
+                        byId[s.DocumentId] = doc;
                     }
                 }
-                if (byId.TryGetValue(id, out var embedded)) embedded["sample"] = SampleJson(index, text, s, at, options.MaxContextChars);
+                if (byId.TryGetValue(s.DocumentId, out var embedded))
+                    embedded["sample"] = SampleJson(r, s, options.MaxContextChars, () => new UserInputException($"{build.SequencesPath}:{line}: context start_char/end_char outside the sequence text"));
             }
         }
         if (wanted.Count > 0 && wanted.Except(byId.Keys).FirstOrDefault() is { } missing)
@@ -169,40 +161,40 @@ public sealed class ReportData
     }
 
     // Short keys: the page embeds many of these.
-    private static JsonObject DocumentJson(JsonElement r, Where at, bool withText)
+    private static JsonObject DocumentJson(DetailsRecord r, bool withText)
     {
         var doc = new JsonObject
         {
-            ["id"] = at.String(r, "document_id"),
-            ["skip"] = r.TryGetProperty("skip_reason", out var skip) && skip.ValueKind == JsonValueKind.String ? skip.GetString() : null,
-            ["n"] = at.Array(r, "tokens").GetArrayLength(),
-            ["tau"] = r.TryGetProperty("threshold", out var tau) && tau.ValueKind == JsonValueKind.Number ? tau.GetDouble() : null,
+            ["id"] = r.DocumentId,
+            ["skip"] = r.SkipReason,
+            ["n"] = r.Tokens.Count,
+            ["tau"] = r.Threshold,
         };
         if (withText)
         {
-            doc["tokens"] = JsonNode.Parse(at.Array(r, "tokens").GetRawText());
-            doc["entropy"] = JsonNode.Parse(at.Array(r, "entropy").GetRawText());
+            doc["tokens"] = new JsonArray(r.Tokens.Select(t => (JsonNode?)JsonValue.Create(t)).ToArray());
+            doc["entropy"] = new JsonArray(r.Entropy.Select(h => (JsonNode?)JsonValue.Create(h)).ToArray());
         }
         var anchors = new JsonArray();
-        foreach (var a in at.Array(r, "anchors").EnumerateArray())
+        foreach (var a in r.Anchors)
         {
             var cands = new JsonArray();
-            foreach (var c in at.Array(a, "candidates").EnumerateArray())
+            foreach (var c in a.Candidates)
                 cands.Add(new JsonObject
                 {
-                    ["chunk"] = at.String(c, "chunk_id"),
-                    ["src"] = at.String(c, "source_document_id"),
-                    ["score"] = at.Number(c, "score"),
-                    ["h"] = Nullable(c, "h"),
-                    ["hp"] = Nullable(c, "h_prime"),
-                    ["d"] = Nullable(c, "delta"),
-                    ["kept"] = c.TryGetProperty("kept", out var k) && k.ValueKind == JsonValueKind.True,
+                    ["chunk"] = c.ChunkId,
+                    ["src"] = c.SourceDocumentId,
+                    ["score"] = c.Score,
+                    ["h"] = c.H,
+                    ["hp"] = c.HPrime,
+                    ["d"] = c.Delta,
+                    ["kept"] = c.Kept,
                 });
             anchors.Add(new JsonObject
             {
-                ["pos"] = (int)at.Number(a, "position"),
-                ["h"] = at.Number(a, "entropy"),
-                ["query"] = at.String(a, "query"),
+                ["pos"] = a.Position,
+                ["h"] = a.Entropy,
+                ["query"] = a.Query,
                 ["cands"] = cands,
             });
         }
@@ -210,56 +202,36 @@ public sealed class ReportData
         return doc;
     }
 
-    private static JsonObject SampleJson(long index, string text, JsonElement s, Where at, int maxContextChars)
+    private static JsonObject SampleJson(SequenceRecord seq, SampleRecord s, int maxContextChars, Func<Exception> outside)
     {
         var contexts = new JsonArray();
-        foreach (var c in at.Array(s, "contexts").EnumerateArray())
+        foreach (var c in s.Contexts)
         {
-            int start = (int)at.Number(c, "start_char"), end = (int)at.Number(c, "end_char");
-            if (start < 0 || end > text.Length || end < start) throw at.Error("context start_char/end_char outside the sequence text");
+            int start = c.StartChar, end = c.EndChar;
+            if (start < 0 || end > seq.Text.Length || end < start) throw outside();
             contexts.Add(new JsonObject
             {
-                ["chunk"] = at.String(c, "chunk_id"),
-                ["src"] = at.String(c, "source_document_id"),
-                ["start_token"] = Nullable(c, "start_token"),
-                ["end_token"] = Nullable(c, "end_token"),
-                ["anchor_token"] = Nullable(c, "anchor_token"),
-                ["pos"] = (int)at.Number(c, "anchor_position"),
-                ["anchor_text"] = at.String(c, "anchor_text"),
-                ["h"] = at.Number(c, "h"),
-                ["hp"] = at.Number(c, "h_prime"),
-                ["d"] = at.Number(c, "delta"),
-                ["text"] = end - start > maxContextChars ? text[start..(start + maxContextChars)] + " [...]" : text[start..end],
+                ["chunk"] = c.ChunkId,
+                ["src"] = c.SourceDocumentId,
+                ["start_token"] = c.StartToken,
+                ["end_token"] = c.EndToken,
+                ["anchor_token"] = c.AnchorToken,
+                ["pos"] = c.AnchorPosition,
+                ["anchor_text"] = c.AnchorText,
+                ["h"] = c.H,
+                ["hp"] = c.HPrime,
+                ["d"] = c.Delta,
+                ["text"] = end - start > maxContextChars ? seq.Text[start..(start + maxContextChars)] + " [...]" : seq.Text[start..end],
             });
         }
         return new JsonObject
         {
-            ["seq"] = index,
-            ["start_token"] = (int)at.Number(s, "start_token"),
-            ["end_token"] = (int)at.Number(s, "end_token"),
-            ["dropped"] = (int)at.Number(s, "contexts_dropped"),
+            ["seq"] = seq.Index,
+            ["start_token"] = s.StartToken,
+            ["end_token"] = s.EndToken,
+            ["dropped"] = s.ContextsDropped,
             ["contexts"] = contexts,
         };
-    }
-
-    private static double? Nullable(JsonElement e, string name) =>
-        e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : null;
-
-    /// <summary>File and line of a record, for messages about a missing or mistyped field.</summary>
-    private readonly record struct Where(string Path, long Line)
-    {
-        public UserInputException Error(string what) => new($"{Path}:{Line}: {what}");
-
-        private JsonElement Get(JsonElement e, string name, JsonValueKind kind)
-        {
-            if (e.ValueKind != JsonValueKind.Object || !e.TryGetProperty(name, out var v)) throw Error($"missing field '{name}'");
-            if (v.ValueKind != kind) throw Error($"field '{name}' should be {kind.ToString().ToLowerInvariant()}, is {v.ValueKind.ToString().ToLowerInvariant()}");
-            return v;
-        }
-
-        public string String(JsonElement e, string name) => Get(e, name, JsonValueKind.String).GetString()!;
-        public double Number(JsonElement e, string name) => Get(e, name, JsonValueKind.Number).GetDouble();
-        public JsonElement Array(JsonElement e, string name) => Get(e, name, JsonValueKind.Array);
     }
 }
 

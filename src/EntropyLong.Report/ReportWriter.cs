@@ -1,3 +1,4 @@
+using EntropyLong.Data;
 using System.Net;
 using System.Reflection;
 using System.Security.Cryptography;
@@ -34,29 +35,14 @@ public static class ReportWriter
         {
             if (chart.Plot is null) continue;
             string path = Path.Combine(outDirectory, chart.Name + ".png");
-            AtomicWrite(path, chart.Plot.GetImageBytes(Charts.Width, Charts.Height, ScottPlot.ImageFormat.Png));
+            AtomicFile.WriteAllBytes(path, chart.Plot.GetImageBytes(Charts.Width, Charts.Height, ScottPlot.ImageFormat.Png));
             pngs.Add(path);
         }
         string html = Page(build, data, charts, options);
         string htmlPath = Path.Combine(outDirectory, HtmlFile);
         var bytes = Encoding.UTF8.GetBytes(html);
-        AtomicWrite(htmlPath, bytes);
+        AtomicFile.WriteAllBytes(htmlPath, bytes);
         return new ReportResult(htmlPath, pngs, bytes.Length, data.DocumentsTotal, data.Documents.Count, data.DocumentsWithoutText);
-    }
-
-    private static void AtomicWrite(string path, byte[] bytes)
-    {
-        string temp = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            File.WriteAllBytes(temp, bytes);
-            File.Move(temp, path, overwrite: true);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            File.Delete(temp);
-            throw new UserInputException($"{path}: cannot write: {e.Message}", e);
-        }
     }
 
     private static string Resource(string name)

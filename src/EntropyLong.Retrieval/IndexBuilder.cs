@@ -1,3 +1,4 @@
+using EntropyLong.Data;
 using System.Diagnostics;
 using Cloud.Unum.USearch;
 using EntropyLong.Core;
@@ -147,9 +148,7 @@ public static class IndexBuilder
                     done => progress?.Report(new IndexBuildProgress("graph", manifest.Documents, manifest.Chunks, offset + done, total)),
                     cancellationToken);
             }
-            string tmp = path + ".tmp";
-            graph.Save(tmp);
-            File.Move(tmp, path, overwrite: true);
+            AtomicFile.WriteThrough(path, graph.Save);
             manifest = manifest with
             {
                 Hnsw = new HnswFileInfo

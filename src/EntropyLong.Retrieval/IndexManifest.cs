@@ -1,3 +1,4 @@
+using EntropyLong.Data;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using EntropyLong.Core;
@@ -41,11 +42,11 @@ public sealed record IndexManifest
         return m;
     }
 
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
     public void Write(string folder)
     {
-        string path = Path.Combine(folder, FileName), tmp = path + ".tmp";
-        File.WriteAllText(tmp, JsonSerializer.Serialize(this, new JsonSerializerOptions { WriteIndented = true }));
-        File.Move(tmp, path, overwrite: true);
+        AtomicFile.WriteAllBytes(Path.Combine(folder, FileName), JsonSerializer.SerializeToUtf8Bytes(this, Indented));
     }
 
     /// <summary>Refuses vectors from another model or dimension: mixing them would make scores meaningless.</summary>

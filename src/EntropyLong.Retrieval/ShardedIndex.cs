@@ -1,3 +1,4 @@
+using EntropyLong.Data;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using EntropyLong.Core;
@@ -10,7 +11,6 @@ namespace EntropyLong.Retrieval;
 public sealed class ShardedIndex : IDisposable
 {
     public const string FileName = "shards.json";
-    public const string DoneFile = "done.json";
 
     private ShardedIndex(string folder, IReadOnlyList<ChunkIndex> shards)
     {
@@ -23,7 +23,7 @@ public sealed class ShardedIndex : IDisposable
     public long Count => Shards.Sum(s => s.Count);
     public int MaxChars => Shards[0].Manifest.MaxChars;
 
-    public static string ShardFolder(string folder, int shard) => Path.Combine(folder, $"shard-{shard:0000}");
+    public static string ShardFolder(string folder, int shard) => Path.Combine(folder, BuildFolder.IndexShard(shard));
 
     public static bool IsSharded(string folder) => File.Exists(Path.Combine(folder, FileName));
 
@@ -49,7 +49,7 @@ public sealed class ShardedIndex : IDisposable
     public static ShardedIndex Open(string folder, IEmbedder? embedder = null, int? expansionSearch = null)
     {
         int count = ReadShardCount(folder) ?? throw new UserInputException($"{folder}: not a sharded index (no {FileName})");
-        var missing = Enumerable.Range(0, count).Where(s => !File.Exists(Path.Combine(ShardFolder(folder, s), DoneFile))).ToList();
+        var missing = Enumerable.Range(0, count).Where(s => !File.Exists(Path.Combine(ShardFolder(folder, s), BuildFolder.DoneMarker))).ToList();
         if (missing.Count > 0)
             throw new UserInputException($"{folder}: {missing.Count} of {count} index shards are unfinished (first: {Path.GetFileName(ShardFolder(folder, missing[0]))}); run `entropylong index --shards {count}` with the same corpus again to complete them");
         var shards = new List<ChunkIndex>();

@@ -34,8 +34,8 @@ public class AnchorTests
     [Fact]
     public void QueryWindowIncludesTheAnchorAndWTokensEitherSideClipped()
     {
-        Assert.Equal((4, 37), Anchors.QueryWindow(20, 100, 16));
-        Assert.Equal((0, 19), Anchors.QueryWindow(2, 100, 16));
-        Assert.Equal((82, 100), Anchors.QueryWindow(98, 100, 16));
+        Assert.Equal((4, 37), RetrievalStep.QueryWindow(20, 100, 16));
+        Assert.Equal((0, 19), RetrievalStep.QueryWindow(2, 100, 16));
+        Assert.Equal((82, 100), RetrievalStep.QueryWindow(98, 100, 16));
     }
 }

@@ -3,7 +3,16 @@ namespace EntropyLong.Core.Tests;
 public class AssemblyTests
 {
     private static VerifiedContext Ctx(string id, int anchor) => new(id, "src", $"<{id}>", anchor, 0, "a", 3, 1, 0.6);
-    private static int[] Tokenize(string s) => s.Select(c => (int)c).ToArray();
+    private static readonly CharTokenizer Tokenize = new();
+
+    /// <summary>One token per character; counts its calls. Optionally not byte-level (byte counts that do not add up),
+    /// which sends stage 5 down its re-tokenizing path.</summary>
+    private sealed class CharTokenizer(bool byteLevel = true) : ITrainingTokenizer
+    {
+        public int Calls;
+        public int[] Encode(string text) { Calls++; return text.Select(c => (int)c).ToArray(); }
+        public int ByteCount(int token) => byteLevel ? System.Text.Encoding.UTF8.GetByteCount(((char)token).ToString()) : 0;
+    }
 
     [Fact]
     public void ContextsComeFirstAndTheDocumentLast()
@@ -39,10 +48,32 @@ public class AssemblyTests
         Assert.Null(SequenceAssembly.Build("d", "A DOCUMENT LONGER THAN TWELVE", contexts, Tokenize, options));
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void ASampleIsTokenizedOnceWhenItFitsAndOnceMoreWhenContextsAreDropped(bool byteLevel)
+    {
+        var options = new EntropyLongOptions { Order = ContextOrder.Anchor, SeqLen = 16, Separator = "|" };
+        var contexts = SequenceAssembly.Order([Ctx("a", 1), Ctx("bé", 2), Ctx("c", 3)], "d", options);
+        var fits = new CharTokenizer(byteLevel);
+        var whole = SequenceAssembly.Build("d", "DOC", contexts, fits, options)!;
+        Assert.Equal("<a>|<bé>|<c>|DOC", whole.Text);
+        Assert.Equal(0, whole.ContextsDropped);
+        // The spans are where the contexts and anchors are, found from byte counts or by re-tokenizing prefixes.
+        Assert.Equal([new ContextSpan(0, 3, 13), new ContextSpan(4, 8, 13), new ContextSpan(9, 12, 13)], whole.Spans);
+        if (byteLevel) Assert.Equal(1, fits.Calls);
+
+        var dropping = new CharTokenizer(byteLevel);
+        var cut = SequenceAssembly.Build("d", "DOCUMENT", contexts, dropping, options with { SeqLen = 12 })!;
+        Assert.Equal("<c>|DOCUMENT", cut.Text);
+        Assert.Equal([new ContextSpan(0, 3, 4)], cut.Spans);
+        if (byteLevel) Assert.Equal(2, dropping.Calls);
+    }
+
     [Fact]
     public void PackerFillsSequencesAndRecordsBoundaries()
     {
-        var packer = new SequenceAssembly.Packer(10);
+        var packer = new Packer(10);
         Sample S(int n) => new("d" + n, [], "", new string('x', n), Enumerable.Repeat(n, n).ToArray(), 0);
         Assert.Null(packer.Add(S(4)));
         Assert.Null(packer.Add(S(5)));

@@ -11,6 +11,18 @@ public class BuildTests
         .Select((t, i) => new Document($"doc{i}", t + "\n" + TinyModels.Texts[(i + 3) % TinyModels.Texts.Length], $"test:{i + 1}"))
         .ToArray();
 
+    /// <summary>Every step of the method over one block, as the runner applies them.</summary>
+    private static (IReadOnlyList<BuildDocument> Documents, BuildStats Stats) Process(LlamaEngine engine, IRetriever retriever,
+        EntropyLongOptions options, IEnumerable<Document> documents, bool naive = false)
+    {
+        var block = new BuildBlock(documents.Select(d => new BuildDocument(d)).ToList(), new BuildStats());
+        foreach (var step in BuildSteps.EntropyLong(engine, retriever, engine.Vocabulary, options, naive)) step.Run(block, default);
+        return (block.Documents, block.Stats);
+    }
+
+    private static BuildRunner Runner(LlamaEngine engine, IRetriever retriever, EntropyLongOptions options, BuildOutput output) =>
+        new(BuildSteps.EntropyLong(engine, retriever, engine.Vocabulary, options), options.SeqLen, output);
+
     private static LlamaEngine Engine() =>
         LlamaEngine.Load(TinyModels.Get().Path, new LlamaSettings { Exact = true, Threads = 2, MaxSequences = 8 });
 
@@ -26,11 +38,15 @@ public class BuildTests
     {
         using var engine = Engine();
         var retriever = new LexicalRetriever(Corpus);
-        var grouped = new BlockBuilder(engine, retriever, engine.TokenizeWithBos, Strict).Process(Few);
-        var naive = new BlockBuilder(engine, retriever, engine.TokenizeWithBos, Strict, naive: true).Process(Few);
+        // A real threshold, one that keeps some pairs and rejects others: the median of the positive dI.
+        var positive = Process(engine, retriever, Strict, Few).Documents.SelectMany(d => d.Verdicts).Select(v => v.Delta).Where(d => d > 0).Order().ToList();
+        var options = Strict with { Epsilon = positive[positive.Count / 2] };
+        var grouped = Process(engine, retriever, options, Few);
+        var naive = Process(engine, retriever, options, Few, naive: true);
         var a = grouped.Documents.SelectMany(d => d.Verdicts).ToList();
         var b = naive.Documents.SelectMany(d => d.Verdicts).ToList();
         Assert.True(a.Count > 10, $"only {a.Count} pairs judged");
+        Assert.InRange(options.Epsilon, 0.001, 0.99);
         Assert.Equal(a.Count, b.Count);
         for (int i = 0; i < a.Count; i++)
         {
@@ -38,9 +54,9 @@ public class BuildTests
             Assert.True(Math.Abs(a[i].HPrime - b[i].HPrime) < 1e-4);
         }
         Assert.Contains(a, v => v.Kept);
-        Assert.Contains(a, v => !v.Kept || Strict.Epsilon == 0);
-        Assert.True(grouped.ForwardTokens < naive.ForwardTokens, $"{grouped.ForwardTokens} vs {naive.ForwardTokens}");
-        Assert.Equal(naive.ForwardTokens, grouped.NaiveForwardTokens);
+        Assert.Contains(a, v => !v.Kept && v.Delta > 0);
+        Assert.True(grouped.Stats.ForwardTokens < naive.Stats.ForwardTokens, $"{grouped.Stats.ForwardTokens} vs {naive.Stats.ForwardTokens}");
+        Assert.Equal(naive.Stats.ForwardTokens, grouped.Stats.NaiveForwardTokens);
     }
 
     [Fact]
@@ -49,8 +65,8 @@ public class BuildTests
         // A context of 96 tokens forces [chunk; document prefix] past it, so documents are cut from the left.
         using var engine = LlamaEngine.Load(TinyModels.Get().Path, new LlamaSettings { Exact = true, Threads = 2, ContextLength = 96, MaxSequences = 8 });
         var retriever = new LexicalRetriever(Corpus);
-        var grouped = new BlockBuilder(engine, retriever, engine.TokenizeWithBos, Strict).Process(Few);
-        var naive = new BlockBuilder(engine, retriever, engine.TokenizeWithBos, Strict, naive: true).Process(Few);
+        var grouped = Process(engine, retriever, Strict, Few);
+        var naive = Process(engine, retriever, Strict, Few, naive: true);
         var a = grouped.Documents.SelectMany(d => d.Verdicts).ToList();
         var b = naive.Documents.SelectMany(d => d.Verdicts).ToList();
         Assert.NotEmpty(a);
@@ -64,12 +80,12 @@ public class BuildTests
         using var engine = Engine();
         var retriever = new LexicalRetriever(Corpus);
         // One scoring pass; the rule is applied at several epsilons to the same verdicts' dI.
-        var verdicts = new BlockBuilder(engine, retriever, engine.TokenizeWithBos, Loose).Process(Few).Documents.SelectMany(d => d.Verdicts).ToList();
+        var verdicts = Process(engine, retriever, Loose, Few).Documents.SelectMany(d => d.Verdicts).ToList();
         Assert.NotEmpty(verdicts);
         int previous = int.MaxValue;
         foreach (var eps in new[] { 0.0, 0.05, 0.2, 0.4, 0.8 })
         {
-            var r = new BlockBuilder(engine, retriever, engine.TokenizeWithBos, Loose with { Epsilon = eps }).Process(Few);
+            var r = Process(engine, retriever, Loose with { Epsilon = eps }, Few);
             int kept = r.Documents.Sum(d => d.Verdicts.Count(v => v.Kept));
             Assert.Equal(verdicts.Count(v => v.Delta > eps), kept);
             Assert.True(kept <= previous, $"epsilon {eps} kept {kept} > {previous}");
@@ -82,8 +98,8 @@ public class BuildTests
     {
         using var engine = Engine();
         var retriever = new LexicalRetriever(Corpus);
-        var low = new BlockBuilder(engine, retriever, engine.TokenizeWithBos, Loose with { Alpha = 0.5 }).Process(Corpus);
-        var high = new BlockBuilder(engine, retriever, engine.TokenizeWithBos, Loose with { Alpha = 2.0 }).Process(Corpus);
+        var low = Process(engine, retriever, Loose with { Alpha = 0.5 }, Corpus);
+        var high = Process(engine, retriever, Loose with { Alpha = 2.0 }, Corpus);
         Assert.True(high.Documents.Sum(d => d.Anchors.Length) < low.Documents.Sum(d => d.Anchors.Length));
     }
 
@@ -95,7 +111,7 @@ public class BuildTests
         string Run(string name)
         {
             string dir = Path.Combine(Path.GetTempPath(), "entropylong-build-" + Guid.NewGuid().ToString("N"), name);
-            var stats = new BuildRunner(engine, retriever, engine.TokenizeWithBos, Loose, new BuildOutput(dir) { BlockSize = 3 }).Run(Corpus);
+            var stats = Runner(engine, retriever, Loose, new BuildOutput(dir) { BlockSize = 3 }).Run(Corpus);
             BuildRunner.WriteStats(dir, stats);
             return dir;
         }
@@ -188,7 +204,7 @@ public class BuildTests
         {
             using var engine = LlamaEngine.Load(TinyModels.Get().Path, new LlamaSettings { Exact = exact, Threads = threads, MaxSequences = 8 });
             string dir = Path.Combine(Path.GetTempPath(), "entropylong-build-" + Guid.NewGuid().ToString("N"));
-            var stats = new BuildRunner(engine, retriever, engine.TokenizeWithBos, Loose, new BuildOutput(dir) { BlockSize = 4 }).Run(Corpus);
+            var stats = Runner(engine, retriever, Loose, new BuildOutput(dir) { BlockSize = 4 }).Run(Corpus);
             Assert.True(stats.ChunksVerified > 0);
             return dir;
         }
@@ -205,22 +221,25 @@ public class BuildTests
     {
         using var engine = Engine();
         var retriever = new LexicalRetriever(Corpus);
-        var fractions = new List<double>();
+        var reports = new List<BuildProgress>();
         string Run(bool watch)
         {
             string dir = Path.Combine(Path.GetTempPath(), "entropylong-build-" + Guid.NewGuid().ToString("N"));
             int read = 0;
             var docs = Corpus.Select(d => { read++; return d; });
-            new BuildRunner(engine, retriever, engine.TokenizeWithBos, Loose, new BuildOutput(dir) { BlockSize = Corpus.Length })
-                .Run(docs, () => (double)read / Corpus.Length, watch ? p => fractions.Add(p.FractionOfInput) : null);
+            Runner(engine, retriever, Loose, new BuildOutput(dir) { BlockSize = Corpus.Length })
+                .Run(docs, () => (double)read / Corpus.Length, watch ? reports.Add : null);
             return dir;
         }
         string quiet = Run(watch: false), watched = Run(watch: true);
-        // One block: the verification slices are what move the bar before the block ends.
-        Assert.True(fractions.Count > 2, $"{fractions.Count} reports");
+        // One block: each step, and the verification slices inside it, move the bar before the block ends.
+        var fractions = reports.Select(r => r.FractionOfInput).ToList();
         Assert.True(fractions.Zip(fractions.Skip(1)).All(p => p.First <= p.Second), string.Join(", ", fractions));
-        Assert.True(fractions[0] > 0 && fractions[0] < 1);
+        Assert.Equal(["entropy", "anchors", "retrieval", "verification", "assembly"], reports.Select(r => r.Stage).Where(s => s != "").Distinct());
+        Assert.True(fractions.Count(f => f > 0 && f < 1) > 4, string.Join(", ", fractions));
+        Assert.Equal(0, reports[^2].DocumentsRead); // counted as done only once the block is
         Assert.Equal(1.0, fractions[^1]);
+        Assert.Equal(Corpus.Length, reports[^1].DocumentsRead);
         Assert.Equal(File.ReadAllBytes(Path.Combine(quiet, "sequences.jsonl")), File.ReadAllBytes(Path.Combine(watched, "sequences.jsonl")));
     }
 
@@ -231,7 +250,7 @@ public class BuildTests
         string dir = Path.Combine(Path.GetTempPath(), "entropylong-build-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(dir);
         File.WriteAllText(Path.Combine(dir, "details.jsonl"), "{}\n");
-        new BuildRunner(engine, new LexicalRetriever(Few), engine.TokenizeWithBos, Loose, new BuildOutput(dir) { Details = false }).Run(Few);
+        Runner(engine, new LexicalRetriever(Few), Loose, new BuildOutput(dir) { Details = false }).Run(Few);
         Assert.False(File.Exists(Path.Combine(dir, "details.jsonl")));
         Assert.True(File.Exists(Path.Combine(dir, "sequences.jsonl")));
     }

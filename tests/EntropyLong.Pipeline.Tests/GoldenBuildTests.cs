@@ -40,8 +40,8 @@ public class GoldenBuildTests
         using var model = new CopyingModel(contextLength: 512);
         var pool = SampleCorpus(400);
         string dir = Path.Combine(Path.GetTempPath(), "entropylong-golden-" + Guid.NewGuid().ToString("N"));
-        var stats = new BuildRunner(model, new LexicalRetriever(pool), model.TokenizeWithBos, Options, new BuildOutput(dir) { BlockSize = 32 })
-            .Run(pool.Take(120));
+        var stats = new BuildRunner(BuildSteps.EntropyLong(model, new LexicalRetriever(pool), model, Options), Options.SeqLen,
+            new BuildOutput(dir) { BlockSize = 32 }).Run(pool.Take(120));
         BuildRunner.WriteStats(dir, stats);
         Assert.True(stats.ChunksVerified > 20 && stats.DocumentsUsed > 10, $"{stats.ChunksVerified} chunks in {stats.DocumentsUsed} documents");
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using EntropyLong.Core;
+using EntropyLong.Data;
 using EntropyLong.Llm;
 using EntropyLong.Pipeline;
 using EntropyLong.TestSupport;
@@ -40,11 +41,11 @@ public sealed class BuildFixture : IDisposable
 
     private static void Build(LlamaEngine engine, string dir, bool details)
     {
-        var stats = new BuildRunner(engine, new LexicalRetriever(Corpus), engine.TokenizeWithBos, Options,
+        var stats = new BuildRunner(BuildSteps.EntropyLong(engine, new LexicalRetriever(Corpus), engine.Vocabulary, Options), Options.SeqLen,
             new BuildOutput(dir) { BlockSize = 4, Details = details }).Run(Corpus);
         // What BuildCommand writes, in the same shape.
         var config = new Dictionary<string, object?> { ["options"] = Options, ["model_info"] = engine.Info, ["corpus"] = new[] { "in-memory" }, ["details"] = details };
-        File.WriteAllBytes(Path.Combine(dir, "config.json"), JsonSerializer.SerializeToUtf8Bytes(config, SequenceJson.Options));
+        BuildFolder.WriteJson(Path.Combine(dir, BuildFolder.Config), config);
         BuildRunner.WriteStats(dir, stats);
     }
 

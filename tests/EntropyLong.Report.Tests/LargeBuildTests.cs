@@ -52,19 +52,26 @@ public class LargeBuildTests : IAsyncLifetime
         Assert.Empty(tightErrors);
     }
 
+    /// <summary>A token per four characters (not byte-level).</summary>
+    private sealed class QuarterTokenizer : ITrainingTokenizer
+    {
+        public int[] Encode(string text) => new int[text.Length / 4 + 1];
+        public int ByteCount(int token) => 0;
+    }
+
     private void WriteBuild()
     {
         Directory.CreateDirectory(_dir);
         var rng = new Random(5);
         var options = new EntropyLongOptions { SeqLen = 4096 };
         var stats = new BuildStats();
-        var packer = new SequenceAssembly.Packer(options.SeqLen);
-        using var details = new JsonlWriter(Path.Combine(_dir, DetailsJson.File));
-        using var sequences = new JsonlWriter(Path.Combine(_dir, "sequences.jsonl"));
+        var packer = new Packer(options.SeqLen);
+        using var details = new JsonlWriter(Path.Combine(_dir, BuildFolder.Details));
+        using var sequences = new JsonlWriter(Path.Combine(_dir, BuildFolder.Sequences));
         void Emit(PackedSequence? s)
         {
             if (s is null) return;
-            SequenceJson.Write(sequences, s);
+            sequences.Write(SequenceSink.RecordOf(s));
             stats.Sequences++;
         }
         for (int d = 0; d < Documents; d++)
@@ -82,12 +89,15 @@ public class LargeBuildTests : IAsyncLifetime
             var doc = new Document($"d{d:D5}", string.Concat(pieces), "synthetic");
             var contexts = verdicts.Where(v => v.Kept).Select(v => new VerifiedContext(hits[v.Anchor][(int)(v.Chunk % 4)].ChunkId, "src", "chunk text",
                 anchors[v.Anchor].Position, 0, "w", v.H, v.HPrime, v.Delta)).ToList();
-            var sample = SequenceAssembly.Build(doc.Id, doc.Text, contexts, t => new int[t.Length / 4 + 1], options);
+            var sample = SequenceAssembly.Build(doc.Id, doc.Text, contexts, new QuarterTokenizer(), options);
             stats.DocumentsRead++;
-            var outcome = new DocumentOutcome(doc, pieces.Length, 4.0, anchors, verdicts, sample, null, 12,
-                new DocumentDetail(pieces, entropy, anchors.Select(a => "query " + a.Position).ToArray(), hits));
+            var outcome = new BuildDocument(doc)
+            {
+                Pieces = pieces, Entropy = entropy, Threshold = 4.0, Anchors = anchors, Verdicts = verdicts, Sample = sample,
+                Queries = anchors.Select(a => "query " + a.Position).ToArray(), Candidates = hits,
+            };
             Emit(packer.Add(sample!));
-            DetailsJson.Write(details, outcome);
+            details.Write(BuildRunner.DetailsOf(outcome));
         }
         Emit(packer.Flush());
         details.Complete();

@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using EntropyLong.Core;
+using EntropyLong.Data;
 using EntropyLong.Pipeline.Tasks;
 using EntropyLong.Retrieval;
 
@@ -56,7 +57,7 @@ public class ShardedIndexTests : IDisposable
         for (int s = 0; s < parts.Length; s++)
         {
             var part = parts[s];
-            Assert.Equal(TaskOutcome.Done, store.RunInPlace(ShardPlan.Name(s), d => IndexBuilder.Build(d, part, embedder, options), out _));
+            Assert.Equal(TaskOutcome.Done, store.RunInPlace(BuildFolder.IndexShard(s), d => IndexBuilder.Build(d, part, embedder, options), out _));
         }
 
         using var one = ChunkIndex.Open(Path.Combine(_dir, "one"), embedder);

@@ -7,7 +7,7 @@ namespace EntropyLong.TestSupport;
 /// native math), so whole-pipeline outputs can be pinned byte for byte. Tokens are UTF-8 bytes (+1; 0 is BOS). It reads
 /// its context the way an induction head does: a token whose two predecessors appeared together earlier in the sequence
 /// is predicted confidently, so a chunk that repeats the document's words lowers the entropy there.</summary>
-public sealed class CopyingModel(int contextLength = 512) : IEntropyModel
+public sealed class CopyingModel(int contextLength = 512) : IEntropyModel, ITrainingTokenizer
 {
     public ModelInfo Info { get; } = new("copying-test-model", "test", 257, contextLength, 0, true, 0);
 
@@ -19,6 +19,12 @@ public sealed class CopyingModel(int contextLength = 512) : IEntropyModel
         foreach (int t in tokens) if (t > 0) bytes.Add((byte)(t - 1));
         return Encoding.UTF8.GetString(bytes.ToArray());
     }
+
+    public byte[] TokenBytes(int token) => token > 0 ? [(byte)(token - 1)] : [];
+
+    public int[] Encode(string text) => this.TokenizeWithBos(text);
+
+    public int ByteCount(int token) => token > 0 ? 1 : 0;
 
     public float[][] Score(IReadOnlyList<ScoreGroup> groups, CancellationToken cancellationToken = default, Action<int>? groupsDone = null)
     {

@@ -77,13 +77,13 @@ public sealed class BenchScaleCommand : Command<BenchScaleCommand.Settings>
 
         Console.Error.WriteLine("bench scale: resume after losing one of two tasks, and a re-run with nothing left");
         var store = new TaskStore(Path.Combine(one, "tasks"));
-        var freshStart = ScaleBenchmark.LastStart(store, ShardedBuild.TaskId(0))!.Value;
-        Directory.Delete(store.PathOf(ShardedBuild.TaskId(1)), true);
-        File.Delete(Path.Combine(one, Pipeline.BuildRunner.StatsFile));
+        var freshStart = ScaleBenchmark.LastStart(store, BuildFolder.BuildTask(0))!.Value;
+        Directory.Delete(store.PathOf(BuildFolder.BuildTask(1)), true);
+        File.Delete(Path.Combine(one, BuildFolder.Stats));
         var launched = DateTime.UtcNow;
         var resume = ScaleBenchmark.Run(self, Build(small, one, "--shards", "2"));
         Check(resume, "resume");
-        double resumeToWork = (ScaleBenchmark.LastStart(store, ShardedBuild.TaskId(1))!.Value - launched).TotalSeconds;
+        double resumeToWork = (ScaleBenchmark.LastStart(store, BuildFolder.BuildTask(1))!.Value - launched).TotalSeconds;
         var noop = ScaleBenchmark.Run(self, Build(small, one, "--shards", "2"));
         Check(noop, "no-op re-run");
         double freshToWork = (freshStart - freshLaunch).TotalSeconds;

@@ -3,7 +3,6 @@ using System.Text.Json;
 using EntropyLong.Core;
 using EntropyLong.Data;
 using EntropyLong.Llm;
-using EntropyLong.Pipeline;
 using EntropyLong.Retrieval;
 using Spectre.Console.Cli;
 
@@ -41,16 +40,19 @@ public sealed class BenchVerifyCommand : Command<BenchVerifyCommand.Settings>
         using var index = ChunkIndex.Open(s.Index, embedder);
         using var scorer = LlamaEngine.Load(Defaults.ModelOrDefault(s.Model), s.ToLlama());
         var options = new EntropyLongOptions { Alpha = s.Alpha, TopK = s.TopK };
-        var builder = new BlockBuilder(scorer, new IndexRetriever(index, embedder), scorer.TokenizeWithBos, options);
-        var prepared = builder.Prepare(docs, new StageTimes(), ct);
+        // Stages 1-3 once over every document; then stage 4 planned (not run) at each block size.
+        var prepared = new BuildBlock(docs.Select(d => new BuildDocument(d)).ToList(), new BuildStats());
+        IBuildStep[] upToRetrieval = [new EntropyStep(scorer), new AnchorStep(options), new RetrievalStep(new IndexRetriever(index, embedder), scorer, options)];
+        foreach (var step in upToRetrieval) step.Run(prepared, ct);
+        var verification = new VerificationStep(scorer, options);
 
         var rows = new List<Dictionary<string, object>>();
         foreach (int block in blocks)
         {
             long grouped = 0, naive = 0, pairs = 0, uniquePairs = 0;
-            foreach (var part in prepared.Candidates.Chunk(block))
+            foreach (var part in prepared.Documents.Chunk(block))
             {
-                var plan = VerificationPlan.Grouped(part, prepared.ChunkTokens, prepared.Layout);
+                var plan = verification.Plan(part);
                 grouped += plan.ForwardTokens;
                 naive += plan.NaiveForwardTokens;
                 pairs += plan.PairsJudged;
@@ -70,7 +72,7 @@ public sealed class BenchVerifyCommand : Command<BenchVerifyCommand.Settings>
         {
             ["model"] = scorer.Info.Name,
             ["documents"] = docs.Count,
-            ["anchors"] = prepared.Anchors.Sum(a => a.Length),
+            ["anchors"] = prepared.Documents.Sum(d => d.Anchors.Length),
             ["alpha"] = s.Alpha,
             ["top_k"] = s.TopK,
             ["blocks"] = rows,

@@ -98,15 +98,15 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
         IRetriever retriever = shardedIndex is not null ? new ShardedRetriever(shardedIndex, embedder, s.ExactSearch) : new IndexRetriever(index!, embedder, s.ExactSearch);
         using var scorer = LlamaEngine.Load(modelPath, s.ToLlama());
         using var trainingTokenizer = hfTokenizer is null && s.Tokenizer is { } t ? LlamaVocabulary.Load(t) : null;
-        Func<string, int[]> tokenize = hfTokenizer is not null ? hfTokenizer.EncodeWithBos
-            : trainingTokenizer is not null ? trainingTokenizer.TokenizeWithBos : scorer.TokenizeWithBos;
+        ITrainingTokenizer tokenizer = hfTokenizer ?? (ITrainingTokenizer?)trainingTokenizer ?? scorer.Vocabulary;
+        var steps = BuildSteps.EntropyLong(scorer, retriever, tokenizer, options, s.Naive);
         if (!s.Quiet)
             Console.Error.WriteLine($"scorer {scorer.Info.Name}: {scorer.Info.Parameters:N0} parameters, vocabulary {scorer.Info.VocabSize}, context {scorer.Info.ContextLength}; index {shardedIndex?.Count ?? index!.Count:N0} chunks{(shardedIndex is null ? "" : $" in {shardedIndex.Shards.Count} shards")} ({embedder.ModelId})");
 
-        if (s.Shards is { } shards) return ExecuteSharded(s, shards, corpus, scorer, retriever, tokenize, options, Effective(s, options, modelPath, scorer, embedder, corpus), ct);
+        if (s.Shards is { } shards) return ExecuteSharded(s, shards, corpus, steps, options, Effective(s, options, modelPath, scorer, embedder, corpus), ct);
         Directory.CreateDirectory(s.Out);
-        var runner = new BuildRunner(scorer, retriever, tokenize, options,
-            new BuildOutput(s.Out) { BlockSize = s.Block, MdsShardSizeLimit = s.ShardSize, SequencesFile = s.Sequences, Naive = s.Naive, Details = !s.NoDetails });
+        var runner = new BuildRunner(steps, options.SeqLen,
+            new BuildOutput(s.Out) { BlockSize = s.Block, MdsShardSizeLimit = s.ShardSize, SequencesFile = s.Sequences, Details = !s.NoDetails });
         var documents = corpus.Read().Select(r => r.Document);
         long read = 0;
         if (s.Limit is long limit) documents = documents.Take((int)Math.Min(limit, int.MaxValue)).Select(d => { read++; return d; });
@@ -115,7 +115,7 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
             () => s.Limit is long l ? (double)read / l : corpus.TotalBytes == 0 ? double.NaN : (double)corpus.BytesRead / corpus.TotalBytes,
             p => report(p.FractionOfInput, $"{p.DocumentsRead:N0} docs ({Rate(p, clock)}), {p.DocumentsUsed:N0} used, {p.ChunksVerified:N0} chunks verified, {p.Sequences:N0} sequences"), ct));
         ShardedBuild.AddCorpusSkips(stats, corpus.Stats);
-        AtomicFile.WriteAllBytes(Path.Combine(s.Out, "config.json"), JsonSerializer.SerializeToUtf8Bytes(Effective(s, options, modelPath, scorer, embedder, corpus), SequenceJson.Options));
+        BuildFolder.WriteJson(Path.Combine(s.Out, BuildFolder.Config), Effective(s, options, modelPath, scorer, embedder, corpus));
         BuildRunner.WriteStats(s.Out, stats);
 
         if (!s.Quiet)
@@ -131,24 +131,24 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
     private static string Rate(EntropyLong.Pipeline.BuildProgress p, System.Diagnostics.Stopwatch clock) =>
         $"{p.DocumentsDone / Math.Max(clock.Elapsed.TotalSeconds, 1e-3):F1} docs/s";
 
-    private static int ExecuteSharded(Settings s, int shards, CorpusReader corpus, LlamaEngine scorer, IRetriever retriever,
-        Func<string, int[]> tokenize, EntropyLongOptions options, Dictionary<string, object?> effective, CancellationToken ct)
+    private static int ExecuteSharded(Settings s, int shards, CorpusReader corpus, IReadOnlyList<IBuildStep> steps, EntropyLongOptions options,
+        Dictionary<string, object?> effective, CancellationToken ct)
     {
         var job = new ShardedBuild(s.Out, new ShardPlan(corpus.Files, shards));
-        job.Prepare(JsonSerializer.SerializeToElement(effective, SequenceJson.Options), s.Sequences, s.ShardSize);
-        AtomicFile.WriteAllBytes(Path.Combine(s.Out, "config.json"), JsonSerializer.SerializeToUtf8Bytes(effective, SequenceJson.Options));
+        job.Prepare(JsonSerializer.SerializeToElement(effective, BuildFolder.Json), s.Sequences, s.ShardSize);
+        BuildFolder.WriteJson(Path.Combine(s.Out, BuildFolder.Config), effective);
         var slot = WorkerSlot.Resolve(s.Rank, s.World);
         var err = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
         if (!s.Quiet) err.MarkupLine($"[grey]{shards} shards split by {(job.Plan.ByFile ? "file" : "record")}; {Markup.Escape(slot.ToString())}[/]");
         var failures = new List<string>();
         foreach (int shard in slot.Owned(shards))
         {
-            string id = ShardedBuild.TaskId(shard);
+            string id = BuildFolder.BuildTask(shard);
             var clock = System.Diagnostics.Stopwatch.StartNew();
             string? error = null;
             var outcome = Progress.Run(id, s.Quiet, report => job.RunShard(shard,
-                dir => new BuildRunner(scorer, retriever, tokenize, options,
-                    new BuildOutput(dir) { BlockSize = s.Block, MdsShardSizeLimit = s.ShardSize, SequencesFile = ShardedBuild.TaskSequences, Naive = s.Naive }),
+                dir => new BuildRunner(steps, options.SeqLen,
+                    new BuildOutput(dir) { BlockSize = s.Block, MdsShardSizeLimit = s.ShardSize, SequencesFile = ShardedBuild.TaskSequences }),
                 p => report(p.FractionOfInput, $"{p.DocumentsRead:N0} docs ({Rate(p, clock)}), {p.DocumentsUsed:N0} used, {p.Sequences:N0} sequences"), out error, ct));
             IndexCommand.Report(err, id, outcome, error, failures);
         }
@@ -166,7 +166,7 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
             PrintSummary(merged, s.Sequences);
             Console.WriteLine($"merged {shards} shards into {Path.GetFullPath(s.Out)}/ (sequences: {s.Sequences}, mds/, stats.json; per-task logs and stats under tasks/)");
         }
-        return IndexCommand.Finish(err, failures, job.Tasks, Enumerable.Range(0, shards).Select(ShardedBuild.TaskId).ToList(), $"build {s.Out}");
+        return IndexCommand.Finish(err, failures, job.Tasks, Enumerable.Range(0, shards).Select(BuildFolder.BuildTask).ToList(), $"build {s.Out}");
     }
 
     internal static void PrintSummary(BuildStats stats, string sequences)

@@ -110,7 +110,7 @@ public sealed class IndexCommand : Command<IndexCommand.Settings>
         var failures = new List<string>();
         foreach (int shard in slot.Owned(shards))
         {
-            string id = ShardPlan.Name(shard);
+            string id = BuildFolder.IndexShard(shard);
             var outcome = tasks.RunInPlace(id, dir =>
             {
                 var reader = plan.Reader(shard);
@@ -120,7 +120,7 @@ public sealed class IndexCommand : Command<IndexCommand.Settings>
             }, out string? error);
             Report(err, id, outcome, error, failures);
         }
-        return Finish(err, failures, tasks, Enumerable.Range(0, shards).Select(ShardPlan.Name).ToList(), $"index {settings.Out}");
+        return Finish(err, failures, tasks, Enumerable.Range(0, shards).Select(BuildFolder.IndexShard).ToList(), $"index {settings.Out}");
     }
 
     internal static void Report(IAnsiConsole err, string id, TaskOutcome outcome, string? error, List<string> failures)

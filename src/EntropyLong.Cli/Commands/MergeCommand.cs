@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using EntropyLong.Data;
 using EntropyLong.Pipeline.Tasks;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -16,10 +17,10 @@ public sealed class MergeCommand : Command<MergeCommand.Settings>
     public override int Execute(CommandContext context, Settings s, CancellationToken ct)
     {
         var (job, sequences, shardSize) = ShardedBuild.Load(s.Out);
-        var missing = Enumerable.Range(0, job.Plan.Shards).Where(i => !job.Tasks.IsDone(ShardedBuild.TaskId(i))).ToList();
+        var missing = Enumerable.Range(0, job.Plan.Shards).Where(i => !job.Tasks.IsDone(BuildFolder.BuildTask(i))).ToList();
         if (missing.Count > 0)
-            throw new Core.UserInputException($"{s.Out}: {missing.Count} of {job.Plan.Shards} build tasks are not done (first: {ShardedBuild.TaskId(missing[0])}" +
-                $"{(job.Tasks.FailureOf(ShardedBuild.TaskId(missing[0])) is { } f ? $", failed: {f.Trim()}" : "")}); run the build again with the same arguments");
+            throw new Core.UserInputException($"{s.Out}: {missing.Count} of {job.Plan.Shards} build tasks are not done (first: {BuildFolder.BuildTask(missing[0])}" +
+                $"{(job.Tasks.FailureOf(BuildFolder.BuildTask(missing[0])) is { } f ? $", failed: {f.Trim()}" : "")}); run the build again with the same arguments");
         var stats = job.TryMerge(sequences, shardSize)
             ?? throw new Core.UserInputException($"{s.Out}: another worker is merging right now (tasks/merge.lock is held)");
         BuildCommand.PrintSummary(stats, sequences);

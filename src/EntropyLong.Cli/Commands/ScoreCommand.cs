@@ -36,7 +36,7 @@ public sealed class ScoreCommand : Command<ScoreCommand.Settings>
             foreach (var block in reader.Read().Select(r => r.Document).Chunk(16))
             {
                 var seqs = block.Select(d => engine.TokenizeWithBos(d.Text)).ToArray();
-                var entropy = DocumentScoring.Score(engine, seqs, ct);
+                var entropy = EntropyStep.Score(engine, seqs, ct);
                 for (int i = 0; i < block.Length; i++)
                 {
                     writer.Write(w =>

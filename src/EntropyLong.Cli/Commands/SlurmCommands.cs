@@ -75,7 +75,7 @@ public sealed class SlurmSubmitCommand : Command<SlurmSubmitCommand.Settings>
             new(name, array, [.. self, .. args]) { Partition = s.Partition, Time = s.Time, CpusPerTask = s.CpusPerTask, Memory = s.Memory };
 
         bool indexReady = ShardedIndex.IsSharded(index)
-            ? Enumerable.Range(0, ShardedIndex.ReadShardCount(index)!.Value).All(i => File.Exists(Path.Combine(ShardedIndex.ShardFolder(index, i), ShardedIndex.DoneFile)))
+            ? Enumerable.Range(0, ShardedIndex.ReadShardCount(index)!.Value).All(i => File.Exists(Path.Combine(ShardedIndex.ShardFolder(index, i), BuildFolder.DoneMarker)))
             : File.Exists(Path.Combine(index, IndexManifest.FileName));
         var jobs = new List<(string Stage, SlurmJob Job)>();
         int indexShards = s.IndexShards ?? shards;
@@ -121,10 +121,10 @@ public sealed class SlurmStatusCommand : Command<SlurmStatusCommand.Settings>
         var jobs = JsonSerializer.Deserialize<SlurmJobs>(File.ReadAllBytes(path))!;
         var stages = new List<(string Stage, string? Job, TaskStore Store, IReadOnlyList<string> Ids)>
         {
-            ("index", jobs.IndexJob, new TaskStore(jobs.Index), Enumerable.Range(0, jobs.IndexShards).Select(ShardPlan.Name).ToList()),
-            ("build", jobs.BuildJob, new TaskStore(Path.Combine(jobs.Out, "tasks")), Enumerable.Range(0, jobs.Shards).Select(ShardedBuild.TaskId).ToList()),
+            ("index", jobs.IndexJob, new TaskStore(jobs.Index), Enumerable.Range(0, jobs.IndexShards).Select(BuildFolder.IndexShard).ToList()),
+            ("build", jobs.BuildJob, new TaskStore(Path.Combine(jobs.Out, BuildFolder.Tasks)), Enumerable.Range(0, jobs.Shards).Select(BuildFolder.BuildTask).ToList()),
         };
-        bool merged = File.Exists(Path.Combine(jobs.Out, Pipeline.BuildRunner.StatsFile));
+        bool merged = File.Exists(Path.Combine(jobs.Out, BuildFolder.Stats));
         var report = new Dictionary<string, object?>();
         var table = new Table().AddColumns("stage", "job", "tasks done", "failed", "slurm states");
         foreach (var (stage, job, store, ids) in stages)

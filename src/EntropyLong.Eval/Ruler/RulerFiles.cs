@@ -1,3 +1,4 @@
+using EntropyLong.Data;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -35,11 +36,10 @@ public static class RulerFiles
     /// <summary>Writes the whole file under a temporary name first, so a crash never leaves half a sample file.</summary>
     public static void WriteSamples(string path, IEnumerable<RulerSample> samples)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        string tmp = path + ".tmp";
-        using (var w = new StreamWriter(tmp, false, new UTF8Encoding(false)))
+        using var file = new AtomicFile(path);
+        using (var w = new StreamWriter(file.Stream, new UTF8Encoding(false), leaveOpen: true))
             foreach (var s in samples) w.Write(SampleLine(s) + "\n");
-        File.Move(tmp, path, overwrite: true);
+        file.Commit();
     }
 
     public static List<RulerSample> ReadSamples(string path) => Read(path, requirePred: false).Select(x => x.Sample).ToList();

@@ -1,3 +1,4 @@
+using EntropyLong.Data;
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
@@ -143,9 +144,8 @@ public sealed class TrainingSession : IDisposable
     /// <summary>Writes weights, Adam moments, step and schedule to <paramref name="path"/> atomically.</summary>
     public void SaveCheckpoint(string path)
     {
-        string tmp = path + ".tmp";
-        using (var stream = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
-        using (var w = new BinaryWriter(stream))
+        using var file = new AtomicFile(path);
+        using (var w = new BinaryWriter(file.Stream, Encoding.UTF8, leaveOpen: true))
         {
             w.Write(Encoding.ASCII.GetBytes(Magic));
             var json = JsonSerializer.SerializeToUtf8Bytes(new Header(Config, Vocabulary, Options, Step, TokensTrained, _data.Train.Length, Hash(_data.Train)));
@@ -153,9 +153,8 @@ public sealed class TrainingSession : IDisposable
             w.Write(json);
             _trainer.SaveState(w);
             w.Flush();
-            stream.Flush(flushToDisk: true);
         }
-        File.Move(tmp, path, overwrite: true);
+        file.Commit();
     }
 
     private static ulong Hash(int[] tokens)

@@ -33,6 +33,4 @@ public sealed class ShardPlan
         ? new CorpusReader(FilesOf(shard))
         : new CorpusReader(Files, new CorpusReaderOptions { ShardIndex = shard, ShardCount = Shards });
 
-    /// <summary>"shard-0003": the name of a shard's task and folder.</summary>
-    public static string Name(int shard) => $"shard-{shard:0000}";
 }

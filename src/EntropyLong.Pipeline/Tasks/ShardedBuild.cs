@@ -11,21 +11,19 @@ namespace EntropyLong.Pipeline.Tasks;
 /// configuration, seed and shard count, never on which worker ran which task or how often.</summary>
 public sealed class ShardedBuild
 {
-    public const string PlanFile = "plan.json";
-    public const string TaskSequences = "sequences.jsonl";
+    /// <summary>What each task names its sequences file (the merge writes the one the user chose).</summary>
+    public const string TaskSequences = BuildFolder.Sequences;
 
     public ShardedBuild(string outDir, ShardPlan plan)
     {
         OutDir = outDir;
         Plan = plan;
-        Tasks = new TaskStore(Path.Combine(outDir, "tasks"));
+        Tasks = new TaskStore(Path.Combine(outDir, BuildFolder.Tasks));
     }
 
     public string OutDir { get; }
     public ShardPlan Plan { get; }
     public TaskStore Tasks { get; }
-
-    public static string TaskId(int shard) => $"build-{shard:0000}";
 
     /// <summary>Records the plan (shards, files, configuration) on first use of <see cref="OutDir"/>, with exclusive
     /// creation; a later worker must bring the same plan, else its output would not belong with the rest.</summary>
@@ -41,8 +39,8 @@ public sealed class ShardedBuild
             ["files"] = Plan.Files.Select(Path.GetFullPath).ToArray(),
             ["config"] = configuration,
         };
-        byte[] bytes = JsonSerializer.SerializeToUtf8Bytes(plan, SequenceJson.Options);
-        ClaimOrCompare(Path.Combine(OutDir, PlanFile), bytes,
+        byte[] bytes = JsonSerializer.SerializeToUtf8Bytes(plan, BuildFolder.Json);
+        ClaimOrCompare(Path.Combine(OutDir, BuildFolder.Plan), bytes,
             "was started with other inputs, settings or shard count; finish it with the same command, or use a new --out folder");
     }
 
@@ -50,8 +48,8 @@ public sealed class ShardedBuild
     /// <exception cref="UserInputException">No plan.json there.</exception>
     public static (ShardedBuild Build, string SequencesFile, long MdsShardSizeLimit) Load(string outDir)
     {
-        string path = Path.Combine(outDir, PlanFile);
-        if (!File.Exists(path)) throw new UserInputException($"{outDir}: no {PlanFile}; it is not the output folder of a sharded build (`entropylong build --shards N`)");
+        string path = Path.Combine(outDir, BuildFolder.Plan);
+        if (!File.Exists(path)) throw new UserInputException($"{outDir}: no {BuildFolder.Plan}; it is not the output folder of a sharded build (`entropylong build --shards N`)");
         try
         {
             using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
@@ -86,7 +84,7 @@ public sealed class ShardedBuild
     /// temporary folder and returns the runner that writes there.</summary>
     public TaskOutcome RunShard(int shard, Func<string, BuildRunner> makeRunner, Action<BuildProgress>? progress, out string? error,
         CancellationToken ct = default) =>
-        Tasks.RunCommitted(TaskId(shard), dir =>
+        Tasks.RunCommitted(BuildFolder.BuildTask(shard), dir =>
         {
             var reader = Plan.Reader(shard);
             var stats = makeRunner(dir).Run(reader.Read().Select(r => r.Document),
@@ -103,9 +101,9 @@ public sealed class ShardedBuild
             if (read[reason] > 0) stats.Skip(JsonNamingPolicy.SnakeCaseLower.ConvertName(reason.ToString()), read[reason]);
     }
 
-    public bool AllDone => Enumerable.Range(0, Plan.Shards).All(s => Tasks.IsDone(TaskId(s)));
+    public bool AllDone => Enumerable.Range(0, Plan.Shards).All(s => Tasks.IsDone(BuildFolder.BuildTask(s)));
 
-    public bool IsMerged => File.Exists(Path.Combine(OutDir, BuildRunner.StatsFile));
+    public bool IsMerged => File.Exists(Path.Combine(OutDir, BuildFolder.Stats));
 
     /// <summary>Merges when every shard is done and no other worker is merging; returns the merged stats, or null
     /// when shards are missing or another worker holds the merge lock. A merge killed half-way is redone from the
@@ -116,23 +114,23 @@ public sealed class ShardedBuild
         if (!AllDone) return null;
         using var held = TaskStore.TryLock(Path.Combine(Tasks.Directory, "merge.lock"));
         if (held is null) return null;
-        string statsPath = Path.Combine(OutDir, BuildRunner.StatsFile);
+        string statsPath = Path.Combine(OutDir, BuildFolder.Stats);
         if (File.Exists(statsPath)) // merged by another worker since the check above: nothing to redo
-            return JsonSerializer.Deserialize<BuildStats>(File.ReadAllBytes(statsPath), SequenceJson.Options);
+            return JsonSerializer.Deserialize<BuildStats>(File.ReadAllBytes(statsPath), BuildFolder.Json);
         RemoveStaleTemporaries();
         var total = new BuildStats();
         long next = 0;
         // Per-document detail (for the report) is joined only when every task wrote it.
-        bool details = Enumerable.Range(0, Plan.Shards).All(shard => File.Exists(Path.Combine(Tasks.PathOf(TaskId(shard)), DetailsJson.File)));
-        if (!details) File.Delete(Path.Combine(OutDir, DetailsJson.File));
+        bool details = Enumerable.Range(0, Plan.Shards).All(shard => File.Exists(Path.Combine(Tasks.PathOf(BuildFolder.BuildTask(shard)), BuildFolder.Details)));
+        if (!details) File.Delete(Path.Combine(OutDir, BuildFolder.Details));
         using (var jsonl = new JsonlWriter(Path.Combine(OutDir, sequencesFile)))
-        using (var detailLines = details ? new JsonlWriter(Path.Combine(OutDir, DetailsJson.File)) : null)
-        using (var mds = new MdsWriter(Path.Combine(OutDir, "mds"), new MdsOptions { SizeLimit = mdsShardSizeLimit, Overwrite = true }))
+        using (var detailLines = details ? new JsonlWriter(Path.Combine(OutDir, BuildFolder.Details)) : null)
+        using (var mds = new MdsWriter(Path.Combine(OutDir, BuildFolder.Mds), new MdsOptions { SizeLimit = mdsShardSizeLimit, Overwrite = true }))
         {
             for (int shard = 0; shard < Plan.Shards; shard++)
             {
-                string dir = Tasks.PathOf(TaskId(shard));
-                var stats = JsonSerializer.Deserialize<BuildStats>(File.ReadAllBytes(Path.Combine(dir, BuildRunner.StatsFile)), SequenceJson.Options)
+                string dir = Tasks.PathOf(BuildFolder.BuildTask(shard));
+                var stats = JsonSerializer.Deserialize<BuildStats>(File.ReadAllBytes(Path.Combine(dir, BuildFolder.Stats)), BuildFolder.Json)
                     ?? throw new InvalidDataException($"{dir}: empty stats.json");
                 total.Add(stats);
                 long before = next;
@@ -142,7 +140,7 @@ public sealed class ShardedBuild
                     jsonl.Write(w => w.WriteRawValue(renumbered, skipInputValidation: true));
                 }
                 long samples = 0;
-                foreach (var (ids, bounds) in MdsSamples.Read(Path.Combine(dir, "mds")))
+                foreach (var (ids, bounds) in MdsSamples.Read(Path.Combine(dir, BuildFolder.Mds)))
                 {
                     mds.Write(ids, bounds);
                     samples++;
@@ -150,7 +148,7 @@ public sealed class ShardedBuild
                 if (samples != next - before)
                     throw new InvalidDataException($"{dir}: {next - before} sequences in {TaskSequences} but {samples} MDS samples");
                 if (detailLines is not null)
-                    foreach (string line in File.ReadLines(Path.Combine(dir, DetailsJson.File), Encoding.UTF8))
+                    foreach (string line in File.ReadLines(Path.Combine(dir, BuildFolder.Details), Encoding.UTF8))
                         detailLines.Write(w => w.WriteRawValue(line, skipInputValidation: true));
             }
             jsonl.Complete();
@@ -167,17 +165,17 @@ public sealed class ShardedBuild
     private void RemoveStaleTemporaries()
     {
         var old = DateTime.UtcNow - TimeSpan.FromMinutes(1);
-        var mds = Path.Combine(OutDir, "mds");
+        var mds = Path.Combine(OutDir, BuildFolder.Mds);
         foreach (string f in System.IO.Directory.GetFiles(OutDir, ".*.tmp")
             .Concat(System.IO.Directory.Exists(mds) ? System.IO.Directory.GetFiles(mds, ".*.tmp") : []))
         {
             string name = Path.GetFileName(f);
-            bool shared = name.StartsWith($".{PlanFile}.", StringComparison.Ordinal) || name.StartsWith(".config.json.", StringComparison.Ordinal);
+            bool shared = name.StartsWith($".{BuildFolder.Plan}.", StringComparison.Ordinal) || name.StartsWith(".config.json.", StringComparison.Ordinal);
             if (!shared || AtomicFile.IsAbandoned(f) || File.GetLastWriteTimeUtc(f) < old) File.Delete(f);
         }
     }
 
-    // Every line starts {"index":N, (SequenceJson writes it first).
+    // Every line starts {"index":N, (SequenceRecord's first field).
     private static string Renumber(string line, long index, string dir)
     {
         const string Prefix = "{\"index\":";

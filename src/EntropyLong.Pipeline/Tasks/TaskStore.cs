@@ -18,13 +18,11 @@ public sealed record TaskMarker(string Task, string Host, int Pid, DateTime Fini
 /// Every attempt is logged to <c>&lt;id&gt;.log</c>; a failure also leaves <c>&lt;id&gt;.failed</c> with the message.</summary>
 public sealed class TaskStore(string directory)
 {
-    public const string MarkerFile = "done.json";
-
     public string Directory { get; } = directory;
 
     public string PathOf(string id) => Path.Combine(Directory, id);
 
-    public bool IsDone(string id) => File.Exists(Path.Combine(PathOf(id), MarkerFile));
+    public bool IsDone(string id) => File.Exists(Path.Combine(PathOf(id), BuildFolder.DoneMarker));
 
     public string? FailureOf(string id)
     {
@@ -61,7 +59,7 @@ public sealed class TaskStore(string directory)
             System.IO.Directory.CreateDirectory(target);
             work(target);
             var marker = new TaskMarker(id, Environment.MachineName, Environment.ProcessId, DateTime.UtcNow, clock.Elapsed.TotalSeconds);
-            AtomicFile.WriteAllBytes(Path.Combine(target, MarkerFile), JsonSerializer.SerializeToUtf8Bytes(marker, SequenceJson.Options));
+            AtomicFile.WriteAllBytes(Path.Combine(target, BuildFolder.DoneMarker), JsonSerializer.SerializeToUtf8Bytes(marker, BuildFolder.Json));
             if (!inPlace)
             {
                 // A folder left by an older layout without its marker is not output: replace it.

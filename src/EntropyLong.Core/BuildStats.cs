@@ -1,4 +1,4 @@
-namespace EntropyLong.Pipeline;
+namespace EntropyLong.Core;
 
 /// <summary>The build's counters, written to stats.json (snake_case keys). Merged across tasks by summing.</summary>
 public sealed class BuildStats

@@ -28,8 +28,4 @@ public static class Anchors
             found = found.OrderByDescending(a => a.Entropy).ThenBy(a => a.Position).Take(c).OrderBy(a => a.Position).ToList();
         return (tau, found.ToArray());
     }
-
-    /// <summary>Stage 3 query window for anchor t: tokens t-w .. t+w clipped to the document, as [start, end).</summary>
-    public static (int Start, int End) QueryWindow(int position, int tokenCount, int w) =>
-        (Math.Max(0, position - w), Math.Min(tokenCount, position + w + 1));
 }

@@ -1,14 +1,36 @@
-using EntropyLong.Core;
+namespace EntropyLong.Core;
 
-namespace EntropyLong.Pipeline;
-
-/// <summary>Stage 1 for a block of documents: every position's entropy, long documents in sliding windows.</summary>
-public static class DocumentScoring
+/// <summary>Stage 1: every document tokenized by the scorer and the entropy of each token computed (METHOD.md, stage 1;
+/// the formula is <see cref="Entropy.FromLogits(ReadOnlySpan{float}, Span{float})"/>, applied by the engine). Documents
+/// longer than the scorer's context are scored in sliding windows (<see cref="SlidingWindow"/>).</summary>
+public sealed class EntropyStep(IEntropyModel scorer) : IBuildStep
 {
+    public string Name => "entropy";
+
+    public void Run(BuildBlock block, CancellationToken cancellationToken)
+    {
+        var docs = block.Active.ToList();
+        int bodyStart = scorer.Info.AddsBos && scorer.Info.BosToken is not null ? 1 : 0;
+        foreach (var d in docs)
+        {
+            d.Tokens = scorer.TokenizeWithBos(d.Source.Text);
+            d.BodyStart = bodyStart;
+        }
+        var entropy = Score(scorer, docs.Select(d => d.Tokens).ToList(), cancellationToken);
+        for (int i = 0; i < docs.Count; i++)
+        {
+            var d = docs[i];
+            d.Entropy = entropy[i];
+            d.Pieces = TokenPieces.Of(scorer, d.Tokens, bodyStart);
+            if (d.Tokens.Length >= 2) block.Stats.ScoringForwardTokens += d.Tokens.Length;
+            if (d.Tokens.Length - bodyStart < 2) d.Skip("too_short");
+        }
+    }
+
     /// <summary>Entropy per position of each token sequence (NaN at 0). Sequences are the documents' tokens with BOS
     /// first when the model uses one; windows after the first get their own BOS so every window starts as the model
     /// was trained to see text start.</summary>
-    public static float[][] Score(IEntropyModel model, IReadOnlyList<int[]> sequences, CancellationToken ct = default)
+    public static float[][] Score(IEntropyModel model, IReadOnlyList<int[]> sequences, CancellationToken cancellationToken = default)
     {
         int? bos = model.Info.AddsBos ? model.Info.BosToken : null;
         int window = model.Info.ContextLength - (bos is null ? 0 : 1);
@@ -35,7 +57,7 @@ public static class DocumentScoring
                 owners.Add((d, from, end));
             }
         }
-        var results = model.Score(groups, ct);
+        var results = model.Score(groups, cancellationToken);
         var entropy = sequences.Select(s => Enumerable.Repeat(float.NaN, s.Length).ToArray()).ToArray();
         for (int i = 0; i < owners.Count; i++)
         {

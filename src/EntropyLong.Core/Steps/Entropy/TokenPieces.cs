@@ -1,6 +1,6 @@
-using EntropyLong.Core;
+using System.Text;
 
-namespace EntropyLong.Pipeline;
+namespace EntropyLong.Core;
 
 /// <summary>The text of each scored token, so entropies can be shown on the document and anchors located in it.</summary>
 public static class TokenPieces
@@ -12,18 +12,19 @@ public static class TokenPieces
     {
         var pieces = new string[tokens.Length];
         for (int i = 0; i < bodyStart && i < tokens.Length; i++) pieces[i] = "";
+        var bytes = new List<byte>(16);
         for (int i = bodyStart; i < tokens.Length;)
         {
+            bytes.Clear();
+            bytes.AddRange(model.TokenBytes(tokens[i]));
             int j = i + 1;
-            string s = model.Detokenize(tokens.AsSpan(i, 1));
+            string s = Encoding.UTF8.GetString(bytes.ToArray());
             // A replacement character at the end means an incomplete UTF-8 sequence: take the next tokens (a character
             // is at most 4 bytes, so at most 3 more) until it decodes.
             while (s.EndsWith('\uFFFD') && j < tokens.Length && j - i < 4)
             {
-                string longer = model.Detokenize(tokens.AsSpan(i, j + 1 - i));
-                j++;
-                s = longer;
-                if (!longer.EndsWith('\uFFFD')) break;
+                bytes.AddRange(model.TokenBytes(tokens[j++]));
+                s = Encoding.UTF8.GetString(bytes.ToArray());
             }
             pieces[i] = s;
             for (int k = i + 1; k < j; k++) pieces[k] = "";

@@ -1,0 +1,39 @@
+namespace EntropyLong.Core;
+
+/// <summary>Stage 4: every (anchor, candidate) pair of the block judged exactly, grouped by chunk so each chunk's prefix
+/// is decoded once for every document of the block that retrieved it (<see cref="VerificationPlan"/>); dI = (H - H')/H,
+/// a candidate kept when dI > epsilon. <paramref name="naive"/> judges each pair with its own pass (the test oracle).</summary>
+public sealed class VerificationStep(IEntropyModel scorer, EntropyLongOptions options, bool naive = false) : IBuildStep
+{
+    public string Name => "verification";
+
+    public void Run(BuildBlock block, CancellationToken cancellationToken)
+    {
+        var plan = Plan(block.Documents, naive);
+        var results = scorer.Score(plan.Groups, cancellationToken, done => block.ReportProgress((double)done / plan.Groups.Count));
+        var verdicts = plan.Decide(results, options.Epsilon);
+        var byDocument = verdicts.GroupBy(v => v.Document).ToDictionary(g => g.Key, g => (IReadOnlyList<Verdict>)g.ToList());
+        for (int d = 0; d < block.Documents.Count; d++) block.Documents[d].Verdicts = byDocument.GetValueOrDefault(d) ?? [];
+        block.Stats.ForwardTokens += plan.ForwardTokens;
+        block.Stats.NaiveForwardTokens += plan.NaiveForwardTokens;
+        block.Stats.CandidatesJudged += plan.PairsJudged;
+        block.Stats.CandidatesUnfit += plan.PairsUnfit;
+    }
+
+    /// <summary>The verification plan for <paramref name="documents"/> (verdicts refer to them by index); documents
+    /// ruled out by an earlier step have nothing judged.</summary>
+    public VerificationPlan Plan(IReadOnlyList<BuildDocument> documents, bool naive = false)
+    {
+        var chunkTokens = new Dictionary<long, int[]>();
+        foreach (var d in documents)
+            foreach (var hits in d.Candidates)
+                foreach (var hit in hits ?? [])
+                    if (!chunkTokens.ContainsKey(hit.Key)) chunkTokens[hit.Key] = scorer.Tokenize(hit.Text);
+        var info = scorer.Info;
+        var layout = new VerificationLayout(info.AddsBos ? info.BosToken : null, scorer.Tokenize(options.Separator), info.ContextLength);
+        var candidates = documents.Select(d => d.Skipped
+            ? new DocumentCandidates(d.Tokens, d.BodyStart, [], [])
+            : new DocumentCandidates(d.Tokens, d.BodyStart, d.Anchors, d.Candidates.Select(c => c.Select(h => h.Key).ToArray()).ToArray())).ToList();
+        return naive ? VerificationPlan.Naive(candidates, chunkTokens, layout) : VerificationPlan.Grouped(candidates, chunkTokens, layout);
+    }
+}

@@ -1,0 +1,41 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+
+namespace EntropyLong.Data;
+
+/// <summary>The layout of the folders the CLI writes, in one place: a build's output files, the task folders of a
+/// sharded run and their completion marker, the shard folders of a sharded index. Writers, readers, the report and the
+/// tests all name files through here.</summary>
+public static class BuildFolder
+{
+    public const string Stats = "stats.json";
+    public const string Config = "config.json";
+    public const string Details = "details.jsonl";
+    public const string Mds = "mds";
+    public const string Sequences = "sequences.jsonl";
+    /// <summary>The names sequences.jsonl may take (--sequences), plain or compressed.</summary>
+    public static readonly IReadOnlyList<string> SequenceNames = [Sequences, "sequences.jsonl.gz", "sequences.jsonl.zst", "sequences.jsonl.zstd"];
+
+    /// <summary>A sharded build's plan (shards, files, configuration), and the folder of its tasks.</summary>
+    public const string Plan = "plan.json";
+    public const string Tasks = "tasks";
+    /// <summary>Written last into a finished task's folder.</summary>
+    public const string DoneMarker = "done.json";
+
+    /// <summary>"shard-0003": an index shard's folder (and its task).</summary>
+    public static string IndexShard(int shard) => $"shard-{shard:0000}";
+
+    /// <summary>"build-0003": a build shard's task folder under <see cref="Tasks"/>.</summary>
+    public static string BuildTask(int shard) => $"build-{shard:0000}";
+
+    /// <summary>snake_case keys, non-ASCII text as is, indented: stats.json, config.json, plan.json and markers.</summary>
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        WriteIndented = true,
+    };
+
+    /// <summary>Writes <paramref name="value"/> to <paramref name="path"/> as indented JSON, atomically.</summary>
+    public static void WriteJson<T>(string path, T value) => AtomicFile.WriteAllBytes(path, JsonSerializer.SerializeToUtf8Bytes(value, Json));
+}
