@@ -109,7 +109,7 @@ public sealed class LlamaEngine : IEntropyModel
 
     /// <summary>Decodes a batch exactly as <see cref="Score"/> would but computes no entropy: the raw engine
     /// throughput the benchmark compares against.</summary>
-    public void DecodeOnly(IReadOnlyList<ScoreGroup> groups, CancellationToken cancellationToken = default) =>
+    internal void DecodeOnly(IReadOnlyList<ScoreGroup> groups, CancellationToken cancellationToken = default) =>
         Run(groups, computeEntropy: false, cancellationToken, null);
 
     public float[][] Score(IReadOnlyList<ScoreGroup> groups, CancellationToken cancellationToken = default, Action<int>? groupsDone = null) =>

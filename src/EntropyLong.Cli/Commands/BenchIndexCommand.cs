@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Text.Json;
+using EntropyLong.Bench;
 using EntropyLong.Retrieval;
 using Spectre.Console;
 using Spectre.Console.Cli;

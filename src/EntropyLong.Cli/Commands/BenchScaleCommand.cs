@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.IO.Compression;
 using System.Text.Json;
+using EntropyLong.Bench;
 using EntropyLong.Core;
 using EntropyLong.Data;
 using EntropyLong.Pipeline.Tasks;

@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Diagnostics;
 using System.Text.Json;
+using EntropyLong.Bench;
 using EntropyLong.Core;
 using EntropyLong.Data;
 using EntropyLong.Llm;
@@ -49,19 +50,8 @@ public sealed class BenchScoreCommand : Command<BenchScoreCommand.Settings>
             if ((total += t.Length) >= s.Tokens) break;
         }
         var groups = sequences.Select(t => new ScoreGroup(ReadOnlyMemory<int>.Empty, [new ScoreSequence(t, Enumerable.Range(1, t.Length - 1).ToArray())])).ToList();
-        engine.DecodeOnly(groups.Take(2).ToList(), ct); // warm-up
-
-        double raw = 0, scorer = 0;
-        for (int r = 0; r < s.Rounds; r++)
-        {
-            var clock = Stopwatch.StartNew();
-            engine.DecodeOnly(groups, ct);
-            raw += clock.Elapsed.TotalSeconds;
-            clock.Restart();
-            engine.Score(groups, ct);
-            scorer += clock.Elapsed.TotalSeconds;
-        }
-        double rawRate = total * s.Rounds / raw, scorerRate = total * s.Rounds / scorer;
+        var timing = ScoreBenchmark.Compare(engine, groups, s.Rounds, () => engine.Score(groups, ct), ct);
+        double rawRate = total * s.Rounds / timing.RawSeconds, scorerRate = total * s.Rounds / timing.MeasuredSeconds;
 
         double deviation = DefaultVsExact(modelPath, s, groups.Take(8).ToList(), ct);
         var result = new Dictionary<string, object>

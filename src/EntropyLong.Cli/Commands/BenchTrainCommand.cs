@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using EntropyLong.Bench;
 using EntropyLong.Llm;
 using EntropyLong.Llm.Training;
 using Spectre.Console;

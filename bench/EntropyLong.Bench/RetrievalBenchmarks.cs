@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Numerics.Tensors;
 
-namespace EntropyLong.Retrieval;
+using EntropyLong.Retrieval;
+
+namespace EntropyLong.Bench;
 
 public sealed record EmbedBenchmarkResult(string Model, int Chunks, long Tokens, int BatchSize, int Rounds,
     double RawChunksPerSecond, double EmbedderChunksPerSecond)

@@ -1,6 +1,9 @@
 using System.Diagnostics;
 
-namespace EntropyLong.Llm.Training;
+using EntropyLong.Llm;
+using EntropyLong.Llm.Training;
+
+namespace EntropyLong.Bench;
 
 /// <summary>Throughput of the ggml training graph for one configuration, on random tokens.</summary>
 public sealed record TrainerThroughput(double ForwardTokensPerSecond, double ForwardBackwardTokensPerSecond, double AdamMilliseconds, long MemoryBytes);

@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
 
-namespace EntropyLong.Pipeline.Tasks;
+using EntropyLong.Pipeline.Tasks;
+
+namespace EntropyLong.Bench;
 
 /// <summary>A worker run as a child process: wall time, CPU time (user + system, as last sampled) and memory sampled
 /// from /proc while it ran.</summary>
