@@ -1,31 +1,70 @@
+using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using EntropyLong.Core;
 using YamlDotNet.Serialization;
 
 namespace EntropyLong.Cli;
 
 /// <summary>Hyperparameters from a JSON or YAML file, keys in snake_case (alpha, epsilon, window, top_k, seq_len,
-/// order, seed, separator, max_anchors_per_document, chunk_chars, drop_unverified).</summary>
+/// order, seed, separator, max_anchors_per_document, chunk_chars, drop_unverified). Errors name the file and key.</summary>
 public static class ConfigFile
 {
-    public static EntropyLongOptions Read(string path, EntropyLongOptions defaults)
+    public static EntropyLongOptions Read(string path)
     {
         if (!File.Exists(path)) throw new UserInputException($"{path}: config file not found");
-        string text = File.ReadAllText(path);
+        JsonObject fields;
         try
         {
-            if (!path.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
-            {
-                // YAML: read into a map, then through the JSON rules so both formats accept the same keys.
-                var map = new DeserializerBuilder().Build().Deserialize<Dictionary<string, object>>(text) ?? new();
-                text = JsonSerializer.Serialize(map.ToDictionary(kv => kv.Key, kv => Coerce(kv.Value)));
-            }
-            return JsonSerializer.Deserialize<EntropyLongOptions>(text, Json) ?? defaults;
+            fields = Parse(path, File.ReadAllText(path));
         }
-        catch (Exception e) when (e is JsonException or YamlDotNet.Core.YamlException or NotSupportedException)
+        catch (Exception e) when (e is JsonException or YamlDotNet.Core.YamlException)
         {
             throw new UserInputException($"{path}: invalid configuration ({e.Message})", e);
         }
+
+        var keys = Json.GetTypeInfo(typeof(EntropyLongOptions)).Properties.ToDictionary(p => p.Name, p => p.PropertyType);
+        foreach (var (key, value) in fields)
+        {
+            if (!keys.TryGetValue(key, out var type))
+                throw new UserInputException($"{path}: unknown key '{key}'" + (CommandLineCheck.Closest(key, keys.Keys) is { } known
+                    ? $"; did you mean '{known}'?" : $" (the keys are {string.Join(", ", keys.Keys)})"));
+            if (!Fits(value, type))
+                throw new UserInputException($"{path}: {key} expects {OptionRangeAttribute.KindOf(type)}, got {value?.ToJsonString() ?? "nothing"}");
+        }
+        var options = fields.Deserialize<EntropyLongOptions>(Json)!;
+        try
+        {
+            options.Validate();
+        }
+        catch (UserInputException e)
+        {
+            throw new UserInputException($"{path}: {e.Message}", e);
+        }
+        return options;
+    }
+
+    private static bool Fits(JsonNode? value, Type type)
+    {
+        if (value is null) return Nullable.GetUnderlyingType(type) is not null;
+        try
+        {
+            JsonSerializer.Deserialize(value, type, Json);
+            return true;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    private static JsonObject Parse(string path, string text)
+    {
+        if (path.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
+            return JsonNode.Parse(text) as JsonObject ?? throw new JsonException("the file holds no object of hyperparameters");
+        // YAML goes through the JSON rules so both formats accept the same keys and values.
+        var map = new DeserializerBuilder().Build().Deserialize<Dictionary<string, object?>>(text) ?? [];
+        return JsonSerializer.SerializeToNode(map.ToDictionary(kv => kv.Key, kv => Coerce(kv.Value)))!.AsObject();
     }
 
     private static readonly JsonSerializerOptions Json = new()
@@ -33,10 +72,14 @@ public static class ConfigFile
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow,
         Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+        TypeInfoResolver = new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver(),
     };
 
-    // YAML scalars arrive as strings; numbers and booleans must reach JSON as such.
-    private static object? Coerce(object? v) => v is string s
-        ? double.TryParse(s, System.Globalization.CultureInfo.InvariantCulture, out var d) ? d : bool.TryParse(s, out var b) ? b : s
-        : v;
+    // YAML scalars arrive as strings; numbers and booleans must reach JSON as such (whole numbers exactly: a seed
+    // may need all 64 bits).
+    private static object? Coerce(object? v) => v is not string s ? v
+        : long.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var l) ? l
+        : ulong.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var u) ? u
+        : double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d
+        : bool.TryParse(s, out var b) ? b : s;
 }

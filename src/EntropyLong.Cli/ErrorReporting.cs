@@ -1,4 +1,5 @@
 using EntropyLong.Core;
+using Spectre.Console.Cli;
 
 namespace EntropyLong.Cli;
 
@@ -10,7 +11,8 @@ public static class ErrorReporting
     public const int UsageError = 2;
     public const int InputError = 3;
 
-    public static int Report(Exception ex)
+    /// <param name="args">The command line, to name the option a Spectre error is about.</param>
+    public static int Report(Exception ex, IReadOnlyList<string> args)
     {
         if (Environment.GetEnvironmentVariable("ENTROPYLONG_DEBUG") is { Length: > 0 })
         {
@@ -19,7 +21,10 @@ public static class ErrorReporting
         }
         switch (ex)
         {
-            case Spectre.Console.Cli.CommandParseException or Spectre.Console.Cli.CommandRuntimeException:
+            case CommandRuntimeException e: // parsing (CommandParseException), conversion and validation
+                Console.Error.WriteLine($"error: {CommandLineCheck.FirstProblem(CliCommand.App, args) ?? SpectreMessage(e)}");
+                return UsageError;
+            case UsageException:
                 Console.Error.WriteLine($"error: {ex.Message}");
                 return UsageError;
             case UserInputException:
@@ -34,4 +39,12 @@ public static class ErrorReporting
                 return Failure;
         }
     }
+
+    // A failed conversion's message names the .NET type ("Failed to convert 'abc' to Nullable`1"); the others name
+    // the option, command or argument.
+    private static string SpectreMessage(CommandRuntimeException e) =>
+        e.InnerException is null ? e.Message : "a value on the command line is not of the kind its option expects (see --help)";
 }
+
+/// <summary>A command line the command does not accept (exit code 2), found after Spectre parsed it.</summary>
+internal sealed class UsageException(string message) : Exception(message);

@@ -1,37 +1,57 @@
-using EntropyLong.Cli;
 using EntropyLong.Cli.Commands;
 using Spectre.Console.Cli;
 
-var app = new CommandApp();
-app.Configure(config =>
+namespace EntropyLong.Cli;
+
+internal static class Program
 {
-    config.SetApplicationName("entropylong");
-    config.SetExceptionHandler((ex, _) => ErrorReporting.Report(ex));
-    config.AddCommand<VersionCommand>("version").WithDescription("Print the version.");
-    config.AddCommand<ScoreCommand>("score").WithDescription("Per-token entropy of every document under a GGUF causal LM.");
-    config.AddCommand<IndexCommand>("index").WithDescription("Chunk, embed and index a corpus for retrieval (resumable).");
-    config.AddCommand<SearchCommand>("search").WithDescription("Query a retrieval index and print the hits.");
-    config.AddCommand<BuildCommand>("build").WithDescription("Run stages 1-5 and write training sequences (JSONL, MDS, stats).");
-    config.AddCommand<TrainCommand>("train").WithDescription("Train a small Llama model on CPU (ggml) and write it as GGUF.");
-    config.AddCommand<MergeCommand>("merge").WithDescription("Merge the shard tasks of `build --shards N` into the final outputs (idempotent).");
-    config.AddBranch("slurm", slurm =>
+    public static Task<int> Main(string[] args) => Create(args).RunAsync(args);
+
+    /// <summary>The app with every command. It refuses what a command does not define: unknown options (strict
+    /// parsing, branches and subcommands included), values out of an <see cref="OptionRangeAttribute"/>, and
+    /// arguments after <c>--</c> unless the settings say <see cref="PassesArgumentsOnAttribute"/>. Errors name the
+    /// option in <paramref name="args"/>, which must be what the app will run with.</summary>
+    internal static CommandApp Create(IReadOnlyList<string> args)
     {
-        slurm.SetDescription("Run index -> build -> merge as Slurm array jobs chained with afterok.");
-        slurm.AddCommand<SlurmSubmitCommand>("submit").WithDescription("Write sbatch scripts into OUT/slurm/ and submit them.");
-        slurm.AddCommand<SlurmStatusCommand>("status").WithDescription("Tasks done per stage and the jobs' Slurm states.");
-    });
-    config.AddCommand<ReportCommand>("report").WithDescription("One self-contained HTML page (and PNG charts) to inspect a build.");
-    config.AddBranch("bench", bench =>
+        var app = new CommandApp();
+        app.Configure(config =>
+        {
+            config.SetApplicationName("entropylong");
+            config.UseStrictParsing();
+            config.Settings.Registrar.RegisterInstance<ICommandInterceptor, RemainingArgumentsGuard>(new RemainingArgumentsGuard());
+            config.SetExceptionHandler((ex, _) => ErrorReporting.Report(ex, args));
+            AddCommands(config);
+        });
+        return app;
+    }
+
+    private static void AddCommands(IConfigurator config)
     {
-        bench.SetDescription("Benchmarks that print ratios measured side by side in one run.");
-        bench.AddCommand<BenchScoreCommand>("score").WithDescription("llama.cpp decode throughput vs the scorer's, entropy cost per token.");
-        bench.AddCommand<BenchVerifyCommand>("verify").WithDescription("Verification LM tokens: grouped by chunk vs every pair alone, per block size.");
-        bench.AddCommand<BenchEmbedCommand>("embed").WithDescription("Embedder vs a bare ONNX Runtime session on the same batches.");
-        bench.AddCommand<BenchScaleCommand>("scale").WithDescription("1 vs 2 workers, a worker's memory at 1x vs 10x corpus, resume latency.");
-        bench.AddCommand<BenchIndexCommand>("index").WithDescription("HNSW build rate, size, recall and latency vs exact search.");
-        bench.AddCommand<BenchContextCommand>("context").WithDescription("Does a model use its context? Entropy at repeated rare words, first vs later occurrences.");
-        bench.AddCommand<BenchTrainCommand>("train").WithDescription("Training throughput of the ggml graph: forward vs forward+backward tokens/s.");
-    });
-    config.AddEval();
-});
-return await app.RunAsync(args);
+        config.AddCommand<VersionCommand>("version").WithDescription("Print the version.");
+        config.AddCommand<ScoreCommand>("score").WithDescription("Per-token entropy of every document under a GGUF causal LM.");
+        config.AddCommand<IndexCommand>("index").WithDescription("Chunk, embed and index a corpus for retrieval (resumable).");
+        config.AddCommand<SearchCommand>("search").WithDescription("Query a retrieval index and print the hits.");
+        config.AddCommand<BuildCommand>("build").WithDescription("Run stages 1-5 and write training sequences (JSONL, MDS, stats).");
+        config.AddCommand<TrainCommand>("train").WithDescription("Train a small Llama model on CPU (ggml) and write it as GGUF.");
+        config.AddCommand<MergeCommand>("merge").WithDescription("Merge the shard tasks of `build --shards N` into the final outputs (idempotent).");
+        config.AddBranch("slurm", slurm =>
+        {
+            slurm.SetDescription("Run index -> build -> merge as Slurm array jobs chained with afterok.");
+            slurm.AddCommand<SlurmSubmitCommand>("submit").WithDescription("Write sbatch scripts into OUT/slurm/ and submit them.");
+            slurm.AddCommand<SlurmStatusCommand>("status").WithDescription("Tasks done per stage and the jobs' Slurm states.");
+        });
+        config.AddCommand<ReportCommand>("report").WithDescription("One self-contained HTML page (and PNG charts) to inspect a build.");
+        config.AddBranch("bench", bench =>
+        {
+            bench.SetDescription("Benchmarks that print ratios measured side by side in one run.");
+            bench.AddCommand<BenchScoreCommand>("score").WithDescription("llama.cpp decode throughput vs the scorer's, entropy cost per token.");
+            bench.AddCommand<BenchVerifyCommand>("verify").WithDescription("Verification LM tokens: grouped by chunk vs every pair alone, per block size.");
+            bench.AddCommand<BenchEmbedCommand>("embed").WithDescription("Embedder vs a bare ONNX Runtime session on the same batches.");
+            bench.AddCommand<BenchScaleCommand>("scale").WithDescription("1 vs 2 workers, a worker's memory at 1x vs 10x corpus, resume latency.");
+            bench.AddCommand<BenchIndexCommand>("index").WithDescription("HNSW build rate, size, recall and latency vs exact search.");
+            bench.AddCommand<BenchContextCommand>("context").WithDescription("Does a model use its context? Entropy at repeated rare words, first vs later occurrences.");
+            bench.AddCommand<BenchTrainCommand>("train").WithDescription("Training throughput of the ggml graph: forward vs forward+backward tokens/s.");
+        });
+        config.AddEval();
+    }
+}

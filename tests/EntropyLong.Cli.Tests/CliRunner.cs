@@ -1,3 +1,5 @@
+using Spectre.Console.Cli;
+
 namespace EntropyLong.Cli.Tests;
 
 /// <summary>Runs the real entry point in-process with stdout and stderr captured. Console redirection is
@@ -8,7 +10,24 @@ public sealed class CliRunner
     public const string Name = "cli";
     private static readonly Lock Gate = new();
 
-    public static (int Code, string Out, string Err) Run(params string[] args)
+    public static (int Code, string Out, string Err) Run(params string[] args) => Capture(() =>
+    {
+        var result = typeof(Commands.ScoreCommand).Assembly.EntryPoint!.Invoke(null, [args]);
+        return result is Task<int> t ? t.GetAwaiter().GetResult() : (int)result!;
+    });
+
+    /// <summary>Runs the real app through parsing, binding and option validation, and stops where the command would
+    /// start (so nothing slow runs); <c>Started</c> says whether it got there.</summary>
+    public static (int Code, string Err, bool Started) RunUntilStart(params string[] args)
+    {
+        var stop = new StopAtStart();
+        var app = Program.Create(args);
+        app.Configure(config => config.Settings.Registrar.RegisterInstance<ICommandInterceptor, StopAtStart>(stop));
+        var (code, _, err) = Capture(() => app.Run(args));
+        return (code, err, stop.Started);
+    }
+
+    private static (int Code, string Out, string Err) Capture(Func<int> run)
     {
         lock (Gate)
         {
@@ -18,9 +37,7 @@ public sealed class CliRunner
             Console.SetError(stderr);
             try
             {
-                var entry = typeof(Commands.ScoreCommand).Assembly.EntryPoint!;
-                var result = entry.Invoke(null, [args]);
-                int code = result is Task<int> t ? t.GetAwaiter().GetResult() : (int)result!;
+                int code = run();
                 return (code, stdout.ToString(), stderr.ToString());
             }
             finally
@@ -28,6 +45,17 @@ public sealed class CliRunner
                 Console.SetOut(oldOut);
                 Console.SetError(oldErr);
             }
+        }
+    }
+
+    private sealed class StopAtStart : ICommandInterceptor
+    {
+        public bool Started { get; private set; }
+
+        public void Intercept(CommandContext context, CommandSettings settings)
+        {
+            Started = true;
+            throw new OperationCanceledException("stopped before the command ran");
         }
     }
 

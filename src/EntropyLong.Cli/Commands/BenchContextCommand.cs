@@ -17,14 +17,14 @@ public sealed class BenchContextSettings : CommandSettings
     [CommandOption("--corpus <PATH>"), Description("JSONL corpus (optionally .gz); its held-out documents are scored.")]
     public string Corpus { get; init; } = "";
     [CommandOption("--rare-max-docs <N>"), Description("A word is rare when at most this many corpus documents contain it.")]
+    [OptionRange(1, 1_000_000_000)]
     public int RareMaxDocs { get; init; } = 5;
     [CommandOption("--all-documents"), Description("Score every document, not only the held-out ones.")]
     public bool AllDocuments { get; init; }
-    [CommandOption("--threads <N>")] public int Threads { get; init; }
+    [CommandOption("--threads <N>"), OptionRange(0, OptionLimits.Threads)] public int Threads { get; init; }
 
     public override ValidationResult Validate() =>
-        Model.Length == 0 || Corpus.Length == 0 ? ValidationResult.Error("--model and --corpus are required")
-        : RareMaxDocs < 1 ? ValidationResult.Error("--rare-max-docs must be at least 1") : ValidationResult.Success();
+        Model.Length == 0 || Corpus.Length == 0 ? ValidationResult.Error("--model and --corpus are required") : ValidationResult.Success();
 }
 
 /// <summary>entropylong bench context: does the model use its context? Entropy at repeated rare words, first vs later.</summary>

@@ -14,15 +14,18 @@ public sealed class BenchEmbedCommand : Command<BenchEmbedCommand.Settings>
         [CommandOption("--chunks <N>")]
         [Description("Chunks of the built-in real-text sample to embed per round.")]
         [DefaultValue(128)]
+        [OptionRange(1, 1_000_000)]
         public int Chunks { get; init; } = 128;
 
         [CommandOption("--max-chars <N>")]
         [DefaultValue(TextChunker.DefaultMaxChars)]
+        [OptionRange(2, 1_000_000)]
         public int MaxChars { get; init; } = TextChunker.DefaultMaxChars;
 
         [CommandOption("--rounds <N>")]
         [Description("Alternating rounds; the best of each side counts.")]
         [DefaultValue(5)]
+        [OptionRange(1, 1000)]
         public int Rounds { get; init; } = 5;
 
         [CommandOption("--json")]
@@ -34,7 +37,7 @@ public sealed class BenchEmbedCommand : Command<BenchEmbedCommand.Settings>
         var texts = SampleCorpus.Load().SelectMany(d => TextChunker.Chunk(d, settings.MaxChars))
             .Take(settings.Chunks).Select(c => c.Text).ToList();
         using var embedder = OnnxEmbedder.Open(settings.ToOptions());
-        var r = RetrievalBenchmarks.Embed(embedder, texts, settings.EmbedBatch, Math.Max(1, settings.Rounds));
+        var r = RetrievalBenchmarks.Embed(embedder, texts, settings.EmbedBatch, settings.Rounds);
         if (settings.Json)
         {
             Console.WriteLine(JsonSerializer.Serialize(new

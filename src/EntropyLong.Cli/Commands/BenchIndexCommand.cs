@@ -12,36 +12,44 @@ public sealed class BenchIndexCommand : Command<BenchIndexCommand.Settings>
     public sealed class Settings : CommandSettings
     {
         [CommandOption("--vectors <N>")]
-        [DefaultValue(100_000)]
+        [DefaultValue(100_000L)] // of the property's type: Spectre cannot convert an int default to long
+        [OptionRange(1, int.MaxValue)]
         public long Vectors { get; init; } = 100_000;
 
         [CommandOption("--dim <D>")]
         [DefaultValue(384)]
+        [OptionRange(1, 65_536)]
         public int Dimension { get; init; } = 384;
 
         [CommandOption("--queries <Q>")]
         [DefaultValue(200)]
+        [OptionRange(1, 1_000_000)]
         public int Queries { get; init; } = 200;
 
         [CommandOption("-k <K>")]
         [DefaultValue(32)]
+        [OptionRange(1, OptionLimits.Candidates)]
         public int K { get; init; } = 32;
 
         [CommandOption("--connectivity <M>")]
         [DefaultValue(16)]
+        [OptionRange(2, 1024)]
         public int Connectivity { get; init; } = 16;
 
         [CommandOption("--expansion-add <EF>")]
         [DefaultValue(128)]
+        [OptionRange(1, OptionLimits.Candidates)]
         public int ExpansionAdd { get; init; } = 128;
 
         [CommandOption("--expansion-search <EF>")]
         [DefaultValue(128)]
+        [OptionRange(1, OptionLimits.Candidates)]
         public int ExpansionSearch { get; init; } = 128;
 
         [CommandOption("--threads <N>")]
         [Description("Threads for building the graph; 0 = one per core.")]
         [DefaultValue(0)]
+        [OptionRange(0, OptionLimits.Threads)]
         public int Threads { get; init; }
 
         [CommandOption("--work-dir <DIR>")]

@@ -20,6 +20,7 @@ public sealed class BenchScaleCommand : Command<BenchScaleCommand.Settings>
         public string[] Corpus { get; init; } = [];
         [CommandOption("--docs <N>"), Description("Documents in the 1x corpus; the large one has 10x")]
         [DefaultValue(48)]
+        [OptionRange(1, 100_000)]
         public int Docs { get; init; } = 48;
         [CommandOption("--work <DIR>"), Description("Scratch folder (kept, so its logs can be read)")]
         public string Work { get; init; } = "out/bench-scale";

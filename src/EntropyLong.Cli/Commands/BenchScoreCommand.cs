@@ -20,9 +20,11 @@ public sealed class BenchScoreCommand : Command<BenchScoreCommand.Settings>
         public string[] Input { get; init; } = [];
 
         [CommandOption("--tokens <N>"), Description("Tokens per round (default 16384)")]
+        [OptionRange(1, 1_000_000_000)]
         public int Tokens { get; init; } = 16384;
 
         [CommandOption("--rounds <N>"), Description("Alternating raw/scorer rounds (default 3)")]
+        [OptionRange(1, 1000)]
         public int Rounds { get; init; } = 3;
 
         [CommandOption("--random"), Description("Bench a random ~30M-parameter Llama with an 8K vocabulary learned from the input instead of --model")]

@@ -20,12 +20,16 @@ public sealed class BenchVerifyCommand : Command<BenchVerifyCommand.Settings>
         [CommandOption("--index <DIR>"), Description("Retrieval index made by `entropylong index`")]
         public string Index { get; init; } = "";
         [CommandOption("--docs <N>"), Description("Root documents to plan for (default 1024)")]
+        [OptionRange(1, 1_000_000_000)]
         public int Docs { get; init; } = 1024;
         [CommandOption("--blocks <LIST>"), Description("Block sizes (default 1,16,64,256,1024)")]
+        [OptionRange(1, 1_000_000)]
         public string Blocks { get; init; } = "1,16,64,256,1024";
         [CommandOption("--alpha <A>")]
+        [OptionRange(0, 100)]
         public double Alpha { get; init; } = 2.0;
         [CommandOption("--top-k <K>")]
+        [OptionRange(1, OptionLimits.Candidates)]
         public int TopK { get; init; } = 32;
         [CommandOption("--json")]
         public bool Json { get; init; }
@@ -34,7 +38,7 @@ public sealed class BenchVerifyCommand : Command<BenchVerifyCommand.Settings>
     public override int Execute(CommandContext context, Settings s, CancellationToken ct)
     {
         if (!Directory.Exists(s.Index)) throw new UserInputException($"{s.Index}: index folder not found (make one with `entropylong index`)");
-        var blocks = s.Blocks.Split(',').Select(b => int.TryParse(b, out int n) && n > 0 ? n : throw new UserInputException($"--blocks: '{b}' is not a positive number")).ToArray();
+        var blocks = OptionRangeAttribute.WholeNumbers(s.Blocks);
         var docs = new CorpusReader(s.Corpus.Length > 0 ? s.Corpus : [Defaults.SampleCorpus]).Read().Select(r => r.Document).Take(s.Docs).ToList();
         using var embedder = OnnxEmbedder.Open(new EmbeddingModelOptions { Threads = s.Threads ?? 0 });
         using var index = ChunkIndex.Open(s.Index, embedder);

@@ -24,20 +24,27 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
         [CommandOption("--config <FILE>"), Description("JSON or YAML file with any of the hyperparameters below (snake_case keys); flags win")]
         public string? Config { get; init; }
         [CommandOption("--alpha <A>"), Description("Anchor threshold: H > mean + alpha*std (2.0)")]
+        [OptionRange(0, 100)]
         public double? Alpha { get; init; }
         [CommandOption("--epsilon <E>"), Description("Keep a chunk when (H - H')/H > epsilon (0.4)")]
+        [OptionRange(0.0, 1.0, MaxExclusive = true)]
         public double? Epsilon { get; init; }
         [CommandOption("--window <W>"), Description("Query window: w tokens either side of the anchor (16)")]
+        [OptionRange(0, 65_536)]
         public int? Window { get; init; }
         [CommandOption("--top-k <K>"), Description("Candidates per anchor (32)")]
+        [OptionRange(1, OptionLimits.Candidates)]
         public int? TopK { get; init; }
         [CommandOption("--max-anchors <N>"), Description("Optional cap on anchors per document (off)")]
+        [OptionRange(1, 1_000_000)]
         public int? MaxAnchors { get; init; }
         [CommandOption("--seq-len <N>"), Description("Target sequence length in training-tokenizer tokens (131072)")]
+        [OptionRange(16, OptionLimits.Tokens)]
         public int? SeqLen { get; init; }
         [CommandOption("--order <ORDER>"), Description("shuffle (default) or anchor")]
         public string? Order { get; init; }
         [CommandOption("--seed <N>"), Description("Run seed (42)")]
+        [OptionRange(0, ulong.MaxValue)]
         public ulong? Seed { get; init; }
         [CommandOption("--separator <TEXT>"), Description("Text joining contexts and document (a blank line)")]
         public string? Separator { get; init; }
@@ -48,8 +55,10 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
         [CommandOption("--naive"), Description("Judge every (anchor, candidate) pair with its own pass (the test oracle)")]
         public bool Naive { get; init; }
         [CommandOption("--block <N>"), Description("Documents per block whose pairs are grouped by chunk (256)")]
+        [OptionRange(1, 1_000_000)]
         public int Block { get; init; } = 256;
         [CommandOption("--shard-size <BYTES>"), Description("MDS shard size limit (67108864)")]
+        [OptionRange(1, uint.MaxValue)]
         public long ShardSize { get; init; } = 1 << 26;
         [CommandOption("--sequences <NAME>"), Description("sequences.jsonl, .jsonl.gz or .jsonl.zst")]
         public string Sequences { get; init; } = "sequences.jsonl";
@@ -58,21 +67,24 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
         [CommandOption("--exact-search"), Description("Brute-force search instead of HNSW")]
         public bool ExactSearch { get; init; }
         [CommandOption("--limit <N>"), Description("Use only the first N root documents of the corpus (all of it still serves retrieval through the index)")]
+        [OptionRange(1, 1_000_000_000_000)]
         public long? Limit { get; init; }
         [CommandOption("--quiet")]
         public bool Quiet { get; init; }
         [CommandOption("--shards <N>"), Description("Split the corpus into N shards built as independent, resumable tasks (out/tasks/build-NNNN/), then merged in shard order")]
+        [OptionRange(1, OptionLimits.Workers)]
         public int? Shards { get; init; }
         [CommandOption("--rank <R>"), Description("This worker's rank; it builds the shards s with s % world == rank (default: SLURM_ARRAY_TASK_ID, RANK or JOB_COMPLETION_INDEX; else 0)")]
+        [OptionRange(0, OptionLimits.Workers - 1)]
         public int? Rank { get; init; }
         [CommandOption("--world <W>"), Description("Number of workers (default: SLURM_ARRAY_TASK_COUNT or WORLD_SIZE; else 1)")]
+        [OptionRange(1, OptionLimits.Workers)]
         public int? World { get; init; }
         [CommandOption("--no-merge"), Description("With --shards: leave the merge to `entropylong merge` (by default the worker that finds every shard done merges)")]
         public bool NoMerge { get; init; }
 
         public override ValidationResult Validate()
         {
-            if (Shards is < 1) return ValidationResult.Error("--shards must be at least 1");
             if ((Rank is not null || World is not null || NoMerge) && Shards is null) return ValidationResult.Error("--rank, --world and --no-merge need --shards");
             return ValidationResult.Success();
         }
@@ -196,7 +208,7 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
     private static EntropyLongOptions ResolveOptions(Settings s)
     {
         var o = new EntropyLongOptions();
-        if (s.Config is { } path) o = ConfigFile.Read(path, o);
+        if (s.Config is { } path) o = ConfigFile.Read(path);
         return o with
         {
             Alpha = s.Alpha ?? o.Alpha,

@@ -23,6 +23,7 @@ public class EmbeddingModelSettings : CommandSettings
     [CommandOption("--embed-batch <N>")]
     [Description("Texts per ONNX Runtime call.")]
     [DefaultValue(32)]
+    [OptionRange(1, 4096)]
     public int EmbedBatch { get; init; } = 32;
 
     public EmbeddingModelOptions ToOptions() => new()

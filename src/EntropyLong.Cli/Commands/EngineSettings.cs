@@ -10,13 +10,16 @@ public class EngineSettings : CommandSettings
     [CommandOption("--model <GGUF>"), Description("Scoring model (GGUF). Default: data/models/default.gguf")]
     public string? Model { get; init; }
 
-    [CommandOption("--threads <N>"), Description("CPU threads for llama.cpp (and, in build, for the query embedder) (default: all cores)")]
+    [CommandOption("--threads <N>"), Description("CPU threads for llama.cpp (and, in build, for the query embedder) (default or 0: all cores)")]
+    [OptionRange(0, OptionLimits.Threads)]
     public int? Threads { get; init; }
 
     [CommandOption("--batch <N>"), Description("Tokens per llama_decode call (default 512)")]
+    [OptionRange(1, 65_536)]
     public int Batch { get; init; } = 512;
 
-    [CommandOption("--ctx <N>"), Description("Longest sequence scored (default: the model's training context)")]
+    [CommandOption("--ctx <N>"), Description("Longest sequence scored (default or 0: the model's training context)")]
+    [OptionRange(0, OptionLimits.Tokens)]
     public int Ctx { get; init; }
 
     [CommandOption("--exact"), Description("F32 KV cache, flash attention off: entropies equal a float64 forward pass to 1e-4")]
@@ -24,7 +27,7 @@ public class EngineSettings : CommandSettings
 
     public LlamaSettings ToLlama() => new()
     {
-        Threads = Threads ?? Environment.ProcessorCount,
+        Threads = Threads > 0 ? Threads.Value : Environment.ProcessorCount,
         BatchSize = Batch,
         MicroBatchSize = Batch,
         ContextLength = Ctx,

@@ -43,14 +43,17 @@ public abstract class EvalModelSettings : CommandSettings
 
     [CommandOption("--context <TOKENS>")]
     [Description("In-process model: context to allocate (default: what the run needs).")]
+    [OptionRange(0, OptionLimits.Tokens)]
     public int Context { get; init; }
 
     [CommandOption("--threads <N>")]
     [Description("In-process model: CPU threads (default: all cores).")]
+    [OptionRange(0, OptionLimits.Threads)]
     public int Threads { get; init; }
 
     [CommandOption("--gpu-layers <N>")]
     [Description("In-process model: layers to offload to a GPU (needs a GPU build of llama.cpp, see ENTROPYLONG_LLAMA_LIB).")]
+    [OptionRange(0, 10_000)]
     public int GpuLayers { get; init; }
 
     [CommandOption("--tokenizer <GGUF>")]
@@ -73,16 +76,19 @@ public abstract class EvalModelSettings : CommandSettings
     [CommandOption("--concurrency <N>")]
     [Description("Server: requests in flight at once (default 4).")]
     [DefaultValue(4)]
+    [OptionRange(1, 1024)]
     public int Concurrency { get; init; } = 4;
 
     [CommandOption("--timeout <SECONDS>")]
     [Description("Server: seconds to wait for one answer (default 600).")]
     [DefaultValue(600)]
+    [OptionRange(1, 604_800)]
     public int Timeout { get; init; } = 600;
 
     [CommandOption("--retries <N>")]
     [Description("Server: tries per request on connection errors, timeouts, 429 and 5xx, with doubling back-off (default 5).")]
     [DefaultValue(5)]
+    [OptionRange(1, 100)]
     public int Retries { get; init; } = 5;
 
     [CommandOption("--json")]
@@ -91,9 +97,6 @@ public abstract class EvalModelSettings : CommandSettings
 
     public override ValidationResult Validate()
     {
-        if (Concurrency < 1) return ValidationResult.Error("--concurrency must be at least 1");
-        if (Timeout < 1) return ValidationResult.Error("--timeout must be at least 1 second");
-        if (Retries < 1) return ValidationResult.Error("--retries must be at least 1");
         if (Tokenizer is not null && !TextModels.IsUrl(Model ?? "")) return ValidationResult.Error("--tokenizer applies to a server; a GGUF model uses its own vocabulary");
         return ValidationResult.Success();
     }

@@ -20,6 +20,7 @@ public sealed class EvalLongBenchSettings : EvalModelSettings
     [CommandOption("--max-prompt-tokens <N>")]
     [Description("Token budget of a prompt; longer prompts keep the first and last halves (reference: 120000).")]
     [DefaultValue(120000)]
+    [OptionRange(16, OptionLimits.Tokens)]
     public int MaxPromptTokens { get; init; } = 120000;
 
     [CommandOption("--cot")]
@@ -29,10 +30,12 @@ public sealed class EvalLongBenchSettings : EvalModelSettings
     [CommandOption("--temperature <T>")]
     [Description("Sampling temperature (reference 0.1; 0 for greedy).")]
     [DefaultValue(0.1)]
+    [OptionRange(0, 10)]
     public double Temperature { get; init; } = 0.1;
 
     [CommandOption("--limit <N>")]
     [Description("Only the first N questions.")]
+    [OptionRange(1, 1_000_000)]
     public int? Limit { get; init; }
 
     public override ValidationResult Validate()
@@ -40,9 +43,6 @@ public sealed class EvalLongBenchSettings : EvalModelSettings
         var v = base.Validate();
         if (!v.Successful) return v;
         if (string.IsNullOrWhiteSpace(Data)) return ValidationResult.Error("--data is required (the LongBench-v2 JSON file)");
-        if (MaxPromptTokens < 16) return ValidationResult.Error("--max-prompt-tokens must be at least 16");
-        if (Temperature < 0) return ValidationResult.Error("--temperature must be 0 or more");
-        if (Limit is < 1) return ValidationResult.Error("--limit must be at least 1");
         return ValidationResult.Success();
     }
 }

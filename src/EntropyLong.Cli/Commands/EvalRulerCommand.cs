@@ -1,5 +1,4 @@
 using System.ComponentModel;
-using System.Globalization;
 using EntropyLong.Core;
 using EntropyLong.Eval;
 using EntropyLong.Eval.Models;
@@ -14,11 +13,13 @@ public sealed class EvalRulerSettings : EvalModelSettings
     [CommandOption("--lengths <LIST>")]
     [Description("Comma-separated lengths in tokens (prompt + tokens to generate). Default: the paper's 8192,16384,32768,65536,131072.")]
     [DefaultValue("8192,16384,32768,65536,131072")]
+    [OptionRange(256, OptionLimits.Tokens)]
     public string Lengths { get; init; } = "8192,16384,32768,65536,131072";
 
     [CommandOption("--samples <N>")]
     [Description("Samples per task and length (reference default 500).")]
     [DefaultValue(500)]
+    [OptionRange(1, 1_000_000)]
     public int Samples { get; init; } = 500;
 
     [CommandOption("--tasks <LIST>")]
@@ -33,6 +34,7 @@ public sealed class EvalRulerSettings : EvalModelSettings
     [CommandOption("--seed <N>")]
     [Description("Generator seed (reference default 42).")]
     [DefaultValue(42L)]
+    [OptionRange(0, long.MaxValue)]
     public long Seed { get; init; } = 42;
 
     [CommandOption("--haystack <TXT>")]
@@ -52,21 +54,10 @@ public sealed class EvalRulerSettings : EvalModelSettings
         var v = base.Validate();
         if (!v.Successful) return v;
         if (string.IsNullOrWhiteSpace(Out)) return ValidationResult.Error("--out is required");
-        if (Samples < 1) return ValidationResult.Error("--samples must be at least 1");
         return ValidationResult.Success();
     }
 
-    public List<int> ParseLengths()
-    {
-        var list = new List<int>();
-        foreach (var part in Lengths.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            if (!int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out int l) || l < 256)
-                throw new UserInputException($"--lengths: \"{part}\" is not a length in tokens (at least 256)");
-            list.Add(l);
-        }
-        return list.Count > 0 ? list.Distinct().ToList() : throw new UserInputException("--lengths: no length given");
-    }
+    public List<int> ParseLengths() => OptionRangeAttribute.WholeNumbers(Lengths).Distinct().ToList();
 
     public List<RulerTask> ParseTasks()
     {

@@ -23,6 +23,7 @@ public sealed class IndexCommand : Command<IndexCommand.Settings>
         [CommandOption("--max-chars <N>")]
         [Description("Chunk size limit in characters.")]
         [DefaultValue(TextChunker.DefaultMaxChars)]
+        [OptionRange(2, 1_000_000)]
         public int MaxChars { get; init; } = TextChunker.DefaultMaxChars;
 
         [CommandOption("--no-hnsw")]
@@ -31,41 +32,45 @@ public sealed class IndexCommand : Command<IndexCommand.Settings>
 
         [CommandOption("--connectivity <M>")]
         [DefaultValue(16)]
+        [OptionRange(2, 1024)]
         public int Connectivity { get; init; } = 16;
 
         [CommandOption("--expansion-add <EF>")]
         [DefaultValue(128)]
+        [OptionRange(1, OptionLimits.Candidates)]
         public int ExpansionAdd { get; init; } = 128;
 
         [CommandOption("--expansion-search <EF>")]
         [Description("Default search beam stored with the index.")]
         [DefaultValue(128)]
+        [OptionRange(1, OptionLimits.Candidates)]
         public int ExpansionSearch { get; init; } = 128;
 
         [CommandOption("--hnsw-threads <N>")]
         [Description("Threads inserting into the graph (default: one per core). Parallel insertion makes a slightly different graph on each run; 1 makes the same graph every time.")]
+        [OptionRange(0, OptionLimits.Threads)]
         public int HnswThreads { get; init; }
 
         [CommandOption("--shards <N>")]
         [Description("Split the corpus into N shards, one index folder each (out/shard-NNNN/), built as independent resumable tasks.")]
+        [OptionRange(1, OptionLimits.Workers)]
         public int? Shards { get; init; }
 
         [CommandOption("--rank <R>")]
         [Description("This worker's rank (default: SLURM_ARRAY_TASK_ID, RANK or JOB_COMPLETION_INDEX; else 0). It builds the shards s with s % world == rank.")]
+        [OptionRange(0, OptionLimits.Workers - 1)]
         public int? Rank { get; init; }
 
         [CommandOption("--world <W>")]
         [Description("Number of workers (default: SLURM_ARRAY_TASK_COUNT or WORLD_SIZE; else 1).")]
+        [OptionRange(1, OptionLimits.Workers)]
         public int? World { get; init; }
 
         public override ValidationResult Validate()
         {
-            if (Shards is < 1) return ValidationResult.Error("--shards must be at least 1");
             if ((Rank is not null || World is not null) && Shards is null) return ValidationResult.Error("--rank/--world need --shards");
             if (Corpus.Length == 0) return ValidationResult.Error("--corpus is required");
             if (string.IsNullOrWhiteSpace(Out)) return ValidationResult.Error("--out is required");
-            if (MaxChars < 2) return ValidationResult.Error("--max-chars must be at least 2");
-            if (HnswThreads < 0) return ValidationResult.Error("--hnsw-threads must not be negative");
             return ValidationResult.Success();
         }
     }

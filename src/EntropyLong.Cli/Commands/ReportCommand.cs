@@ -14,18 +14,16 @@ public sealed class ReportCommand : Command<ReportCommand.Settings>
         [CommandOption("--out <DIR>"), Description("Where report.html and the PNG charts go (default: <BUILD>/report)")]
         public string? Out { get; init; }
         [CommandOption("--samples <N>"), Description("Documents embedded in the viewer, the first ones in input order (200)")]
+        [OptionRange(1, 1_000_000)]
         public int Samples { get; init; } = 200;
         [CommandOption("--sample <ID>"), Description("Embed this document (repeatable); replaces --samples")]
         public string[] SampleIds { get; init; } = [];
         [CommandOption("--max-mb <MB>"), Description("Page size budget for embedded documents; past it they come without their text (24)")]
+        [OptionRange(1, 65_536)]
         public int MaxMb { get; init; } = 24;
         [CommandOption("--quiet")]
         public bool Quiet { get; init; }
 
-        public override ValidationResult Validate() =>
-            Samples < 1 ? ValidationResult.Error("--samples must be at least 1")
-            : MaxMb < 1 ? ValidationResult.Error("--max-mb must be at least 1")
-            : ValidationResult.Success();
     }
 
     public override int Execute(CommandContext context, Settings s, CancellationToken ct)

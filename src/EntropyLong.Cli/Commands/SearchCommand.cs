@@ -19,6 +19,7 @@ public sealed class SearchCommand : Command<SearchCommand.Settings>
 
         [CommandOption("-k <K>")]
         [DefaultValue(5)]
+        [OptionRange(1, OptionLimits.Candidates)]
         public int K { get; init; } = 5;
 
         [CommandOption("--exact")]
@@ -31,13 +32,14 @@ public sealed class SearchCommand : Command<SearchCommand.Settings>
 
         [CommandOption("--expansion-search <EF>")]
         [Description("HNSW search beam; default: the index's.")]
+        [OptionRange(1, OptionLimits.Candidates)]
         public int? ExpansionSearch { get; init; }
 
         public override ValidationResult Validate()
         {
             if (string.IsNullOrWhiteSpace(Index)) return ValidationResult.Error("--index is required");
             if (string.IsNullOrWhiteSpace(Query)) return ValidationResult.Error("--query is required");
-            return K < 1 ? ValidationResult.Error("-k must be at least 1") : ValidationResult.Success();
+            return ValidationResult.Success();
         }
     }
 

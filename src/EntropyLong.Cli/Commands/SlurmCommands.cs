@@ -25,6 +25,8 @@ internal sealed record SlurmJobs(
 
 public sealed class SlurmSubmitCommand : Command<SlurmSubmitCommand.Settings>
 {
+    /// <summary>Arguments after <c>--</c> go to every build worker.</summary>
+    [PassesArgumentsOn]
     public sealed class Settings : CommandSettings
     {
         [CommandOption("--corpus <FILES>"), Description("Corpus files, folders or globs (as for build)")]
@@ -34,18 +36,23 @@ public sealed class SlurmSubmitCommand : Command<SlurmSubmitCommand.Settings>
         [CommandOption("--out <DIR>"), Description("Build output folder; scripts and logs go to OUT/slurm/")]
         public string Out { get; init; } = "";
         [CommandOption("--array <N>"), Description("Workers per array job")]
+        [OptionRange(1, OptionLimits.Workers)]
         public int Array { get; init; }
         [CommandOption("--shards <S>"), Description("Corpus shards (tasks) per stage; default: --array")]
+        [OptionRange(1, OptionLimits.Workers)]
         public int? Shards { get; init; }
         [CommandOption("--index-shards <S>"), Description("Index shards when the index is built here; default: --shards")]
+        [OptionRange(1, OptionLimits.Workers)]
         public int? IndexShards { get; init; }
         [CommandOption("--max-chars <N>"), Description("Chunk size of the index built here (as for index)")]
+        [OptionRange(2, 1_000_000)]
         public int? MaxChars { get; init; }
         [CommandOption("--partition <P>")]
         public string? Partition { get; init; }
         [CommandOption("--time <T>"), Description("Time limit per worker (sbatch --time)")]
         public string? Time { get; init; }
         [CommandOption("--cpus-per-task <C>")]
+        [OptionRange(1, 4096)]
         public int? CpusPerTask { get; init; }
         [CommandOption("--mem <M>"), Description("Memory per worker (sbatch --mem)")]
         public string? Memory { get; init; }
@@ -57,14 +64,14 @@ public sealed class SlurmSubmitCommand : Command<SlurmSubmitCommand.Settings>
             if (Corpus.Length == 0) return ValidationResult.Error("--corpus is required");
             if (string.IsNullOrWhiteSpace(Index)) return ValidationResult.Error("--index is required");
             if (string.IsNullOrWhiteSpace(Out)) return ValidationResult.Error("--out is required");
-            if (Array < 1) return ValidationResult.Error("--array must be at least 1");
-            if (Shards is < 1 || IndexShards is < 1) return ValidationResult.Error("--shards and --index-shards must be at least 1");
             return ValidationResult.Success();
         }
     }
 
     public override int Execute(CommandContext context, Settings s, CancellationToken ct)
     {
+        // The workers parse what follows -- on the cluster: a typo there should fail now, not after the jobs queue.
+        if (CommandLineCheck.FirstProblem(CliCommand.App, ["build", .. context.Remaining.Raw]) is { } problem) throw new UsageException($"after --: {problem}");
         var corpus = new CorpusReader(s.Corpus); // a missing file fails now, not on the cluster
         var corpusArgs = corpus.Files.SelectMany(f => new[] { "--corpus", Path.GetFullPath(f) }).ToArray();
         string outDir = Path.GetFullPath(s.Out), index = Path.GetFullPath(s.Index), dir = Path.Combine(outDir, "slurm");

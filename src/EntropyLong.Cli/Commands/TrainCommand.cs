@@ -15,42 +15,53 @@ public sealed class TrainSettings : CommandSettings
     [CommandOption("--out <PATH>"), Description("The GGUF model to write.")]
     public string Out { get; init; } = "";
     [CommandOption("--vocab <N>"), Description("Byte-level BPE vocabulary size, learned from the training documents.")]
+    [OptionRange(300, 1_000_000)]
     public int Vocab { get; init; } = 4096;
-    [CommandOption("--dim <N>")] public int Dim { get; init; } = 192;
-    [CommandOption("--layers <N>")] public int Layers { get; init; } = 4;
-    [CommandOption("--heads <N>")] public int Heads { get; init; } = 6;
+    [CommandOption("--dim <N>"), OptionRange(8, 65_536)] public int Dim { get; init; } = 192;
+    [CommandOption("--layers <N>"), OptionRange(1, 1024)] public int Layers { get; init; } = 4;
+    [CommandOption("--heads <N>"), OptionRange(1, 1024)] public int Heads { get; init; } = 6;
     [CommandOption("--kv-heads <N>"), Description("Key/value heads (grouped-query attention); default: --heads.")]
+    [OptionRange(1, 1024)]
     public int? KvHeads { get; init; }
     [CommandOption("--ffn <N>"), Description("Feed-forward width; default: 8/3 dim rounded up to 32.")]
+    [OptionRange(1, 1_000_000)]
     public int? Ffn { get; init; }
     [CommandOption("--ctx <N>"), Description("Context length (training window); default 1024, or with --init the checkpoint's.")]
+    [OptionRange(8, OptionLimits.Tokens)]
     public int? Ctx { get; init; }
     public const int DefaultCtx = 1024;
-    [CommandOption("--steps <N>")] public int Steps { get; init; } = 1000;
+    [CommandOption("--steps <N>"), OptionRange(1, 100_000_000)] public int Steps { get; init; } = 1000;
     [CommandOption("--batch <N>"), Description("Sequences per optimizer step.")]
+    [OptionRange(1, 1_000_000)]
     public int Batch { get; init; } = 8;
     [CommandOption("--micro-batch <N>"), Description("Sequences per forward/backward pass (memory).")]
+    [OptionRange(1, 1_000_000)]
     public int MicroBatch { get; init; } = 1;
     [CommandOption("--lr <X>"), Description("Peak learning rate (warm-up, then cosine decay to a tenth).")]
+    [OptionRange(0.0, 10.0, MinExclusive = true)]
     public float Lr { get; init; } = 2e-3f;
-    [CommandOption("--warmup <N>")] public int Warmup { get; init; } = 50;
-    [CommandOption("--weight-decay <X>")] public float WeightDecay { get; init; } = 0.1f;
-    [CommandOption("--seed <N>")] public int Seed { get; init; } = 1;
+    [CommandOption("--warmup <N>"), OptionRange(0, 100_000_000)] public int Warmup { get; init; } = 50;
+    [CommandOption("--weight-decay <X>"), OptionRange(0, 10)] public float WeightDecay { get; init; } = 0.1f;
+    [CommandOption("--seed <N>"), OptionRange(0, int.MaxValue)] public int Seed { get; init; } = 1;
     [CommandOption("--threads <N>"), Description("CPU threads; default: all cores.")]
+    [OptionRange(0, OptionLimits.Threads)]
     public int Threads { get; init; }
-    [CommandOption("--eval-every <N>")] public int EvalEvery { get; init; } = 100;
+    [CommandOption("--eval-every <N>"), OptionRange(1, 100_000_000)] public int EvalEvery { get; init; } = 100;
     [CommandOption("--eval-windows <N>"), Description("Held-out windows per evaluation.")]
+    [OptionRange(1, 1_000_000)]
     public int EvalWindows { get; init; } = 32;
     [CommandOption("--log-every <N>"), Description("Plain progress line interval when stderr is not a terminal.")]
+    [OptionRange(1, 100_000_000)]
     public int LogEvery { get; init; } = 10;
     [CommandOption("--checkpoint <PATH>"), Description("Checkpoint file; default: <out>.ckpt.")]
     public string? Checkpoint { get; init; }
-    [CommandOption("--checkpoint-every <N>")] public int CheckpointEvery { get; init; } = 100;
+    [CommandOption("--checkpoint-every <N>"), OptionRange(1, 100_000_000)] public int CheckpointEvery { get; init; } = 100;
     [CommandOption("--init <CHECKPOINT>"), Description("Start a new run (this command's schedule, a fresh optimizer) from the model and vocabulary of a checkpoint; model-shape options other than --ctx are then ignored.")]
     public string? Init { get; init; }
     [CommandOption("--resume"), Description("Continue the run saved in the checkpoint (its model and options stand).")]
     public bool Resume { get; init; }
     [CommandOption("--repeat-spans <X>"), Description("Fraction of training windows given a span of random tokens written 2-8 times, a signal for learning to copy from context (0-1).")]
+    [OptionRange(0, 1)]
     public float RepeatSpans { get; init; }
     [CommandOption("--f16"), Description("Write matrices as F16 (norms stay F32).")]
     public bool F16 { get; init; }
@@ -58,13 +69,15 @@ public sealed class TrainSettings : CommandSettings
     public override ValidationResult Validate()
     {
         if (Corpus.Length == 0 || Out.Length == 0) return ValidationResult.Error("--corpus and --out are required");
-        if (Vocab < 300 || Dim < 8 || Layers < 1 || Heads < 1 || Ctx < 8)
-            return ValidationResult.Error("--vocab must be at least 300, --dim 8, --layers 1, --heads 1, --ctx 8");
-        if (Dim % Heads != 0 || (Dim / Heads) % 2 != 0) return ValidationResult.Error("--dim must split into --heads heads of even size");
-        if (Heads % (KvHeads ?? Heads) != 0) return ValidationResult.Error("--heads must be a multiple of --kv-heads");
+        if (ValidateShape(Dim, Heads, KvHeads) is { Successful: false } shape) return shape;
         if (Resume && Init is not null) return ValidationResult.Error("--resume continues a run; --init starts a new one: use one of them");
         return ValidationResult.Success();
     }
+
+    internal static ValidationResult ValidateShape(int dim, int heads, int? kvHeads) =>
+        dim % heads != 0 || dim / heads % 2 != 0 ? ValidationResult.Error("--dim must split into --heads heads of even size")
+        : heads % (kvHeads ?? heads) != 0 ? ValidationResult.Error("--heads must be a multiple of --kv-heads")
+        : ValidationResult.Success();
 }
 
 /// <summary>entropylong train: a small Llama model on CPU through ggml (see docs/trainer.md).</summary>

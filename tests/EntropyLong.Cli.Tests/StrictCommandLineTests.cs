@@ -1,0 +1,152 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace EntropyLong.Cli.Tests;
+
+[Collection(CliRunner.Name)]
+public class StrictCommandLineTests
+{
+    // What a user must never see: a .NET type or exception name.
+    private static readonly Regex DotNetName = new(@"System\.|Nullable|`1|\b(U?Int(16|32|64)|Double|Single|Boolean|Decimal|String)\b|\w+Exception\b");
+
+    [Theory]
+    [InlineData("build --epsilion 0.9", "build has no option --epsilion; did you mean --epsilon?")]
+    [InlineData("build --seq-lenn 4096", "build has no option --seq-lenn; did you mean --seq-len?")]
+    [InlineData("score --exactt", "score has no option --exactt; did you mean --exact?")]
+    [InlineData("index --max-charz 100", "index has no option --max-charz; did you mean --max-chars?")]
+    [InlineData("slurm status out --jsn", "slurm status has no option --jsn; did you mean --json?")]
+    [InlineData("eval ruler --lenghts 1024", "eval ruler has no option --lenghts; did you mean --lengths?")]
+    [InlineData("build --zzz 1", "build has no option --zzz (see build --help)")]
+    [InlineData("biuld", "entropylong has no command 'biuld'; did you mean 'build'?")]
+    [InlineData("build --alpha abc", "--alpha expects a number between 0 and 100, got 'abc'")]
+    [InlineData("build --seed notanumber", "--seed expects a whole number between 0 and 18446744073709551615, got 'notanumber'")]
+    [InlineData("build --block 0", "--block must be between 1 and 1000000 (got 0)")]
+    [InlineData("build --threads -3", "--threads must be between 0 and 1024 (got -3)")]
+    [InlineData("build --threads 99999999999999999999", "--threads expects a whole number between 0 and 1024, got '99999999999999999999'")]
+    [InlineData("build --epsilon 1", "--epsilon must be at least 0 and below 1 (got 1)")]
+    [InlineData("build --shard-size 5000000000", "--shard-size must be between 1 and 4294967295 (got 5000000000)")]
+    [InlineData("train --lr 0", "--lr must be above 0 and at most 10 (got 0)")]
+    [InlineData("bench train --ctx 256,abc", "--ctx expects comma-separated whole numbers between 8 and 4194304, got '256,abc'")]
+    [InlineData("search -k5", "-k5: a short option is one letter; its value goes after a space (-k 5)")]
+    [InlineData("build --exact=abc", "--exact is a switch and takes no value (got 'abc')")]
+    [InlineData("build --alpha", "--alpha needs a value: a number between 0 and 100")]
+    [InlineData("build extra", "build takes no arguments (got 'extra')")]
+    [InlineData("merge a b", "merge takes <OUT>; 'b' is one too many")]
+    [InlineData("build -- --alpha 3", "this command takes nothing after --, got: --alpha 3")]
+    public void MistakesAreUsageErrorsThatSayWhatIsWrong(string commandLine, string message)
+    {
+        var (code, _, err) = CliRunner.Run(commandLine.Split(' '));
+        Assert.Equal(2, code);
+        Assert.Equal($"error: {message}", err.Trim());
+    }
+
+    /// <summary>Every command of the configured app (found by reflection, so a new one is covered), every option:
+    /// a misspelt sibling, a value of the wrong kind and values outside the option's declared range are refused
+    /// with exit code 2 and a message naming the option; values at the bounds are accepted. Fails for a command
+    /// that does not parse strictly and for a numeric option without an <see cref="OptionRangeAttribute"/>.</summary>
+    [Fact]
+    public void EveryCommandRefusesWhatItDoesNotDefine()
+    {
+        var leaves = CliCommand.App.Leaves().ToList();
+        Assert.Superset(new HashSet<string> { "score", "build", "train", "slurm submit", "bench score", "eval ruler", "eval ruler run", "eval longbench-v2 score" },
+            leaves.Select(c => c.Name).ToHashSet());
+        var failures = new List<string>();
+        foreach (var command in leaves)
+        {
+            string[] prefix = [.. command.Path, .. command.Arguments.Where(a => a.Attribute.IsRequired).Select(_ => "x")];
+            void Refused(string why, string named, params string[] more)
+            {
+                var (code, err, started) = CliRunner.RunUntilStart([.. prefix, .. more]);
+                string line = $"{command.Name} {string.Join(' ', more)}";
+                if (started || code != 2) failures.Add($"{line}: {why} should be refused (exit {code}, started {started}): {err.Trim()}");
+                else if (!err.Contains(named, StringComparison.Ordinal)) failures.Add($"{line}: the message does not name {named}: {err.Trim()}");
+                else if (DotNetName.IsMatch(err) || err.Trim().Contains('\n')) failures.Add($"{line}: not one plain line: {err.Trim()}");
+            }
+            void Accepted(string value, CliOption option)
+            {
+                // Settings.Validate() runs before the command starts and may refuse for want of other options.
+                var (code, err, started) = CliRunner.RunUntilStart([.. prefix, option.Name, value]);
+                var ownCheck = new Regex($@"^error: {Regex.Escape(option.Name)} (must be .* \(got {Regex.Escape(value)}\)|expects .*, got '{Regex.Escape(value)}')$");
+                if (!started && (code is not (2 or 3) || ownCheck.IsMatch(err.Trim())))
+                    failures.Add($"{command.Name} {option.Name} {value}: in range but refused (exit {code}): {err.Trim()}");
+            }
+
+            Refused("an unknown option", "--no-such-option", "--no-such-option");
+            foreach (var option in command.Options)
+            {
+                string name = option.Attribute.LongNames.Count > 0 ? option.Attribute.LongNames[0] : option.Attribute.ShortNames[0];
+                string typo = $"--{name[0]}{name}";
+                var (code, err, _) = CliRunner.RunUntilStart([.. prefix, typo, "1"]);
+                if (code != 2 || !err.Contains($"no option {typo}; did you mean {option.Name}?", StringComparison.Ordinal))
+                    failures.Add($"{command.Name} {typo}: should be refused with the suggestion {option.Name} (exit {code}): {err.Trim()}");
+
+                if (option.IsFlag)
+                {
+                    Refused("a switch with a value", option.Name, option.Name + "=abc");
+                    continue;
+                }
+                bool isList = option.ValueType == typeof(string) && option.Range is not null;
+                if (!OptionRangeAttribute.IsNumeric(option.ValueType) && !isList) continue;
+                if (option.Range is not { } range)
+                {
+                    failures.Add($"{command.Name} {option.Name}: a numeric option without [OptionRange]");
+                    continue;
+                }
+                Refused("a value of the wrong kind", option.Name, option.Name, "abc");
+                foreach (string value in new[] { "0", "-1", "99999999999999999999", Text(range.Min - 1), Text(range.Max + 1) }
+                    .Concat(OptionRangeAttribute.KindOf(option.ValueType) == "a number" ? ["NaN", "1e308"] : []).Distinct())
+                    if (!Within(range, value)) Refused($"{value} (outside its range)", option.Name, option.Name, value);
+                if (!range.MinExclusive) Accepted(Text(range.Min), option);
+                if (!range.MaxExclusive) Accepted(Text(range.Max), option);
+            }
+        }
+        Assert.True(failures.Count == 0, $"{failures.Count} problem(s):\n" + string.Join("\n", failures));
+    }
+
+    [Fact]
+    public void ArgumentsAfterDoubleDashGoOnlyWhereACommandPassesThemOn()
+    {
+        string dir = CliRunner.TempDir();
+        string[] submit = ["slurm", "submit", "--corpus", Defaults.SampleCorpus, "--index", Path.Combine(dir, "idx"), "--out", Path.Combine(dir, "out"), "--array", "2", "--dry-run", "--"];
+        var (code, _, err) = CliRunner.Run([.. submit, "--alpha", "3", "--max-anchors", "4"]);
+        Assert.True(code == 0, err);
+        Assert.Contains("--no-merge --alpha 3 --max-anchors 4", File.ReadAllText(Path.Combine(dir, "out", "slurm", "build.sbatch")));
+        // The build workers would refuse a typo on the cluster; the submission refuses it first.
+        (code, _, err) = CliRunner.Run([.. submit, "--epsilion", "0.9"]);
+        Assert.Equal(2, code);
+        Assert.Equal("error: after --: build has no option --epsilion; did you mean --epsilon?", err.Trim());
+    }
+
+    [Theory]
+    [InlineData("cfg.yaml", "alpha: 2.5\nepsilion: 0.9\n", "cfg.yaml: unknown key 'epsilion'; did you mean 'epsilon'?")]
+    [InlineData("cfg.json", """{"top-k": 3}""", "cfg.json: unknown key 'top-k'; did you mean 'top_k'?")]
+    [InlineData("cfg.yaml", "window: 16.5\n", "cfg.yaml: window expects a whole number, got 16.5")]
+    [InlineData("cfg.json", """{"order": "sideways"}""", "cfg.json: order expects one of shuffle, anchor, got \"sideways\"")]
+    [InlineData("cfg.yaml", "epsilon: 2\n", "cfg.yaml: epsilon must be in [0, 1) (got 2)")]
+    [InlineData("cfg.json", "[1]", "cfg.json: invalid configuration (the file holds no object of hyperparameters)")]
+    public void ConfigFilesNameTheFileAndTheKey(string name, string text, string message)
+    {
+        string path = Path.Combine(CliRunner.TempDir(), name);
+        File.WriteAllText(path, text);
+        var (code, _, err) = CliRunner.Run("build", "--config", path, "--index", Path.Combine(CliRunner.TempDir(), "none"));
+        Assert.Equal(3, code);
+        Assert.Equal($"error: {Path.GetDirectoryName(path)}/{message}", err.Trim());
+    }
+
+    [Fact]
+    public void ConfigFilesKeepEveryKeyAndWholeSeeds()
+    {
+        string path = Path.Combine(CliRunner.TempDir(), "cfg.yaml");
+        File.WriteAllText(path, "alpha: 2.5\nmax_anchors_per_document:\norder: anchor\nseed: 18446744073709551615\n");
+        var options = ConfigFile.Read(path);
+        Assert.Equal((2.5, null, Core.ContextOrder.Anchor, ulong.MaxValue), (options.Alpha, options.MaxAnchorsPerDocument, options.Order, options.Seed));
+    }
+
+    private static string Text(decimal value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static bool Within(OptionRangeAttribute range, string value)
+    {
+        if (!decimal.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out decimal v)) return false; // NaN, 1e308
+        return (range.MinExclusive ? v > range.Min : v >= range.Min) && (range.MaxExclusive ? v < range.Max : v <= range.Max);
+    }
+}
