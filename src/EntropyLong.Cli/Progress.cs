@@ -3,35 +3,110 @@ using Spectre.Console;
 
 namespace EntropyLong.Cli;
 
-/// <summary>A progress bar with rate and ETA on a terminal; plain periodic lines otherwise; nothing with --quiet.</summary>
-public static class Progress
+/// <summary>The one progress display of every command. On a terminal: a Spectre bar per task with rate and remaining
+/// time. Otherwise (a log file, a batch job): a plain, unwrapped line per task every 10 seconds and when a task ends,
+/// with an ETA only once a rate has been measured. Nothing with --quiet. Tasks are named; a new name starts a new bar
+/// (the stages of a command come one after another).</summary>
+public abstract class Progress
 {
-    public static T Run<T>(string title, bool quiet, Func<Action<double, string>, T> work)
+    private protected readonly Lock Gate = new();
+
+    /// <summary>Task <paramref name="task"/> is <paramref name="fraction"/> done (NaN: not known) and says <paramref name="status"/>.</summary>
+    public abstract void Report(string task, double fraction, string status = "");
+
+    public static T Run<T>(bool quiet, Func<Progress, T> work)
     {
-        if (quiet) return work((_, _) => { });
-        if (!Console.IsErrorRedirected && AnsiConsole.Profile.Capabilities.Interactive)
+        if (quiet) return work(new Silent());
+        if (!Interactive) return work(new Lines());
+        return Console().Progress().AutoClear(false).Columns(Columns()).Start(ctx => work(new Bars(ctx)));
+    }
+
+    public static async Task<T> RunAsync<T>(bool quiet, Func<Progress, Task<T>> work)
+    {
+        if (quiet) return await work(new Silent());
+        if (!Interactive) return await work(new Lines());
+        T result = default!;
+        await Console().Progress().AutoClear(false).Columns(Columns()).StartAsync(async ctx => result = await work(new Bars(ctx)));
+        return result;
+    }
+
+    /// <summary>A plain line on stderr: messages are never wrapped or marked up, so logs can be grepped.</summary>
+    public static void Say(string line) => System.Console.Error.WriteLine(line);
+
+    private static bool Interactive => !System.Console.IsErrorRedirected && AnsiConsole.Profile.Capabilities.Interactive;
+
+    // Made on each use: Console.Error may be redirected between runs (in-process CLI tests).
+    private static IAnsiConsole Console() => AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(System.Console.Error) });
+
+    private static ProgressColumn[] Columns() =>
+        [new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn(), new SpinnerColumn()];
+
+    private sealed class Silent : Progress
+    {
+        public override void Report(string task, double fraction, string status = "") { }
+    }
+
+    private sealed class Bars(ProgressContext context) : Progress
+    {
+        private readonly Dictionary<string, ProgressTask> _tasks = new();
+
+        public override void Report(string task, double fraction, string status = "")
         {
-            var err = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
-            return err.Progress()
-                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
-                .Start(ctx =>
+            lock (Gate)
+            {
+                if (!_tasks.TryGetValue(task, out var bar))
                 {
-                    var task = ctx.AddTask(Markup.Escape(title), maxValue: 1.0);
-                    return work((fraction, status) =>
+                    foreach (var other in _tasks.Values.Where(t => !t.IsFinished))
                     {
-                        if (double.IsFinite(fraction)) task.Value = Math.Clamp(fraction, 0, 1);
-                        task.Description = Markup.Escape($"{title} {status}");
-                    });
-                });
+                        if (other.IsIndeterminate) { other.IsIndeterminate = false; other.Value = other.MaxValue; }
+                        other.StopTask();
+                    }
+                    _tasks[task] = bar = context.AddTask(Markup.Escape(task), maxValue: 1.0);
+                }
+                bar.IsIndeterminate = !double.IsFinite(fraction);
+                if (double.IsFinite(fraction)) bar.Value = Math.Clamp(fraction, 0, 1);
+                bar.Description = Markup.Escape(status.Length == 0 ? task : $"{task} {status}");
+                if (fraction >= 1) bar.StopTask();
+            }
         }
-        var clock = Stopwatch.StartNew();
-        var last = TimeSpan.Zero;
-        return work((fraction, status) =>
+    }
+
+    private sealed class Lines : Progress
+    {
+        private sealed class State
         {
-            if (clock.Elapsed - last < TimeSpan.FromSeconds(10) && fraction < 1) return;
-            last = clock.Elapsed;
-            string eta = fraction is > 0 and < 1 ? $", eta {TimeSpan.FromSeconds(clock.Elapsed.TotalSeconds * (1 - fraction) / fraction):hh\\:mm\\:ss}" : "";
-            Console.Error.WriteLine($"[{clock.Elapsed:hh\\:mm\\:ss}] {title} {(double.IsFinite(fraction) ? $"{fraction:P0} " : "")}{status}{eta}");
-        });
+            public readonly Stopwatch Clock = Stopwatch.StartNew();
+            public TimeSpan LastLine = TimeSpan.MinValue;
+            public (TimeSpan At, double Fraction)? First; // the first fraction seen: rates are measured from it
+            public bool Ended;
+        }
+
+        private readonly Dictionary<string, State> _tasks = new();
+        private string? _current;
+
+        public override void Report(string task, double fraction, string status = "")
+        {
+            lock (Gate)
+            {
+                if (!_tasks.TryGetValue(task, out var s)) _tasks[task] = s = new State();
+                var now = s.Clock.Elapsed;
+                if (double.IsFinite(fraction)) s.First ??= (now, fraction);
+                bool ends = fraction >= 1 && !s.Ended;
+                if (task == _current && !ends && now - s.LastLine < TimeSpan.FromSeconds(10)) return;
+                _current = task;
+                s.LastLine = now;
+                s.Ended |= ends;
+                string done = double.IsFinite(fraction) ? $" {Math.Clamp(fraction, 0, 1):P0}" : "";
+                Say($"[{now:hh\\:mm\\:ss}] {task}{done}{(status.Length > 0 ? " " + status : "")}{Eta(s, now, fraction)}");
+            }
+        }
+
+        // Only from a measured rate: the fraction gained since the first report over the time it took, at least 5 s.
+        private static string Eta(State s, TimeSpan now, double fraction)
+        {
+            if (s.First is not var (at, first) || !(fraction > first) || fraction >= 1 || now - at < TimeSpan.FromSeconds(5)) return "";
+            double rate = (fraction - first) / (now - at).TotalSeconds;
+            return $", eta {TimeSpan.FromSeconds((1 - fraction) / rate):hh\\:mm\\:ss}";
+        }
     }
 }

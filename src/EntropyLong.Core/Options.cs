@@ -16,8 +16,6 @@ public sealed record EntropyLongOptions
     public int TopK { get; init; } = 32;
     /// <summary>Optional cap on anchors per document (highest entropy kept); null = no cap, as in the paper.</summary>
     public int? MaxAnchorsPerDocument { get; init; }
-    /// <summary>Retrieval chunk size in characters (NExtLong's rule).</summary>
-    public int ChunkChars { get; init; } = 2048;
     /// <summary>Target sequence length in tokens of the training model's tokenizer.</summary>
     public int SeqLen { get; init; } = 131072;
     public ContextOrder Order { get; init; } = ContextOrder.Shuffle;
@@ -34,7 +32,6 @@ public sealed record EntropyLongOptions
         if (Window < 0) throw new UserInputException($"window must be >= 0 (got {Window})");
         if (TopK < 1) throw new UserInputException($"top-k must be >= 1 (got {TopK})");
         if (MaxAnchorsPerDocument is < 1) throw new UserInputException($"max anchors per document must be >= 1 (got {MaxAnchorsPerDocument})");
-        if (ChunkChars < 16) throw new UserInputException($"chunk size must be >= 16 characters (got {ChunkChars})");
         if (SeqLen < 16) throw new UserInputException($"seq-len must be >= 16 tokens (got {SeqLen})");
     }
 }

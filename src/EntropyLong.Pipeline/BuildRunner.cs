@@ -36,6 +36,9 @@ public sealed class BuildRunner(IReadOnlyList<IBuildStep> steps, int seqLen, Bui
         var total = Stopwatch.StartNew();
         Directory.CreateDirectory(output.Directory);
         File.Delete(Path.Combine(output.Directory, BuildFolder.Stats)); // a stale marker must not vouch for new output
+        // What a killed earlier run was writing (a live writer's files stay).
+        AtomicFile.RemoveAbandoned(output.Directory);
+        AtomicFile.RemoveAbandoned(Path.Combine(output.Directory, BuildFolder.Mds));
         if (!output.Details) File.Delete(Path.Combine(output.Directory, BuildFolder.Details)); // never pair old details with new sequences
         using var sink = new SequenceSink(output, stats, seqLen);
         using var details = output.Details ? new JsonlWriter(Path.Combine(output.Directory, BuildFolder.Details)) : null;

@@ -32,6 +32,7 @@ public static class IndexBuilder
         IndexBuildOptions options, IProgress<IndexBuildProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         Directory.CreateDirectory(folder);
+        AtomicFile.RemoveAbandoned(folder); // what a killed earlier run was writing
         var manifest = IndexManifest.TryRead(folder);
         if (manifest is not null)
         {

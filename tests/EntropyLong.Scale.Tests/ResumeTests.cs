@@ -14,13 +14,13 @@ public class ResumeTests(CliFixture cli)
 
     private string Reference() => cli.Reference();
 
-    // Kill points are drawn inside the duration of an uninterrupted run timed here, so the test kills mid-run on a
-    // fast idle machine as on a loaded one.
-    private int TimedRunMs(string[] args)
+    // Runs are killed at chosen atomic commits (ENTROPYLONG_KILL_AT_COMMIT, see AtomicFile), not at chosen times, so the
+    // same points are exercised on every run of the tests, on a fast idle machine as on a loaded one.
+    private CliResult RunKilledAt(string[] args, int commit)
     {
-        var clock = Stopwatch.StartNew();
-        cli.Run(args).Check();
-        return (int)clock.ElapsedMilliseconds;
+        var r = cli.Run(args, new Dictionary<string, string> { ["ENTROPYLONG_KILL_AT_COMMIT"] = $"{commit}" });
+        Assert.True(r.Code == 137, $"expected SIGKILL at commit {commit}, got exit {r.Code}: {r.Stderr}");
+        return r;
     }
 
     internal static void AssertClean(string outDir)
@@ -86,26 +86,34 @@ public class ResumeTests(CliFixture cli)
     }
 
     [Fact]
-    public void KilledAtRandomPointsAndResumedGivesTheSameBytes()
+    public void KilledAtSuccessiveCommitsAndResumedGivesTheSameBytes()
     {
         string reference = Reference();
         string outDir = Path.Combine(cli.Root, "killed");
-        int full = TimedRunMs(Build(Path.Combine(cli.Root, "killed-timing")));
-        var rng = new Random(Environment.TickCount);
-        var delays = new List<int>();
-        for (int attempt = 0; attempt < 12; attempt++)
+        // Each attempt dies just before one of its renames: inside a task, at a task's last file, in the merge. Each
+        // resumed attempt starts where the killed ones left off, so the chain walks through the whole run.
+        foreach (int commit in new[] { 1, 3, 2, 6, 4, 9, 5 })
         {
-            using var p = Process.Start(cli.StartInfo(Build(outDir)))!;
-            int delay = rng.Next(full / 20, full * 2 / 5); // early enough that a resumed run is still busy at the next kill
-            if (p.WaitForExit(delay)) break; // finished before its kill
-            p.Kill(); // SIGKILL
-            p.WaitForExit();
-            delays.Add(delay);
+            RunKilledAt(Build(outDir), commit);
+            Assert.NotEmpty(Directory.GetFiles(outDir, "*.tmp", SearchOption.AllDirectories));
         }
         cli.Run(Build(outDir)).Check();
         CliFixture.AssertSameOutput(reference, outDir);
         AssertClean(outDir);
-        Assert.True(delays.Count >= 2, $"killed only {delays.Count} times");
+    }
+
+    [Fact]
+    public void AnUnshardedBuildKilledMidWriteLeavesNothingOnceRerun()
+    {
+        string plain = Path.Combine(cli.Root, "plain-reference"), outDir = Path.Combine(cli.Root, "plain-killed");
+        string[] args = ["build", .. cli.CorpusArgs, "--index", cli.Index, .. cli.BuildOptions];
+        cli.Run([.. args, "--out", plain]).Check();
+        RunKilledAt([.. args, "--out", outDir], 2);
+        Assert.Contains(Directory.GetFiles(outDir, "*.tmp", SearchOption.AllDirectories), f => Path.GetFileName(f).StartsWith(".details.jsonl."));
+        Assert.False(File.Exists(Path.Combine(outDir, "stats.json")));
+        cli.Run([.. args, "--out", outDir]).Check();
+        CliFixture.AssertSameOutput(plain, outDir);
+        AssertClean(outDir);
     }
 
     [Fact]
@@ -114,19 +122,9 @@ public class ResumeTests(CliFixture cli)
         string reference = Reference();
         string index = Path.Combine(cli.Root, "killed-idx");
         string[] args = ["index", .. cli.CorpusArgs, "--out", index, "--shards", "2", "--max-chars", "120"];
-        int full = TimedRunMs(["index", .. cli.CorpusArgs, "--out", Path.Combine(cli.Root, "killed-idx-timing"), "--shards", "2", "--max-chars", "120"]);
-        var rng = new Random(Environment.TickCount);
-        int kills = 0;
-        for (int attempt = 0; attempt < 6 && kills < 3; attempt++)
-        {
-            using var p = Process.Start(cli.StartInfo(args))!;
-            if (p.WaitForExit(rng.Next(full / 10, full * 9 / 10))) break;
-            p.Kill();
-            p.WaitForExit();
-            kills++;
-        }
+        foreach (int commit in new[] { 1, 2, 4 }) RunKilledAt(args, commit);
         cli.Run(args).Check();
-        Assert.True(kills >= 1);
+        Assert.Empty(Directory.GetFiles(index, "*.tmp", SearchOption.AllDirectories));
         string outDir = Path.Combine(cli.Root, "killed-idx-build");
         cli.Run(["build", .. cli.CorpusArgs, "--index", index, "--out", outDir, "--shards", $"{Shards}", .. cli.BuildOptions]).Check();
         CliFixture.AssertSameOutput(reference, outDir);

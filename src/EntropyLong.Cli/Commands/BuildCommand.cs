@@ -113,7 +113,7 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
         ITrainingTokenizer tokenizer = hfTokenizer ?? (ITrainingTokenizer?)trainingTokenizer ?? scorer.Vocabulary;
         var steps = BuildSteps.EntropyLong(scorer, retriever, tokenizer, options, s.Naive);
         if (!s.Quiet)
-            Console.Error.WriteLine($"scorer {scorer.Info.Name}: {scorer.Info.Parameters:N0} parameters, vocabulary {scorer.Info.VocabSize}, context {scorer.Info.ContextLength}; index {shardedIndex?.Count ?? index!.Count:N0} chunks{(shardedIndex is null ? "" : $" in {shardedIndex.Shards.Count} shards")} ({embedder.ModelId})");
+            Progress.Say($"scorer {scorer.Info.Name}: {scorer.Info.Parameters:N0} parameters, vocabulary {scorer.Info.VocabSize}, context {scorer.Info.ContextLength}; index {shardedIndex?.Count ?? index!.Count:N0} chunks{(shardedIndex is null ? "" : $" in {shardedIndex.Shards.Count} shards")} ({embedder.ModelId})");
 
         if (s.Shards is { } shards) return ExecuteSharded(s, shards, corpus, steps, options, Effective(s, options, modelPath, scorer, embedder, corpus), ct);
         Directory.CreateDirectory(s.Out);
@@ -123,9 +123,9 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
         long read = 0;
         if (s.Limit is long limit) documents = documents.Take((int)Math.Min(limit, int.MaxValue)).Select(d => { read++; return d; });
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var stats = Progress.Run("building", s.Quiet, report => runner.Run(documents,
+        var stats = Progress.Run(s.Quiet, progress => runner.Run(documents,
             () => s.Limit is long l ? (double)read / l : corpus.TotalBytes == 0 ? double.NaN : (double)corpus.BytesRead / corpus.TotalBytes,
-            p => report(p.FractionOfInput, $"{p.DocumentsRead:N0} docs ({Rate(p, clock)}), {p.DocumentsUsed:N0} used, {p.ChunksVerified:N0} chunks verified, {p.Sequences:N0} sequences"), ct));
+            p => progress.Report("building", p.FractionOfInput, Status(p, clock)), ct));
         ShardedBuild.AddCorpusSkips(stats, corpus.Stats);
         BuildFolder.WriteJson(Path.Combine(s.Out, BuildFolder.Config), Effective(s, options, modelPath, scorer, embedder, corpus));
         BuildRunner.WriteStats(s.Out, stats);
@@ -133,15 +133,19 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
         if (!s.Quiet)
         {
             PrintSummary(stats, s.Sequences);
-            if (corpus.Stats.Skipped > 0) Console.Error.WriteLine(corpus.Stats.Summary());
+            if (corpus.Stats.Skipped > 0) Progress.Say(corpus.Stats.Summary());
             Console.WriteLine($"output: {Path.GetFullPath(s.Out)}/ (sequences: {s.Sequences}, MDS shards: mds/, counters: stats.json, settings: config.json{(s.NoDetails ? "" : ", per-document detail: details.jsonl")})");
             Console.WriteLine($"report: entropylong report {s.Out} writes {Path.Combine(s.Out, "report", "report.html")}");
         }
         return 0;
     }
 
-    private static string Rate(EntropyLong.Pipeline.BuildProgress p, System.Diagnostics.Stopwatch clock) =>
-        $"{p.DocumentsDone / Math.Max(clock.Elapsed.TotalSeconds, 1e-3):F1} docs/s";
+    // Documents count as done when their block is; the block in hand shows which step it is in. The rate counts the
+    // block's share of the steps done, so it moves from the first block on.
+    private static string Status(EntropyLong.Pipeline.BuildProgress p, System.Diagnostics.Stopwatch clock) =>
+        $"{p.DocumentsRead:N0} docs done ({p.DocumentsDone / Math.Max(clock.Elapsed.TotalSeconds, 1e-3):F1} docs/s)" +
+        (p.Stage.Length > 0 ? $", next block in {p.Stage} ({p.BlockFraction:P0})" : "") +
+        $", {p.DocumentsUsed:N0} used, {p.ChunksVerified:N0} chunks verified, {p.Sequences:N0} sequences";
 
     private static int ExecuteSharded(Settings s, int shards, CorpusReader corpus, IReadOnlyList<IBuildStep> steps, EntropyLongOptions options,
         Dictionary<string, object?> effective, CancellationToken ct)
@@ -150,19 +154,18 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
         job.Prepare(JsonSerializer.SerializeToElement(effective, BuildFolder.Json), s.Sequences, s.ShardSize);
         BuildFolder.WriteJson(Path.Combine(s.Out, BuildFolder.Config), effective);
         var slot = WorkerSlot.Resolve(s.Rank, s.World);
-        var err = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
-        if (!s.Quiet) err.MarkupLine($"[grey]{shards} shards split by {(job.Plan.ByFile ? "file" : "record")}; {Markup.Escape(slot.ToString())}[/]");
+        if (!s.Quiet) Progress.Say($"{shards} shards split by {(job.Plan.ByFile ? "file" : "record")}; {slot}");
         var failures = new List<string>();
         foreach (int shard in slot.Owned(shards))
         {
             string id = BuildFolder.BuildTask(shard);
             var clock = System.Diagnostics.Stopwatch.StartNew();
             string? error = null;
-            var outcome = Progress.Run(id, s.Quiet, report => job.RunShard(shard,
+            var outcome = Progress.Run(s.Quiet, progress => job.RunShard(shard,
                 dir => new BuildRunner(steps, options.SeqLen,
                     new BuildOutput(dir) { BlockSize = s.Block, MdsShardSizeLimit = s.ShardSize, SequencesFile = ShardedBuild.TaskSequences }),
-                p => report(p.FractionOfInput, $"{p.DocumentsRead:N0} docs ({Rate(p, clock)}), {p.DocumentsUsed:N0} used, {p.Sequences:N0} sequences"), out error, ct));
-            IndexCommand.Report(err, id, outcome, error, failures);
+                p => progress.Report(id, p.FractionOfInput, Status(p, clock)), out error, ct));
+            ShardedTasks.Report(id, outcome, error, failures);
         }
         BuildStats? merged = null;
         try
@@ -178,7 +181,7 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
             PrintSummary(merged, s.Sequences);
             Console.WriteLine($"merged {shards} shards into {Path.GetFullPath(s.Out)}/ (sequences: {s.Sequences}, mds/, stats.json; per-task logs and stats under tasks/)");
         }
-        return IndexCommand.Finish(err, failures, job.Tasks, Enumerable.Range(0, shards).Select(BuildFolder.BuildTask).ToList(), $"build {s.Out}");
+        return ShardedTasks.Finish(failures, job.Tasks, Enumerable.Range(0, shards).Select(BuildFolder.BuildTask).ToList(), $"build {s.Out}");
     }
 
     internal static void PrintSummary(BuildStats stats, string sequences)

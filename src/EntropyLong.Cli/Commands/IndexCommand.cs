@@ -78,9 +78,8 @@ public sealed class IndexCommand : Command<IndexCommand.Settings>
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var corpus = new CorpusReader(settings.Corpus); // fails here, before any output, on a missing file
-        var err = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
         using var embedder = OnnxEmbedder.Open(settings.ToOptions());
-        err.MarkupLine($"[grey]model {Markup.Escape(embedder.ModelId)} ({embedder.Dimension} dimensions)[/]");
+        Progress.Say($"model {embedder.ModelId} ({embedder.Dimension} dimensions)");
         var options = new IndexBuildOptions
         {
             MaxChars = settings.MaxChars,
@@ -91,19 +90,18 @@ public sealed class IndexCommand : Command<IndexCommand.Settings>
                 Connectivity = settings.Connectivity, ExpansionAdd = settings.ExpansionAdd, ExpansionSearch = settings.ExpansionSearch,
             },
         };
-        if (settings.Shards is { } shards) return ExecuteSharded(settings, corpus, embedder, options, shards, err, cancellationToken);
-        var result = BuildProgress.Run(err, progress =>
-            IndexBuilder.Build(settings.Out, corpus.Read().Select(r => r.Document), embedder, options, progress, cancellationToken));
-        err.MarkupLine(
-            $"[green]index ready[/] {Markup.Escape(settings.Out)}: {result.Documents:N0} documents, {result.Chunks:N0} chunks " +
+        if (settings.Shards is { } shards) return ExecuteSharded(settings, corpus, embedder, options, shards, cancellationToken);
+        var result = Progress.Run(quiet: false, progress =>
+            IndexBuilder.Build(settings.Out, corpus.Read().Select(r => r.Document), embedder, options, Reporter(progress, ""), cancellationToken));
+        Progress.Say(
+            $"index ready {settings.Out}: {result.Documents:N0} documents, {result.Chunks:N0} chunks " +
             $"({result.DocumentsReused:N0} documents reused, {result.ChunksEmbedded:N0} chunks embedded in {result.EmbedTime.TotalSeconds:F1}s, " +
             $"{result.GraphVectorsAdded:N0} graph insertions in {result.GraphTime.TotalSeconds:F1}s)");
-        if (corpus.Stats.Skipped > 0) err.WriteLine(corpus.Stats.Summary());
+        if (corpus.Stats.Skipped > 0) Progress.Say(corpus.Stats.Summary());
         return 0;
     }
 
-    private static int ExecuteSharded(Settings settings, CorpusReader corpus, OnnxEmbedder embedder, IndexBuildOptions options, int shards,
-        IAnsiConsole err, CancellationToken ct)
+    private static int ExecuteSharded(Settings settings, CorpusReader corpus, OnnxEmbedder embedder, IndexBuildOptions options, int shards, CancellationToken ct)
     {
         var plan = new ShardPlan(corpus.Files, shards);
         var slot = WorkerSlot.Resolve(settings.Rank, settings.World);
@@ -111,7 +109,7 @@ public sealed class IndexCommand : Command<IndexCommand.Settings>
         ShardedBuild.ClaimOrCompare(Path.Combine(settings.Out, ShardedIndex.FileName), ShardedIndex.ManifestBytes(shards),
             $"is an index of another shard count; use --shards {ShardedIndex.ReadShardCount(settings.Out)} or a new --out folder");
         var tasks = new TaskStore(settings.Out);
-        err.MarkupLine($"[grey]{shards} shards split by {(plan.ByFile ? "file" : "record")}; {Markup.Escape(slot.ToString())}[/]");
+        Progress.Say($"{shards} shards split by {(plan.ByFile ? "file" : "record")}; {slot}");
         var failures = new List<string>();
         foreach (int shard in slot.Owned(shards))
         {
@@ -119,91 +117,26 @@ public sealed class IndexCommand : Command<IndexCommand.Settings>
             var outcome = tasks.RunInPlace(id, dir =>
             {
                 var reader = plan.Reader(shard);
-                var r = BuildProgress.Run(err, progress => IndexBuilder.Build(dir, reader.Read().Select(x => x.Document), embedder, options, progress, ct));
-                err.MarkupLine($"{id}: {r.Documents:N0} documents, {r.Chunks:N0} chunks ({r.ChunksEmbedded:N0} embedded now)");
-                if (reader.Stats.Skipped > 0) err.WriteLine($"{id}: {reader.Stats.Summary()}");
+                var r = Progress.Run(quiet: false, progress => IndexBuilder.Build(dir, reader.Read().Select(x => x.Document), embedder, options, Reporter(progress, id + " "), ct));
+                Progress.Say($"{id}: {r.Documents:N0} documents, {r.Chunks:N0} chunks ({r.ChunksEmbedded:N0} embedded now)");
+                if (reader.Stats.Skipped > 0) Progress.Say($"{id}: {reader.Stats.Summary()}");
             }, out string? error);
-            Report(err, id, outcome, error, failures);
+            ShardedTasks.Report(id, outcome, error, failures);
         }
-        return Finish(err, failures, tasks, Enumerable.Range(0, shards).Select(BuildFolder.IndexShard).ToList(), $"index {settings.Out}");
+        return ShardedTasks.Finish(failures, tasks, Enumerable.Range(0, shards).Select(BuildFolder.IndexShard).ToList(), $"index {settings.Out}");
     }
 
-    internal static void Report(IAnsiConsole err, string id, TaskOutcome outcome, string? error, List<string> failures)
+    /// <summary>The index build's phases as progress tasks: embedding (its total is not known in advance), then the graph.</summary>
+    private static IProgress<IndexBuildProgress> Reporter(Progress progress, string prefix)
     {
-        switch (outcome)
+        var started = DateTime.UtcNow;
+        return new SyncProgress<IndexBuildProgress>(p =>
         {
-            case TaskOutcome.Done: err.MarkupLine($"[green]{id} done[/]"); break;
-            case TaskOutcome.AlreadyDone: err.MarkupLine($"[grey]{id} already done, skipped[/]"); break;
-            case TaskOutcome.Busy: err.MarkupLine($"[yellow]{id} is being run by another worker, skipped[/]"); break;
-            default:
-                err.MarkupLine($"[red]{id} failed[/]: {Markup.Escape(error ?? "")}");
-                failures.Add(error ?? id);
-                break;
-        }
-    }
-
-    /// <summary>Ends a worker: its failures become one error (exit code 3) after every other task had its turn.</summary>
-    internal static int Finish(IAnsiConsole err, List<string> failures, TaskStore tasks, IReadOnlyList<string> all, string what)
-    {
-        int done = all.Count(tasks.IsDone);
-        err.MarkupLine($"{Markup.Escape(what)}: {done}/{all.Count} tasks complete");
-        if (failures.Count > 0)
-            throw new UserInputException($"{failures.Count} task(s) failed; re-run the same command to redo only what is missing:\n  " + string.Join("\n  ", failures));
-        return 0;
-    }
-}
-
-/// <summary>Shows an index build: Spectre progress bars on a terminal, a plain line every few seconds otherwise.</summary>
-internal static class BuildProgress
-{
-    public static T Run<T>(IAnsiConsole err, Func<IProgress<IndexBuildProgress>, T> work)
-    {
-        if (!Console.IsErrorRedirected && err.Profile.Capabilities.Interactive)
-        {
-            return err.Progress()
-                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new SpinnerColumn())
-                .Start(ctx =>
-                {
-                    var embed = ctx.AddTask("embedding", maxValue: 1).IsIndeterminate();
-                    ProgressTask? graph = null;
-                    var started = DateTime.UtcNow;
-                    return work(new Progress(p =>
-                    {
-                        if (p.Phase == "graph")
-                        {
-                            embed.Value = 1;
-                            embed.IsIndeterminate = false;
-                            embed.StopTask();
-                            graph ??= ctx.AddTask("HNSW graph", maxValue: Math.Max(1, p.GraphTotal));
-                            graph.Value = p.GraphAdded;
-                            graph.Description = $"HNSW graph {p.GraphAdded:N0}/{p.GraphTotal:N0}";
-                        }
-                        else
-                        {
-                            double rate = p.Chunks / Math.Max(1e-3, (DateTime.UtcNow - started).TotalSeconds);
-                            embed.Description = $"{p.Phase} {p.Documents:N0} docs, {p.Chunks:N0} chunks ({rate:N0} chunks/s)";
-                        }
-                    }));
-                });
-        }
-        var last = DateTime.MinValue;
-        return work(new Progress(p =>
-        {
-            if ((DateTime.UtcNow - last).TotalSeconds < 5 && !(p.Phase == "graph" && p.GraphAdded == p.GraphTotal)) return;
-            last = DateTime.UtcNow;
-            err.WriteLine(p.Phase == "graph"
-                ? $"graph: {p.GraphAdded:N0}/{p.GraphTotal:N0} vectors"
-                : $"{p.Phase}: {p.Documents:N0} documents, {p.Chunks:N0} chunks");
-        }));
-    }
-
-    /// <summary>Reports synchronously on the calling thread (System.Progress would post to the thread pool).</summary>
-    private sealed class Progress(Action<IndexBuildProgress> report) : IProgress<IndexBuildProgress>
-    {
-        private readonly Lock _lock = new();
-        public void Report(IndexBuildProgress value)
-        {
-            lock (_lock) report(value);
-        }
+            if (p.Phase == "graph")
+                progress.Report(prefix + "HNSW graph", (double)p.GraphAdded / Math.Max(1, p.GraphTotal), $"{p.GraphAdded:N0}/{p.GraphTotal:N0} vectors");
+            else
+                progress.Report(prefix + "embedding", double.NaN,
+                    $"{p.Phase} {p.Documents:N0} docs, {p.Chunks:N0} chunks ({p.Chunks / Math.Max(1e-3, (DateTime.UtcNow - started).TotalSeconds):N0} chunks/s)");
+        });
     }
 }

@@ -28,10 +28,10 @@ public sealed class ScoreCommand : Command<ScoreCommand.Settings>
         var reader = new CorpusReader(s.Input);
         using var engine = LlamaEngine.Load(Defaults.ModelOrDefault(s.Model), s.ToLlama());
         if (!s.Quiet)
-            Console.Error.WriteLine($"model {engine.Info.Name} ({engine.Info.Architecture}, {engine.Info.Parameters:N0} parameters), vocabulary {engine.Info.VocabSize}, context {engine.Info.ContextLength}, BOS {(engine.Info.AddsBos ? "prepended" : "not used")}{(s.Exact ? ", exact mode" : "")}");
+            Progress.Say($"model {engine.Info.Name} ({engine.Info.Architecture}, {engine.Info.Parameters:N0} parameters), vocabulary {engine.Info.VocabSize}, context {engine.Info.ContextLength}, BOS {(engine.Info.AddsBos ? "prepended" : "not used")}{(s.Exact ? ", exact mode" : "")}");
         long docs = 0, tokens = 0;
         using var writer = new JsonlWriter(s.Out);
-        Progress.Run("scoring", s.Quiet, report =>
+        Progress.Run(s.Quiet, progress =>
         {
             foreach (var block in reader.Read().Select(r => r.Document).Chunk(16))
             {
@@ -54,7 +54,7 @@ public sealed class ScoreCommand : Command<ScoreCommand.Settings>
                     tokens += seqs[i].Length;
                 }
                 docs += block.Length;
-                report(reader.TotalBytes == 0 ? double.NaN : (double)reader.BytesRead / reader.TotalBytes, $"{docs:N0} documents, {tokens:N0} tokens");
+                progress.Report("scoring", reader.TotalBytes == 0 ? double.NaN : (double)reader.BytesRead / reader.TotalBytes, $"{docs:N0} documents, {tokens:N0} tokens");
             }
             return 0;
         });
