@@ -50,6 +50,7 @@ internal static class Program
             bench.AddCommand<BenchScaleCommand>("scale").WithDescription("1 vs 2 workers, a worker's memory at 1x vs 10x corpus, resume latency.");
             bench.AddCommand<BenchIndexCommand>("index").WithDescription("HNSW build rate, size, recall and latency vs exact search.");
             bench.AddCommand<BenchContextCommand>("context").WithDescription("Does a model use its context? Entropy at repeated rare words, first vs later occurrences.");
+            bench.AddCommand<BenchLinksCommand>("links").WithDescription("Verified, top-1 and all retrieved chunks: how often they come from a document the root document links to.");
             bench.AddCommand<BenchTrainCommand>("train").WithDescription("Training throughput of the ggml graph: forward vs forward+backward tokens/s.");
         });
         config.AddEval();

@@ -1,11 +1,13 @@
 #:project ../../src/EntropyLong.Data/EntropyLong.Data.csproj
 // Converts dictd databases (name.index + name.dict.dz, as Debian's dict-* packages install them) into one
-// JSON-lines corpus: one document per dictionary entry, in the dictionary's own order.
+// JSON-lines corpus: one document per dictionary entry, in the dictionary's own order, with the entries its
+// {cross references} name ("links") and where they are named ("mentions").
 // Usage: dotnet run --file DictdToJsonl.cs -- OUT.jsonl.gz "LABEL=PATH/TO/name" [...]
 // LABEL (e.g. "dict-jargon 4.4.7-3.1") becomes each record's "source" and, shortened to its first word
 // without "dict-", the prefix of its "id".
 using System.IO.Compression;
 using System.Text;
+using System.Text.RegularExpressions;
 using EntropyLong.Data;
 
 if (args.Length < 2)
@@ -13,8 +15,8 @@ if (args.Length < 2)
     Console.Error.WriteLine("usage: DictdToJsonl OUT.jsonl.gz LABEL=PATH/name [LABEL=PATH/name ...]");
     return 2;
 }
-using var writer = new JsonlWriter(args[0]);
-long chars = 0;
+// Every database's entries first: cross references are resolved against the headwords of their own database.
+var all = new List<(string Id, string Text, string Label, Dictionary<string, string> Heads)>();
 foreach (string spec in args.Skip(1))
 {
     int eq = spec.LastIndexOf('=');
@@ -29,13 +31,14 @@ foreach (string spec in args.Skip(1))
     }
     // Index lines: headword TAB offset TAB length, numbers in dictd's base64 digits. Several headwords
     // may point at one entry; "00..." headwords are the database's own metadata.
-    var entries = File.ReadLines(basePath + ".index", Encoding.UTF8)
+    var index = File.ReadLines(basePath + ".index", Encoding.UTF8)
         .Select(line => line.Split('\t'))
         .Where(f => f.Length == 3 && !f[0].StartsWith("00"))
-        .Select(f => (Offset: Base64Number(f[1]), Length: Base64Number(f[2])))
-        .Distinct()
-        .OrderBy(e => e.Offset)
+        .Select(f => (Head: f[0], Offset: Base64Number(f[1]), Length: Base64Number(f[2])))
         .ToList();
+    var entries = index.Select(e => (e.Offset, e.Length)).Distinct().OrderBy(e => e.Offset).ToList();
+    var heads = new Dictionary<string, string>(); // normalized headword -> document id
+    var idOf = new Dictionary<long, string>();
     var ids = new HashSet<string>();
     int count = 0;
     foreach (var (offset, length) in entries)
@@ -46,22 +49,62 @@ foreach (string spec in args.Skip(1))
         if (prefix == "devil") head = head.Split(',')[0].Trim(); // "ABASEMENT, n.  A decent ..." -> ABASEMENT
         string id = $"{prefix}:{head}";
         for (int k = 2; !ids.Add(id); k++) id = $"{prefix}:{head}#{k}";
-        writer.Write(w =>
-        {
-            w.WriteStartObject();
-            w.WriteString("id", id);
-            w.WriteString("text", text);
-            w.WriteString("source", label);
-            w.WriteEndObject();
-        });
-        chars += text.Length;
+        idOf[offset] = id;
+        heads.TryAdd(Term(head), id);
+        all.Add((id, text, label, heads));
         count++;
     }
+    // The index's other headwords of an entry name it too (a first one wins, as for the entry's own).
+    foreach (var e in index)
+        if (idOf.TryGetValue(e.Offset, out var target)) heads.TryAdd(Term(e.Head), target);
     Console.Error.WriteLine($"{label}: {count} entries");
 }
+
+using var writer = new JsonlWriter(args[0]);
+long chars = 0, linked = 0, unresolved = 0;
+foreach (var (id, text, label, heads) in all)
+{
+    // {cross references}: the entries they name (not the entry itself), and where each mention is in the text,
+    // braces included: [start, end, target]. A reference naming no entry (code in braces, say) is no link.
+    var links = new List<string>();
+    var mentions = new List<(int Start, int End, string Target)>();
+    foreach (Match m in Regex.Matches(text, @"\{([^{}]*)\}"))
+    {
+        if (!heads.TryGetValue(Term(m.Groups[1].Value), out var target)) { unresolved++; continue; }
+        if (target == id) continue;
+        mentions.Add((m.Index, m.Index + m.Length, target));
+        if (!links.Contains(target)) links.Add(target);
+    }
+    linked += links.Count;
+    writer.Write(w =>
+    {
+        w.WriteStartObject();
+        w.WriteString("id", id);
+        w.WriteString("text", text);
+        w.WriteString("source", label);
+        w.WriteStartArray("links");
+        foreach (var l in links) w.WriteStringValue(l);
+        w.WriteEndArray();
+        w.WriteStartArray("mentions");
+        foreach (var (start, end, target) in mentions)
+        {
+            w.WriteStartArray();
+            w.WriteNumberValue(start);
+            w.WriteNumberValue(end);
+            w.WriteStringValue(target);
+            w.WriteEndArray();
+        }
+        w.WriteEndArray();
+        w.WriteEndObject();
+    });
+    chars += text.Length;
+}
 writer.Complete();
-Console.Error.WriteLine($"{args[0]}: {writer.Count} documents, {chars} characters");
+Console.Error.WriteLine($"{args[0]}: {writer.Count} documents, {chars} characters, {linked} links ({unresolved} braces name no entry)");
 return 0;
+
+// Headwords and references compare case-insensitively, whitespace (line breaks inside a reference) folded.
+static string Term(string s) => string.Join(' ', s.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)).ToLowerInvariant();
 
 static long Base64Number(string digits)
 {

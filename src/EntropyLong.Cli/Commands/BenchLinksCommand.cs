@@ -1,0 +1,55 @@
+using System.ComponentModel;
+using System.Text.Json;
+using EntropyLong.Core;
+using EntropyLong.Data;
+using EntropyLong.Report;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace EntropyLong.Cli.Commands;
+
+/// <summary>entropylong bench links: how often a build's verified chunks, top retrieved chunks and all retrieved chunks
+/// come from a document the root document links to.</summary>
+public sealed class BenchLinksCommand : Command<BenchLinksCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandOption("--build <DIR>"), Description("A finished build folder (with details.jsonl)")]
+        public string Build { get; init; } = "";
+        [CommandOption("--links <FILE>"), Description("JSON lines {\"id\": ..., \"links\": [ids]} (optionally \"mentions\"); default: the build's corpus files, when their records carry links")]
+        public string? Links { get; init; }
+        [CommandOption("--json"), Description("Print one JSON object")]
+        public bool Json { get; init; }
+
+        public override ValidationResult Validate() => Build.Length == 0 ? ValidationResult.Error("--build is required") : ValidationResult.Success();
+    }
+
+    public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
+    {
+        var build = new BuildFiles(s.Build);
+        var links = s.Links is { } path ? LinkMeasurement.Read(path) : CorpusLinks(build);
+        if (links.Count == 0) throw new UserInputException($"{s.Links ?? s.Build}: no record carries \"links\"");
+        var m = LinkMeasurement.Measure(build, links);
+        if (s.Json) Console.WriteLine(JsonSerializer.Serialize(m));
+        else
+        {
+            Console.WriteLine($"{m.DocumentsRead:N0} documents read, {m.DocumentsUsed:N0} used, {m.Anchors:N0} anchors; {m.LinkedDocuments:N0} documents have links");
+            Console.WriteLine($"precision (share of distinct (document, source) pairs that are links): verified {m.PrecisionVerified:P1} of {m.VerifiedPairs:N0} pairs, " +
+                              $"top-1 retrieved {m.PrecisionTop1:P1}, any retrieved {m.PrecisionRetrieved:P1}");
+            Console.WriteLine($"recall: {m.RecallDocs:P1} of linked documents have a verified chunk from a document they link to");
+            Console.WriteLine($"anchors inside a mention of a linked document: {m.AnchorsInMentions:N0} of {m.AnchorsOfLinkedDocuments:N0}");
+        }
+        return 0;
+    }
+
+    /// <summary>The links carried by the corpus files the build read (config.json names them).</summary>
+    internal static IReadOnlyDictionary<string, DocumentLinks> CorpusLinks(BuildFiles build)
+    {
+        var config = build.ReadJson(BuildFolder.Config) ?? throw new UserInputException($"{build.Directory}: no config.json to find the corpus in; give --links");
+        var merged = new Dictionary<string, DocumentLinks>(StringComparer.Ordinal);
+        if (config.TryGetProperty("corpus", out var files))
+            foreach (var f in files.EnumerateArray().Select(f => f.GetString()!).Where(f => !f.EndsWith(".parquet", StringComparison.OrdinalIgnoreCase)))
+                foreach (var (id, l) in LinkMeasurement.Read(f)) merged[id] = l;
+        return merged;
+    }
+}

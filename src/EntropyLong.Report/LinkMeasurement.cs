@@ -1,0 +1,130 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using EntropyLong.Core;
+using EntropyLong.Data;
+
+namespace EntropyLong.Report;
+
+/// <summary>A document's known dependencies: the documents it links to (a dictionary's cross references, a wiki's
+/// hyperlinks) and, when known, where it mentions them ([start, end) characters of its text).</summary>
+public sealed record DocumentLinks(IReadOnlySet<string> Targets, IReadOnlyList<(int Start, int End, string Target)> Mentions);
+
+/// <summary>How often what a build found is a known dependency (`entropylong bench links`, and the report). Pairs are
+/// distinct (document, source document) pairs; precision is taken over the documents that have links, since a
+/// document without any says nothing about what it depends on.</summary>
+public sealed record LinkMetrics
+{
+    [JsonPropertyName("documents_read")] public long DocumentsRead { get; init; }
+    [JsonPropertyName("documents_used")] public long DocumentsUsed { get; init; }
+    [JsonPropertyName("anchors")] public long Anchors { get; init; }
+    /// <summary>Documents read by the build that have at least one link: the denominator of <see cref="RecallDocs"/>.</summary>
+    [JsonPropertyName("linked_documents")] public long LinkedDocuments { get; init; }
+    /// <summary>Distinct (document, source) pairs of kept candidates, over the linked documents.</summary>
+    [JsonPropertyName("verified_pairs")] public long VerifiedPairs { get; init; }
+    [JsonPropertyName("precision_verified")] public double PrecisionVerified { get; init; }
+    /// <summary>Over the first candidate retrieved for each anchor.</summary>
+    [JsonPropertyName("precision_top1")] public double PrecisionTop1 { get; init; }
+    /// <summary>Over every candidate retrieved for an anchor, judged or not.</summary>
+    [JsonPropertyName("precision_retrieved")] public double PrecisionRetrieved { get; init; }
+    /// <summary>Linked documents with at least one kept candidate from a document they link to.</summary>
+    [JsonPropertyName("recall_docs")] public double RecallDocs { get; init; }
+    /// <summary>Anchors of linked documents, and those inside the mention of a linked document (when mentions are known).</summary>
+    [JsonPropertyName("anchors_of_linked_documents")] public long AnchorsOfLinkedDocuments { get; init; }
+    [JsonPropertyName("anchors_in_mentions")] public long AnchorsInMentions { get; init; }
+}
+
+public static class LinkMeasurement
+{
+    /// <summary>Links from JSON lines <c>{"id": ..., "links": [ids], "mentions": [[start, end, id], ...]}</c> (mentions
+    /// optional; a corpus file whose records carry these fields serves as is). Records without "links" are left out.</summary>
+    public static IReadOnlyDictionary<string, DocumentLinks> Read(string path)
+    {
+        if (!File.Exists(path)) throw new UserInputException($"{path}: links file not found");
+        var result = new Dictionary<string, DocumentLinks>(StringComparer.Ordinal);
+        foreach (var (line, text) in JsonlLines.Read(path))
+        {
+            try
+            {
+                using var doc = JsonDocument.Parse(text);
+                var r = doc.RootElement;
+                if (!r.TryGetProperty("links", out var links)) continue;
+                string id = r.GetProperty("id").GetString() ?? throw new FormatException("\"id\" is null");
+                var targets = links.EnumerateArray().Select(l => l.GetString() ?? throw new FormatException("a link is null")).ToHashSet(StringComparer.Ordinal);
+                var mentions = r.TryGetProperty("mentions", out var m)
+                    ? m.EnumerateArray().Select(x => (x[0].GetInt32(), x[1].GetInt32(), x[2].GetString()!)).ToList()
+                    : [];
+                result[id] = new DocumentLinks(targets, mentions);
+            }
+            catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or KeyNotFoundException or IndexOutOfRangeException)
+            {
+                throw new UserInputException($"{path}:{line}: not a links record ({e.Message}); expected {{\"id\": ..., \"links\": [ids]}}", e);
+            }
+        }
+        return result;
+    }
+
+    /// <summary>The link metrics of a finished build (its details.jsonl and stats.json).</summary>
+    public static LinkMetrics Measure(BuildFiles build, IReadOnlyDictionary<string, DocumentLinks> links)
+    {
+        string details = build.DetailsPath ?? throw new UserInputException($"{build.Directory}: no details.jsonl (built with --no-details); the link metrics need it");
+        var stats = build.ReadJson(BuildFolder.Stats)!.Value;
+        var verified = new HashSet<(string, string)>();
+        var top1 = new HashSet<(string, string)>();
+        var retrieved = new HashSet<(string, string)>();
+        long linkedDocs = 0, recalled = 0, anchors = 0, inMentions = 0;
+        foreach (var (_, r) in BuildRecords.Read<DetailsRecord>(details))
+        {
+            if (!links.TryGetValue(r.DocumentId, out var mine) || mine.Targets.Count == 0) continue;
+            linkedDocs++;
+            bool found = false;
+            var starts = TokenStarts(r.Tokens);
+            foreach (var a in r.Anchors)
+            {
+                anchors++;
+                int at = starts[Math.Min(a.Position, starts.Length - 1)];
+                if (mine.Mentions.Any(m => at >= m.Start && at < m.End)) inMentions++;
+                for (int i = 0; i < a.Candidates.Count; i++)
+                {
+                    var c = a.Candidates[i];
+                    var pair = (r.DocumentId, c.SourceDocumentId);
+                    retrieved.Add(pair);
+                    if (i == 0) top1.Add(pair);
+                    if (!c.Kept) continue;
+                    verified.Add(pair);
+                    found |= mine.Targets.Contains(c.SourceDocumentId);
+                }
+            }
+            if (found) recalled++;
+        }
+        double Precision(HashSet<(string Doc, string Source)> pairs) =>
+            pairs.Count == 0 ? 0 : (double)pairs.Count(p => links[p.Doc].Targets.Contains(p.Source)) / pairs.Count;
+        return new LinkMetrics
+        {
+            DocumentsRead = stats.GetProperty("documents_read").GetInt64(),
+            DocumentsUsed = stats.GetProperty("documents_used").GetInt64(),
+            Anchors = stats.GetProperty("anchors").GetInt64(),
+            LinkedDocuments = linkedDocs,
+            VerifiedPairs = verified.Count,
+            PrecisionVerified = Precision(verified),
+            PrecisionTop1 = Precision(top1),
+            PrecisionRetrieved = Precision(retrieved),
+            RecallDocs = linkedDocs == 0 ? 0 : (double)recalled / linkedDocs,
+            AnchorsOfLinkedDocuments = anchors,
+            AnchorsInMentions = inMentions,
+        };
+    }
+
+    // Where each token's text starts in the document (the pieces concatenate to it; an empty piece continues a
+    // character split across tokens, which starts where its head does).
+    private static int[] TokenStarts(IReadOnlyList<string> pieces)
+    {
+        var starts = new int[Math.Max(1, pieces.Count)];
+        int at = 0;
+        for (int i = 0; i < pieces.Count; i++)
+        {
+            starts[i] = pieces[i].Length == 0 && i > 0 ? starts[i - 1] : at;
+            at += pieces[i].Length;
+        }
+        return starts;
+    }
+}

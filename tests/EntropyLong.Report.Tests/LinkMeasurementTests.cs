@@ -1,0 +1,62 @@
+using EntropyLong.Core;
+using EntropyLong.Data;
+
+namespace EntropyLong.Report.Tests;
+
+/// <summary>The link metrics on a hand-made build whose answers are counted by hand.</summary>
+public class LinkMeasurementTests
+{
+    private static CandidateRecord Judged(string source, bool kept) => new(source + "#0", source, 0.5, 4, kept ? 1 : 3, kept ? 0.75 : 0.25, kept);
+    private static CandidateRecord Unjudged(string source) => new(source + "#0", source, 0.4, null, null, null, false);
+
+    [Fact]
+    public void PrecisionRecallAndMentionsCountDistinctPairsOfLinkedDocuments()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "entropylong-links-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        string[] pieces = ["", "See ", "{B}", " and ", "C", "."]; // "{B}" is characters [4, 7)
+        using (var details = new JsonlWriter(Path.Combine(dir, BuildFolder.Details)))
+        {
+            details.Write(new DetailsRecord("A", null, pieces, [null, 1, 5, 1, 5, 1], 3,
+            [
+                new AnchorRecord(2, 5, "q", [Judged("B", kept: true), Judged("X", kept: false)]),
+                new AnchorRecord(4, 5, "q", [Judged("Y", kept: true), Unjudged("C")]),
+            ]));
+            details.Write(new DetailsRecord("B", null, pieces, [null, 1, 5, 1, 5, 1], 3,
+                [new AnchorRecord(2, 5, "q", [Judged("Z", kept: true), Judged("A", kept: false)])]));
+            // No links known for D: what it keeps says nothing either way.
+            details.Write(new DetailsRecord("D", "no_verified_chunk", pieces, [null, 1, 5, 1, 5, 1], 3,
+                [new AnchorRecord(2, 5, "q", [Judged("B", kept: true)])]));
+            details.Complete();
+        }
+        using (var sequences = new JsonlWriter(Path.Combine(dir, BuildFolder.Sequences))) sequences.Complete();
+        BuildFolder.WriteJson(Path.Combine(dir, BuildFolder.Stats), new BuildStats { DocumentsRead = 3, DocumentsUsed = 2, Anchors = 4 });
+        string linksFile = Path.Combine(dir, "links.jsonl");
+        File.WriteAllLines(linksFile,
+        [
+            """{"id": "A", "links": ["B", "C"], "mentions": [[4, 7, "B"]]}""",
+            """{"id": "B", "links": ["A"]}""",
+            """{"id": "D", "links": []}""",
+        ]);
+
+        var m = LinkMeasurement.Measure(new BuildFiles(dir), LinkMeasurement.Read(linksFile));
+
+        Assert.Equal((3, 2, 4), (m.DocumentsRead, m.DocumentsUsed, m.Anchors));
+        Assert.Equal(2, m.LinkedDocuments);
+        Assert.Equal(3, m.VerifiedPairs);                 // (A,B) (A,Y) (B,Z)
+        Assert.Equal(1.0 / 3, m.PrecisionVerified, 12);   // (A,B)
+        Assert.Equal(1.0 / 3, m.PrecisionTop1, 12);       // (A,B) of (A,B) (A,Y) (B,Z)
+        Assert.Equal(3.0 / 6, m.PrecisionRetrieved, 12);  // (A,B) (A,C) (B,A) of six pairs
+        Assert.Equal(0.5, m.RecallDocs, 12);              // A keeps B; B keeps nothing it links to
+        Assert.Equal((3, 1), (m.AnchorsOfLinkedDocuments, m.AnchorsInMentions)); // A's first anchor is at "{B}"
+    }
+
+    [Fact]
+    public void ALinksFileThatIsNotOneNamesTheLine()
+    {
+        string path = Path.Combine(Path.GetTempPath(), "entropylong-links-" + Guid.NewGuid().ToString("N") + ".jsonl");
+        File.WriteAllLines(path, ["""{"id": "A", "links": ["B"]}""", """{"id": "B", "links": "A"}"""]);
+        var e = Assert.Throws<UserInputException>(() => LinkMeasurement.Read(path));
+        Assert.Contains(path + ":2:", e.Message);
+    }
+}
