@@ -70,6 +70,41 @@ public class AssemblyTests
         if (byteLevel) Assert.Equal(2, dropping.Calls);
     }
 
+    /// <summary>A token per GPT-2 pre-tokenizer piece: "\n\n" at the end of a text is one piece, before a word it is
+    /// two, so tokenizing a prefix that ends at a separator is not a prefix of the whole text's tokens.</summary>
+    private sealed class Gpt2PieceTokenizer : ITrainingTokenizer
+    {
+        private static readonly System.Text.RegularExpressions.Regex Split = new(@"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+");
+        private readonly Dictionary<string, int> _ids = new();
+        private readonly List<string> _pieces = new();
+        public int[] Encode(string text) => Split.Matches(text).Select(m => Id(m.Value)).ToArray();
+        public int ByteCount(int token) => System.Text.Encoding.UTF8.GetByteCount(_pieces[token]);
+        public string Decode(IEnumerable<int> tokens) => string.Concat(tokens.Select(t => _pieces[t]));
+        private int Id(string piece)
+        {
+            if (!_ids.TryGetValue(piece, out int id)) { _ids[piece] = id = _pieces.Count; _pieces.Add(piece); }
+            return id;
+        }
+    }
+
+    // Tokenizing text[..c] (the way spans were found before) put a context's start two tokens early, on the "\n\n" of
+    // the separator before it; the byte counts of one encoding find its first token.
+    [Fact]
+    public void ContextTokenSpansHoldExactlyTheContextWhereSeparatorsTokenizeDifferentlyAtTheEnd()
+    {
+        var options = new EntropyLongOptions { Order = ContextOrder.Anchor, SeqLen = 1000 }; // separator "\n\n"
+        VerifiedContext C(string id, string text, int anchorChar) => new(id, "src", text, 0, anchorChar, "x", 3, 1, 0.6);
+        string document = "The sysop restarted the server.";
+        var tokenizer = new Gpt2PieceTokenizer();
+        var sample = SequenceAssembly.Build("d", document, [C("a", "A sysop runs a BBS.", 4), C("b", "Servers serve.", 24)], tokenizer, options)!;
+        for (int i = 0; i < sample.Contexts.Count; i++)
+        {
+            var span = sample.Spans[i];
+            Assert.Equal(sample.Contexts[i].Text, tokenizer.Decode(sample.Tokens[span.Start..span.End]));
+            Assert.StartsWith(document[sample.Contexts[i].AnchorChar..].Split(' ')[0], tokenizer.Decode(sample.Tokens[span.Anchor..]).TrimStart());
+        }
+    }
+
     [Fact]
     public void PackerFillsSequencesAndRecordsBoundaries()
     {
