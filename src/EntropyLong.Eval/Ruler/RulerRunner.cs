@@ -115,6 +115,8 @@ public sealed class RulerRunner(ITextModel model, RulerInputs inputs, Action<str
         foreach (var sample in samples)
         {
             ct.ThrowIfCancellationRequested();
+            if (sample.Outputs.Count == 0)
+                throw new UserInputException($"{DataPath(options.OutDir, length, task.Name)}: sample {sample.Index} has an empty \"outputs\" list");
             progress?.Report(new RulerProgress(stage, result.Count, samples.Count));
             result.Add(new LoglikSample(sample.Index, RulerLoglik.Score(scorer, RulerLoglik.Items(task, sample, distractors, options.Seed))));
         }
