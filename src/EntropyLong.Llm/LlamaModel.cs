@@ -3,8 +3,11 @@ namespace EntropyLong.Llm;
 /// <summary>Dimensions of a Llama-architecture model (RMSNorm, rotary embeddings in llama.cpp's "norm" mode on
 /// adjacent pairs, grouped-query attention, SwiGLU feed-forward, untied output).</summary>
 public sealed record LlamaConfig(int VocabSize, int Dim, int Layers, int Heads, int KvHeads, int FfnDim, int ContextLength,
-    float RopeBase = 10000f, float NormEps = 1e-5f)
+    float RopeBase = LlamaConfig.DefaultRopeBase, float NormEps = 1e-5f)
 {
+    /// <summary>Llama's RoPE base (theta); checkpoints without one were trained with it.</summary>
+    public const float DefaultRopeBase = 10000f;
+
     public int HeadDim => Dim / Heads;
     public int KvDim => KvHeads * HeadDim;
 

@@ -29,6 +29,48 @@ public class EvalCommandTests
     }
 
     [Fact]
+    public void RulerByLogLikelihoodRunsAtTheLengthsTheModelHoldsAndScores()
+    {
+        string model = TinyModels.Get(context: 1024).Path, dir = CliRunner.TempDir();
+        string[] run = ["eval", "ruler", "--scoring", "loglik", "--model", model, "--samples", "2", "--tasks", "niah_single_1,fwe,qa_1", "--out", dir, "--threads", "2"];
+        var (code, stdout, err) = CliRunner.Run(run);
+        Assert.True(code == 0, err);
+        Assert.Contains("skipping qa_1: log-likelihood scoring covers", err);
+        Assert.Contains("chance 20.00", stdout);
+        Assert.Matches(@"
+niah_single_1 +\d+\.\d\d
+", stdout); // 1024 only: 2048 and 4096 exceed the model's context
+        Assert.Matches(@"
+fwe +-\d+\.\d{3}
+", stdout);
+        Assert.True(File.Exists(Path.Combine(dir, "1024", "loglik", "fwe.jsonl")));
+        Assert.False(Directory.Exists(Path.Combine(dir, "2048")));
+
+        var (code2, json, _) = CliRunner.Run([.. run, "--json", "--distractors", "3"]);
+        Assert.Equal(0, code2);
+        Assert.Equal(25.0, JsonNode.Parse(json)!["chance"]!.GetValue<double>());
+        var (code3, scored, _) = CliRunner.Run("eval", "ruler", "score", dir);
+        Assert.Equal(0, code3);
+        Assert.Contains("above all 3 distractors of its kind (chance 25.00)", scored);
+
+        (code, _, err) = CliRunner.Run("eval", "ruler", "--scoring", "loglik", "--model", model, "--lengths", "2048", "--out", dir);
+        Assert.Equal(3, code);
+        Assert.Contains("length 2048 exceeds the model's context of 1024 tokens", err);
+        (code, _, err) = CliRunner.Run("eval", "ruler", "--scoring", "loglik", "--model", TinyModels.Get().Path, "--out", dir);
+        Assert.Equal(3, code);
+        Assert.Contains("none of the lengths 1024,2048,4096 fits the model's context of 256 tokens", err);
+        (code, _, err) = CliRunner.Run("eval", "ruler", "--scoring", "loglik", "--model", model, "--out", dir, "--distractors", "0");
+        Assert.Equal(2, code);
+        Assert.Contains("--distractors must be between 1 and 100", err);
+        (code, _, err) = CliRunner.Run("eval", "ruler", "--scoring", "logprob", "--model", model, "--out", dir);
+        Assert.Equal(2, code);
+        Assert.Contains("--scoring must be generate or loglik", err);
+        (code, _, err) = CliRunner.Run("eval", "ruler", "--scoring", "loglik", "--model", "http://127.0.0.1:9/v1", "--out", dir);
+        Assert.Equal(2, code);
+        Assert.Contains("runs a GGUF model in-process", err);
+    }
+
+    [Fact]
     public void BadArgumentsAreOneLineErrors()
     {
         var (code, _, err) = CliRunner.Run("eval", "ruler", "--model", TinyModels.Get().Path, "--out", CliRunner.TempDir(), "--tasks", "niah_single_9");

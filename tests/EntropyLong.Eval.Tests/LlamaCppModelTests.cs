@@ -45,6 +45,39 @@ public class LlamaCppModelTests
         Assert.Equal(model.Tokenizer.Detokenize(generated.ToArray()), got);
     }
 
+    [Theory]
+    [InlineData("The quick brown fox jumps over the", new[] { " lazy dog", " forest", " lazy", "x" })]
+    [InlineData("The quick brown fox jumps over the ", new[] { "lazy dog", "forest." })] // the prompt's last space joins the continuation
+    public void ContinuationLogProbsAreThoseOfTheFloat64Reference(string prompt, string[] continuations)
+    {
+        using var model = new LlamaCppModel(Tiny.Path, 256, threads: 2);
+        var got = model.ContinuationLogProbs(prompt, continuations);
+        Assert.Equal(continuations.Length, got.Count);
+        var vocabulary = Tiny.Model.Vocabulary;
+        int[] WithBos(string text) => [vocabulary.Bos, .. model.Tokenizer.Tokenize(text)];
+        var promptTokens = WithBos(prompt);
+        for (int c = 0; c < continuations.Length; c++)
+        {
+            // Tokens of prompt + continuation after those it shares with the prompt alone, each scored by the
+            // reference forward pass over the whole sequence.
+            var full = WithBos(prompt + continuations[c]);
+            int first = full.AsSpan().CommonPrefixLength(promptTokens);
+            var logits = ReferenceForward.Logits(Tiny.Model, full);
+            var want = Enumerable.Range(first, full.Length - first).Select(t =>
+            {
+                var row = logits[t - 1];
+                double max = row.Max();
+                return row[full[t]] - max - Math.Log(row.Sum(l => Math.Exp(l - max)));
+            }).ToArray();
+            Assert.Equal(want.Length, got[c].Length);
+            // (the context keeps llama.cpp's default F16 KV cache: errors of about 2e-4)
+            for (int t = 0; t < want.Length; t++) Assert.True(Math.Abs(want[t] - got[c][t]) < 2e-3, $"{continuations[c]} token {t}: {got[c][t]}, reference {want[t]}");
+        }
+        // The shared prompt decode leaves nothing behind: each alone gives the same numbers.
+        for (int c = 0; c < continuations.Length; c++)
+            Assert.Equal(got[c], model.ContinuationLogProbs(prompt, [continuations[c]])[0]);
+    }
+
     [Fact]
     public async Task SampledDecodingIsReproducibleFromItsSeed()
     {

@@ -21,6 +21,24 @@ public class TrainingTests
 
     private static readonly LlamaConfig Config = new(Vocab.Tokens.Length, 32, 2, 4, 2, 64, 32);
 
+    // A build's output in miniature: the same documents (BOS first, as a build's training tokenizer writes them)
+    // packed three to a sequence, a quarter of the sequences held out.
+    private static TrainingData Sequences(int contextLength = 32)
+    {
+        using var tokenizer = LlamaVocabulary.For(Vocab);
+        var docs = Enumerable.Range(0, 48).Select(i => tokenizer.TokenizeWithBos(
+            TinyModels.Texts[i % TinyModels.Texts.Length] + " " + TinyModels.Texts[(i * 3 + 1) % TinyModels.Texts.Length])).ToArray();
+        var sequences = docs.Chunk(3).Select((pack, index) =>
+        {
+            var spans = new List<(int, int)>();
+            foreach (var d in pack) spans.Add((spans.Count == 0 ? 0 : spans[^1].Item2, (spans.Count == 0 ? 0 : spans[^1].Item2) + d.Length));
+            return new TokenSequence(index, pack.SelectMany(d => d).ToArray(), spans.ToArray());
+        });
+        var data = TrainingData.FromSequences(sequences, contextLength, heldOutBuckets: 4);
+        Assert.True(data.HeldOutDocuments > 0 && data.TrainDocuments > data.HeldOutDocuments);
+        return data;
+    }
+
     private static TrainOptions Options(int steps) => new()
     {
         Steps = steps, BatchSequences = 4, MicroBatch = 2, LearningRate = 3e-3f, WarmupSteps = 3, EvalEvery = 1000, EvalWindows = 4, CheckpointEvery = 3,
@@ -156,6 +174,125 @@ public class TrainingTests
         var ggml = File.ReadLines("/proc/self/maps").Where(l => l.EndsWith("/libggml-base.so", StringComparison.Ordinal))
             .Select(l => l[l.IndexOf('/')..]).Distinct().ToArray();
         Assert.Single(ggml);
+    }
+
+    [Fact]
+    public void SequencesAreCutIntoOverlappingPaddedWindowsThatCarryTheirSpans()
+    {
+        var tokens = new List<int>();
+        var segments = new List<int>();
+        // Token 13 lies outside every span and is dropped; span 1 does not fit the window it starts in.
+        int cut = TrainingData.Cut(Enumerable.Range(10, 12).ToArray(), [(0, 3), (4, 9), (9, 12)], 4, tokens, segments);
+        Assert.Equal([10, 11, 12, 14, 15, /**/ 15, 16, 17, 18, 19, /**/ 19, 20, 21, 0, 0], tokens);
+        Assert.Equal([0, 0, 0, 1, 1, /**/ 1, 1, 1, 1, 2, /**/ 2, 2, 2, -1, -1], segments);
+        Assert.Equal(1, cut);
+        // Every kept token but the first of each span is predicted exactly once.
+        Assert.Equal(11 - 3, segments.Chunk(5).Sum(w => LlamaTrainer.CountedPositions(w)));
+
+        // A window in which nothing would be predicted (spans of one token) is left out.
+        tokens.Clear(); segments.Clear();
+        TrainingData.Cut([1, 2, 3, 4, 5, 6, 7], [(0, 1), (1, 2), (2, 3), (3, 4), (4, 5), (5, 7)], 4, tokens, segments);
+        Assert.Equal([5, 6, 7, 0, 0], tokens);
+        Assert.Equal([4, 5, 5, -1, -1], segments);
+    }
+
+    [Fact]
+    public void TrainingOnSequencesLowersTheMaskedLossAndResumesBitForBit()
+    {
+        var data = Sequences();
+        Assert.Equal(16, data.TrainDocuments + data.HeldOutDocuments);
+        Assert.True(data.SpansCut > 0);
+        var options = Options(6) with { LearningRate = 1e-2f };
+        using var whole = TrainingSession.Start(Config, Vocab, data, options, threads: 2);
+        double before = whole.HeldOutLoss();
+        whole.Run(null, _ => { });
+        Assert.True(whole.HeldOutLoss() < before - 0.1, $"held-out loss {before} -> {whole.HeldOutLoss()}");
+
+        string checkpoint = TempPath("seq.ckpt");
+        using (var first = TrainingSession.Start(Config, Vocab, data, options, threads: 2))
+        {
+            using var stop = new CancellationTokenSource();
+            Assert.Throws<OperationCanceledException>(() => first.Run(checkpoint, p => { if (p.Step == 3) stop.Cancel(); }, stop.Token));
+        }
+        using var resumed = TrainingSession.Resume(checkpoint, data, threads: 2);
+        resumed.Run(checkpoint, _ => { });
+        var a = LlamaTrainer.Tensors(whole.Model()).ToArray();
+        var b = LlamaTrainer.Tensors(resumed.Model()).ToArray();
+        for (int i = 0; i < a.Length; i++) Assert.Equal(a[i].Data, b[i].Data);
+
+        // The same tokens in other spans are other data.
+        var other = TrainingData.FromSequences([new TokenSequence(0, data.Train, [(0, data.Train.Length)])], Config.ContextLength, 4);
+        Assert.Contains("build's sequences differ", Assert.Throws<UserInputException>(() => TrainingSession.Resume(checkpoint, other, 2)).Message);
+    }
+
+    [Fact]
+    public void ARaisedRopeBaseReachesTheGgufAndLlamaCppScoresTheMaskedSpansAsTheTrainerDoes()
+    {
+        var data = Sequences();
+        string checkpoint = TempPath("base.ckpt");
+        using (var s = TrainingSession.Start(Config, Vocab, data, Options(8) with { LearningRate = 1e-2f }, threads: 2)) s.Run(checkpoint, _ => { });
+
+        using var raised = TrainingSession.StartFrom(checkpoint, data, Options(3), threads: 2, ropeBase: 500_000f);
+        Assert.Equal(500_000f, raised.Config.RopeBase);
+        using (var kept = TrainingSession.StartFrom(checkpoint, data, Options(3), threads: 2)) Assert.Equal(10_000f, kept.Config.RopeBase);
+        raised.Run(checkpoint + ".raised", _ => { });
+        Assert.Equal(500_000f, TrainingSession.ReadModel(checkpoint + ".raised").Config.RopeBase);
+        string path = TempPath("raised.gguf");
+        raised.SaveGguf(path, GgmlType.F32);
+        Assert.Equal(500_000f, GgufFloat(path, "llama.rope.freq_base"));
+        double trainer = raised.HeldOutLoss(), llama = raised.HeldOutLossInLlamaCpp(path, threads: 2);
+        Assert.True(Math.Abs(trainer - llama) < 1e-4, $"trainer {trainer}, llama.cpp {llama}");
+    }
+
+    // Random weights (std 1/sqrt(fan-in)) attend sharply enough for the rope base and the masking to matter.
+    private static readonly Lazy<(LlamaModel Model, string Path)> RandomModel = new(() =>
+    {
+        var model = LlamaModel.Random(Config with { RopeBase = 500_000f }, Vocab, seed: 4);
+        string path = TempPath("random.gguf");
+        model.SaveGguf(path);
+        return (model, path);
+    });
+
+    [Fact]
+    public void LlamaCppScoringEachSpanAloneGivesTheMaskedLoss()
+    {
+        var (model, path) = RandomModel.Value;
+        var window = Data().HeldOut[..(Config.ContextLength + 1)];
+        int[] segments = [.. Enumerable.Repeat(0, 10), .. Enumerable.Repeat(1, 15), .. Enumerable.Repeat(2, 5), .. Enumerable.Repeat(-1, 3)];
+        using var trainer = new LlamaTrainer(model.Config, threads: 2, documentMasking: true);
+        trainer.SetWeights(model);
+        var runs = TrainingData.SegmentRuns(window, segments);
+        Assert.Equal([10, 15, 5], runs.Select(r => r.Length));
+        using var engine = LlamaEngine.Load(path, new LlamaSettings { Exact = true, Threads = 2, KvContexts = 1, MaxSequences = 1 });
+        double llama = runs.SelectMany(r => engine.NegLogLikelihoods(r)).Average();
+        Assert.Equal(trainer.Loss(window, segments), llama, 4);
+        Assert.True(Math.Abs(engine.NegLogLikelihoods(window[..30]).Average() - llama) > 1e-2, "masking changes nothing here: the test cannot tell");
+    }
+
+    [Fact]
+    public void LlamaCppComputesWithTheRopeBaseOfTheGguf()
+    {
+        var (model, path) = RandomModel.Value;
+        var window = Data().HeldOut[..(Config.ContextLength + 1)];
+        double Trainer(float ropeBase)
+        {
+            using var trainer = new LlamaTrainer(Config with { RopeBase = ropeBase }, threads: 2);
+            trainer.SetWeights(model with { Config = model.Config with { RopeBase = ropeBase } });
+            return trainer.Loss(window);
+        }
+        using var engine = LlamaEngine.Load(path, new LlamaSettings { Exact = true, Threads = 2, KvContexts = 1, MaxSequences = 1 });
+        double llama = engine.NegLogLikelihoods(window).Average();
+        Assert.Equal(Trainer(500_000f), llama, 4);
+        Assert.True(Math.Abs(Trainer(10_000f) - llama) > 1e-3, $"the base changes nothing here ({Trainer(10_000f)} vs {llama}): the test cannot tell");
+    }
+
+    /// <summary>A float32 metadata value of a GGUF file: the key's bytes, then type 6 (float32) and the value.</summary>
+    private static float GgufFloat(string path, string key)
+    {
+        var bytes = File.ReadAllBytes(path);
+        int at = bytes.AsSpan().IndexOf(Encoding.UTF8.GetBytes(key)) + key.Length;
+        Assert.Equal(6u, BitConverter.ToUInt32(bytes, at));
+        return BitConverter.ToSingle(bytes, at + 4);
     }
 
     [Fact]

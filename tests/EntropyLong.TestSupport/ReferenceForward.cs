@@ -6,8 +6,10 @@ namespace EntropyLong.TestSupport;
 /// (RMSNorm, rotary embeddings on adjacent pairs, grouped-query causal attention, SwiGLU), to check the engine.</summary>
 public static class ReferenceForward
 {
-    /// <summary>Logits after each token of <paramref name="tokens"/>: result[i] predicts token i+1.</summary>
-    public static double[][] Logits(LlamaModel m, IReadOnlyList<int> tokens)
+    /// <summary>Logits after each token of <paramref name="tokens"/>: result[i] predicts token i+1. With
+    /// <paramref name="segments"/> (one id per token), a token attends only to earlier tokens of its own segment
+    /// (document masking); positions stay those of the whole sequence.</summary>
+    public static double[][] Logits(LlamaModel m, IReadOnlyList<int> tokens, IReadOnlyList<int>? segments = null)
     {
         var c = m.Config;
         int n = tokens.Count, d = c.Dim, hd = c.HeadDim, group = c.Heads / c.KvHeads;
@@ -33,6 +35,7 @@ public static class ReferenceForward
                     double max = double.NegativeInfinity;
                     for (int s = 0; s <= t; s++)
                     {
+                        if (segments is not null && segments[s] != segments[t]) { scores[s] = double.NegativeInfinity; continue; }
                         double dot = 0;
                         for (int i = 0; i < hd; i++) dot += q[t][head * hd + i] * k[s][kvh * hd + i];
                         scores[s] = dot / Math.Sqrt(hd);

@@ -11,10 +11,26 @@ namespace EntropyLong.Cli.Commands;
 public sealed class EvalRulerSettings : EvalModelSettings
 {
     [CommandOption("--lengths <LIST>")]
-    [Description("Comma-separated lengths in tokens (prompt + tokens to generate). Default: the paper's 8192,16384,32768,65536,131072.")]
-    [DefaultValue("8192,16384,32768,65536,131072")]
+    [Description("Comma-separated lengths in tokens (prompt + tokens to generate). Default: the paper's 8192,16384,32768,65536,131072; " +
+                 "with --scoring loglik, those of 1024,2048,4096 the model holds.")]
     [OptionRange(256, OptionLimits.Tokens)]
-    public string Lengths { get; init; } = "8192,16384,32768,65536,131072";
+    public string? Lengths { get; init; }
+
+    public const string PaperLengths = "8192,16384,32768,65536,131072", LoglikLengths = "1024,2048,4096";
+
+    [CommandOption("--scoring <MODE>")]
+    [Description("generate (the benchmark: the model answers, the answer is matched) or loglik (niah_*, vt, cwe, fwe scored by the log-likelihood " +
+                 "of the gold answer against distractors: for small models; GGUF in-process only). Default generate.")]
+    [DefaultValue("generate")]
+    public string Scoring { get; init; } = "generate";
+
+    [CommandOption("--distractors <K>")]
+    [Description("--scoring loglik: distractors per gold answer (chance is 1/(K+1)). Default 4.")]
+    [DefaultValue(RulerLoglik.DefaultDistractors)]
+    [OptionRange(1, 100)]
+    public int Distractors { get; init; } = RulerLoglik.DefaultDistractors;
+
+    public bool Loglik => Scoring == "loglik";
 
     [CommandOption("--samples <N>")]
     [Description("Samples per task and length (reference default 500).")]
@@ -54,10 +70,12 @@ public sealed class EvalRulerSettings : EvalModelSettings
         var v = base.Validate();
         if (!v.Successful) return v;
         if (string.IsNullOrWhiteSpace(Out)) return ValidationResult.Error("--out is required");
+        if (Scoring is not ("generate" or "loglik")) return ValidationResult.Error($"--scoring must be generate or loglik, not \"{Scoring}\"");
+        if (Loglik && TextModels.IsUrl(Model ?? "")) return ValidationResult.Error("--scoring loglik runs a GGUF model in-process; a server does not give the log-probabilities of given text");
         return ValidationResult.Success();
     }
 
-    public List<int> ParseLengths() => OptionRangeAttribute.WholeNumbers(Lengths).Distinct().ToList();
+    public List<int> ParseLengths() => OptionRangeAttribute.WholeNumbers(Lengths ?? (Loglik ? LoglikLengths : PaperLengths)).Distinct().ToList();
 
     public List<RulerTask> ParseTasks()
     {
@@ -80,14 +98,35 @@ public sealed class EvalRulerCommand : AsyncCommand<EvalRulerSettings>
         using var model = await TextModels.OpenAsync(settings.OpenOptions(lengths.Max() + EvalModelSettings.ContextSlack), cancellationToken);
         EvalConsole.Info($"model: {model.Name} ({(TextModels.IsUrl(settings.Model ?? "") ? (settings.Chat ? "chat" : "completions") + " at " + settings.Model : "llama.cpp in-process")}); " +
                          $"tokens counted by {model.Tokenizer.Description}; essay haystack: {essay.Description}");
-        EvalConsole.WarnIfBeyondTraining(model, lengths.Max());
         var inputs = new RulerInputs(essay, squad, hotpot);
+        if (settings.Loglik) lengths = LoglikLengths(model, settings, lengths);
+        else EvalConsole.WarnIfBeyondTraining(model, lengths.Max());
         var options = new RulerRunOptions { Lengths = lengths, Tasks = tasks, Samples = settings.Samples, OutDir = settings.Out!, Seed = settings.Seed };
-        var report = await EvalConsole.WithProgress(sink =>
-            new RulerRunner(model, inputs, EvalConsole.Notice, new SyncProgress<RulerProgress>(p => sink(p.Stage, p.Done, p.Total)))
-                .RunAsync(options, cancellationToken));
+        RulerRunner Runner(Action<string, int, int> sink) =>
+            new(model, inputs, EvalConsole.Notice, new SyncProgress<RulerProgress>(p => sink(p.Stage, p.Done, p.Total)));
+        if (settings.Loglik)
+        {
+            var scored = await EvalConsole.WithProgress(sink => Task.Run(() => Runner(sink).RunLoglik(options, settings.Distractors, cancellationToken), cancellationToken));
+            Console.Out.Write(settings.Json ? scored.ToJson().ToJsonString(EvalJson.Compact) + "\n" : scored.ToText());
+            return 0;
+        }
+        var report = await EvalConsole.WithProgress(sink => Runner(sink).RunAsync(options, cancellationToken));
         Print(report, settings.Json);
         return 0;
+    }
+
+    /// <summary>Scoring by log-likelihood is for models too small to answer: it runs at the lengths the model was
+    /// trained for (without --lengths, those of the defaults that fit).</summary>
+    private static List<int> LoglikLengths(ITextModel model, EvalRulerSettings settings, List<int> lengths)
+    {
+        int trained = model is LlamaCppModel m ? m.TrainedContextLength : 0;
+        if (trained <= 0) return lengths;
+        if (settings.Lengths is null) lengths = lengths.Where(l => l <= trained).ToList();
+        if (lengths.Count == 0)
+            throw new UserInputException($"{model.Name}: none of the lengths {EvalRulerSettings.LoglikLengths} fits the model's context of {trained} tokens; give --lengths");
+        if (lengths.Max() > trained)
+            throw new UserInputException($"{model.Name}: length {lengths.Max()} exceeds the model's context of {trained} tokens; --scoring loglik runs at lengths the model was trained for");
+        return lengths;
     }
 
     internal static void Print(RulerReport report, bool json)
@@ -112,7 +151,16 @@ public sealed class EvalRulerScoreCommand : Command<EvalRulerScoreSettings>
 {
     public override int Execute(CommandContext context, EvalRulerScoreSettings settings, CancellationToken cancellationToken)
     {
-        EvalRulerCommand.Print(RulerDirectoryScorer.Score(settings.Dir), settings.Json);
+        var (predictions, loglik) = RulerDirectoryScorer.ScoreAny(settings.Dir);
+        if (settings.Json)
+        {
+            var json = predictions?.ToJson() ?? loglik!.ToJson();
+            if (predictions is not null && loglik is not null) json["loglik"] = loglik.ToJson();
+            Console.Out.WriteLine(json.ToJsonString(EvalJson.Compact));
+            return 0;
+        }
+        if (predictions is not null) EvalRulerCommand.Print(predictions, json: false);
+        if (loglik is not null) Console.Out.Write((predictions is null ? "" : "\n") + loglik.ToText());
         return 0;
     }
 }

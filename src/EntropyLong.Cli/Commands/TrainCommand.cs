@@ -12,6 +12,8 @@ public sealed class TrainSettings : CommandSettings
 {
     [CommandOption("--corpus <PATH>"), Description("Training corpus: JSONL with a \"text\" field (and \"id\"), optionally .gz.")]
     public string Corpus { get; init; } = "";
+    [CommandOption("--data <BUILD>"), Description("Instead of --corpus: a finished build's output folder (its mds/, or sequences.jsonl re-tokenized), trained with document masking; needs --init or --resume.")]
+    public string? Data { get; init; }
     [CommandOption("--out <PATH>"), Description("The GGUF model to write.")]
     public string Out { get; init; } = "";
     [CommandOption("--vocab <N>"), Description("Byte-level BPE vocabulary size, learned from the training documents.")]
@@ -65,10 +67,17 @@ public sealed class TrainSettings : CommandSettings
     public float RepeatSpans { get; init; }
     [CommandOption("--f16"), Description("Write matrices as F16 (norms stay F32).")]
     public bool F16 { get; init; }
+    [CommandOption("--rope-base <X>"), Description("Base of the rotary position embedding (RoPE theta); default 10000, or with --init the checkpoint's. Raise it with --init to extend the context.")]
+    [OptionRange(1, 1e12, MinExclusive = true)]
+    public double? RopeBase { get; init; }
 
     public override ValidationResult Validate()
     {
-        if (Corpus.Length == 0 || Out.Length == 0) return ValidationResult.Error("--corpus and --out are required");
+        if ((Corpus.Length == 0) == (Data is null) || Out.Length == 0) return ValidationResult.Error("--out and one of --corpus or --data are required");
+        if (Data is not null && Init is null && !Resume)
+            return ValidationResult.Error("--data trains on a build's tokens, which must be an existing model's vocabulary: give --init CHECKPOINT (or --resume)");
+        if (Data is not null && RepeatSpans != 0) return ValidationResult.Error("--repeat-spans applies to --corpus training only");
+        if (RopeBase is not null && Resume) return ValidationResult.Error("--resume continues a run with its rope base; --rope-base applies to a new run");
         if (ValidateShape(Dim, Heads, KvHeads) is { Successful: false } shape) return shape;
         if (Resume && Init is not null) return ValidationResult.Error("--resume continues a run; --init starts a new one: use one of them");
         return ValidationResult.Success();
@@ -89,20 +98,41 @@ public sealed class TrainCommand : Command<TrainSettings>
         // Plain lines go straight to stderr: a console renderer would wrap them at its width in a log file.
         void Say(string line) { if (Console.IsErrorRedirected) Console.Error.WriteLine(line); else err.MarkupLine(Markup.Escape(line)); }
         string checkpoint = s.Checkpoint ?? s.Out + ".ckpt";
-        var documents = ReadCorpus(s.Corpus, Say);
-        Say($"corpus: {documents.Count} documents from {s.Corpus}");
+        List<Document>? documents = null;
+        if (s.Data is null)
+        {
+            documents = ReadCorpus(s.Corpus, Say);
+            Say($"corpus: {documents.Count} documents from {s.Corpus}");
+        }
 
+        (LlamaConfig Config, BpeVocabulary Vocabulary)? saved = s.Resume || s.Init is not null ? TrainingSession.ReadModel(s.Init ?? checkpoint) : null;
         BpeVocabulary vocab;
-        if (s.Resume || s.Init is not null) vocab = TrainingSession.ReadVocabulary(s.Init ?? checkpoint);
+        if (saved is { } m) vocab = m.Vocabulary;
         else
         {
             var started = DateTime.UtcNow;
-            vocab = ByteLevelBpe.Train(documents.Where(d => !TrainingData.IsHeldOut(d.Id)).Select(d => d.Text), s.Vocab);
+            vocab = ByteLevelBpe.Train(documents!.Where(d => !TrainingData.IsHeldOut(d.Id)).Select(d => d.Text), s.Vocab);
             Say($"vocabulary: {vocab.Tokens.Length} tokens ({vocab.Merges.Length} merges) in {(DateTime.UtcNow - started).TotalSeconds:F1} s");
         }
         TrainingData data;
-        using (var tokenizer = LlamaVocabulary.For(vocab)) data = TrainingData.Build(documents, tokenizer);
-        Say($"tokens: {data.Train.Length:N0} training ({data.TrainDocuments} documents), {data.HeldOut.Length:N0} held out ({data.HeldOutDocuments} documents)");
+        using (var tokenizer = LlamaVocabulary.For(vocab))
+        {
+            if (s.Data is { } build)
+            {
+                int ctx = s.Resume ? saved!.Value.Config.ContextLength : s.Ctx ?? saved!.Value.Config.ContextLength;
+                var (sequences, source) = BuildSequences.Open(build, tokenizer, Say);
+                data = TrainingData.FromSequences(sequences, ctx);
+                Say($"data: {data.TrainDocuments + data.HeldOutDocuments} sequences ({data.Spans} packed samples) from {source}, in windows of {ctx + 1} tokens: " +
+                    $"{TrainingData.WindowCount(data.Train, ctx + 1)} training, {TrainingData.WindowCount(data.HeldOut, ctx + 1)} held out " +
+                    $"({data.HeldOutDocuments} sequences, chosen by a hash of the sequence index); document masking on" +
+                    (data.SpansCut > 0 ? $"; {data.SpansCut} samples did not fit one window and were cut across windows (a --ctx of at least the build's --seq-len keeps them whole)" : ""));
+            }
+            else
+            {
+                data = TrainingData.Build(documents!, tokenizer);
+                Say($"tokens: {data.Train.Length:N0} training ({data.TrainDocuments} documents), {data.HeldOut.Length:N0} held out ({data.HeldOutDocuments} documents)");
+            }
+        }
 
         var options = new TrainOptions
         {
@@ -112,11 +142,12 @@ public sealed class TrainCommand : Command<TrainSettings>
         };
         int ffn = s.Ffn ?? (8 * s.Dim / 3 + 31) / 32 * 32;
         using var session = s.Resume ? TrainingSession.Resume(checkpoint, data, s.Threads)
-            : s.Init is not null ? TrainingSession.StartFrom(s.Init, data, options, s.Threads, s.Ctx)
-            : TrainingSession.Start(new LlamaConfig(vocab.Tokens.Length, s.Dim, s.Layers, s.Heads, s.KvHeads ?? s.Heads, ffn, s.Ctx ?? TrainSettings.DefaultCtx), vocab, data, options, s.Threads);
+            : s.Init is not null ? TrainingSession.StartFrom(s.Init, data, options, s.Threads, s.Ctx, (float?)s.RopeBase)
+            : TrainingSession.Start(new LlamaConfig(vocab.Tokens.Length, s.Dim, s.Layers, s.Heads, s.KvHeads ?? s.Heads, ffn, s.Ctx ?? TrainSettings.DefaultCtx,
+                (float?)s.RopeBase ?? LlamaConfig.DefaultRopeBase), vocab, data, options, s.Threads);
         var c = session.Config;
         var o = session.Options;
-        Say($"model: dim {c.Dim}, {c.Layers} layers, {c.Heads} heads ({c.KvHeads} kv), ffn {c.FfnDim}, ctx {c.ContextLength}, vocab {c.VocabSize}: {c.ParameterCount:N0} parameters; ggml memory {session.MemoryBytes >> 20} MiB");
+        Say($"model: dim {c.Dim}, {c.Layers} layers, {c.Heads} heads ({c.KvHeads} kv), ffn {c.FfnDim}, ctx {c.ContextLength}, rope base {c.RopeBase:G}, vocab {c.VocabSize}: {c.ParameterCount:N0} parameters; ggml memory {session.MemoryBytes >> 20} MiB");
         Say($"schedule: {o.Steps} steps x {o.BatchSequences} x {c.ContextLength} tokens, lr {o.LearningRate:G3} (warm-up {o.WarmupSteps}, cosine to {o.LearningRate * o.MinLearningRateRatio:G3}), weight decay {o.WeightDecay}, seed {o.Seed}" +
             (o.RepeatSpans > 0 ? $", a repeated random span in {o.RepeatSpans:P0} of windows" : "") +
             (s.Resume ? $"; resuming at step {session.Step} from {checkpoint}" : s.Init is not null ? $"; starting from the weights in {s.Init}" : ""));
@@ -148,7 +179,7 @@ public sealed class TrainCommand : Command<TrainSettings>
         double trainerLoss = session.HeldOutLoss();
         double llamaLoss = session.HeldOutLossInLlamaCpp(s.Out, s.Threads > 0 ? s.Threads : Environment.ProcessorCount);
         Say($"wrote {s.Out} ({new FileInfo(s.Out).Length / 1e6:F1} MB, {(s.F16 ? "F16" : "F32")}); checkpoint {checkpoint}");
-        Say($"held-out loss over {session.HeldOutWindows().Count()} windows: trainer {trainerLoss:F5}, llama.cpp {llamaLoss:F5} (difference {Math.Abs(trainerLoss - llamaLoss):E2})");
+        Say($"held-out loss over {session.HeldOutEvalWindows} windows: trainer {trainerLoss:F5}, llama.cpp {llamaLoss:F5} (difference {Math.Abs(trainerLoss - llamaLoss):E2})");
         return 0;
     }
 

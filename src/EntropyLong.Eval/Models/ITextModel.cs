@@ -34,3 +34,12 @@ public interface ITextModel : IDisposable
 
     Task<string> GenerateAsync(GenerationRequest request, CancellationToken cancellationToken);
 }
+
+/// <summary>A model that scores given continuations of a prompt (an in-process model: servers do not expose this).</summary>
+public interface IContinuationScorer
+{
+    /// <summary>Per continuation, the natural-log probability of each of its tokens given the prompt and its earlier
+    /// tokens. Prompt and continuation are tokenized together (a token spanning their join counts as the
+    /// continuation's), with BOS first when the model asks for one.</summary>
+    IReadOnlyList<double[]> ContinuationLogProbs(string prompt, IReadOnlyList<string> continuations);
+}

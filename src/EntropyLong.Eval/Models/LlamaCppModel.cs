@@ -24,7 +24,7 @@ public sealed class GgufTokenizer(LlamaVocabulary vocabulary, string description
 /// a seeded softmax draw otherwise) rather than by LLamaSharp's executors, so that "greedy" means exactly argmax.
 /// The prompt gets the BOS token when the model asks for one, as a serving stack would add it.
 /// </summary>
-public sealed class LlamaCppModel : ITextModel
+public sealed class LlamaCppModel : ITextModel, IContinuationScorer
 {
     private readonly SafeLlamaModelHandle _model;
     private readonly SafeLLamaContextHandle _context;
@@ -130,6 +130,60 @@ public sealed class LlamaCppModel : ITextModel
             logitIndex = 0;
         }
         return Encoding.UTF8.GetString(bytes.ToArray());
+    }
+
+    /// <summary>The shared part of the prompt is decoded once into the KV cache; each continuation is then decoded
+    /// after it (from the token before its first scored one) and its cells removed again for the next.</summary>
+    public IReadOnlyList<double[]> ContinuationLogProbs(string prompt, IReadOnlyList<string> continuations)
+    {
+        _gate.Wait();
+        try
+        {
+            var promptTokens = _vocabulary.TokenizeWithBos(prompt);
+            var full = continuations.Select(c => _vocabulary.TokenizeWithBos(prompt + c)).ToArray();
+            var firstScored = full.Select(f => f.AsSpan().CommonPrefixLength(promptTokens)).ToArray();
+            for (int i = 0; i < full.Length; i++)
+            {
+                if (firstScored[i] == full[i].Length) throw new ArgumentException($"continuation \"{continuations[i]}\" adds no token to the prompt");
+                if (firstScored[i] == 0) throw new ArgumentException("a continuation with nothing before it cannot be scored");
+                if (full[i].Length > ContextLength)
+                    throw new UserInputException($"prompt and continuation of {full[i].Length} tokens do not fit the context of {ContextLength} tokens (raise --context)");
+            }
+            int shared = full.Length == 0 ? 0 : firstScored.Min() - 1;
+            _context.MemoryClear(true);
+            var batch = new LLamaBatch();
+            if (shared > 0) DecodeRange(batch, full[0], 0, shared, int.MaxValue, null);
+            var result = new double[full.Length][];
+            var scratch = new float[_vocabulary.Count];
+            for (int i = 0; i < full.Length; i++)
+            {
+                var tokens = full[i];
+                var logProbs = result[i] = new double[tokens.Length - firstScored[i]];
+                // The logits after token t predict token t+1: wanted from the token before the first scored one.
+                DecodeRange(batch, tokens, shared, tokens.Length - 1, firstScored[i] - 1,
+                    (t, logits) => logProbs[t + 1 - firstScored[i]] = -Entropy.NegLogLikelihood(logits, tokens[t + 1], scratch));
+                _context.MemorySequenceRemove(LLamaSeqId.Zero, shared, -1);
+            }
+            return result;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    // Decodes tokens[from..to) at their positions on sequence 0, in batches, handing the logits after each token from
+    // logitsFrom on to the callback.
+    private void DecodeRange(LLamaBatch batch, int[] tokens, int from, int to, int logitsFrom, Action<int, ReadOnlySpan<float>>? logits)
+    {
+        for (int start = from; start < to; start += _batchSize)
+        {
+            int end = Math.Min(to, start + _batchSize);
+            batch.Clear();
+            for (int t = start; t < end; t++) batch.Add(tokens[t], t, LLamaSeqId.Zero, t >= logitsFrom);
+            Decode(batch);
+            for (int t = Math.Max(start, logitsFrom); t < end; t++) logits!(t, _context.GetLogitsIth(t - start));
+        }
     }
 
     private void Decode(LLamaBatch batch)

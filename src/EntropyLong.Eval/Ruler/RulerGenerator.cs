@@ -16,6 +16,14 @@ public sealed record RulerInputs(EssayHaystack Essay, QaData? Squad = null, QaDa
 /// </summary>
 public static class RulerGenerator
 {
+    private const string TooShortKey = "ruler.length-too-short";
+
+    /// <summary>The error of a task that has no sample at a length (its smallest prompt does not fit).</summary>
+    private static UserInputException TooShort(string message) => new(message) { Data = { [TooShortKey] = true } };
+
+    /// <summary>Whether <paramref name="e"/> says a task has no sample at the length asked (rather than bad input).</summary>
+    public static bool IsTooShort(UserInputException e) => e.Data.Contains(TooShortKey);
+
     public static List<RulerSample> Generate(RulerTask task, int maxSeqLength, int numSamples, long seed, ITokenizer tokenizer, RulerInputs inputs)
     {
         if (numSamples < 1) throw new ArgumentOutOfRangeException(nameof(numSamples));
@@ -88,7 +96,7 @@ public static class RulerGenerator
                 if (length <= MaxSeqLength) return (text, answer, length);
                 if (size > step) size -= step;
                 else if (++floorTries >= 50)
-                    throw new UserInputException($"{What}: no sample fits in {MaxSeqLength} tokens even with the smallest haystack " +
+                    throw TooShort($"{What}: no sample fits in {MaxSeqLength} tokens even with the smallest haystack " +
                                                  $"({length} tokens with this tokenizer); use a larger length");
             }
         }
@@ -368,7 +376,7 @@ public static class RulerGenerator
                     while (ctx.Count(text) > maxLen)
                     {
                         numWords -= incremental;
-                        if (numWords <= 0) throw new UserInputException($"fwe: no sample fits in {ctx.MaxSeqLength} tokens; use a larger length");
+                        if (numWords <= 0) throw TooShort($"fwe: no sample fits in {ctx.MaxSeqLength} tokens; use a larger length");
                         (text, _) = Text(numWords);
                     }
                 }
@@ -387,7 +395,7 @@ public static class RulerGenerator
                 return (final, answer, numWords);
             }
 
-            if (incremental < 1 || vocabSize < 4) throw new UserInputException($"fwe: length {ctx.MaxSeqLength} is too small for this task");
+            if (incremental < 1 || vocabSize < 4) throw TooShort($"fwe: length {ctx.MaxSeqLength} is too small for this task");
             int words = Make(-1).NumWords;
             var samples = new List<RulerSample>(numSamples);
             for (int index = 0; index < numSamples; index++)

@@ -62,6 +62,69 @@ public sealed class RulerRunner(ITextModel model, RulerInputs inputs, Action<str
         return report;
     }
 
+    /// <summary>Generates (or reuses) the samples and scores the tasks with short-string answers by log-likelihood
+    /// (<see cref="RulerLoglik"/>) into <c>LENGTH/loglik/TASK.jsonl</c> and <c>loglik.json</c>; a task whose file already
+    /// holds every sample with as many distractors is not scored again.</summary>
+    public RulerLoglikReport RunLoglik(RulerRunOptions options, int distractors, CancellationToken ct)
+    {
+        var scorer = model as IContinuationScorer
+                     ?? throw new UserInputException("--scoring loglik needs a GGUF model run in-process (a server does not give the log-probabilities of given text)");
+        Directory.CreateDirectory(options.OutDir);
+        CheckManifest(options);
+        foreach (var t in options.Tasks.Where(t => !RulerLoglik.Applies(t)))
+            notice($"skipping {t.Name}: log-likelihood scoring covers the tasks with short-string answers (niah_*, vt, cwe, fwe); qa answers are free text");
+        var lengths = new List<(int?, string, IReadOnlyList<LoglikTaskScore>)>();
+        foreach (int length in options.Lengths)
+        {
+            var scores = new List<LoglikTaskScore>();
+            foreach (var task in options.Tasks.Where(RulerLoglik.Applies))
+            {
+                ct.ThrowIfCancellationRequested();
+                List<RulerSample> samples;
+                // At the short lengths small models hold, some tasks have no sample (the essay's smallest haystack is
+                // 500 words): score the others.
+                try { samples = LoadOrGenerate(task, length, options, ct); }
+                catch (UserInputException e) when (RulerGenerator.IsTooShort(e))
+                {
+                    notice($"skipping {task.Name} at {length}: {e.Message}");
+                    continue;
+                }
+                var scored = LoadOrScoreLoglik(scorer, task, length, samples, options, distractors, ct);
+                scores.Add(RulerLoglik.Summarize(task.Name, scored.Select(s => s.Answers).ToList()));
+            }
+            lengths.Add((length, length.ToString(System.Globalization.CultureInfo.InvariantCulture), scores));
+        }
+        var report = new RulerLoglikReport(model.Name, inputs.Essay.Description, distractors, lengths);
+        File.WriteAllText(Path.Combine(options.OutDir, RulerLoglikReport.SummaryFile), report.ToJson().ToJsonString(EvalJson.Indented) + "\n");
+        return report;
+    }
+
+    private List<LoglikSample> LoadOrScoreLoglik(IContinuationScorer scorer, RulerTask task, int length, List<RulerSample> samples,
+        RulerRunOptions options, int distractors, CancellationToken ct)
+    {
+        string path = RulerLoglikFiles.Path(options.OutDir, length, task.Name);
+        if (File.Exists(path))
+        {
+            var existing = RulerLoglikFiles.Read(path);
+            bool matches = existing.Count == samples.Count && existing.Zip(samples).All(p => p.First.Index == p.Second.Index &&
+                p.First.Answers.Select(a => a.Answer).SequenceEqual(p.Second.Outputs) && p.First.Answers.All(a => a.Distractors.Count == distractors));
+            if (matches) return existing;
+        }
+        string stage = $"{length} {task.Name} (loglik)";
+        var result = new List<LoglikSample>(samples.Count);
+        foreach (var sample in samples)
+        {
+            ct.ThrowIfCancellationRequested();
+            if (sample.Outputs.Count == 0)
+                throw new UserInputException($"{DataPath(options.OutDir, length, task.Name)}: sample {sample.Index} has an empty \"outputs\" list");
+            progress?.Report(new RulerProgress(stage, result.Count, samples.Count));
+            result.Add(new LoglikSample(sample.Index, RulerLoglik.Score(scorer, RulerLoglik.Items(task, sample, distractors, options.Seed))));
+        }
+        progress?.Report(new RulerProgress(stage, result.Count, samples.Count));
+        RulerLoglikFiles.Write(path, result);
+        return result;
+    }
+
     public static string DataPath(string outDir, int length, string task) =>
         Path.Combine(outDir, length.ToString(System.Globalization.CultureInfo.InvariantCulture), "data", task, "validation.jsonl");
 
@@ -214,6 +277,20 @@ public static class RulerDirectoryScorer
         return new RulerReport(model, haystack, lengths);
     }
 
+    /// <summary>The scores of what is below <paramref name="dir"/>: prediction files (as <see cref="Score"/>), log-likelihood
+    /// files (<c>LENGTH/loglik/TASK.jsonl</c>), or both; at least one kind must be there.</summary>
+    public static (RulerReport? Predictions, RulerLoglikReport? Loglik) ScoreAny(string dir)
+    {
+        if (!Directory.Exists(dir)) throw new UserInputException($"{dir}: folder not found");
+        bool predictions = HasTaskFiles(dir) || Directory.EnumerateDirectories(dir, "pred", SearchOption.AllDirectories).Any(HasTaskFiles);
+        var (model, haystack) = Manifest([dir]);
+        var loglik = RulerLoglikReport.FromDirectory(dir, model, haystack);
+        if (!predictions && loglik is null)
+            throw new UserInputException($"{dir}: no prediction files (TASK.jsonl named after a RULER task, e.g. niah_single_1.jsonl) found here or in a pred/ folder below, " +
+                                         $"nor log-likelihood files (LENGTH/{RulerLoglikReport.Folder}/TASK.jsonl)");
+        return (predictions ? Score(dir) : null, loglik);
+    }
+
     private static bool HasTaskFiles(string d) => RulerTasks.All.Any(t => File.Exists(Path.Combine(d, t.Name + ".jsonl")));
 
     /// <summary>The length from the folder names: LENGTH/pred or LENGTH itself.</summary>
@@ -227,7 +304,7 @@ public static class RulerDirectoryScorer
 
     /// <summary>Model and haystack from the run.json this tool writes in its output folder (OUT/run.json beside
     /// OUT/LENGTH/pred).</summary>
-    private static (string Model, string Haystack) Manifest(IEnumerable<string> candidates)
+    internal static (string Model, string Haystack) Manifest(IEnumerable<string> candidates)
     {
         foreach (var d in candidates)
         {

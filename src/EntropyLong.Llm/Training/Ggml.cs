@@ -61,6 +61,7 @@ internal static unsafe partial class Ggml
     [LibraryImport(Base, EntryPoint = "ggml_set_zero")] public static partial IntPtr SetZero(IntPtr t);
     [LibraryImport(Base, EntryPoint = "ggml_new_tensor_1d")] public static partial IntPtr New1d(IntPtr ctx, int type, long ne0);
     [LibraryImport(Base, EntryPoint = "ggml_new_tensor_2d")] public static partial IntPtr New2d(IntPtr ctx, int type, long ne0, long ne1);
+    [LibraryImport(Base, EntryPoint = "ggml_new_tensor_4d")] public static partial IntPtr New4d(IntPtr ctx, int type, long ne0, long ne1, long ne2, long ne3);
     [LibraryImport(Base, EntryPoint = "ggml_set_param")] public static partial void SetParam(IntPtr t);
     [LibraryImport(Base, EntryPoint = "ggml_set_loss")] public static partial void SetLoss(IntPtr t);
     [LibraryImport(Base, EntryPoint = "ggml_set_input")] public static partial void SetInput(IntPtr t);

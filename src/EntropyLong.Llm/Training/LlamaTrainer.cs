@@ -1,3 +1,5 @@
+using EntropyLong.Core;
+
 namespace EntropyLong.Llm.Training;
 
 /// <summary>A Llama model as a ggml training graph, in the spirit of llm.c: every weight is a ggml parameter,
@@ -6,14 +8,21 @@ namespace EntropyLong.Llm.Training;
 /// scaled 1/sqrt(headDim), SwiGLU, untied output, mean cross-entropy of the next token.
 /// <para>All tensors live in one ggml context (weights, gradient accumulators, Adam moments, activations of one
 /// micro-batch); three graphs share them: forward only (evaluation), forward+backward (accumulates gradients
-/// into per-weight accumulators), and the AdamW steps.</para></summary>
+/// into per-weight accumulators), and the AdamW steps.</para>
+/// <para>With document masking (ProLong's, for packed sequences) every token of a window carries a segment id:
+/// a token attends only to earlier tokens of its own segment, and a position counts in the loss only when its
+/// target is in the same segment (the first token of a segment has nothing of its own to be predicted from).
+/// ggml_cross_entropy_loss's backward assumes every label row sums to 1, so a masked row is excluded twice: its
+/// label row is zero (no loss) and its logits are multiplied by 0 (no gradient); the mean is then rescaled to
+/// the positions that count.</para></summary>
 public sealed class LlamaTrainer : IDisposable
 {
     /// <summary>One trainable tensor: its GGUF name, ggml tensor, gradient accumulator and Adam moments.</summary>
     private sealed record Weight(string Name, IntPtr Tensor, IntPtr Grad, IntPtr M, IntPtr V, bool Decay);
 
     private readonly IntPtr _ctx, _backend;
-    private readonly IntPtr _tokens, _positions, _labels, _loss, _adamDecay, _adamNoDecay;
+    private readonly IntPtr _tokens, _positions, _labels, _logits, _loss, _adamDecay, _adamNoDecay;
+    private readonly IntPtr _attentionMask, _rowMask, _lossScale; // document masking only
     private readonly IntPtr _forward, _train, _optimize;
     private readonly List<Weight> _weights = new();
     private bool _disposed;
@@ -21,21 +30,24 @@ public sealed class LlamaTrainer : IDisposable
     public LlamaConfig Config { get; }
     /// <summary>Sequences of <see cref="LlamaConfig.ContextLength"/> tokens in one forward/backward pass.</summary>
     public int MicroBatch { get; }
+    /// <summary>Attention and loss follow the segment ids given with each batch (see the class remarks).</summary>
+    public bool DocumentMasking { get; }
     /// <summary>Bytes of the ggml context holding weights, optimizer state and one micro-batch's activations.</summary>
     public long MemoryBytes { get; }
     public IReadOnlyList<string> WeightNames => _weights.Select(w => w.Name).ToArray();
 
-    public LlamaTrainer(LlamaConfig config, int microBatch = 1, int threads = 0)
+    public LlamaTrainer(LlamaConfig config, int microBatch = 1, int threads = 0, bool documentMasking = false)
     {
         if (config.Dim % config.Heads != 0 || config.HeadDim % 2 != 0 || config.Heads % config.KvHeads != 0)
             throw new ArgumentException("dim must split into heads of even size, and heads into kv-head groups");
         Config = config;
         MicroBatch = microBatch;
+        DocumentMasking = documentMasking;
         // Build once without data to learn the size, then for real: the graph is the same.
         var probe = Ggml.Init(new Ggml.InitParams { MemSize = ContextMetadataBytes(config), NoAlloc = 1 });
         try
         {
-            Build(probe, out _, out _, out _, out _, out _, out _, out _, out _, out _, _weights);
+            Build(probe, out _, out _, out _, out _, out _, out _, out _, out _, out _, out _, out _, out _, out _, _weights);
             long bytes = (long)ContextMetadataBytes(config);
             for (var t = Ggml.FirstTensor(probe); t != IntPtr.Zero; t = Ggml.NextTensor(probe, t)) bytes += (long)Ggml.NBytesPad(t);
             MemoryBytes = bytes;
@@ -44,7 +56,8 @@ public sealed class LlamaTrainer : IDisposable
 
         _ctx = Ggml.Init(new Ggml.InitParams { MemSize = (nuint)MemoryBytes, NoAlloc = 0 });
         if (_ctx == IntPtr.Zero) throw new OutOfMemoryException($"ggml could not allocate {MemoryBytes >> 20} MiB for training");
-        Build(_ctx, out _tokens, out _positions, out _labels, out _loss, out _adamDecay, out _adamNoDecay, out _forward, out _train, out _optimize, _weights);
+        Build(_ctx, out _tokens, out _positions, out _labels, out _attentionMask, out _rowMask, out _lossScale, out _logits, out _loss,
+            out _adamDecay, out _adamNoDecay, out _forward, out _train, out _optimize, _weights);
         foreach (var w in _weights) { Ggml.SetZero(w.M); Ggml.SetZero(w.V); }
         var pos = Ggml.I32(_positions);
         for (int i = 0; i < pos.Length; i++) pos[i] = i % config.ContextLength;
@@ -57,8 +70,9 @@ public sealed class LlamaTrainer : IDisposable
     private static nuint ContextMetadataBytes(LlamaConfig c) =>
         (nuint)((20000 + 400 * c.Layers) * (long)Ggml.TensorOverhead()) + 3 * Ggml.GraphOverhead(GraphSize(c), true) + (1 << 20);
 
-    private void Build(IntPtr ctx, out IntPtr tokens, out IntPtr positions, out IntPtr labels, out IntPtr loss,
-        out IntPtr adamDecay, out IntPtr adamNoDecay, out IntPtr forward, out IntPtr train, out IntPtr optimize, List<Weight> weights)
+    private void Build(IntPtr ctx, out IntPtr tokens, out IntPtr positions, out IntPtr labels, out IntPtr attentionMask, out IntPtr rowMask,
+        out IntPtr lossScale, out IntPtr logits, out IntPtr loss, out IntPtr adamDecay, out IntPtr adamNoDecay, out IntPtr forward, out IntPtr train,
+        out IntPtr optimize, List<Weight> weights)
     {
         var c = Config;
         int T = c.ContextLength, n = T * MicroBatch, hd = c.HeadDim;
@@ -75,6 +89,15 @@ public sealed class LlamaTrainer : IDisposable
         positions = Ggml.New1d(ctx, Ggml.TypeI32, n);
         labels = Ggml.New2d(ctx, Ggml.TypeF32, c.VocabSize, n);
         Ggml.SetInput(tokens); Ggml.SetInput(positions); Ggml.SetInput(labels);
+        attentionMask = rowMask = lossScale = IntPtr.Zero;
+        if (DocumentMasking)
+        {
+            // [key, query, 1, sequence]: soft_max_ext broadcasts it over the heads of each sequence.
+            attentionMask = Ggml.New4d(ctx, Ggml.TypeF32, T, T, 1, MicroBatch);
+            rowMask = Ggml.New2d(ctx, Ggml.TypeF32, 1, n);
+            lossScale = Ggml.New1d(ctx, Ggml.TypeF32, 1);
+            Ggml.SetInput(attentionMask); Ggml.SetInput(rowMask); Ggml.SetInput(lossScale);
+        }
 
         var x = Ggml.GetRows(ctx, Param("token_embd.weight", c.Dim, c.VocabSize), tokens); // [dim, n]
         for (int l = 0; l < c.Layers; l++)
@@ -90,7 +113,9 @@ public sealed class LlamaTrainer : IDisposable
             k = Ggml.Reshape3d(ctx, Ggml.Cont(ctx, Ggml.Permute(ctx, Ggml.Reshape4d(ctx, k, hd, c.KvHeads, T, MicroBatch), 0, 2, 1, 3)), hd, T, c.KvHeads * MicroBatch);
             var vt = Ggml.Reshape3d(ctx, Ggml.Cont(ctx, Ggml.Permute(ctx, Ggml.Reshape4d(ctx, v, hd, c.KvHeads, T, MicroBatch), 1, 2, 0, 3)), T, hd, c.KvHeads * MicroBatch);
             var kq = Ggml.MulMat(ctx, k, q);                                   // [key, query, head+heads*seq]
-            kq = Ggml.SoftMaxExt(ctx, Ggml.DiagMaskInf(ctx, kq, 0), IntPtr.Zero, 1f / MathF.Sqrt(hd), 0f);
+            kq = DocumentMasking
+                ? Ggml.Reshape3d(ctx, Ggml.SoftMaxExt(ctx, Ggml.Reshape4d(ctx, kq, T, T, c.Heads, MicroBatch), attentionMask, 1f / MathF.Sqrt(hd), 0f), T, T, c.Heads * MicroBatch)
+                : Ggml.SoftMaxExt(ctx, Ggml.DiagMaskInf(ctx, kq, 0), IntPtr.Zero, 1f / MathF.Sqrt(hd), 0f);
             var att = Ggml.MulMat(ctx, vt, kq);                                // [hd, query, head+heads*seq]
             att = Ggml.Reshape2d(ctx, Ggml.Cont(ctx, Ggml.Permute(ctx, Ggml.Reshape4d(ctx, att, hd, T, c.Heads, MicroBatch), 0, 2, 1, 3)), c.Dim, n);
             x = Ggml.Add(ctx, x, Ggml.MulMat(ctx, Param(p + "attn_output.weight", c.Dim, c.Dim), att));
@@ -101,8 +126,10 @@ public sealed class LlamaTrainer : IDisposable
             x = Ggml.Add(ctx, x, Ggml.MulMat(ctx, Param(p + "ffn_down.weight", c.FfnDim, c.Dim), Ggml.Mul(ctx, Ggml.Silu(ctx, gate), up)));
         }
         x = Ggml.Mul(ctx, Ggml.RmsNorm(ctx, x, c.NormEps), Param("output_norm.weight", c.Dim));
-        var logits = Ggml.MulMat(ctx, Param("output.weight", c.Dim, c.VocabSize), x); // [vocab, n]
-        loss = Ggml.CrossEntropyLoss(ctx, logits, labels);
+        logits = Ggml.MulMat(ctx, Param("output.weight", c.Dim, c.VocabSize), x); // [vocab, n]
+        loss = DocumentMasking
+            ? Ggml.Mul(ctx, Ggml.CrossEntropyLoss(ctx, Ggml.Mul(ctx, logits, rowMask), labels), lossScale)
+            : Ggml.CrossEntropyLoss(ctx, logits, labels);
         Ggml.SetLoss(loss);
 
         forward = Ggml.NewGraph(ctx, GraphSize(c), false);
@@ -204,38 +231,87 @@ public sealed class LlamaTrainer : IDisposable
     public void ZeroGradients() => Ggml.GraphReset(_train);
 
     /// <summary>Mean next-token loss over <see cref="MicroBatch"/> sequences of ContextLength+1 tokens (each predicts
-    /// its tokens 1..ContextLength from those before), with its gradient added to the accumulators.</summary>
-    public float AccumulateGradients(ReadOnlySpan<int> sequences)
+    /// its tokens 1..ContextLength from those before), with its gradient added to the accumulators. With document
+    /// masking, <paramref name="segments"/> holds a segment id per token (same layout as the sequences), the mean is
+    /// over the positions that count (<see cref="CountedPositions"/>), and the gradient added is that of
+    /// <paramref name="gradientWeight"/> times the mean (to weight micro-batches by their counted positions).</summary>
+    public float AccumulateGradients(ReadOnlySpan<int> sequences, ReadOnlySpan<int> segments = default, float gradientWeight = 1f)
     {
-        SetBatch(sequences);
+        SetBatch(sequences, segments, gradientWeight);
         Compute(_train);
-        return Ggml.F32(_loss)[0];
+        return Ggml.F32(_loss)[0] / gradientWeight;
     }
 
-    /// <summary>Mean next-token loss, forward pass only.</summary>
-    public float Loss(ReadOnlySpan<int> sequences)
+    /// <summary>Mean next-token loss, forward pass only (over the counted positions, with document masking).</summary>
+    public float Loss(ReadOnlySpan<int> sequences, ReadOnlySpan<int> segments = default)
     {
-        SetBatch(sequences);
+        SetBatch(sequences, segments, 1f);
         Compute(_forward);
         return Ggml.F32(_loss)[0];
     }
 
-    private void SetBatch(ReadOnlySpan<int> sequences)
+    /// <summary>-log p(next token) at every position of the micro-batch from the forward pass's own logits, to check
+    /// the graph position by position (the loss averages them away).</summary>
+    internal double[] PositionLosses(ReadOnlySpan<int> sequences, ReadOnlySpan<int> segments = default)
+    {
+        Loss(sequences, segments);
+        int T = Config.ContextLength, V = Config.VocabSize;
+        var logits = Ggml.F32(_logits);
+        var result = new double[MicroBatch * T];
+        var scratch = new float[V];
+        for (int s = 0; s < MicroBatch; s++)
+            for (int i = 0; i < T; i++)
+                result[s * T + i] = Entropy.NegLogLikelihood(logits.Slice((s * T + i) * V, V), sequences[s * (T + 1) + i + 1], scratch);
+        return result;
+    }
+
+    /// <summary>Positions of a window of ContextLength+1 tokens that count in the loss under document masking: input
+    /// i predicts token i+1 only when both lie in the same segment, and a segment below 0 is padding.</summary>
+    public static int CountedPositions(ReadOnlySpan<int> windowSegments)
+    {
+        int count = 0;
+        for (int i = 0; i + 1 < windowSegments.Length; i++)
+            if (windowSegments[i] >= 0 && windowSegments[i + 1] == windowSegments[i]) count++;
+        return count;
+    }
+
+    private void SetBatch(ReadOnlySpan<int> sequences, ReadOnlySpan<int> segments, float gradientWeight)
     {
         int T = Config.ContextLength, V = Config.VocabSize;
         if (sequences.Length != MicroBatch * (T + 1))
             throw new ArgumentException($"expected {MicroBatch} sequences of {T + 1} tokens, got {sequences.Length} tokens");
+        if (DocumentMasking != (segments.Length > 0))
+            throw new ArgumentException(DocumentMasking ? "document masking needs a segment id per token" : "segments given to a trainer without document masking");
+        if (DocumentMasking && segments.Length != sequences.Length) throw new ArgumentException("one segment id per token");
         var tokens = Ggml.I32(_tokens);
         var labels = Ggml.F32(_labels);
+        var rowMask = DocumentMasking ? Ggml.F32(_rowMask) : default;
         labels.Clear();
+        int counted = 0;
         for (int s = 0; s < MicroBatch; s++)
             for (int i = 0; i < T; i++)
             {
-                int input = sequences[s * (T + 1) + i], target = sequences[s * (T + 1) + i + 1];
+                int at = s * (T + 1) + i, input = sequences[at], target = sequences[at + 1];
                 if ((uint)input >= (uint)V || (uint)target >= (uint)V) throw new ArgumentException($"token id outside the vocabulary of {V}");
                 tokens[s * T + i] = input;
-                labels[(s * T + i) * V + target] = 1f;
+                bool counts = !DocumentMasking || (segments[at] >= 0 && segments[at + 1] == segments[at]);
+                if (counts) labels[(s * T + i) * V + target] = 1f;
+                if (DocumentMasking) rowMask[s * T + i] = counts ? 1f : 0f;
+                if (counts) counted++;
             }
+        if (!DocumentMasking) return;
+        if (counted == 0) throw new ArgumentException("no position of the batch counts in the loss");
+        Ggml.F32(_lossScale)[0] = gradientWeight * (MicroBatch * T) / counted;
+        var mask = Ggml.F32(_attentionMask);
+        for (int s = 0; s < MicroBatch; s++)
+        {
+            var seg = segments.Slice(s * (T + 1), T);
+            for (int q = 0; q < T; q++)
+            {
+                var row = mask.Slice((s * T + q) * T, T);
+                for (int k = 0; k < T; k++) row[k] = k <= q && seg[k] == seg[q] ? 0f : float.NegativeInfinity;
+            }
+        }
     }
 
     private void Compute(IntPtr graph)

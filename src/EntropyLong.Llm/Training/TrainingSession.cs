@@ -74,16 +74,24 @@ public sealed class TrainingSession : IDisposable
     {
         options.Validate();
         int window = config.ContextLength + 1;
+        if (data.WindowLength is { } cutFor && cutFor != window)
+            throw new ArgumentException($"the sequences were cut into windows of {cutFor} tokens, the model trains on {window}");
+        if (Masked(data) && options.RepeatSpans > 0)
+            throw new UserInputException("repeated random spans apply to corpus training, not to a build's sequences (document masking)");
+        string parts = Masked(data) ? "sequences" : "documents";
         if (TrainingData.WindowCount(data.Train, window) < options.BatchSequences)
-            throw new UserInputException($"the training documents hold {data.Train.Length} tokens: fewer than one batch of {options.BatchSequences} x {window}");
+            throw new UserInputException($"the training {parts} hold {data.Train.Length} tokens: fewer than one batch of {options.BatchSequences} x {window}");
         if (TrainingData.WindowCount(data.HeldOut, window) < options.MicroBatch)
-            throw new UserInputException($"the held-out documents hold {data.HeldOut.Length} tokens: fewer than {options.MicroBatch} window(s) of {window}; use a larger corpus or a shorter context");
+            throw new UserInputException($"the held-out {parts} ({data.HeldOutDocuments}) hold {data.HeldOut.Length} tokens: fewer than {options.MicroBatch} window(s) of {window}; " +
+                                         (Masked(data) ? "the build has too few sequences (about 1 in 20 is held out)" : "use a larger corpus or a shorter context"));
         Config = config;
         Vocabulary = vocabulary;
         Options = options;
         _data = data;
-        _trainer = new LlamaTrainer(config, options.MicroBatch, threads);
+        _trainer = new LlamaTrainer(config, options.MicroBatch, threads, documentMasking: Masked(data));
     }
+
+    private static bool Masked(TrainingData data) => data.TrainSegments is not null;
 
     public static TrainingSession Start(LlamaConfig config, BpeVocabulary vocabulary, TrainingData data, TrainOptions options, int threads)
     {
@@ -94,27 +102,34 @@ public sealed class TrainingSession : IDisposable
 
     private sealed record Header(LlamaConfig Config, BpeVocabulary Vocabulary, TrainOptions Options, int Step, long TokensTrained, long TrainTokens, ulong TrainHash);
 
-    /// <summary>Reads the vocabulary a checkpoint was trained with (to tokenize the data before <see cref="Resume"/>).</summary>
-    public static BpeVocabulary ReadVocabulary(string checkpoint) => ReadHeader(checkpoint).Header.Vocabulary;
+    /// <summary>Reads the model configuration and vocabulary of a checkpoint (to prepare the data before
+    /// <see cref="Resume"/> or <see cref="StartFrom"/>).</summary>
+    public static (LlamaConfig Config, BpeVocabulary Vocabulary) ReadModel(string checkpoint)
+    {
+        var h = ReadHeader(checkpoint).Header;
+        return (h.Config, h.Vocabulary);
+    }
 
     /// <summary>Continues the run saved in <paramref name="checkpoint"/> with its model, vocabulary and options.</summary>
     public static TrainingSession Resume(string checkpoint, TrainingData data, int threads) => Load(checkpoint, data, null, threads);
 
     /// <summary>A new run of <paramref name="options"/> (step 0, a fresh optimizer) from the model and vocabulary saved
     /// in <paramref name="checkpoint"/>: to continue training a model with another schedule or data mix, or another
-    /// <paramref name="contextLength"/> (RoPE has no learned positions, so the weights carry over to any window).</summary>
-    public static TrainingSession StartFrom(string checkpoint, TrainingData data, TrainOptions options, int threads, int? contextLength = null) =>
-        Load(checkpoint, data, options, threads, contextLength);
+    /// <paramref name="contextLength"/> (RoPE has no learned positions, so the weights carry over to any window), or
+    /// another <paramref name="ropeBase"/> (raised for context extension, as the paper raises RoPE theta).</summary>
+    public static TrainingSession StartFrom(string checkpoint, TrainingData data, TrainOptions options, int threads, int? contextLength = null, float? ropeBase = null) =>
+        Load(checkpoint, data, options, threads, contextLength, ropeBase);
 
     // With options: a new run from the checkpoint's weights; without: the saved run itself, optimizer and step included.
-    private static TrainingSession Load(string checkpoint, TrainingData data, TrainOptions? newRun, int threads, int? contextLength = null)
+    private static TrainingSession Load(string checkpoint, TrainingData data, TrainOptions? newRun, int threads, int? contextLength = null, float? ropeBase = null)
     {
         var (h, offset) = ReadHeader(checkpoint);
-        if (h.TrainTokens != data.Train.Length || h.TrainHash != Hash(data.Train))
-            throw new UserInputException($"{checkpoint}: the corpus differs from the one this checkpoint was trained on");
+        if (newRun is null && (h.TrainTokens != data.Train.Length || h.TrainHash != Hash(data)))
+            throw new UserInputException($"{checkpoint}: the {(Masked(data) ? "build's sequences differ" : "corpus differs")} from the one this checkpoint was trained on");
         var s = newRun is null
             ? new TrainingSession(h.Config, h.Vocabulary, data, h.Options, threads) { Step = h.Step, TokensTrained = h.TokensTrained }
-            : new TrainingSession(h.Config with { ContextLength = contextLength ?? h.Config.ContextLength }, h.Vocabulary, data, newRun, threads);
+            : new TrainingSession(h.Config with { ContextLength = contextLength ?? h.Config.ContextLength, RopeBase = ropeBase ?? h.Config.RopeBase },
+                h.Vocabulary, data, newRun, threads);
         using var stream = File.OpenRead(checkpoint);
         stream.Position = offset;
         using var r = new BinaryReader(stream);
@@ -148,7 +163,7 @@ public sealed class TrainingSession : IDisposable
         using (var w = new BinaryWriter(file.Stream, Encoding.UTF8, leaveOpen: true))
         {
             w.Write(Encoding.ASCII.GetBytes(Magic));
-            var json = JsonSerializer.SerializeToUtf8Bytes(new Header(Config, Vocabulary, Options, Step, TokensTrained, _data.Train.Length, Hash(_data.Train)));
+            var json = JsonSerializer.SerializeToUtf8Bytes(new Header(Config, Vocabulary, Options, Step, TokensTrained, _data.Train.Length, Hash(_data)));
             w.Write(json.Length);
             w.Write(json);
             _trainer.SaveState(w);
@@ -157,53 +172,82 @@ public sealed class TrainingSession : IDisposable
         file.Commit();
     }
 
-    private static ulong Hash(int[] tokens)
+    // FNV-1a over the training tokens, then (from a build) their segments, which decide masking as much as the tokens.
+    private static ulong Hash(TrainingData data)
     {
         ulong h = 14695981039346656037;
-        foreach (int t in tokens) { h ^= (uint)t; h *= 1099511628211; }
+        foreach (int t in data.Train) { h ^= (uint)t; h *= 1099511628211; }
+        foreach (int t in data.TrainSegments ?? []) { h ^= (uint)t; h *= 1099511628211; }
         return h;
     }
 
+    private int HeldOutEvalBatches =>
+        Math.Max(1, Math.Min(Options.EvalWindows, TrainingData.WindowCount(_data.HeldOut, Config.ContextLength + 1)) / Options.MicroBatch);
+
+    /// <summary>Held-out windows in each evaluation.</summary>
+    public int HeldOutEvalWindows => HeldOutEvalBatches * Options.MicroBatch;
+
+    private ReadOnlySpan<int> HeldOutSegments(int from, int length) => Masked(_data) ? _data.HeldOutSegments.AsSpan(from, length) : default;
+
     /// <summary>Mean next-token loss over the first <see cref="TrainOptions.EvalWindows"/> held-out windows
-    /// (rounded down to whole micro-batches).</summary>
+    /// (rounded down to whole micro-batches); from a build, over the positions that count under document masking.</summary>
     public double HeldOutLoss()
     {
-        int mb = Options.MicroBatch, window = Config.ContextLength + 1;
-        int batches = Math.Max(1, Math.Min(Options.EvalWindows, TrainingData.WindowCount(_data.HeldOut, window)) / mb);
-        double sum = 0;
+        int mb = Options.MicroBatch, window = Config.ContextLength + 1, batches = HeldOutEvalBatches;
+        double sum = 0, weight = 0;
         for (int b = 0; b < batches; b++)
-            sum += _trainer.Loss(_data.HeldOut.AsSpan(b * mb * window, mb * window));
-        return sum / batches;
+        {
+            int from = b * mb * window;
+            // Each batch's mean weighs by its counted positions, so the result is the mean over all of them.
+            double counted = 1;
+            if (Masked(_data))
+            {
+                counted = 0;
+                for (int w = 0; w < mb; w++) counted += LlamaTrainer.CountedPositions(HeldOutSegments(from + w * window, window));
+            }
+            sum += counted * _trainer.Loss(_data.HeldOut.AsSpan(from, mb * window), HeldOutSegments(from, mb * window));
+            weight += counted;
+        }
+        return sum / weight;
     }
 
-    /// <summary>The held-out windows <see cref="HeldOutLoss"/> averages over, to score them elsewhere (llama.cpp).</summary>
-    public IEnumerable<int[]> HeldOutWindows()
+    /// <summary>The held-out windows <see cref="HeldOutLoss"/> averages over, to score them elsewhere (llama.cpp), each
+    /// as the token runs that are scored on their own: the whole window, or from a build each span's part of it
+    /// (padding left out), since under document masking a span sees nothing of the others.</summary>
+    private IEnumerable<int[]> HeldOutRuns()
     {
-        int mb = Options.MicroBatch, window = Config.ContextLength + 1;
-        int count = Math.Max(1, Math.Min(Options.EvalWindows, TrainingData.WindowCount(_data.HeldOut, window)) / mb) * mb;
-        for (int i = 0; i < count; i++) yield return TrainingData.Window(_data.HeldOut, window, i).ToArray();
+        int window = Config.ContextLength + 1;
+        for (int i = 0; i < HeldOutEvalWindows; i++)
+        {
+            var tokens = TrainingData.Window(_data.HeldOut, window, i).ToArray();
+            if (!Masked(_data)) yield return tokens;
+            else foreach (var run in TrainingData.SegmentRuns(tokens, TrainingData.Window(_data.HeldOutSegments!, window, i))) yield return run;
+        }
     }
 
     /// <summary>The baseline a model must beat: the held-out loss of the training tokens' unigram distribution
-    /// (add-one smoothed), over the windows <see cref="HeldOutLoss"/> uses.</summary>
+    /// (add-one smoothed), over the positions <see cref="HeldOutLoss"/> uses.</summary>
     public double HeldOutUnigramLoss()
     {
         var counts = new long[Config.VocabSize];
-        foreach (int t in _data.Train) counts[t]++;
-        double total = _data.Train.Length + Config.VocabSize, sum = 0;
+        for (int i = 0; i < _data.Train.Length; i++)
+            if (_data.TrainSegments is not { } seg || seg[i] >= 0) counts[_data.Train[i]]++;
+        double total = counts.Sum() + Config.VocabSize, sum = 0;
         long n = 0;
-        foreach (var w in HeldOutWindows())
+        foreach (var w in HeldOutRuns())
             for (int i = 1; i < w.Length; i++) { sum -= Math.Log((counts[w[i]] + 1) / total); n++; }
         return sum / n;
     }
 
-    /// <summary>The same held-out loss computed by llama.cpp from a saved GGUF (F32 KV cache, no flash attention).</summary>
+    /// <summary>The same held-out loss computed by llama.cpp from a saved GGUF (F32 KV cache, no flash attention). From
+    /// a build, every span's part of a window is decoded alone from position 0: under document masking the trainer's
+    /// loss depends only on distances within a span, which RoPE keeps.</summary>
     public double HeldOutLossInLlamaCpp(string gguf, int threads)
     {
         using var engine = LlamaEngine.Load(gguf, new LlamaSettings { Exact = true, Threads = threads, ContextLength = Config.ContextLength, KvContexts = 1, MaxSequences = 1 });
         double sum = 0;
         long count = 0;
-        foreach (var w in HeldOutWindows())
+        foreach (var w in HeldOutRuns())
             foreach (var nll in engine.NegLogLikelihoods(w)) { sum += nll; count++; }
         return sum / count;
     }
@@ -217,8 +261,15 @@ public sealed class TrainingSession : IDisposable
         int windows = TrainingData.WindowCount(_data.Train, window);
         int micro = o.BatchSequences / o.MicroBatch;
         var batch = new int[o.MicroBatch * window];
+        var segments = Masked(_data) ? new int[o.MicroBatch * window] : null;
         int[]? order = null;
         int orderEpoch = -1;
+        int WindowAt(long global)
+        {
+            int epoch = (int)(global / windows);
+            if (epoch != orderEpoch) { order = TrainingData.EpochOrder(windows, o.Seed, epoch); orderEpoch = epoch; }
+            return order![(int)(global % windows)];
+        }
         var clock = Stopwatch.StartNew();
         long tokensAtStart = TokensTrained;
         int stepAtStart = Step;
@@ -228,22 +279,40 @@ public sealed class TrainingSession : IDisposable
             int step = Step + 1;
             _trainer.ZeroGradients();
             double loss = 0;
+            // Under document masking the step's loss is the mean over all its counted positions: each micro-batch's
+            // gradient weighs by its share of them (micro * counted / total, as the accumulated sum is divided by micro).
+            long first = (long)Step * o.BatchSequences;
+            double stepCounted = 0;
+            if (segments is not null)
+                for (int w = 0; w < o.BatchSequences; w++)
+                    stepCounted += LlamaTrainer.CountedPositions(TrainingData.Window(_data.TrainSegments!, window, WindowAt(first + w)));
             for (int m = 0; m < micro; m++)
             {
+                double counted = 0;
                 for (int s = 0; s < o.MicroBatch; s++)
                 {
-                    long global = (long)Step * o.BatchSequences + m * o.MicroBatch + s;
-                    int epoch = (int)(global / windows);
-                    if (epoch != orderEpoch) { order = TrainingData.EpochOrder(windows, o.Seed, epoch); orderEpoch = epoch; }
+                    long global = first + m * o.MicroBatch + s;
+                    int index = WindowAt(global);
                     var slot = batch.AsSpan(s * window, window);
-                    TrainingData.Window(_data.Train, window, order![(int)(global % windows)]).CopyTo(slot);
+                    TrainingData.Window(_data.Train, window, index).CopyTo(slot);
+                    if (segments is not null)
+                    {
+                        var segmentSlot = segments.AsSpan(s * window, window);
+                        TrainingData.Window(_data.TrainSegments!, window, index).CopyTo(segmentSlot);
+                        counted += LlamaTrainer.CountedPositions(segmentSlot);
+                    }
                     if (o.RepeatSpans > 0)
                     {
                         var rng = TrainingData.WindowRandom(o.Seed, global);
                         if (rng.NextSingle() < o.RepeatSpans) TrainingData.RepeatSpan(slot, _data.Train, rng);
                     }
                 }
-                loss += _trainer.AccumulateGradients(batch);
+                if (segments is null) loss += _trainer.AccumulateGradients(batch);
+                else
+                {
+                    double share = counted / stepCounted;
+                    loss += micro * share * _trainer.AccumulateGradients(batch, segments, (float)(micro * share));
+                }
             }
             double norm = _trainer.ScaleAndClipGradients(1f / micro, o.GradClip);
             float lr = o.LearningRateAt(step);

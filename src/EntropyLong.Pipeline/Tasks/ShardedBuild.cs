@@ -140,9 +140,9 @@ public sealed class ShardedBuild
                     jsonl.Write(w => w.WriteRawValue(renumbered, skipInputValidation: true));
                 }
                 long samples = 0;
-                foreach (var (ids, bounds) in MdsSamples.Read(Path.Combine(dir, BuildFolder.Mds)))
+                foreach (var sample in MdsReader.Read(Path.Combine(dir, BuildFolder.Mds)))
                 {
-                    mds.Write(ids, bounds);
+                    mds.Write(sample.InputIds, sample.Indices ?? throw new InvalidDataException($"{sample.Source}: no indices column"));
                     samples++;
                 }
                 if (samples != next - before)

@@ -1,0 +1,135 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using EntropyLong.Data;
+using EntropyLong.Llm;
+using EntropyLong.Llm.Training;
+using EntropyLong.TestSupport;
+
+namespace EntropyLong.Cli.Tests;
+
+[Collection(CliRunner.Name)]
+public partial class TrainCommandTests
+{
+    private static readonly string[] Tiny = ["--dim", "16", "--layers", "1", "--heads", "2", "--threads", "2", "--eval-every", "1000", "--log-every", "1000"];
+
+    /// <summary>A tiny model trained from a corpus of the test texts: its checkpoint.</summary>
+    private static string BaseCheckpoint(string dir)
+    {
+        string corpus = Path.Combine(dir, "corpus.jsonl");
+        File.WriteAllLines(corpus, Enumerable.Range(0, 120).Select(i => JsonSerializer.Serialize(new
+        {
+            id = $"doc-{i}", text = TinyModels.Texts[i % TinyModels.Texts.Length] + " " + TinyModels.Texts[(i * 3 + 1) % TinyModels.Texts.Length],
+        })));
+        string model = Path.Combine(dir, "base.gguf");
+        var (code, _, err) = CliRunner.Run(["train", "--corpus", corpus, "--out", model, "--vocab", "300", "--ctx", "16", "--steps", "2", "--batch", "2", .. Tiny]);
+        Assert.True(code == 0, err);
+        return model + ".ckpt";
+    }
+
+    /// <summary>A finished build folder in miniature: documents packed three to a sequence, tokenized (BOS first) by
+    /// <paramref name="vocabulary"/> into mds/ by MdsWriter, their text in sequences.jsonl, and stats.json.</summary>
+    private static string Build(string dir, BpeVocabulary vocabulary, Func<int, int[], int[]>? alterTokens = null)
+    {
+        string build = Path.Combine(dir, "build");
+        Directory.CreateDirectory(build);
+        using var tokenizer = LlamaVocabulary.For(vocabulary);
+        var lines = new List<string>();
+        using (var mds = new MdsWriter(Path.Combine(build, "mds"), new MdsOptions { Overwrite = true }))
+        {
+            for (int seq = 0; seq < 40; seq++)
+            {
+                var texts = Enumerable.Range(0, 3).Select(k => TinyModels.Texts[(seq * 3 + k) % TinyModels.Texts.Length]).ToArray();
+                var tokens = new List<int>();
+                var spans = new List<(int, int)>();
+                var samples = new List<SampleRecord>();
+                int chars = 0;
+                foreach (var text in texts)
+                {
+                    var t = tokenizer.TokenizeWithBos(text);
+                    spans.Add((tokens.Count, tokens.Count + t.Length));
+                    tokens.AddRange(t);
+                    samples.Add(new SampleRecord($"d{seq}-{samples.Count}", spans[^1].Item1, spans[^1].Item2, chars, chars + text.Length, 0, []));
+                    chars += text.Length;
+                }
+                var ids = (alterTokens?.Invoke(seq, tokens.ToArray()) ?? tokens.ToArray()).Select(x => (uint)x).ToArray();
+                mds.Write(ids, spans.ToArray());
+                lines.Add(JsonSerializer.Serialize(new SequenceRecord(seq, tokens.Count, string.Concat(texts), samples), JsonlWriter.DefaultOptions));
+            }
+            mds.Complete();
+        }
+        File.WriteAllLines(Path.Combine(build, "sequences.jsonl"), lines);
+        File.WriteAllText(Path.Combine(build, "stats.json"), "{}");
+        return build;
+    }
+
+    [GeneratedRegex(@"held-out loss over \d+ windows: trainer (\S+), llama\.cpp (\S+) ")]
+    private static partial Regex HeldOutLine();
+
+    [Fact]
+    public void TrainsOnABuildsMdsWithDocumentMaskingAndARaisedRopeBase()
+    {
+        string dir = CliRunner.TempDir();
+        string checkpoint = BaseCheckpoint(dir);
+        string build = Build(dir, TrainingSession.ReadModel(checkpoint).Vocabulary);
+        string model = Path.Combine(dir, "long.gguf");
+        var (code, _, err) = CliRunner.Run(["train", "--data", build, "--init", checkpoint, "--ctx", "32", "--rope-base", "40000",
+                                            "--out", model, "--steps", "3", "--batch", "2", .. Tiny]);
+        Assert.True(code == 0, err);
+        Assert.Contains($"from {Path.Combine(build, "mds")}, in windows of 33 tokens", err);
+        Assert.Contains("document masking on", err);
+        Assert.DoesNotContain("another tokenizer", err);
+        Assert.Contains("ctx 32, rope base 40000,", err);
+        var heldOut = HeldOutLine().Match(err);
+        Assert.True(heldOut.Success, err);
+        double trainer = double.Parse(heldOut.Groups[1].Value, CultureInfo.InvariantCulture), llama = double.Parse(heldOut.Groups[2].Value, CultureInfo.InvariantCulture);
+        Assert.True(Math.Abs(trainer - llama) < 1e-4, err);
+        Assert.Equal(40000f, TrainingSession.ReadModel(model + ".ckpt").Config.RopeBase);
+
+        // --resume continues it (here: already at its last step) with its own rope base and windows
+        (code, _, err) = CliRunner.Run(["train", "--data", build, "--resume", "--out", model, "--steps", "3", "--batch", "2", .. Tiny]);
+        Assert.True(code == 0, err);
+        Assert.Contains("resuming at step 3", err);
+    }
+
+    [Fact]
+    public void AnMdsOfAnotherTokenizerFallsBackToTheTextAndBadTokensAreRefused()
+    {
+        string dir = CliRunner.TempDir();
+        string checkpoint = BaseCheckpoint(dir);
+        var vocabulary = TrainingSession.ReadModel(checkpoint).Vocabulary;
+        // Other tokens than this model's tokenization of the text: sequences.jsonl is used, re-tokenized.
+        string build = Build(dir, vocabulary, (_, tokens) => tokens.Reverse().ToArray());
+        var (code, _, err) = CliRunner.Run(["train", "--data", build, "--init", checkpoint, "--out", Path.Combine(dir, "a.gguf"), "--steps", "1", "--batch", "2", .. Tiny]);
+        Assert.True(code == 0, err);
+        Assert.Contains("holds another tokenizer's tokens", err);
+        Assert.Contains($"from {Path.Combine(build, "sequences.jsonl")}, in windows of 17 tokens", err);
+
+        // The first sequence matches, a later one holds a token the model does not have: a damaged build.
+        build = Build(CliRunner.TempDir(), vocabulary, (seq, tokens) => seq == 5 ? [.. tokens[..^1], vocabulary.Tokens.Length + 7] : tokens);
+        (code, _, err) = CliRunner.Run(["train", "--data", build, "--init", checkpoint, "--out", Path.Combine(dir, "b.gguf"), "--steps", "1", "--batch", "2", .. Tiny]);
+        Assert.Equal(3, code);
+        Assert.Contains($"shard.00000.mds sample 5: token id {vocabulary.Tokens.Length + 7} is outside the model's vocabulary of {vocabulary.Tokens.Length} tokens", err);
+    }
+
+    [Fact]
+    public void OptionsThatCannotGoTogetherAreOneLineErrors()
+    {
+        string dir = CliRunner.TempDir();
+        string model = Path.Combine(dir, "m.gguf");
+        (int Code, string Err) Run(params string[] args) { var (c, _, e) = CliRunner.Run(["train", "--out", model, .. args]); return (c, e); }
+        Assert.Contains("--init CHECKPOINT", Run("--data", dir).Err);
+        Assert.Contains("one of --corpus or --data", Run("--data", dir, "--corpus", "x.jsonl", "--init", "c").Err);
+        Assert.Contains("--rope-base must be above 1 and at most 1000000000000", Run("--corpus", "x.jsonl", "--rope-base", "1").Err);
+        Assert.Contains("--rope-base must be above 1 and at most 1000000000000", Run("--corpus", "x.jsonl", "--rope-base", "2e12").Err);
+        Assert.Contains("--repeat-spans applies to --corpus", Run("--data", dir, "--init", "c", "--repeat-spans", "0.5").Err);
+        Assert.Contains("--rope-base applies to a new run", Run("--corpus", "x.jsonl", "--resume", "--rope-base", "5e5").Err);
+        var (code, err) = Run("--data", dir, "--init", "c");
+        Assert.Equal(3, code);
+        Assert.Contains("c: checkpoint not found", err);
+        string folder = CliRunner.TempDir();
+        (code, err) = Run("--data", folder, "--init", BaseCheckpoint(dir));
+        Assert.Equal(3, code);
+        Assert.Contains($"{folder} is not a finished build", err);
+    }
+}
