@@ -15,12 +15,65 @@ public sealed record LlamaConfig(int VocabSize, int Dim, int Layers, int Heads, 
         2L * VocabSize * Dim + Dim + (long)Layers * (2L * Dim + 2L * Dim * Dim + 2L * Dim * KvDim + 3L * Dim * FfnDim);
 }
 
+/// <summary>The GGUF names of a Llama model's tensors, as llama.cpp looks them up: the one place they are spelled.</summary>
+public static class LlamaTensorNames
+{
+    public const string TokenEmbedding = "token_embd.weight", OutputNorm = "output_norm.weight", Output = "output.weight";
+    public static string AttnNorm(int layer) => $"blk.{layer}.attn_norm.weight";
+    public static string Q(int layer) => $"blk.{layer}.attn_q.weight";
+    public static string K(int layer) => $"blk.{layer}.attn_k.weight";
+    public static string V(int layer) => $"blk.{layer}.attn_v.weight";
+    public static string AttnOutput(int layer) => $"blk.{layer}.attn_output.weight";
+    public static string FfnNorm(int layer) => $"blk.{layer}.ffn_norm.weight";
+    public static string Gate(int layer) => $"blk.{layer}.ffn_gate.weight";
+    public static string Up(int layer) => $"blk.{layer}.ffn_up.weight";
+    public static string Down(int layer) => $"blk.{layer}.ffn_down.weight";
+}
+
+/// <summary>A model tensor: its GGUF name, ggml shape ([in, out] for a matrix, [n] for a norm gain) and data.</summary>
+public sealed record LlamaTensor(string Name, long[] Shape, float[] Data)
+{
+    public bool IsNorm => Shape.Length == 1;
+}
+
 /// <summary>One transformer block's weights, each matrix row-major [out][in] (ggml shape [in, out]).</summary>
 public sealed record LlamaLayer(float[] AttnNorm, float[] Wq, float[] Wk, float[] Wv, float[] Wo, float[] FfnNorm, float[] WGate, float[] WUp, float[] WDown);
 
 /// <summary>A Llama model's weights with its tokenizer: what the GGUF file holds.</summary>
 public sealed record LlamaModel(LlamaConfig Config, BpeVocabulary Vocabulary, float[] TokenEmbedding, LlamaLayer[] Layers, float[] OutputNorm, float[] Output)
 {
+    /// <summary>Every tensor with its GGUF name and shape, in file order: what GGUF files, checkpoints and the trainer list.</summary>
+    public IEnumerable<LlamaTensor> Tensors()
+    {
+        var c = Config;
+        yield return new(LlamaTensorNames.TokenEmbedding, [c.Dim, c.VocabSize], TokenEmbedding);
+        for (int l = 0; l < c.Layers; l++)
+        {
+            var L = Layers[l];
+            yield return new(LlamaTensorNames.AttnNorm(l), [c.Dim], L.AttnNorm);
+            yield return new(LlamaTensorNames.Q(l), [c.Dim, c.Dim], L.Wq);
+            yield return new(LlamaTensorNames.K(l), [c.Dim, c.KvDim], L.Wk);
+            yield return new(LlamaTensorNames.V(l), [c.Dim, c.KvDim], L.Wv);
+            yield return new(LlamaTensorNames.AttnOutput(l), [c.Dim, c.Dim], L.Wo);
+            yield return new(LlamaTensorNames.FfnNorm(l), [c.Dim], L.FfnNorm);
+            yield return new(LlamaTensorNames.Gate(l), [c.Dim, c.FfnDim], L.WGate);
+            yield return new(LlamaTensorNames.Up(l), [c.Dim, c.FfnDim], L.WUp);
+            yield return new(LlamaTensorNames.Down(l), [c.FfnDim, c.Dim], L.WDown);
+        }
+        yield return new(LlamaTensorNames.OutputNorm, [c.Dim], OutputNorm);
+        yield return new(LlamaTensorNames.Output, [c.Dim, c.VocabSize], Output);
+    }
+
+    /// <summary>All weights zero: the shapes, for weights that come from elsewhere (a trainer, a checkpoint).</summary>
+    public static LlamaModel Zeros(LlamaConfig c, BpeVocabulary vocab)
+    {
+        var layers = new LlamaLayer[c.Layers];
+        for (int l = 0; l < c.Layers; l++)
+            layers[l] = new LlamaLayer(new float[c.Dim], new float[c.Dim * c.Dim], new float[c.KvDim * c.Dim], new float[c.KvDim * c.Dim],
+                new float[c.Dim * c.Dim], new float[c.Dim], new float[c.FfnDim * c.Dim], new float[c.FfnDim * c.Dim], new float[c.Dim * c.FfnDim]);
+        return new LlamaModel(c, vocab, new float[c.VocabSize * c.Dim], layers, new float[c.Dim], new float[c.VocabSize * c.Dim]);
+    }
+
     /// <summary>Random weights (normal, std 1/sqrt(fan-in); norms at 1): a model to test engines with, made on the spot.</summary>
     public static LlamaModel Random(LlamaConfig c, BpeVocabulary vocab, int seed)
     {
@@ -71,23 +124,7 @@ public sealed record LlamaModel(LlamaConfig Config, BpeVocabulary Vocabulary, fl
             .Add("tokenizer.ggml.eos_token_id", (uint)Vocabulary.Eos)
             .Add("tokenizer.ggml.add_bos_token", addBos)
             .Add("tokenizer.ggml.add_eos_token", false);
-        w.AddTensor(new("token_embd.weight", [c.Dim, c.VocabSize], TokenEmbedding), type);
-        for (int l = 0; l < c.Layers; l++)
-        {
-            var L = Layers[l];
-            string p = $"blk.{l}.";
-            w.AddTensor(new(p + "attn_norm.weight", [c.Dim], L.AttnNorm), GgmlType.F32)
-             .AddTensor(new(p + "attn_q.weight", [c.Dim, c.Dim], L.Wq), type)
-             .AddTensor(new(p + "attn_k.weight", [c.Dim, c.KvDim], L.Wk), type)
-             .AddTensor(new(p + "attn_v.weight", [c.Dim, c.KvDim], L.Wv), type)
-             .AddTensor(new(p + "attn_output.weight", [c.Dim, c.Dim], L.Wo), type)
-             .AddTensor(new(p + "ffn_norm.weight", [c.Dim], L.FfnNorm), GgmlType.F32)
-             .AddTensor(new(p + "ffn_gate.weight", [c.Dim, c.FfnDim], L.WGate), type)
-             .AddTensor(new(p + "ffn_up.weight", [c.Dim, c.FfnDim], L.WUp), type)
-             .AddTensor(new(p + "ffn_down.weight", [c.FfnDim, c.Dim], L.WDown), type);
-        }
-        w.AddTensor(new("output_norm.weight", [c.Dim], OutputNorm), GgmlType.F32)
-         .AddTensor(new("output.weight", [c.Dim, c.VocabSize], Output), type);
+        foreach (var t in Tensors()) w.AddTensor(new(t.Name, t.Shape, t.Data), t.IsNorm ? GgmlType.F32 : type);
         w.Save(path);
     }
 }

@@ -13,7 +13,7 @@ public class TrainerGradientTests
         var config = new LlamaConfig(bpe.Tokens.Length, 16, 1, 4, 2, 24, ctx);
         var model = LlamaModel.Random(config, bpe, seed: 3);
         var rng = new Random(5);
-        foreach (var (name, data) in LlamaTrainer.Tensors(model))
+        foreach (var (name, _, data) in model.Tensors())
             if (name.EndsWith("norm.weight", StringComparison.Ordinal))
                 for (int i = 0; i < data.Length; i++) data[i] = 0.5f + (float)rng.NextDouble();
         var seqs = new int[microBatch * (ctx + 1)];
@@ -116,7 +116,7 @@ public class TrainerGradientTests
         trainer.AccumulateGradients(seqs, segments);
         var rng = new Random(11);
         var failures = new List<string>();
-        foreach (var (name, data) in LlamaTrainer.Tensors(model))
+        foreach (var (name, _, data) in model.Tensors())
         {
             var grad = trainer.Gradient(name).ToArray();
             // the largest entries and a few random ones

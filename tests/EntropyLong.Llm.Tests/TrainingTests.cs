@@ -79,8 +79,8 @@ public class TrainingTests
         Assert.Equal(3, resumed.Step);
         resumed.Run(checkpoint, _ => { });
 
-        var a = LlamaTrainer.Tensors(whole.Model()).ToArray();
-        var b = LlamaTrainer.Tensors(resumed.Model()).ToArray();
+        var a = whole.Model().Tensors().Select(t => (t.Name, t.Data)).ToArray();
+        var b = resumed.Model().Tensors().Select(t => (t.Name, t.Data)).ToArray();
         for (int i = 0; i < a.Length; i++) Assert.Equal(a[i].Data, b[i].Data);
     }
 
@@ -115,8 +115,8 @@ public class TrainingTests
         using var longer = TrainingSession.StartFrom(checkpoint, data, Options(2), threads: 2, contextLength: Config.ContextLength * 2);
         Assert.Equal(Config.ContextLength * 2, longer.Config.ContextLength);
         Assert.Equal(Config with { ContextLength = Config.ContextLength * 2 }, longer.Config);
-        var a = LlamaTrainer.Tensors(same.Model()).ToArray();
-        var b = LlamaTrainer.Tensors(longer.Model()).ToArray();
+        var a = same.Model().Tensors().Select(t => (t.Name, t.Data)).ToArray();
+        var b = longer.Model().Tensors().Select(t => (t.Name, t.Data)).ToArray();
         for (int i = 0; i < a.Length; i++) Assert.Equal(a[i].Data, b[i].Data);
         longer.Run(null, _ => { });
         Assert.Equal(2, longer.Step);
@@ -216,8 +216,8 @@ public class TrainingTests
         }
         using var resumed = TrainingSession.Resume(checkpoint, data, threads: 2);
         resumed.Run(checkpoint, _ => { });
-        var a = LlamaTrainer.Tensors(whole.Model()).ToArray();
-        var b = LlamaTrainer.Tensors(resumed.Model()).ToArray();
+        var a = whole.Model().Tensors().Select(t => (t.Name, t.Data)).ToArray();
+        var b = resumed.Model().Tensors().Select(t => (t.Name, t.Data)).ToArray();
         for (int i = 0; i < a.Length; i++) Assert.Equal(a[i].Data, b[i].Data);
 
         // The same tokens in other spans are other data.

@@ -99,14 +99,13 @@ public sealed class LlamaTrainer : IDisposable
             Ggml.SetInput(attentionMask); Ggml.SetInput(rowMask); Ggml.SetInput(lossScale);
         }
 
-        var x = Ggml.GetRows(ctx, Param("token_embd.weight", c.Dim, c.VocabSize), tokens); // [dim, n]
+        var x = Ggml.GetRows(ctx, Param(LlamaTensorNames.TokenEmbedding, c.Dim, c.VocabSize), tokens); // [dim, n]
         for (int l = 0; l < c.Layers; l++)
         {
-            string p = $"blk.{l}.";
-            var h = Ggml.Mul(ctx, Ggml.RmsNorm(ctx, x, c.NormEps), Param(p + "attn_norm.weight", c.Dim));
-            var q = Rope(ctx, Ggml.Reshape3d(ctx, Ggml.MulMat(ctx, Param(p + "attn_q.weight", c.Dim, c.Dim), h), hd, c.Heads, n), positions);
-            var k = Rope(ctx, Ggml.Reshape3d(ctx, Ggml.MulMat(ctx, Param(p + "attn_k.weight", c.Dim, c.KvDim), h), hd, c.KvHeads, n), positions);
-            var v = Ggml.MulMat(ctx, Param(p + "attn_v.weight", c.Dim, c.KvDim), h);
+            var h = Ggml.Mul(ctx, Ggml.RmsNorm(ctx, x, c.NormEps), Param(LlamaTensorNames.AttnNorm(l), c.Dim));
+            var q = Rope(ctx, Ggml.Reshape3d(ctx, Ggml.MulMat(ctx, Param(LlamaTensorNames.Q(l), c.Dim, c.Dim), h), hd, c.Heads, n), positions);
+            var k = Rope(ctx, Ggml.Reshape3d(ctx, Ggml.MulMat(ctx, Param(LlamaTensorNames.K(l), c.Dim, c.KvDim), h), hd, c.KvHeads, n), positions);
+            var v = Ggml.MulMat(ctx, Param(LlamaTensorNames.V(l), c.Dim, c.KvDim), h);
             // Heads and sequences share ggml's third dimension (head + heads*sequence), so ggml_mul_mat's
             // broadcast of k and v over it gives query head i the kv head i / (heads/kvHeads), as llama.cpp does.
             q = Ggml.Reshape3d(ctx, Ggml.Cont(ctx, Ggml.Permute(ctx, Ggml.Reshape4d(ctx, q, hd, c.Heads, T, MicroBatch), 0, 2, 1, 3)), hd, T, c.Heads * MicroBatch);
@@ -118,15 +117,15 @@ public sealed class LlamaTrainer : IDisposable
                 : Ggml.SoftMaxExt(ctx, Ggml.DiagMaskInf(ctx, kq, 0), IntPtr.Zero, 1f / MathF.Sqrt(hd), 0f);
             var att = Ggml.MulMat(ctx, vt, kq);                                // [hd, query, head+heads*seq]
             att = Ggml.Reshape2d(ctx, Ggml.Cont(ctx, Ggml.Permute(ctx, Ggml.Reshape4d(ctx, att, hd, T, c.Heads, MicroBatch), 0, 2, 1, 3)), c.Dim, n);
-            x = Ggml.Add(ctx, x, Ggml.MulMat(ctx, Param(p + "attn_output.weight", c.Dim, c.Dim), att));
+            x = Ggml.Add(ctx, x, Ggml.MulMat(ctx, Param(LlamaTensorNames.AttnOutput(l), c.Dim, c.Dim), att));
 
-            h = Ggml.Mul(ctx, Ggml.RmsNorm(ctx, x, c.NormEps), Param(p + "ffn_norm.weight", c.Dim));
-            var gate = Ggml.MulMat(ctx, Param(p + "ffn_gate.weight", c.Dim, c.FfnDim), h);
-            var up = Ggml.MulMat(ctx, Param(p + "ffn_up.weight", c.Dim, c.FfnDim), h);
-            x = Ggml.Add(ctx, x, Ggml.MulMat(ctx, Param(p + "ffn_down.weight", c.FfnDim, c.Dim), Ggml.Mul(ctx, Ggml.Silu(ctx, gate), up)));
+            h = Ggml.Mul(ctx, Ggml.RmsNorm(ctx, x, c.NormEps), Param(LlamaTensorNames.FfnNorm(l), c.Dim));
+            var gate = Ggml.MulMat(ctx, Param(LlamaTensorNames.Gate(l), c.Dim, c.FfnDim), h);
+            var up = Ggml.MulMat(ctx, Param(LlamaTensorNames.Up(l), c.Dim, c.FfnDim), h);
+            x = Ggml.Add(ctx, x, Ggml.MulMat(ctx, Param(LlamaTensorNames.Down(l), c.FfnDim, c.Dim), Ggml.Mul(ctx, Ggml.Silu(ctx, gate), up)));
         }
-        x = Ggml.Mul(ctx, Ggml.RmsNorm(ctx, x, c.NormEps), Param("output_norm.weight", c.Dim));
-        logits = Ggml.MulMat(ctx, Param("output.weight", c.Dim, c.VocabSize), x); // [vocab, n]
+        x = Ggml.Mul(ctx, Ggml.RmsNorm(ctx, x, c.NormEps), Param(LlamaTensorNames.OutputNorm, c.Dim));
+        logits = Ggml.MulMat(ctx, Param(LlamaTensorNames.Output, c.Dim, c.VocabSize), x); // [vocab, n]
         loss = DocumentMasking
             ? Ggml.Mul(ctx, Ggml.CrossEntropyLoss(ctx, Ggml.Mul(ctx, logits, rowMask), labels), lossScale)
             : Ggml.CrossEntropyLoss(ctx, logits, labels);
@@ -168,39 +167,19 @@ public sealed class LlamaTrainer : IDisposable
             Ggml.RopeExt(cx, a, pos, IntPtr.Zero, hd, Ggml.RopeModeNormal, c.ContextLength, c.RopeBase, 1f, 0f, 1f, 0f, 0f);
     }
 
-    /// <summary>The trainable tensors of <paramref name="m"/> by GGUF name, in the trainer's order.</summary>
-    public static IEnumerable<(string Name, float[] Data)> Tensors(LlamaModel m)
-    {
-        yield return ("token_embd.weight", m.TokenEmbedding);
-        for (int l = 0; l < m.Layers.Length; l++)
-        {
-            var L = m.Layers[l];
-            string p = $"blk.{l}.";
-            yield return (p + "attn_norm.weight", L.AttnNorm);
-            yield return (p + "attn_q.weight", L.Wq);
-            yield return (p + "attn_k.weight", L.Wk);
-            yield return (p + "attn_v.weight", L.Wv);
-            yield return (p + "attn_output.weight", L.Wo);
-            yield return (p + "ffn_norm.weight", L.FfnNorm);
-            yield return (p + "ffn_gate.weight", L.WGate);
-            yield return (p + "ffn_up.weight", L.WUp);
-            yield return (p + "ffn_down.weight", L.WDown);
-        }
-        yield return ("output_norm.weight", m.OutputNorm);
-        yield return ("output.weight", m.Output);
-    }
-
     /// <summary>GPT-2 style initial weights: normal(0, 0.02), the two projections into the residual stream
     /// scaled by 1/sqrt(2 layers), norm gains at 1. Deterministic in <paramref name="seed"/>.</summary>
     public static LlamaModel Initialize(LlamaConfig c, BpeVocabulary vocab, int seed)
     {
-        var model = LlamaModel.Random(c, vocab, seed);
+        var model = LlamaModel.Zeros(c, vocab);
         var rng = new Random(seed);
         float residual = 0.02f / MathF.Sqrt(2 * c.Layers);
-        foreach (var (name, data) in Tensors(model))
+        var intoResidual = Enumerable.Range(0, c.Layers).SelectMany(l => new[] { LlamaTensorNames.AttnOutput(l), LlamaTensorNames.Down(l) }).ToHashSet();
+        foreach (var t in model.Tensors())
         {
-            if (name.EndsWith("norm.weight", StringComparison.Ordinal)) { Array.Fill(data, 1f); continue; }
-            float std = name.EndsWith("attn_output.weight", StringComparison.Ordinal) || name.EndsWith("ffn_down.weight", StringComparison.Ordinal) ? residual : 0.02f;
+            var data = t.Data;
+            if (t.IsNorm) { Array.Fill(data, 1f); continue; }
+            float std = intoResidual.Contains(t.Name) ? residual : 0.02f;
             for (int i = 0; i < data.Length; i++)
                 data[i] = std * (float)(Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble()));
         }
@@ -217,13 +196,13 @@ public sealed class LlamaTrainer : IDisposable
     public void SetWeights(LlamaModel m)
     {
         if (m.Config != Config) throw new ArgumentException("the model's configuration differs from the trainer's");
-        foreach (var (name, data) in Tensors(m)) data.CopyTo(Weights(name));
+        foreach (var (name, _, data) in m.Tensors()) data.CopyTo(Weights(name));
     }
 
     public LlamaModel GetWeights(BpeVocabulary vocab)
     {
-        var m = LlamaModel.Random(Config, vocab, 0); // shapes only: every tensor is overwritten below
-        foreach (var (name, data) in Tensors(m)) Weights(name).CopyTo(data);
+        var m = LlamaModel.Zeros(Config, vocab);
+        foreach (var (name, _, data) in m.Tensors()) Weights(name).CopyTo(data);
         return m;
     }
 

@@ -338,9 +338,8 @@ public sealed class TrainingSession : IDisposable
         var model = Model();
         if (type == GgmlType.F16)
         {
-            foreach (var (name, data) in LlamaTrainer.Tensors(model))
-                if (!name.EndsWith("norm.weight", StringComparison.Ordinal))
-                    for (int i = 0; i < data.Length; i++) data[i] = (float)(Half)data[i];
+            foreach (var t in model.Tensors().Where(t => !t.IsNorm))
+                for (int i = 0; i < t.Data.Length; i++) t.Data[i] = (float)(Half)t.Data[i];
             _trainer.SetWeights(model);
         }
         model.SaveGguf(path, type);
