@@ -14,24 +14,49 @@ public abstract class Progress
     /// <summary>Task <paramref name="task"/> is <paramref name="fraction"/> done (NaN: not known) and says <paramref name="status"/>.</summary>
     public abstract void Report(string task, double fraction, string status = "");
 
-    public static T Run<T>(bool quiet, Func<Progress, T> work)
+    /// <param name="lines">Whether to print the plain progress lines when stderr is not a terminal (off for a command
+    /// that writes its own log lines, such as `train`).</param>
+    public static T Run<T>(bool quiet, Func<Progress, T> work, bool lines = true)
     {
-        if (quiet) return work(new Silent());
+        if (quiet || (!Interactive && !lines)) return work(new Silent());
         if (!Interactive) return work(new Lines());
-        return Console().Progress().AutoClear(false).Columns(Columns()).Start(ctx => work(new Bars(ctx)));
+        var console = Console();
+        return console.Progress().AutoClear(false).Columns(Columns()).Start(ctx => Shown(console, () => work(new Bars(ctx))));
     }
+
+    public static void Run(bool quiet, Action<Progress> work, bool lines = true) => Run(quiet, p => { work(p); return 0; }, lines);
 
     public static async Task<T> RunAsync<T>(bool quiet, Func<Progress, Task<T>> work)
     {
         if (quiet) return await work(new Silent());
         if (!Interactive) return await work(new Lines());
+        var console = Console();
         T result = default!;
-        await Console().Progress().AutoClear(false).Columns(Columns()).StartAsync(async ctx => result = await work(new Bars(ctx)));
+        await console.Progress().AutoClear(false).Columns(Columns()).StartAsync(async ctx =>
+        {
+            _live = console;
+            try { result = await work(new Bars(ctx)); }
+            finally { _live = null; }
+        });
         return result;
     }
 
-    /// <summary>A plain line on stderr: messages are never wrapped or marked up, so logs can be grepped.</summary>
-    public static void Say(string line) => System.Console.Error.WriteLine(line);
+    /// <summary>A plain line on stderr: messages are never wrapped or marked up, so logs can be grepped. While bars are
+    /// shown, the line goes through their console, which keeps them drawn below it.</summary>
+    public static void Say(string line)
+    {
+        if (_live is { } console) console.MarkupLine(Markup.Escape(line));
+        else System.Console.Error.WriteLine(line);
+    }
+
+    private static IAnsiConsole? _live;
+
+    private static T Shown<T>(IAnsiConsole console, Func<T> work)
+    {
+        _live = console;
+        try { return work(); }
+        finally { _live = null; }
+    }
 
     private static bool Interactive => !System.Console.IsErrorRedirected && AnsiConsole.Profile.Capabilities.Interactive;
 
@@ -71,11 +96,20 @@ public abstract class Progress
         }
     }
 
-    private sealed class Lines : Progress
+    /// <summary>The plain lines, on a clock of their own (a test's, or wall time).</summary>
+    internal sealed class Lines(Func<TimeSpan>? clock = null) : Progress
     {
-        private sealed class State
+        private readonly Func<TimeSpan> _clock = clock ?? WallClock();
+
+        private static Func<TimeSpan> WallClock()
         {
-            public readonly Stopwatch Clock = Stopwatch.StartNew();
+            var watch = Stopwatch.StartNew();
+            return () => watch.Elapsed;
+        }
+
+        private sealed class State(TimeSpan started)
+        {
+            public readonly TimeSpan Started = started;
             public TimeSpan LastLine = TimeSpan.MinValue;
             public (TimeSpan At, double Fraction)? First; // the first fraction seen: rates are measured from it
             public bool Ended;
@@ -88,16 +122,16 @@ public abstract class Progress
         {
             lock (Gate)
             {
-                if (!_tasks.TryGetValue(task, out var s)) _tasks[task] = s = new State();
-                var now = s.Clock.Elapsed;
+                if (!_tasks.TryGetValue(task, out var s)) _tasks[task] = s = new State(_clock());
+                var now = _clock() - s.Started;
                 if (double.IsFinite(fraction)) s.First ??= (now, fraction);
                 bool ends = fraction >= 1 && !s.Ended;
                 if (task == _current && !ends && now - s.LastLine < TimeSpan.FromSeconds(10)) return;
                 _current = task;
                 s.LastLine = now;
                 s.Ended |= ends;
-                string done = double.IsFinite(fraction) ? $" {Math.Clamp(fraction, 0, 1):P0}" : "";
-                Say($"[{now:hh\\:mm\\:ss}] {task}{done}{(status.Length > 0 ? " " + status : "")}{Eta(s, now, fraction)}");
+                string done = double.IsFinite(fraction) ? $" ({100 * Math.Clamp(fraction, 0, 1):F0}%{Eta(s, now, fraction)})" : "";
+                Say($"[{now:hh\\:mm\\:ss}] {task}{(status.Length > 0 ? ": " + status : "")}{done}");
             }
         }
 

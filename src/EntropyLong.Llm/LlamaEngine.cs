@@ -17,6 +17,8 @@ public sealed record LlamaSettings
     public int ContextLength { get; init; }
     /// <summary>Independent sequences decoded together (llama.cpp n_seq_max).</summary>
     public int MaxSequences { get; init; } = 32;
+    /// <summary>Layers offloaded to the GPU (with a GPU build of llama.cpp, see LlamaRuntime; 0 on the CPU build).</summary>
+    public int GpuLayers { get; init; }
     /// <summary>KV cells shared by all sequences, in multiples of the context length.</summary>
     public int KvContexts { get; init; } = 4;
     public bool Exact { get; init; }
@@ -34,9 +36,6 @@ public sealed class LlamaEngine : IEntropyModel
     private readonly LlamaSettings _settings;
     private readonly int _kvCells;
     private readonly float[] _scratch;
-
-    /// <summary>Layers offloaded with a GPU build of llama.cpp (ENTROPYLONG_GPU_LAYERS; 0 on the CPU build).</summary>
-    public static int GpuLayers => int.TryParse(Environment.GetEnvironmentVariable("ENTROPYLONG_GPU_LAYERS"), out var g) ? g : 0;
 
     public ModelInfo Info { get; }
     public LlamaSettings Settings => _settings;
@@ -57,34 +56,21 @@ public sealed class LlamaEngine : IEntropyModel
     {
         settings ??= new LlamaSettings();
         settings = settings with { MaxSequences = Math.Max(2, settings.MaxSequences) }; // a shared prefix and one sequence at least
-        var modelParams = LlamaVocabulary.DefaultParams();
-        modelParams.n_gpu_layers = GpuLayers;
-        var model = LlamaVocabulary.LoadModel(path, modelParams);
+        var model = LlamaRuntime.LoadModel(path, settings.GpuLayers);
 
         int trainCtx = model.ContextSize;
         int ctx = settings.ContextLength > 0 ? settings.ContextLength : trainCtx;
         int kvCells = ctx * Math.Max(1, settings.KvContexts);
-        var p = LLamaContextParams.Default();
-        p.n_ctx = (uint)kvCells;
-        p.n_batch = (uint)settings.BatchSize;
-        p.n_ubatch = (uint)Math.Min(settings.MicroBatchSize, settings.BatchSize);
-        p.n_seq_max = (uint)settings.MaxSequences;
-        p.kv_unified = true;
-        p.n_threads = settings.Threads;
-        p.n_threads_batch = settings.Threads;
-        p.no_perf = true;
-        if (settings.Exact)
-        {
-            p.type_k = GGMLType.GGML_TYPE_F32;
-            p.type_v = GGMLType.GGML_TYPE_F32;
-            p.llama_flash_attn_type = LLamaFlashAttentionType.LLAMA_FLASH_ATTENTION_TYPE_DISABLED;
-        }
         SafeLLamaContextHandle context;
-        try { context = model.CreateContext(p); }
-        catch (Exception e)
+        try
+        {
+            context = LlamaRuntime.CreateContext(model, path, new LlamaContextOptions(kvCells, settings.BatchSize, settings.MicroBatchSize,
+                settings.MaxSequences, UnifiedCache: true, settings.Threads, settings.Exact));
+        }
+        catch
         {
             model.Dispose();
-            throw new UserInputException($"{path}: llama.cpp could not create a context ({e.Message} {LlamaRuntime.LastErrors()})".Trim(), e);
+            throw;
         }
         var vocab = model.Vocab;
         // LLamaSharp 0.30 passes the key to llama.cpp in a pooled buffer without a terminating NUL, so a dirty pool

@@ -1,8 +1,15 @@
+using EntropyLong.Core;
 using LLama.Native;
 
 namespace EntropyLong.Llm;
 
-/// <summary>Loads llama.cpp once per process. By default the CPU build shipped in LLamaSharp.Backend.Cpu (best AVX
+/// <summary>How a llama.cpp context is made: KV cells, batch sizes, sequences decoded together, threads, and exact mode
+/// (F32 KV cache, flash attention off).</summary>
+public sealed record LlamaContextOptions(int Cells, int BatchSize, int MicroBatchSize, int Sequences = 1, bool UnifiedCache = false,
+    int Threads = 0, bool Exact = false);
+
+/// <summary>Loads llama.cpp once per process, and is the one place a GGUF model is opened and a context made (by the
+/// scorer, the evaluation's in-process model and the tokenizers). By default the CPU build shipped in LLamaSharp.Backend.Cpu (best AVX
 /// level found); ENTROPYLONG_LLAMA_LIB may name a user's own libllama.so (a CUDA build, say), which is then used
 /// instead: GPU use is configuration, not code. llama.cpp's log goes to <see cref="Log"/>, not the terminal.</summary>
 public static class LlamaRuntime
@@ -33,6 +40,46 @@ public static class LlamaRuntime
             if (OperatingSystem.IsLinux() && Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") is null)
                 _ = SetEnv("OMP_WAIT_POLICY", "passive", 0);
             NativeApi.llama_empty_call();
+        }
+    }
+
+    /// <summary>Checks the file is GGUF, loads llama.cpp, then the model (only its vocabulary, or with
+    /// <paramref name="gpuLayers"/> layers offloaded when the llama.cpp build has a GPU backend); failures name the file.</summary>
+    public static SafeLlamaModelHandle LoadModel(string path, int gpuLayers = 0, bool vocabularyOnly = false)
+    {
+        GgufFile.Check(path);
+        EnsureLoaded(); // the default parameters come from a native call, which must not run before the library is chosen
+        var parameters = LLamaModelParams.Default();
+        parameters.n_gpu_layers = gpuLayers;
+        parameters.vocab_only = vocabularyOnly;
+        try { return SafeLlamaModelHandle.LoadFromFile(path, parameters); }
+        catch (Exception e) { throw new UserInputException($"{path}: llama.cpp could not load this model ({e.Message} {LastErrors()})".Trim(), e); }
+    }
+
+    /// <summary>A context on <paramref name="model"/> (loaded from <paramref name="path"/>, named in errors).</summary>
+    public static SafeLLamaContextHandle CreateContext(SafeLlamaModelHandle model, string path, LlamaContextOptions o)
+    {
+        var p = LLamaContextParams.Default();
+        p.n_ctx = (uint)o.Cells;
+        p.n_batch = (uint)o.BatchSize;
+        p.n_ubatch = (uint)Math.Min(o.MicroBatchSize, o.BatchSize);
+        p.n_seq_max = (uint)o.Sequences;
+        p.kv_unified = o.UnifiedCache;
+        int threads = o.Threads > 0 ? o.Threads : Environment.ProcessorCount;
+        p.n_threads = threads;
+        p.n_threads_batch = threads;
+        p.no_perf = true;
+        if (o.Exact)
+        {
+            p.type_k = GGMLType.GGML_TYPE_F32;
+            p.type_v = GGMLType.GGML_TYPE_F32;
+            p.llama_flash_attn_type = LLamaFlashAttentionType.LLAMA_FLASH_ATTENTION_TYPE_DISABLED;
+        }
+        try { return model.CreateContext(p); }
+        catch (Exception e)
+        {
+            throw new UserInputException($"{path}: llama.cpp could not create a context of {o.Cells} tokens (the model was trained with {model.ContextSize}): " +
+                $"{e.Message} {LastErrors()}".Trim(), e);
         }
     }
 

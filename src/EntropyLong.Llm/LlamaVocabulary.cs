@@ -22,9 +22,7 @@ public sealed class LlamaVocabulary : ITrainingTokenizer, IDisposable
     /// <summary>Loads only the tokenizer of a GGUF file (no weights, no context).</summary>
     public static LlamaVocabulary Load(string path)
     {
-        var p = DefaultParams();
-        p.vocab_only = true;
-        return new LlamaVocabulary(LoadModel(path, p), ownsModel: true);
+        return new LlamaVocabulary(LlamaRuntime.LoadModel(path, vocabularyOnly: true), ownsModel: true);
     }
 
     /// <summary>llama.cpp's tokenizer for a vocabulary made here (written to a minimal GGUF and loaded vocabulary-only):
@@ -41,22 +39,6 @@ public sealed class LlamaVocabulary : ITrainingTokenizer, IDisposable
         finally { File.Delete(path); }
     }
 
-    /// <summary>llama.cpp's default model parameters; loads the native library first (they come from a native call,
-    /// which must not run before <see cref="LlamaRuntime"/> has chosen the library).</summary>
-    public static LLamaModelParams DefaultParams()
-    {
-        LlamaRuntime.EnsureLoaded();
-        return LLamaModelParams.Default();
-    }
-
-    /// <summary>Checks the file is GGUF, loads llama.cpp, then the model; failures name the file.</summary>
-    public static SafeLlamaModelHandle LoadModel(string path, LLamaModelParams parameters)
-    {
-        GgufFile.Check(path);
-        LlamaRuntime.EnsureLoaded();
-        try { return SafeLlamaModelHandle.LoadFromFile(path, parameters); }
-        catch (Exception e) { throw new UserInputException($"{path}: llama.cpp could not load this model ({e.Message} {LlamaRuntime.LastErrors()})".Trim(), e); }
-    }
 
     public int Count => _model.Vocab.Count;
     public int? Bos => _model.Vocab.BOS is { } bos ? (int)bos : null;

@@ -27,7 +27,7 @@ public sealed class CliRunner
         return (code, err, stop.Started);
     }
 
-    private static (int Code, string Out, string Err) Capture(Func<int> run)
+    public static (int Code, string Out, string Err) Capture(Func<int> run)
     {
         lock (Gate)
         {

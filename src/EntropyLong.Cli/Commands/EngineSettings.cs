@@ -25,6 +25,10 @@ public class EngineSettings : CommandSettings
     [CommandOption("--exact"), Description("F32 KV cache, flash attention off: entropies equal a float64 forward pass to 1e-4")]
     public bool Exact { get; init; }
 
+    [CommandOption("--gpu-layers <N>"), Description("Layers to offload to a GPU (needs a GPU build of llama.cpp, see ENTROPYLONG_LLAMA_LIB; default 0)")]
+    [OptionRange(0, 10_000)]
+    public int GpuLayers { get; init; }
+
     public LlamaSettings ToLlama() => new()
     {
         Threads = Threads > 0 ? Threads.Value : Environment.ProcessorCount,
@@ -32,5 +36,6 @@ public class EngineSettings : CommandSettings
         MicroBatchSize = Batch,
         ContextLength = Ctx,
         Exact = Exact,
+        GpuLayers = GpuLayers,
     };
 }

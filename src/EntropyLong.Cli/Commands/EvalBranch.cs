@@ -117,16 +117,12 @@ public abstract class EvalModelSettings : CommandSettings
     };
 }
 
-/// <summary>stderr output: notices, and progress as a bar on a terminal or as periodic lines otherwise.</summary>
+/// <summary>stderr output of the eval commands: notices, and progress by stage (see <see cref="Progress"/>).</summary>
 internal static class EvalConsole
 {
-    /// <summary>Made on each use: Console.Error may be redirected between runs (in-process CLI tests).</summary>
-    public static IAnsiConsole Err => AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+    public static void Notice(string message) => Progress.Say(message);
 
-    /// <summary>Plain, unwrapped lines, so they can be grepped (as the other commands' messages).</summary>
-    public static void Notice(string message) => Console.Error.WriteLine(message);
-
-    public static void Info(string message) => Console.Error.WriteLine(message);
+    public static void Info(string message) => Progress.Say(message);
 
     /// <summary>Says so when an in-process model runs past the context it was trained with.</summary>
     public static void WarnIfBeyondTraining(ITextModel model, int longest)
@@ -135,54 +131,8 @@ internal static class EvalConsole
             Notice($"note: {m.Name} was trained with {m.TrainedContextLength} tokens of context; {longest} goes beyond it (RoPE extrapolation)");
     }
 
-    /// <summary>Runs <paramref name="run"/> with a progress sink keyed by stage name.</summary>
-    public static async Task<T> WithProgress<T>(Func<Action<string, int, int>, Task<T>> run)
-    {
-        if (Console.IsErrorRedirected || !AnsiConsole.Profile.Capabilities.Interactive)
-        {
-            var gate = new object();
-            string lastStage = "";
-            DateTime lastAt = DateTime.MinValue;
-            return await run((stage, done, total) =>
-            {
-                lock (gate)
-                {
-                    bool changed = stage != lastStage;
-                    if (!changed && done != total && DateTime.UtcNow - lastAt < TimeSpan.FromSeconds(10)) return;
-                    lastStage = stage;
-                    lastAt = DateTime.UtcNow;
-                    Console.Error.WriteLine(total > 0 ? $"{stage}: {done}/{total}" : stage);
-                }
-            });
-        }
-        T result = default!;
-        await Err.Progress().AutoClear(false)
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
-            .StartAsync(async ctx =>
-            {
-                var gate = new object();
-                var tasks = new Dictionary<string, ProgressTask>();
-                result = await run((stage, done, total) =>
-                {
-                    lock (gate)
-                    {
-                        if (!tasks.TryGetValue(stage, out var t))
-                        {
-                            foreach (var other in tasks.Values.Where(o => !o.IsFinished))
-                            {
-                                if (other.IsIndeterminate) { other.IsIndeterminate = false; other.Value = other.MaxValue; }
-                                other.StopTask();
-                            }
-                            tasks[stage] = t = ctx.AddTask(Markup.Escape(stage), maxValue: Math.Max(total, 1));
-                        }
-                        if (total > 0) t.MaxValue = total;
-                        t.Value = total > 0 ? done : 0;
-                        if (total > 0 && done >= total) t.StopTask();
-                        else if (total == 0) t.IsIndeterminate = true;
-                    }
-                });
-                foreach (var t in tasks.Values) t.StopTask();
-            });
-        return result;
-    }
+    /// <summary>Runs <paramref name="run"/> with a progress sink keyed by stage name (done of total; total 0 while unknown).</summary>
+    public static Task<T> WithProgress<T>(Func<Action<string, int, int>, Task<T>> run) =>
+        Progress.RunAsync(quiet: false, progress =>
+            run((stage, done, total) => progress.Report(stage, total > 0 ? (double)done / total : double.NaN, total > 0 ? $"{done}/{total}" : "")));
 }

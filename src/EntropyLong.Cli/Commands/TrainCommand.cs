@@ -94,9 +94,8 @@ public sealed class TrainCommand : Command<TrainSettings>
 {
     public override int Execute(CommandContext context, TrainSettings s, CancellationToken cancellationToken)
     {
-        var err = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
         // Plain lines go straight to stderr: a console renderer would wrap them at its width in a log file.
-        void Say(string line) { if (Console.IsErrorRedirected) Console.Error.WriteLine(line); else err.MarkupLine(Markup.Escape(line)); }
+        void Say(string line) => Progress.Say(line);
         string checkpoint = s.Checkpoint ?? s.Out + ".ckpt";
         List<Document>? documents = null;
         if (s.Data is null)
@@ -156,24 +155,13 @@ public sealed class TrainCommand : Command<TrainSettings>
         string Line(TrainProgress p) =>
             $"step {p.Step}/{p.Steps} loss {p.Loss:F4} lr {p.LearningRate:E2} gnorm {p.GradNorm:F2} {p.TokensPerSecond:F0} tok/s elapsed {p.Elapsed:hh\\:mm\\:ss} eta {p.Remaining:hh\\:mm\\:ss}" +
             (p.HeldOutLoss is { } e ? $" held-out {e:F4}" : "");
-        if (!Console.IsErrorRedirected)
-            err.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
-                .Start(ctx =>
-                {
-                    var task = ctx.AddTask("training", maxValue: o.Steps);
-                    task.Value = session.Step;
-                    session.Run(checkpoint, p =>
-                    {
-                        task.Value = p.Step;
-                        task.Description = Markup.Escape($"loss {p.Loss:F3} lr {p.LearningRate:E1} {p.TokensPerSecond:F0} tok/s");
-                        if (p.HeldOutLoss is not null) Say(Line(p));
-                    }, cancellationToken);
-                });
-        else
-            session.Run(checkpoint, p =>
-            {
-                if (p.Step % s.LogEvery == 0 || p.HeldOutLoss is not null || p.Step == p.Steps) Say(Line(p));
-            }, cancellationToken);
+        // A step line every --log-every steps goes to logs; on a terminal, the bar shows every step and held-out lines stay.
+        bool terminal = !Console.IsErrorRedirected;
+        Progress.Run(quiet: false, progress => session.Run(checkpoint, p =>
+        {
+            progress.Report("training", (double)p.Step / p.Steps, $"step {p.Step}/{p.Steps} loss {p.Loss:F3} lr {p.LearningRate:E1} {p.TokensPerSecond:F0} tok/s");
+            if (p.HeldOutLoss is not null || (!terminal && (p.Step % s.LogEvery == 0 || p.Step == p.Steps))) Say(Line(p));
+        }, cancellationToken), lines: false);
 
         session.SaveGguf(s.Out, s.F16 ? GgmlType.F16 : GgmlType.F32);
         double trainerLoss = session.HeldOutLoss();

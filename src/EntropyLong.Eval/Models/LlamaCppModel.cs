@@ -38,26 +38,16 @@ public sealed class LlamaCppModel : ITextModel, IContinuationScorer
     /// <param name="gpuLayers">Layers to offload (only with a GPU backend).</param>
     public LlamaCppModel(string path, int contextLength, int threads = 0, int gpuLayers = 0, int batchSize = 512)
     {
-        var mp = LlamaVocabulary.DefaultParams();
-        mp.n_gpu_layers = gpuLayers;
-        _model = LlamaVocabulary.LoadModel(path, mp);
+        _model = LlamaRuntime.LoadModel(path, gpuLayers);
         int trained = _model.ContextSize;
-        var cp = LLamaContextParams.Default();
-        cp.n_ctx = (uint)contextLength;
-        cp.n_batch = (uint)batchSize;
-        cp.n_ubatch = (uint)batchSize;
-        int t = threads > 0 ? threads : Environment.ProcessorCount;
-        cp.n_threads = t;
-        cp.n_threads_batch = t;
         try
         {
-            _context = SafeLLamaContextHandle.Create(_model, cp);
+            _context = LlamaRuntime.CreateContext(_model, path, new LlamaContextOptions(contextLength, batchSize, batchSize, Threads: threads));
         }
-        catch (Exception ex)
+        catch
         {
             _model.Dispose();
-            throw new UserInputException($"{path}: cannot create a llama.cpp context of {contextLength} tokens " +
-                                         $"(the model was trained with {trained}): {ex.Message}", ex);
+            throw;
         }
         _batchSize = batchSize;
         TrainedContextLength = trained;
