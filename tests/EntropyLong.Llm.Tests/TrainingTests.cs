@@ -85,6 +85,29 @@ public class TrainingTests
     }
 
     [Fact]
+    public void ARunStoppedAfterAStepAndResumedIsTheUninterruptedRun()
+    {
+        var data = Data();
+        var options = Options(6);
+        using var whole = TrainingSession.Start(Config, Vocab, data, options, threads: 2);
+        whole.Run(null, _ => { });
+
+        string checkpoint = TempPath("stopped.ckpt");
+        using (var first = TrainingSession.Start(Config, Vocab, data, options, threads: 2))
+        {
+            first.Run(checkpoint, _ => { }, stopAfter: 4);
+            Assert.Equal(4, first.Step);
+        }
+        using var resumed = TrainingSession.Resume(checkpoint, data, threads: 2);
+        Assert.Equal(4, resumed.Step);
+        resumed.Run(checkpoint, _ => { });
+        Assert.Equal(6, resumed.Step);
+        var a = whole.Model().Tensors().ToArray();
+        var b = resumed.Model().Tensors().ToArray();
+        for (int i = 0; i < a.Length; i++) Assert.Equal(a[i].Data, b[i].Data);
+    }
+
+    [Fact]
     public void ANewRunStartsFromACheckpointsWeightsWithAFreshSchedule()
     {
         var data = Data();

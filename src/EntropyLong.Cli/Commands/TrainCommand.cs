@@ -65,6 +65,9 @@ public sealed class TrainSettings : CommandSettings
     [CommandOption("--repeat-spans <X>"), Description("Fraction of training windows given a span of random tokens written 2-8 times, a signal for learning to copy from context (0-1).")]
     [OptionRange(0, 1)]
     public float RepeatSpans { get; init; }
+    [CommandOption("--stop-after <N>"), Description("Stop after this step (the learning-rate schedule still spans --steps); --resume continues the run where it stopped.")]
+    [OptionRange(1, 100_000_000)]
+    public int? StopAfter { get; init; }
     [CommandOption("--f16"), Description("Write matrices as F16 (norms stay F32).")]
     public bool F16 { get; init; }
     [CommandOption("--rope-base <X>"), Description("Base of the rotary position embedding (RoPE theta); default 10000, or with --init the checkpoint's. Raise it with --init to extend the context.")]
@@ -161,7 +164,7 @@ public sealed class TrainCommand : Command<TrainSettings>
         {
             progress.Report("training", (double)p.Step / p.Steps, $"step {p.Step}/{p.Steps} loss {p.Loss:F3} lr {p.LearningRate:E1} {p.TokensPerSecond:F0} tok/s");
             if (p.HeldOutLoss is not null || (!terminal && (p.Step % s.LogEvery == 0 || p.Step == p.Steps))) Say(Line(p));
-        }, cancellationToken), lines: false);
+        }, cancellationToken, s.StopAfter), lines: false);
 
         session.SaveGguf(s.Out, s.F16 ? GgmlType.F16 : GgmlType.F32);
         double trainerLoss = session.HeldOutLoss();

@@ -254,8 +254,11 @@ public sealed class TrainingSession : IDisposable
 
     /// <summary>Trains until <see cref="TrainOptions.Steps"/>, evaluating every EvalEvery steps (and at the end) and
     /// checkpointing every CheckpointEvery steps (and at the end) when <paramref name="checkpoint"/> is given.</summary>
-    public void Run(string? checkpoint, Action<TrainProgress> report, CancellationToken ct = default)
+    /// <summary>Trains to the last step of the schedule, or only to <paramref name="stopAfter"/> (the schedule still spans
+    /// every step, so a run stopped there and resumed is the uninterrupted run), checkpointing on the way and at the end.</summary>
+    public void Run(string? checkpoint, Action<TrainProgress> report, CancellationToken ct = default, int? stopAfter = null)
     {
+        int last = Math.Min(Options.Steps, stopAfter ?? Options.Steps);
         var o = Options;
         int window = Config.ContextLength + 1;
         int windows = TrainingData.WindowCount(_data.Train, window);
@@ -273,7 +276,7 @@ public sealed class TrainingSession : IDisposable
         var clock = Stopwatch.StartNew();
         long tokensAtStart = TokensTrained;
         int stepAtStart = Step;
-        while (Step < o.Steps)
+        while (Step < last)
         {
             ct.ThrowIfCancellationRequested();
             int step = Step + 1;
@@ -320,12 +323,12 @@ public sealed class TrainingSession : IDisposable
             Step = step;
             TokensTrained += (long)o.BatchSequences * Config.ContextLength;
 
-            float? eval = Step % o.EvalEvery == 0 || Step == o.Steps ? (float)HeldOutLoss() : null;
+            float? eval = Step % o.EvalEvery == 0 || Step == last ? (float)HeldOutLoss() : null;
             double seconds = clock.Elapsed.TotalSeconds;
             double rate = (TokensTrained - tokensAtStart) / Math.Max(seconds, 1e-9);
-            var remaining = TimeSpan.FromSeconds(seconds / (Step - stepAtStart) * (o.Steps - Step));
+            var remaining = TimeSpan.FromSeconds(seconds / (Step - stepAtStart) * (last - Step));
             report(new TrainProgress(Step, o.Steps, (float)(loss / micro), lr, norm, rate, clock.Elapsed, remaining, eval));
-            if (checkpoint is not null && (Step % o.CheckpointEvery == 0 || Step == o.Steps)) SaveCheckpoint(checkpoint);
+            if (checkpoint is not null && (Step % o.CheckpointEvery == 0 || Step == last)) SaveCheckpoint(checkpoint);
         }
     }
 
