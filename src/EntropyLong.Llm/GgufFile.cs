@@ -4,6 +4,15 @@ namespace EntropyLong.Llm;
 
 public static class GgufFile
 {
+    /// <summary>Whether <paramref name="path"/> starts with the GGUF magic (false for a missing or short file).</summary>
+    public static bool IsGguf(string path)
+    {
+        if (!File.Exists(path)) return false;
+        Span<byte> magic = stackalloc byte[4];
+        using var f = File.OpenRead(path);
+        return f.ReadAtLeast(magic, 4, throwOnEndOfStream: false) == 4 && magic.SequenceEqual("GGUF"u8);
+    }
+
     /// <summary>Fails with a clear message unless <paramref name="path"/> is a readable GGUF file.</summary>
     public static void Check(string path)
     {

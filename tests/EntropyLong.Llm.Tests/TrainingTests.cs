@@ -107,6 +107,25 @@ public class TrainingTests
         for (int i = 0; i < a.Length; i++) Assert.Equal(a[i].Data, b[i].Data);
     }
 
+    [Theory]
+    [InlineData(GgmlType.F32)]
+    [InlineData(GgmlType.F16)]
+    public void ANewRunStartsFromTheWeightsOfASavedGgufModel(GgmlType type)
+    {
+        var data = Data();
+        using var trained = TrainingSession.Start(Config, Vocab, data, Options(3), threads: 2);
+        trained.Run(null, _ => { });
+        string gguf = TempPath($"model-{type}.gguf");
+        trained.SaveGguf(gguf, type); // with F16 the trainer's weights are rounded to the file's
+        using var next = TrainingSession.StartFrom(gguf, data, Options(2), threads: 2, contextLength: Config.ContextLength * 2, ropeBase: 40000f);
+        Assert.Equal((Config.ContextLength * 2, 40000f, 0), (next.Config.ContextLength, next.Config.RopeBase, next.Step));
+        Assert.Equal(Vocab.Tokens, next.Vocabulary.Tokens);
+        Assert.Equal(Vocab.Merges, next.Vocabulary.Merges);
+        var a = trained.Model().Tensors().ToArray();
+        var b = next.Model().Tensors().ToArray();
+        for (int i = 0; i < a.Length; i++) Assert.Equal(a[i].Data, b[i].Data);
+    }
+
     [Fact]
     public void ANewRunStartsFromACheckpointsWeightsWithAFreshSchedule()
     {

@@ -58,7 +58,7 @@ public sealed class TrainSettings : CommandSettings
     [CommandOption("--checkpoint <PATH>"), Description("Checkpoint file; default: <out>.ckpt.")]
     public string? Checkpoint { get; init; }
     [CommandOption("--checkpoint-every <N>"), OptionRange(1, 100_000_000)] public int CheckpointEvery { get; init; } = 100;
-    [CommandOption("--init <CHECKPOINT>"), Description("Start a new run (this command's schedule, a fresh optimizer) from the model and vocabulary of a checkpoint; model-shape options other than --ctx are then ignored.")]
+    [CommandOption("--init <CHECKPOINT>"), Description("Start a new run (this command's schedule, a fresh optimizer) from the model and vocabulary of a checkpoint, or of a GGUF model `entropylong train` wrote (the shipped default, say); model-shape options other than --ctx and --rope-base are then ignored.")]
     public string? Init { get; init; }
     [CommandOption("--resume"), Description("Continue the run saved in the checkpoint (its model and options stand).")]
     public bool Resume { get; init; }

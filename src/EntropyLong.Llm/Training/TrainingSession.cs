@@ -104,8 +104,14 @@ public sealed class TrainingSession : IDisposable
 
     /// <summary>Reads the model configuration and vocabulary of a checkpoint (to prepare the data before
     /// <see cref="Resume"/> or <see cref="StartFrom"/>).</summary>
+    /// <summary>The model and vocabulary of a checkpoint, or of a GGUF model this project wrote.</summary>
     public static (LlamaConfig Config, BpeVocabulary Vocabulary) ReadModel(string checkpoint)
     {
+        if (GgufFile.IsGguf(checkpoint))
+        {
+            var m = GgufReader.ReadLlama(checkpoint);
+            return (m.Config, m.Vocabulary);
+        }
         var h = ReadHeader(checkpoint).Header;
         return (h.Config, h.Vocabulary);
     }
@@ -117,8 +123,17 @@ public sealed class TrainingSession : IDisposable
     /// in <paramref name="checkpoint"/>: to continue training a model with another schedule or data mix, or another
     /// <paramref name="contextLength"/> (RoPE has no learned positions, so the weights carry over to any window), or
     /// another <paramref name="ropeBase"/> (raised for context extension, as the paper raises RoPE theta).</summary>
-    public static TrainingSession StartFrom(string checkpoint, TrainingData data, TrainOptions options, int threads, int? contextLength = null, float? ropeBase = null) =>
-        Load(checkpoint, data, options, threads, contextLength, ropeBase);
+    /// <summary>A new run (this schedule, a fresh optimizer) from the weights of a checkpoint, or of a GGUF model written by
+    /// <see cref="LlamaModel.SaveGguf"/> (F16 weights are taken as they are in the file).</summary>
+    public static TrainingSession StartFrom(string checkpoint, TrainingData data, TrainOptions options, int threads, int? contextLength = null, float? ropeBase = null)
+    {
+        if (!GgufFile.IsGguf(checkpoint)) return Load(checkpoint, data, options, threads, contextLength, ropeBase);
+        var model = GgufReader.ReadLlama(checkpoint);
+        var s = new TrainingSession(model.Config with { ContextLength = contextLength ?? model.Config.ContextLength, RopeBase = ropeBase ?? model.Config.RopeBase },
+            model.Vocabulary, data, options, threads);
+        s._trainer.SetWeights(model with { Config = s.Config });
+        return s;
+    }
 
     // With options: a new run from the checkpoint's weights; without: the saved run itself, optimizer and step included.
     private static TrainingSession Load(string checkpoint, TrainingData data, TrainOptions? newRun, int threads, int? contextLength = null, float? ropeBase = null)
