@@ -69,8 +69,8 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
         [CommandOption("--limit <N>"), Description("Use only the first N root documents of the corpus (all of it still serves retrieval through the index)")]
         [OptionRange(1, 1_000_000_000_000)]
         public long? Limit { get; init; }
-        [CommandOption("--held-out"), Description("Use as root documents only those `entropylong train` holds out (SHA-256 of the id, bucket 0 of 20): text a model trained on this corpus has not seen. Retrieval still covers the whole index")]
-        public bool HeldOut { get; init; }
+        [CommandOption("--split <SPLIT>"), Description("Root documents: all (default), held-out (only those `entropylong train` holds out: SHA-256 of the id, bucket 0 of 20, text a model trained on this corpus has not seen) or train (the others). Retrieval still covers the whole index")]
+        public string Split { get; init; } = "all";
         [CommandOption("--quiet")]
         public bool Quiet { get; init; }
         [CommandOption("--shards <N>"), Description("Split the corpus into N shards built as independent, resumable tasks (out/tasks/build-NNNN/), then merged in shard order")]
@@ -87,6 +87,7 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
 
         public override ValidationResult Validate()
         {
+            if (Split is not ("all" or "held-out" or "train")) return ValidationResult.Error($"--split must be all, held-out or train, not '{Split}'");
             if ((Rank is not null || World is not null || NoMerge) && Shards is null) return ValidationResult.Error("--rank, --world and --no-merge need --shards");
             return ValidationResult.Success();
         }
@@ -94,7 +95,7 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
 
     public override int Execute(CommandContext context, Settings s, CancellationToken ct)
     {
-        if ((s.Limit is not null || s.HeldOut) && s.Shards is not null) throw new UserInputException("--limit and --held-out apply to unsharded builds; split the corpus files instead");
+        if ((s.Limit is not null || s.Split != "all") && s.Shards is not null) throw new UserInputException("--limit and --split apply to unsharded builds; split the corpus files instead");
         var options = ResolveOptions(s);
         options.Validate();
         // Everything that can be missing is checked before any output is written.
@@ -122,7 +123,7 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
         var runner = new BuildRunner(steps, options.SeqLen,
             new BuildOutput(s.Out) { BlockSize = s.Block, MdsShardSizeLimit = s.ShardSize, SequencesFile = s.Sequences, Details = !s.NoDetails });
         var documents = corpus.Read().Select(r => r.Document);
-        if (s.HeldOut) documents = documents.Where(d => EntropyLong.Llm.Training.TrainingData.IsHeldOut(d.Id));
+        if (s.Split != "all") documents = documents.Where(d => EntropyLong.Llm.Training.TrainingData.IsHeldOut(d.Id) == (s.Split == "held-out"));
         long read = 0;
         if (s.Limit is long limit) documents = documents.Take((int)Math.Min(limit, int.MaxValue)).Select(d => { read++; return d; });
         var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -209,7 +210,7 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
             ["naive"] = s.Naive,
             ["block"] = s.Block,
             ["details"] = !s.NoDetails,
-            ["held_out"] = s.HeldOut,
+            ["split"] = s.Split,
         };
 
     private static EntropyLongOptions ResolveOptions(Settings s)
