@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using EntropyLong.Core;
+using EntropyLong.Data;
 
 namespace EntropyLong.Eval.Ruler;
 
@@ -119,11 +120,10 @@ public static class RulerLoglikFiles
     /// <summary>Writes the whole file under a temporary name first, so a crash never leaves half of one.</summary>
     public static void Write(string path, IEnumerable<LoglikSample> samples)
     {
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
-        string tmp = path + ".tmp";
-        using (var w = new StreamWriter(tmp, false, new UTF8Encoding(false)))
+        using var file = new AtomicFile(path);
+        using (var w = new StreamWriter(file.Stream, new UTF8Encoding(false), leaveOpen: true))
             foreach (var s in samples) w.Write(Line(s) + "\n");
-        File.Move(tmp, path, overwrite: true);
+        file.Commit();
     }
 
     public static List<LoglikSample> Read(string path)
