@@ -12,9 +12,17 @@ public static class BuildFolder
     public const string Config = "config.json";
     public const string Details = "details.jsonl";
     public const string Mds = "mds";
+    /// <summary>The Parquet copy of the sequences (build --format parquet): <see cref="ParquetPart"/> files.</summary>
+    public const string Parquet = "parquet";
+    /// <summary>The dataset card (Hugging Face convention), written by every build.</summary>
+    public const string Card = "README.md";
     public const string Sequences = "sequences.jsonl";
     /// <summary>The names sequences.jsonl may take (--sequences), plain or compressed.</summary>
     public static readonly IReadOnlyList<string> SequenceNames = [Sequences, "sequences.jsonl.gz", "sequences.jsonl.zst", "sequences.jsonl.zstd"];
+
+    /// <summary>"part-00003.parquet": a file of <see cref="Parquet"/>; <see cref="ParquetParts"/> matches them all.</summary>
+    public static string ParquetPart(int part) => $"part-{part:00000}.parquet";
+    public const string ParquetParts = "part-*.parquet";
 
     /// <summary>A sharded build's plan (shards, files, configuration), and the folder of its tasks.</summary>
     public const string Plan = "plan.json";

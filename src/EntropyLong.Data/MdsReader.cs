@@ -6,17 +6,19 @@ using EntropyLong.Core;
 namespace EntropyLong.Data;
 
 /// <summary>One sample of an MDS dataset: the columns the trainer reads. <paramref name="Indices"/> is the [start, end)
-/// token range of each packed document (null without that column), <paramref name="Length"/> the <c>length</c> column
-/// and <paramref name="Domain"/> the <c>domain</c> column, when present. <paramref name="Source"/> names the shard and
-/// the sample's place in it, for messages.</summary>
-public sealed record MdsSample(uint[] InputIds, (int Start, int End)[]? Indices, long? Length, string? Domain, string Source);
+/// token range of each packed document (null without that column), <paramref name="Length"/> the <c>length</c> column,
+/// <paramref name="Domain"/> the <c>domain</c> column and <paramref name="PositionWeighted"/> the
+/// <c>position_weighted</c> column (ndarray:uint8, one per token), when present. <paramref name="Source"/> names the
+/// shard and the sample's place in it, for messages.</summary>
+public sealed record MdsSample(uint[] InputIds, (int Start, int End)[]? Indices, long? Length, string? Domain, byte[]? PositionWeighted, string Source);
 
 /// <summary>Reads a MosaicML-streaming MDS dataset (format version 2, uncompressed shards) as
 /// <see cref="MdsWriter"/> and streaming's MDSWriter write it: index.json lists the shards; a shard is uint32 n,
 /// uint32 offsets[n+1] (absolute), its JSON config, then the samples; a sample is a uint32 size per variable-size
 /// column, then each column's bytes in column order. <c>input_ids</c> and <c>indices</c> may be any integer
-/// ndarray encoding (static or dynamic dtype and shape); <c>length</c> any integer scalar (or str_int); other
-/// columns are skipped by their sizes, whatever their encoding. Damage is a <see cref="UserInputException"/> naming
+/// ndarray encoding (static or dynamic dtype and shape); <c>length</c> any integer scalar (or str_int);
+/// <c>position_weighted</c> is read in the encoding <see cref="MdsWriter"/> gives it (ndarray:uint8); other
+/// columns, and position_weighted in other encodings (the fork also reads floats), are skipped by their sizes. Damage is a <see cref="UserInputException"/> naming
 /// the file.</summary>
 public static class MdsReader
 {
@@ -118,6 +120,7 @@ public static class MdsReader
         (int, int)[]? indices = null;
         long? length = null;
         string? domain = null;
+        byte[]? weights = null;
         for (int c = 0; c < columns.Length; c++)
         {
             if (sizes[c] > bytes.Length - at) throw Damaged(source, $"column {columns[c].Name} runs past its end");
@@ -144,10 +147,18 @@ public static class MdsReader
                 case "domain" when columns[c].Encoding == "str":
                     domain = Utf8(value, source);
                     break;
+                case "position_weighted" when columns[c].Encoding.Split(':') is ["ndarray", "uint8", ..]:
+                    var w = NdArray(value, columns[c].Encoding, source, "position_weighted", out var weightShape);
+                    if (weightShape.Length != 1) throw Damaged(source, $"position_weighted has shape ({string.Join(", ", weightShape)}), expected (n,)");
+                    weights = Array.ConvertAll(w, v => (byte)v);
+                    break;
             }
         }
         if (at != bytes.Length) throw Damaged(source, $"its columns hold {at} bytes, the sample {bytes.Length}");
-        return new MdsSample(ids!, indices, length, domain, source);
+        // The fork pairs weights with tokens one to one.
+        if (weights is not null && weights.Length != ids!.Length)
+            throw Damaged(source, $"position_weighted holds {weights.Length} values for {ids.Length} input_ids");
+        return new MdsSample(ids!, indices, length, domain, weights, source);
     }
 
     private static UserInputException Damaged(string source, string what) => new($"{source}: damaged MDS sample ({what})");

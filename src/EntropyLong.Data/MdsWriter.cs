@@ -15,6 +15,10 @@ public sealed record MdsOptions
     /// <summary>Write the <c>domain</c> column (str).</summary>
     public bool Domain { get; init; }
 
+    /// <summary>Write the <c>position_weighted</c> column (ndarray:uint8, one value per token), which the EntropyLong
+    /// authors' ProLong fork reads as loss weights (recipes/prolong/README.md).</summary>
+    public bool PositionWeighted { get; init; }
+
     /// <summary>Start a new shard before one would grow past this many bytes (mosaicml/streaming's default, 64 MiB).
     /// A single sample larger than the limit gets a shard of its own.</summary>
     public long SizeLimit { get; init; } = 1 << 26;
@@ -27,19 +31,20 @@ public sealed record MdsOptions
 /// tokenized input of the ProLong trainer: <c>shard.NNNNN.mds</c> files and <c>index.json</c>.
 /// Columns, in streaming's (sorted) order: <c>domain</c> (str, optional), <c>indices</c> (ndarray:uint32,
 /// optional), <c>input_ids</c> (ndarray:uint32), <c>length</c> (uint64, as ProLong's packer writes it: the
-/// number of tokens). Each shard is written atomically and index.json last, so a folder without index.json
-/// is an interrupted run, never a dataset that looks complete.</summary>
+/// number of tokens), <c>position_weighted</c> (ndarray:uint8, optional). Each shard is written atomically and
+/// index.json last, so a folder without index.json is an interrupted run, never a dataset that looks complete.</summary>
 public sealed class MdsWriter : IDisposable
 {
     public const string IndexFile = "index.json";
 
     private readonly string _dir;
     private readonly MdsOptions _options;
+    private readonly SortedDictionary<string, object?> _shardConfig;
     private readonly byte[] _config;
-    private readonly string _shardConfigJson;
+    private readonly int _variableColumns;
     private readonly ArrayBufferWriter<byte> _data = new(1 << 20);
     private readonly List<int> _sampleSizes = [];
-    private readonly List<string> _shardEntries = [];
+    private readonly List<SortedDictionary<string, object?>> _shardEntries = [];
     private long _shardBytes;
     private bool _completed;
 
@@ -52,23 +57,28 @@ public sealed class MdsWriter : IDisposable
             throw new ArgumentOutOfRangeException(nameof(options), "SizeLimit must be in (0, 2^32): sample offsets are uint32");
         PrepareDirectory();
 
-        var names = new List<string>();
-        var encodings = new List<string>();
-        var sizes = new List<string>();
-        if (_options.Domain) { names.Add("domain"); encodings.Add("str"); sizes.Add("null"); }
-        if (_options.Indices) { names.Add("indices"); encodings.Add("ndarray:uint32"); sizes.Add("null"); }
-        names.Add("input_ids"); encodings.Add("ndarray:uint32"); sizes.Add("null");
-        names.Add("length"); encodings.Add("uint64"); sizes.Add("8");
-        // streaming embeds json.dumps(config, sort_keys=True) in every shard and repeats its keys per shard
-        // in index.json; Python's default separators are ", " and ": ".
-        string q(string s) => $"\"{s}\"";
-        _shardConfigJson =
-            $"\"column_encodings\": [{string.Join(", ", encodings.Select(q))}], " +
-            $"\"column_names\": [{string.Join(", ", names.Select(q))}], " +
-            $"\"column_sizes\": [{string.Join(", ", sizes)}], " +
-            "\"compression\": null, \"format\": \"mds\", \"hashes\": [], " +
-            $"\"size_limit\": {_options.SizeLimit}, \"version\": 2";
-        _config = Encoding.UTF8.GetBytes("{" + _shardConfigJson + "}");
+        // (name, encoding, fixed size) in streaming's order, which sorts columns by name.
+        var columns = new List<(string Name, string Encoding, int? Size)>();
+        if (_options.Domain) columns.Add(("domain", "str", null));
+        if (_options.Indices) columns.Add(("indices", "ndarray:uint32", null));
+        columns.Add(("input_ids", "ndarray:uint32", null));
+        columns.Add(("length", "uint64", 8));
+        if (_options.PositionWeighted) columns.Add(("position_weighted", "ndarray:uint8", null));
+        _variableColumns = columns.Count(c => c.Size is null);
+        // The config streaming embeds in every shard (json.dumps(config, sort_keys=True)); index.json repeats its keys
+        // in each shard's entry.
+        _shardConfig = new(StringComparer.Ordinal)
+        {
+            ["column_encodings"] = columns.Select(c => c.Encoding).ToList(),
+            ["column_names"] = columns.Select(c => c.Name).ToList(),
+            ["column_sizes"] = columns.Select(c => c.Size).ToList(),
+            ["compression"] = null,
+            ["format"] = "mds",
+            ["hashes"] = new List<string>(),
+            ["size_limit"] = _options.SizeLimit,
+            ["version"] = 2,
+        };
+        _config = Encoding.UTF8.GetBytes(PythonJson.Dumps(_shardConfig));
         ResetShard();
     }
 
@@ -79,8 +89,10 @@ public sealed class MdsWriter : IDisposable
     public int Shards => _shardEntries.Count;
 
     /// <summary>Adds one sample: the tokens of a packed sequence, the [start, end) token range of each document
-    /// packed in it (when <see cref="MdsOptions.Indices"/>), and its domain (when <see cref="MdsOptions.Domain"/>).</summary>
-    public void Write(ReadOnlySpan<uint> inputIds, ReadOnlySpan<(int Start, int End)> indices = default, string? domain = null)
+    /// packed in it (when <see cref="MdsOptions.Indices"/>), its domain (when <see cref="MdsOptions.Domain"/>) and a
+    /// weight per token (when <see cref="MdsOptions.PositionWeighted"/>).</summary>
+    public void Write(ReadOnlySpan<uint> inputIds, ReadOnlySpan<(int Start, int End)> indices = default, string? domain = null,
+        ReadOnlySpan<byte> positionWeighted = default)
     {
         ObjectDisposedException.ThrowIf(_completed, this);
         if (inputIds.IsEmpty) throw new ArgumentException("an MDS ndarray cannot be empty", nameof(inputIds));
@@ -94,21 +106,27 @@ public sealed class MdsWriter : IDisposable
         else if (!indices.IsEmpty) throw new ArgumentException("the indices column is off (MdsOptions.Indices)", nameof(indices));
         if (_options.Domain != (domain is not null))
             throw new ArgumentException(_options.Domain ? "the domain column is on: give a domain" : "the domain column is off (MdsOptions.Domain)", nameof(domain));
+        if (_options.PositionWeighted ? positionWeighted.Length != inputIds.Length : !positionWeighted.IsEmpty)
+            throw new ArgumentException(_options.PositionWeighted
+                ? $"the position_weighted column is on: give one weight per token ({positionWeighted.Length} for {inputIds.Length} tokens)"
+                : "the position_weighted column is off (MdsOptions.PositionWeighted)", nameof(positionWeighted));
 
-        int variable = (_options.Domain ? 1 : 0) + (_options.Indices ? 1 : 0) + 1;
         int domainBytes = domain is null ? 0 : Encoding.UTF8.GetByteCount(domain);
-        int indicesBytes = _options.Indices ? NdArraySize([indices.Length, 2]) : 0;
-        int idsBytes = NdArraySize([inputIds.Length]);
-        int size = checked(4 * variable + domainBytes + indicesBytes + idsBytes + 8);
+        int indicesBytes = _options.Indices ? NdArraySize([indices.Length, 2], sizeof(uint)) : 0;
+        int idsBytes = NdArraySize([inputIds.Length], sizeof(uint));
+        int weightsBytes = _options.PositionWeighted ? NdArraySize([inputIds.Length], sizeof(byte)) : 0;
+        int size = checked(4 * _variableColumns + domainBytes + indicesBytes + idsBytes + 8 + weightsBytes);
 
         // The same rule as streaming's Writer.write: 4 more bytes per sample for its offset.
         if (_sampleSizes.Count > 0 && _options.SizeLimit < _shardBytes + size + 4) FlushShard();
 
+        // The sizes of the variable-size columns, then every column's bytes, in column order.
         var span = _data.GetSpan(size)[..size];
         int at = 0;
         if (_options.Domain) WriteU32(span, ref at, (uint)domainBytes);
         if (_options.Indices) WriteU32(span, ref at, (uint)indicesBytes);
         WriteU32(span, ref at, (uint)idsBytes);
+        if (_options.PositionWeighted) WriteU32(span, ref at, (uint)weightsBytes);
         if (domain is not null) at += Encoding.UTF8.GetBytes(domain, span[at..]);
         if (_options.Indices)
         {
@@ -124,6 +142,12 @@ public sealed class MdsWriter : IDisposable
         else BinaryPrimitives.ReverseEndianness(inputIds, MemoryMarshal.Cast<byte, uint>(span[at..]));
         at += inputIds.Length * 4;
         BinaryPrimitives.WriteUInt64LittleEndian(span[at..], (ulong)inputIds.Length);
+        at += 8;
+        if (_options.PositionWeighted)
+        {
+            WriteShape(span, ref at, [positionWeighted.Length]);
+            positionWeighted.CopyTo(span[at..]);
+        }
         _data.Advance(size);
         _sampleSizes.Add(size);
         _shardBytes += size + 4;
@@ -135,10 +159,8 @@ public sealed class MdsWriter : IDisposable
     {
         ObjectDisposedException.ThrowIf(_completed, this);
         if (_sampleSizes.Count > 0) FlushShard();
-        var index = new StringBuilder("{\"shards\": [");
-        index.AppendJoin(", ", _shardEntries);
-        index.Append("], \"version\": 2}");
-        AtomicFile.WriteAllBytes(Path.Combine(_dir, IndexFile), Encoding.UTF8.GetBytes(index.ToString()));
+        var index = new SortedDictionary<string, object?>(StringComparer.Ordinal) { ["shards"] = _shardEntries, ["version"] = 2 };
+        AtomicFile.WriteAllBytes(Path.Combine(_dir, IndexFile), Encoding.UTF8.GetBytes(PythonJson.Dumps(index)));
         _completed = true;
     }
 
@@ -146,7 +168,7 @@ public sealed class MdsWriter : IDisposable
     public void Dispose() => _completed = true;
 
     // [ndim << 2 | shape dtype code] [shape, in the smallest uint that holds its largest dimension] [values]
-    private static int NdArraySize(ReadOnlySpan<int> shape)
+    private static int NdArraySize(ReadOnlySpan<int> shape, int itemBytes)
     {
         int max = 0, elements = 1;
         foreach (int d in shape)
@@ -154,7 +176,7 @@ public sealed class MdsWriter : IDisposable
             max = Math.Max(max, d);
             elements = checked(elements * d);
         }
-        return checked(1 + shape.Length * ShapeBytes(max) + 4 * elements);
+        return checked(1 + shape.Length * ShapeBytes(max) + itemBytes * elements);
     }
 
     private static int ShapeBytes(long maxDim) => maxDim < 1 << 8 ? 1 : maxDim < 1 << 16 ? 2 : 4;
@@ -208,10 +230,15 @@ public sealed class MdsWriter : IDisposable
             file.Stream.Write(_data.WrittenSpan);
             file.Commit();
         }
-        _shardEntries.Add(
-            $"{{{_shardConfigJson[..(_shardConfigJson.IndexOf("\"size_limit\"", StringComparison.Ordinal))]}" +
-            $"\"raw_data\": {{\"basename\": \"{basename}\", \"bytes\": {total}, \"hashes\": {{}}}}, \"samples\": {count}, " +
-            $"{_shardConfigJson[_shardConfigJson.IndexOf("\"size_limit\"", StringComparison.Ordinal)..]}, \"zip_data\": null}}");
+        _shardEntries.Add(new(_shardConfig, StringComparer.Ordinal)
+        {
+            ["raw_data"] = new SortedDictionary<string, object?>(StringComparer.Ordinal)
+            {
+                ["basename"] = basename, ["bytes"] = total, ["hashes"] = new SortedDictionary<string, object?>(),
+            },
+            ["samples"] = count,
+            ["zip_data"] = null,
+        });
         ResetShard();
     }
 
@@ -222,22 +249,33 @@ public sealed class MdsWriter : IDisposable
         _shardBytes = 4 + 4 + _config.Length;
     }
 
-    private void PrepareDirectory()
+    /// <summary>Removes the MDS dataset in <paramref name="directory"/>, if there is one: index.json first, so a
+    /// half-removed dataset never looks complete.</summary>
+    /// <exception cref="UserInputException">The files cannot be removed.</exception>
+    public static void Remove(string directory)
     {
+        if (!Directory.Exists(directory)) return;
         try
         {
-            Directory.CreateDirectory(_dir);
-            string index = Path.Combine(_dir, IndexFile);
-            var shards = Directory.GetFiles(_dir, "shard.*.mds");
-            if (!File.Exists(index) && shards.Length == 0) return;
-            if (!_options.Overwrite)
-                throw new UserInputException($"{_dir}: already holds an MDS dataset ({IndexFile} or shard files); remove it or choose another folder");
-            File.Delete(index); // first, so a half-removed dataset never looks complete
-            foreach (string shard in shards) File.Delete(shard);
+            File.Delete(Path.Combine(directory, IndexFile));
+            foreach (string shard in Directory.GetFiles(directory, "shard.*.mds")) File.Delete(shard);
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UserInputException($"{directory}: cannot remove the MDS dataset: {e.Message}", e);
+        }
+    }
+
+    private void PrepareDirectory()
+    {
+        try { Directory.CreateDirectory(_dir); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new UserInputException($"{_dir}: cannot prepare the MDS folder: {e.Message}", e);
         }
+        if (!File.Exists(Path.Combine(_dir, IndexFile)) && Directory.GetFiles(_dir, "shard.*.mds").Length == 0) return;
+        if (!_options.Overwrite)
+            throw new UserInputException($"{_dir}: already holds an MDS dataset ({IndexFile} or shard files); remove it or choose another folder");
+        Remove(_dir);
     }
 }

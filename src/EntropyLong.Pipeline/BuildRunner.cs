@@ -20,6 +20,21 @@ public sealed record BuildOutput(string Directory)
     public int BlockSize { get; init; } = 256;
     /// <summary>Write details.jsonl (per-token entropy, anchors, every candidate judged) for `entropylong report`.</summary>
     public bool Details { get; init; } = true;
+    /// <summary>Write mds/ (MosaicML streaming shards, what ProLong reads).</summary>
+    public bool Mds { get; init; } = true;
+    /// <summary>Write parquet/ (the same sequences for Hugging Face datasets and other trainers).</summary>
+    public bool Parquet { get; init; }
+    /// <summary>Add the position_weighted column (1 at each kept context's anchor token) to mds/ and parquet/.</summary>
+    public bool PositionWeights { get; init; }
+
+    /// <summary>The names of the token formats, as --format, config.json and plan.json give them.</summary>
+    public static readonly IReadOnlyList<string> FormatNames = ["mds", "parquet"];
+
+    /// <summary>The token formats written, by name (besides sequences.jsonl, always written).</summary>
+    public IReadOnlyList<string> Formats => FormatNames.Where(f => f == "mds" ? Mds : Parquet).ToList();
+
+    /// <summary>This output with exactly the formats <paramref name="names"/> (of <see cref="FormatNames"/>).</summary>
+    public BuildOutput WithFormats(IEnumerable<string> names) => this with { Mds = names.Contains("mds"), Parquet = names.Contains("parquet") };
 }
 
 /// <summary>Runs a build's steps (<see cref="BuildSteps"/>) over a document stream, block by block, packs the samples to
@@ -39,6 +54,7 @@ public sealed class BuildRunner(IReadOnlyList<IBuildStep> steps, int seqLen, Bui
         // What a killed earlier run was writing (a live writer's files stay).
         AtomicFile.RemoveAbandoned(output.Directory);
         AtomicFile.RemoveAbandoned(Path.Combine(output.Directory, BuildFolder.Mds));
+        AtomicFile.RemoveAbandoned(Path.Combine(output.Directory, BuildFolder.Parquet));
         if (!output.Details) File.Delete(Path.Combine(output.Directory, BuildFolder.Details)); // never pair old details with new sequences
         using var sink = new SequenceSink(output, stats, seqLen);
         using var details = output.Details ? new JsonlWriter(Path.Combine(output.Directory, BuildFolder.Details)) : null;

@@ -3,21 +3,23 @@ using EntropyLong.Data;
 
 namespace EntropyLong.Pipeline;
 
-/// <summary>Packs samples into sequences (<see cref="Packer"/>) and writes each to sequences.jsonl and the MDS shards,
-/// counting them in the build's stats.</summary>
+/// <summary>Packs samples into sequences (<see cref="Packer"/>) and writes each to sequences.jsonl and the token formats
+/// (<see cref="TrainerFiles"/>), counting them in the build's stats.</summary>
 public sealed class SequenceSink : IDisposable
 {
     private readonly BuildStats _stats;
     private readonly Packer _packer;
     private readonly JsonlWriter _jsonl;
-    private readonly MdsWriter _mds;
+    private readonly TrainerFiles _tokens;
+    private readonly bool _positionWeights;
 
     public SequenceSink(BuildOutput output, BuildStats stats, int seqLen)
     {
         _stats = stats;
         _packer = new Packer(seqLen);
         _jsonl = new JsonlWriter(Path.Combine(output.Directory, output.SequencesFile));
-        _mds = new MdsWriter(Path.Combine(output.Directory, BuildFolder.Mds), new MdsOptions { SizeLimit = output.MdsShardSizeLimit, Overwrite = true });
+        _tokens = new TrainerFiles(output);
+        _positionWeights = output.PositionWeights;
     }
 
     public void Add(Sample sample)
@@ -34,16 +36,29 @@ public sealed class SequenceSink : IDisposable
     {
         Emit(_packer.Flush());
         _jsonl.Complete();
-        _mds.Complete();
+        _tokens.Complete();
     }
 
     private void Emit(PackedSequence? seq)
     {
         if (seq is null) return;
         _jsonl.Write(RecordOf(seq));
-        _mds.Write(System.Runtime.InteropServices.MemoryMarshal.Cast<int, uint>(seq.Tokens), seq.Boundaries);
+        _tokens.Write(seq.Tokens, seq.Boundaries, _positionWeights ? PositionWeights(seq) : []);
         _stats.Sequences++;
         _stats.TokensOut += seq.Tokens.Length;
+    }
+
+    /// <summary>The position_weighted column of a packed sequence: 1 at the anchor token of every context kept in it (the
+    /// token whose entropy the context lowered, anchor_token in sequences.jsonl), 0 elsewhere.</summary>
+    public static byte[] PositionWeights(PackedSequence seq)
+    {
+        var weights = new byte[seq.Tokens.Length];
+        for (int i = 0; i < seq.Samples.Count; i++)
+            foreach (var span in seq.Samples[i].Spans)
+                // An anchor past the sample's tokens (a tokenizer whose pieces do not add up to the text) marks nothing
+                // rather than another sample's token.
+                if (span.Anchor < seq.Samples[i].Tokens.Length) weights[seq.Boundaries[i].Start + span.Anchor] = 1;
+        return weights;
     }
 
     /// <summary>The sequences.jsonl record of a packed sequence: character and token ranges of every sample and context.</summary>
@@ -74,6 +89,6 @@ public sealed class SequenceSink : IDisposable
     public void Dispose()
     {
         _jsonl.Dispose();
-        _mds.Dispose();
+        _tokens.Dispose();
     }
 }

@@ -33,6 +33,8 @@ public class StrictCommandLineTests
     [InlineData("build extra", "build takes no arguments (got 'extra')")]
     [InlineData("merge a b", "merge takes <OUT>; 'b' is one too many")]
     [InlineData("build -- --alpha 3", "this command takes nothing after --, got: --alpha 3")]
+    [InlineData("build --format mds,arrow", "--format: unknown format 'arrow' (the formats are mds, parquet)")]
+    [InlineData("build --format ,", "--format needs at least one of mds, parquet")]
     public void MistakesAreUsageErrorsThatSayWhatIsWrong(string commandLine, string message)
     {
         var (code, _, err) = CliRunner.Run(commandLine.Split(' '));

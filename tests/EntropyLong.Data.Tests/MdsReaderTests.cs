@@ -143,6 +143,32 @@ public class MdsReaderTests
     }
 
     [Fact]
+    public void PositionWeightsAreReadAsUint8OneEachAndOtherwiseSkipped()
+    {
+        Col[] uint8 = [new("input_ids", "ndarray:uint32", null), new("position_weighted", "ndarray:uint8", null)];
+        using (var dir = new TempDir())
+        {
+            WriteDataset(dir.Path, uint8, [Cat([1 << 2, 2], U32(5, 6)), [1 << 2, 2, 0, 1]]);
+            Assert.Equal([0, 1], Assert.Single(MdsReader.Read(dir.Path)).PositionWeighted);
+        }
+        using (var dir = new TempDir())
+        {
+            // The fork would pair three weights with two tokens.
+            WriteDataset(dir.Path, uint8, [Cat([1 << 2, 2], U32(5, 6)), [1 << 2, 3, 0, 1, 1]]);
+            Assert.EndsWith("sample 0: damaged MDS sample (position_weighted holds 3 values for 2 input_ids)", Error(dir.Path));
+        }
+        using (var dir = new TempDir())
+        {
+            // Stored float weights, which the fork also reads, are another producer's: skipped like an unknown column.
+            WriteDataset(dir.Path, [uint8[0], new("position_weighted", "ndarray:float32", null)],
+                [Cat([1 << 2, 2], U32(5, 6)), Cat([1 << 2, 2], BitConverter.GetBytes(0f), BitConverter.GetBytes(5f))]);
+            var sample = Assert.Single(MdsReader.Read(dir.Path));
+            Assert.Null(sample.PositionWeighted);
+            Assert.Equal([5u, 6u], sample.InputIds);
+        }
+    }
+
+    [Fact]
     public void NonIntegerTokenColumnsAreRefused()
     {
         using var dir = new TempDir();

@@ -81,6 +81,57 @@ public class MdsWriterTests
     }
 
     [Fact]
+    public void PositionWeightsAreAUint8ColumnAfterLength()
+    {
+        using var dir = new TempDir();
+        using (var writer = new MdsWriter(dir.Path, new MdsOptions { PositionWeighted = true }))
+        {
+            writer.Write([7u, 8u, 9u], [(0, 2), (2, 3)], positionWeighted: [0, 1, 0]);
+            writer.Complete();
+        }
+        // Columns sorted by name as streaming sorts them: position_weighted comes after length, its size after input_ids'.
+        const string config = "{\"column_encodings\": [\"ndarray:uint32\", \"ndarray:uint32\", \"uint64\", \"ndarray:uint8\"], " +
+            "\"column_names\": [\"indices\", \"input_ids\", \"length\", \"position_weighted\"], \"column_sizes\": [null, null, 8, null], " +
+            "\"compression\": null, \"format\": \"mds\", \"hashes\": [], \"size_limit\": 67108864, \"version\": 2}";
+        var expected = new List<byte>();
+        void U32(uint v) => expected.AddRange(BitConverter.GetBytes(v));
+        int sampleBytes = 4 + 4 + 4 + (1 + 2 + 16) + (1 + 1 + 12) + 8 + (1 + 1 + 3);
+        int header = 4 + 8 + config.Length;
+        U32(1); U32((uint)header); U32((uint)(header + sampleBytes));
+        expected.AddRange(System.Text.Encoding.ASCII.GetBytes(config));
+        U32(19); U32(14); U32(5);                           // sizes of indices, input_ids, position_weighted
+        expected.AddRange(new byte[] { 2 << 2 | 0, 2, 2 });
+        U32(0); U32(2); U32(2); U32(3);
+        expected.AddRange(new byte[] { 1 << 2 | 0, 3 });
+        U32(7); U32(8); U32(9);
+        expected.AddRange(BitConverter.GetBytes(3UL));
+        expected.AddRange(new byte[] { 1 << 2 | 0, 3, 0, 1, 0 }); // ndim 1, shape (3,), uint8 values
+        Assert.Equal(expected, File.ReadAllBytes(dir["shard.00000.mds"]));
+        Assert.Contains("\"column_names\": [\"indices\", \"input_ids\", \"length\", \"position_weighted\"]", File.ReadAllText(dir["index.json"]));
+
+        var back = MdsReader.Read(dir.Path).Single();
+        Assert.Equal([0, 1, 0], back.PositionWeighted);
+        Assert.Equal([7u, 8u, 9u], back.InputIds);
+        Assert.Equal(3, back.Length);
+    }
+
+    [Fact]
+    public void PositionWeightsMustMatchTheColumnAndTheTokens()
+    {
+        using var dir = new TempDir();
+        using (var weighted = new MdsWriter(dir["on"], new MdsOptions { PositionWeighted = true }))
+        {
+            Assert.Throws<ArgumentException>(() => weighted.Write([1u, 2u], [(0, 2)]));
+            Assert.Throws<ArgumentException>(() => weighted.Write([1u, 2u], [(0, 2)], positionWeighted: [1]));
+        }
+        using var plain = new MdsWriter(dir["off"]);
+        Assert.Throws<ArgumentException>(() => plain.Write([1u, 2u], [(0, 2)], positionWeighted: [1, 0]));
+        plain.Write([1u, 2u], [(0, 2)]);
+        plain.Complete();
+        Assert.Null(MdsReader.Read(dir["off"]).Single().PositionWeighted);
+    }
+
+    [Fact]
     public void OversizedSampleGetsAShardOfItsOwn()
     {
         using var dir = new TempDir();

@@ -7,7 +7,7 @@ namespace EntropyLong.Pipeline.Tests;
 
 public class BuildTests
 {
-    private static readonly Document[] Corpus = TinyModels.Texts
+    internal static readonly Document[] Corpus = TinyModels.Texts
         .Select((t, i) => new Document($"doc{i}", t + "\n" + TinyModels.Texts[(i + 3) % TinyModels.Texts.Length], $"test:{i + 1}"))
         .ToArray();
 
@@ -20,14 +20,14 @@ public class BuildTests
         return (block.Documents, block.Stats);
     }
 
-    private static BuildRunner Runner(LlamaEngine engine, IRetriever retriever, EntropyLongOptions options, BuildOutput output) =>
+    internal static BuildRunner Runner(LlamaEngine engine, IRetriever retriever, EntropyLongOptions options, BuildOutput output) =>
         new(BuildSteps.EntropyLong(engine, retriever, engine.Vocabulary, options), options.SeqLen, output);
 
-    private static LlamaEngine Engine() =>
+    internal static LlamaEngine Engine() =>
         LlamaEngine.Load(TinyModels.Get().Path, new LlamaSettings { Exact = true, Threads = 2, MaxSequences = 8 });
 
     // Random weights give flat entropies; a low alpha and epsilon make sure anchors and verified chunks exist.
-    private static readonly EntropyLongOptions Loose = new() { Alpha = 0.5, Epsilon = 0.0, TopK = 4, SeqLen = 512, Window = 4 };
+    internal static readonly EntropyLongOptions Loose = new() { Alpha = 0.5, Epsilon = 0.0, TopK = 4, SeqLen = 512, Window = 4 };
 
     // The naive oracle decodes every pair on its own: keep its workload small.
     private static readonly Document[] Few = Corpus[..4];

@@ -27,7 +27,7 @@ public class GoldenBuildTests
     internal static IReadOnlyList<Document> SampleCorpus(int count) =>
         new CorpusReader([Path.Combine(RepositoryRoot(), "data", "sample", "corpus.jsonl.gz")]).Read().Select(r => r.Document).Take(count).ToList();
 
-    private static string RepositoryRoot()
+    internal static string RepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
             if (Directory.Exists(Path.Combine(dir.FullName, "data", "sample"))) return dir.FullName;

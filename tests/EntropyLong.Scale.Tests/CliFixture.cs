@@ -96,8 +96,10 @@ public sealed class CliFixture : IDisposable
     {
         var files = new SortedDictionary<string, byte[]>(StringComparer.Ordinal);
         files["sequences.jsonl"] = File.ReadAllBytes(Path.Combine(dir, "sequences.jsonl"));
-        foreach (string f in Directory.GetFiles(Path.Combine(dir, "mds")).Order(StringComparer.Ordinal))
-            files["mds/" + Path.GetFileName(f)] = File.ReadAllBytes(f);
+        files["README.md"] = File.ReadAllBytes(Path.Combine(dir, "README.md"));
+        foreach (string folder in new[] { "mds", "parquet" }.Where(f => Directory.Exists(Path.Combine(dir, f))))
+            foreach (string f in Directory.GetFiles(Path.Combine(dir, folder)).Order(StringComparer.Ordinal))
+                files[$"{folder}/{Path.GetFileName(f)}"] = File.ReadAllBytes(f);
         var stats = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(File.ReadAllBytes(Path.Combine(dir, "stats.json")))!;
         stats.Remove("seconds");
         files["stats.json (counters)"] = JsonSerializer.SerializeToUtf8Bytes(stats);

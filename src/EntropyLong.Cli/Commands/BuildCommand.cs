@@ -62,6 +62,10 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
         public long ShardSize { get; init; } = 1 << 26;
         [CommandOption("--sequences <NAME>"), Description("sequences.jsonl, .jsonl.gz or .jsonl.zst")]
         public string Sequences { get; init; } = "sequences.jsonl";
+        [CommandOption("--format <FORMATS>"), Description("Token formats for trainers, comma-separated: mds (MosaicML streaming, what ProLong reads) and parquet (Hugging Face datasets and others); default mds. sequences.jsonl is always written")]
+        public string Format { get; init; } = "mds";
+        [CommandOption("--position-weights"), Description("Add the position_weighted column (1 at each kept context's anchor token, 0 elsewhere) that the authors' ProLong fork reads as loss weights; see recipes/prolong/README.md for what the fork does with it")]
+        public bool PositionWeights { get; init; }
         [CommandOption("--no-details"), Description("Do not write details.jsonl (per-token entropy, anchors, every candidate: what `entropylong report` shows)")]
         public bool NoDetails { get; init; }
         [CommandOption("--exact-search"), Description("Brute-force search instead of HNSW")]
@@ -85,10 +89,32 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
         [CommandOption("--no-merge"), Description("With --shards: leave the merge to `entropylong merge` (by default the worker that finds every shard done merges)")]
         public bool NoMerge { get; init; }
 
+        /// <summary>The formats of --format, by name.</summary>
+        public IReadOnlyList<string> Formats => Format.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+            .Select(f => f.ToLowerInvariant()).Distinct().ToList();
+
+        private string? FormatError()
+        {
+            string known = string.Join(", ", BuildOutput.FormatNames);
+            if (Formats.Count == 0) return $"--format needs at least one of {known}";
+            return Formats.FirstOrDefault(f => !BuildOutput.FormatNames.Contains(f)) is { } unknown ? $"--format: unknown format '{unknown}' (the formats are {known})" : null;
+        }
+
+        /// <summary>Where and what the build writes (a sharded build's merge writes the same into --out).</summary>
+        public BuildOutput Output() => new BuildOutput(Out)
+        {
+            BlockSize = Block,
+            MdsShardSizeLimit = ShardSize,
+            SequencesFile = Sequences,
+            Details = !NoDetails,
+            PositionWeights = PositionWeights,
+        }.WithFormats(Formats);
+
         public override ValidationResult Validate()
         {
             if (Split is not ("all" or "held-out" or "train")) return ValidationResult.Error($"--split must be all, held-out or train, not '{Split}'");
             if ((Rank is not null || World is not null || NoMerge) && Shards is null) return ValidationResult.Error("--rank, --world and --no-merge need --shards");
+            if (FormatError() is { } error) return ValidationResult.Error(error);
             return ValidationResult.Success();
         }
     }
@@ -120,8 +146,8 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
 
         if (s.Shards is { } shards) return ExecuteSharded(s, shards, corpus, steps, options, Effective(s, options, modelPath, scorer, embedder, corpus), ct);
         Directory.CreateDirectory(s.Out);
-        var runner = new BuildRunner(steps, options.SeqLen,
-            new BuildOutput(s.Out) { BlockSize = s.Block, MdsShardSizeLimit = s.ShardSize, SequencesFile = s.Sequences, Details = !s.NoDetails });
+        var output = s.Output();
+        var runner = new BuildRunner(steps, options.SeqLen, output);
         var documents = corpus.Read().Select(r => r.Document);
         if (s.Split != "all") documents = documents.Where(d => EntropyLong.Llm.Training.TrainingData.IsHeldOut(d.Id) == (s.Split == "held-out"));
         long read = 0;
@@ -131,14 +157,16 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
             () => s.Limit is long l ? (double)read / l : corpus.TotalBytes == 0 ? double.NaN : (double)corpus.BytesRead / corpus.TotalBytes,
             p => progress.Report("building", p.FractionOfInput, Status(p, clock)), ct));
         ShardedBuild.AddCorpusSkips(stats, corpus.Stats);
-        BuildFolder.WriteJson(Path.Combine(s.Out, BuildFolder.Config), Effective(s, options, modelPath, scorer, embedder, corpus));
+        var effective = Effective(s, options, modelPath, scorer, embedder, corpus);
+        BuildFolder.WriteJson(Path.Combine(s.Out, BuildFolder.Config), effective);
+        DatasetCard.Write(output, JsonSerializer.SerializeToElement(effective, BuildFolder.Json), stats);
         BuildRunner.WriteStats(s.Out, stats);
 
         if (!s.Quiet)
         {
             PrintSummary(stats, s.Sequences);
             if (corpus.Stats.Skipped > 0) Progress.Say(corpus.Stats.Summary());
-            Console.WriteLine($"output: {Path.GetFullPath(s.Out)}/ (sequences: {s.Sequences}, MDS shards: mds/, counters: stats.json, settings: config.json{(s.NoDetails ? "" : ", per-document detail: details.jsonl")})");
+            Console.WriteLine($"output: {Path.GetFullPath(s.Out)}/ ({Listing(output)})");
             Console.WriteLine($"report: entropylong report {s.Out} writes {Path.Combine(s.Out, "report", "report.html")}");
         }
         return 0;
@@ -154,8 +182,8 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
     private static int ExecuteSharded(Settings s, int shards, CorpusReader corpus, IReadOnlyList<IBuildStep> steps, EntropyLongOptions options,
         Dictionary<string, object?> effective, CancellationToken ct)
     {
-        var job = new ShardedBuild(s.Out, new ShardPlan(corpus.Files, shards));
-        job.Prepare(JsonSerializer.SerializeToElement(effective, BuildFolder.Json), s.Sequences, s.ShardSize);
+        var job = new ShardedBuild(s.Output(), new ShardPlan(corpus.Files, shards));
+        job.Prepare(JsonSerializer.SerializeToElement(effective, BuildFolder.Json));
         BuildFolder.WriteJson(Path.Combine(s.Out, BuildFolder.Config), effective);
         var slot = WorkerSlot.Resolve(s.Rank, s.World);
         if (!s.Quiet) Progress.Say($"{shards} shards split by {(job.Plan.ByFile ? "file" : "record")}; {slot}");
@@ -166,15 +194,14 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
             var clock = System.Diagnostics.Stopwatch.StartNew();
             string? error = null;
             var outcome = Progress.Run(s.Quiet, progress => job.RunShard(shard,
-                dir => new BuildRunner(steps, options.SeqLen,
-                    new BuildOutput(dir) { BlockSize = s.Block, MdsShardSizeLimit = s.ShardSize, SequencesFile = ShardedBuild.TaskSequences }),
+                output => new BuildRunner(steps, options.SeqLen, output),
                 p => progress.Report(id, p.FractionOfInput, Status(p, clock)), out error, ct));
             ShardedTasks.Report(id, outcome, error, failures);
         }
         BuildStats? merged = null;
         try
         {
-            if (failures.Count == 0 && !s.NoMerge) merged = job.TryMerge(s.Sequences, s.ShardSize);
+            if (failures.Count == 0 && !s.NoMerge) merged = job.TryMerge();
         }
         catch (IOException e)
         {
@@ -183,10 +210,16 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
         if (merged is not null && !s.Quiet)
         {
             PrintSummary(merged, s.Sequences);
-            Console.WriteLine($"merged {shards} shards into {Path.GetFullPath(s.Out)}/ (sequences: {s.Sequences}, mds/, stats.json; per-task logs and stats under tasks/)");
+            Console.WriteLine($"merged {shards} shards into {Path.GetFullPath(s.Out)}/ ({Listing(job.Output)}; per-task logs and stats under tasks/)");
         }
         return ShardedTasks.Finish(failures, job.Tasks, Enumerable.Range(0, shards).Select(BuildFolder.BuildTask).ToList(), $"build {s.Out}");
     }
+
+    /// <summary>What a finished build folder holds, for the closing message.</summary>
+    internal static string Listing(BuildOutput output) =>
+        $"sequences: {output.SequencesFile}" + (output.Mds ? ", MDS shards: mds/" : "") + (output.Parquet ? ", Parquet: parquet/" : "") +
+        (output.PositionWeights ? " (with position_weighted)" : "") + ", dataset card: README.md, counters: stats.json, settings: config.json" +
+        (File.Exists(Path.Combine(output.Directory, BuildFolder.Details)) ? ", per-document detail: details.jsonl" : "");
 
     internal static void PrintSummary(BuildStats stats, string sequences)
     {
@@ -211,6 +244,8 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
             ["block"] = s.Block,
             ["details"] = !s.NoDetails,
             ["split"] = s.Split,
+            ["formats"] = s.Formats,
+            ["position_weights"] = s.PositionWeights,
         };
 
     private static EntropyLongOptions ResolveOptions(Settings s)

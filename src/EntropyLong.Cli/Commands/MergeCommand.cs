@@ -16,15 +16,15 @@ public sealed class MergeCommand : Command<MergeCommand.Settings>
 
     public override int Execute(CommandContext context, Settings s, CancellationToken ct)
     {
-        var (job, sequences, shardSize) = ShardedBuild.Load(s.Out);
+        var job = ShardedBuild.Load(s.Out);
         var missing = Enumerable.Range(0, job.Plan.Shards).Where(i => !job.Tasks.IsDone(BuildFolder.BuildTask(i))).ToList();
         if (missing.Count > 0)
             throw new Core.UserInputException($"{s.Out}: {missing.Count} of {job.Plan.Shards} build tasks are not done (first: {BuildFolder.BuildTask(missing[0])}" +
                 $"{(job.Tasks.FailureOf(BuildFolder.BuildTask(missing[0])) is { } f ? $", failed: {f.Trim()}" : "")}); run the build again with the same arguments");
-        var stats = job.TryMerge(sequences, shardSize)
+        var stats = job.TryMerge()
             ?? throw new Core.UserInputException($"{s.Out}: another worker is merging right now (tasks/merge.lock is held)");
-        BuildCommand.PrintSummary(stats, sequences);
-        AnsiConsole.MarkupLine($"merged {job.Plan.Shards} shards into {Markup.Escape(Path.GetFullPath(s.Out))}/");
+        BuildCommand.PrintSummary(stats, job.Output.SequencesFile);
+        AnsiConsole.MarkupLine($"merged {job.Plan.Shards} shards into {Markup.Escape(Path.GetFullPath(s.Out))}/ ({Markup.Escape(BuildCommand.Listing(job.Output))})");
         return 0;
     }
 }

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using EntropyLong.Core;
@@ -6,35 +7,48 @@ using EntropyLong.Data;
 namespace EntropyLong.Pipeline.Tasks;
 
 /// <summary>A build split into one task per corpus shard (out/tasks/build-NNNN/, each a complete small build) and a
-/// merge that concatenates the task outputs in shard order into out/sequences.jsonl, out/mds/ and out/stats.json
-/// (written last). Sequence indexes are renumbered in that order, so the final bytes depend only on the inputs,
-/// configuration, seed and shard count, never on which worker ran which task or how often.</summary>
+/// merge that concatenates the task outputs in shard order into out/sequences.jsonl, out/mds/ and out/parquet/ (the
+/// formats asked for), out/README.md and out/stats.json (written last). Sequence indexes are renumbered in that order,
+/// so the final bytes depend only on the inputs, configuration, seed and shard count, never on which worker ran which
+/// task or how often.</summary>
 public sealed class ShardedBuild
 {
     /// <summary>What each task names its sequences file (the merge writes the one the user chose).</summary>
     public const string TaskSequences = BuildFolder.Sequences;
 
-    public ShardedBuild(string outDir, ShardPlan plan)
+    /// <param name="output">What the merge writes, into its <see cref="BuildOutput.Directory"/> (the build's folder).</param>
+    public ShardedBuild(BuildOutput output, ShardPlan plan)
     {
-        OutDir = outDir;
+        Output = output;
         Plan = plan;
-        Tasks = new TaskStore(Path.Combine(outDir, BuildFolder.Tasks));
+        Tasks = new TaskStore(Path.Combine(OutDir, BuildFolder.Tasks));
     }
 
-    public string OutDir { get; }
+    public BuildOutput Output { get; }
+    public string OutDir => Output.Directory;
     public ShardPlan Plan { get; }
     public TaskStore Tasks { get; }
+
+    /// <summary>The effective configuration (config.json's content) the dataset card describes; set by
+    /// <see cref="Prepare"/> and <see cref="Load"/>.</summary>
+    public JsonElement Configuration { get; private set; }
+
+    /// <summary>What every task writes: the MDS shards the merge reads back (whatever formats the build asked for), with
+    /// the position weights when the build writes them.</summary>
+    public BuildOutput TaskOutput(string taskDir) => Output with { Directory = taskDir, SequencesFile = TaskSequences, Mds = true, Parquet = false };
 
     /// <summary>Records the plan (shards, files, configuration) on first use of <see cref="OutDir"/>, with exclusive
     /// creation; a later worker must bring the same plan, else its output would not belong with the rest.</summary>
     /// <exception cref="UserInputException">The folder was planned with other inputs or settings.</exception>
-    public void Prepare(JsonElement configuration, string sequencesFile, long mdsShardSizeLimit)
+    public void Prepare(JsonElement configuration)
     {
         var plan = new Dictionary<string, object>
         {
             ["shards"] = Plan.Shards,
-            ["sequences"] = sequencesFile,
-            ["mds_shard_size"] = mdsShardSizeLimit,
+            ["sequences"] = Output.SequencesFile,
+            ["mds_shard_size"] = Output.MdsShardSizeLimit,
+            ["formats"] = Output.Formats,
+            ["position_weights"] = Output.PositionWeights,
             ["split"] = Plan.ByFile ? "files" : "records",
             ["files"] = Plan.Files.Select(Path.GetFullPath).ToArray(),
             ["config"] = configuration,
@@ -42,11 +56,12 @@ public sealed class ShardedBuild
         byte[] bytes = JsonSerializer.SerializeToUtf8Bytes(plan, BuildFolder.Json);
         ClaimOrCompare(Path.Combine(OutDir, BuildFolder.Plan), bytes,
             "was started with other inputs, settings or shard count; finish it with the same command, or use a new --out folder");
+        Configuration = configuration.Clone();
     }
 
     /// <summary>Opens a folder prepared by <see cref="Prepare"/>, for a merge or a status report.</summary>
     /// <exception cref="UserInputException">No plan.json there.</exception>
-    public static (ShardedBuild Build, string SequencesFile, long MdsShardSizeLimit) Load(string outDir)
+    public static ShardedBuild Load(string outDir)
     {
         string path = Path.Combine(outDir, BuildFolder.Plan);
         if (!File.Exists(path)) throw new UserInputException($"{outDir}: no {BuildFolder.Plan}; it is not the output folder of a sharded build (`entropylong build --shards N`)");
@@ -55,8 +70,13 @@ public sealed class ShardedBuild
             using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
             var root = doc.RootElement;
             var files = root.GetProperty("files").EnumerateArray().Select(e => e.GetString()!).ToArray();
-            var build = new ShardedBuild(outDir, new ShardPlan(files, root.GetProperty("shards").GetInt32()));
-            return (build, root.GetProperty("sequences").GetString()!, root.GetProperty("mds_shard_size").GetInt64());
+            var output = new BuildOutput(outDir)
+            {
+                SequencesFile = root.GetProperty("sequences").GetString()!,
+                MdsShardSizeLimit = root.GetProperty("mds_shard_size").GetInt64(),
+                PositionWeights = root.GetProperty("position_weights").GetBoolean(),
+            }.WithFormats(root.GetProperty("formats").EnumerateArray().Select(e => e.GetString()!));
+            return new ShardedBuild(output, new ShardPlan(files, root.GetProperty("shards").GetInt32())) { Configuration = root.GetProperty("config").Clone() };
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
         {
@@ -81,13 +101,13 @@ public sealed class ShardedBuild
     }
 
     /// <summary>Runs the build of one shard as a committed task: <paramref name="makeRunner"/> gets the task's
-    /// temporary folder and returns the runner that writes there.</summary>
-    public TaskOutcome RunShard(int shard, Func<string, BuildRunner> makeRunner, Action<BuildProgress>? progress, out string? error,
+    /// output (<see cref="TaskOutput"/> of its temporary folder) and returns the runner that writes there.</summary>
+    public TaskOutcome RunShard(int shard, Func<BuildOutput, BuildRunner> makeRunner, Action<BuildProgress>? progress, out string? error,
         CancellationToken ct = default) =>
         Tasks.RunCommitted(BuildFolder.BuildTask(shard), dir =>
         {
             var reader = Plan.Reader(shard);
-            var stats = makeRunner(dir).Run(reader.Read().Select(r => r.Document),
+            var stats = makeRunner(TaskOutput(dir)).Run(reader.Read().Select(r => r.Document),
                 () => reader.TotalBytes == 0 ? double.NaN : (double)reader.BytesRead / reader.TotalBytes, progress, ct);
             AddCorpusSkips(stats, reader.Stats);
             BuildRunner.WriteStats(dir, stats);
@@ -109,7 +129,7 @@ public sealed class ShardedBuild
     /// when shards are missing or another worker holds the merge lock. A merge killed half-way is redone from the
     /// start: each output file is renamed into place complete, and stats.json (the marker of a finished build) comes
     /// last, so once it exists the merge is never repeated.</summary>
-    public BuildStats? TryMerge(string sequencesFile, long mdsShardSizeLimit)
+    public BuildStats? TryMerge()
     {
         if (!AllDone) return null;
         using var held = TaskStore.TryLock(Path.Combine(Tasks.Directory, "merge.lock"));
@@ -123,9 +143,9 @@ public sealed class ShardedBuild
         // Per-document detail (for the report) is joined only when every task wrote it.
         bool details = Enumerable.Range(0, Plan.Shards).All(shard => File.Exists(Path.Combine(Tasks.PathOf(BuildFolder.BuildTask(shard)), BuildFolder.Details)));
         if (!details) File.Delete(Path.Combine(OutDir, BuildFolder.Details));
-        using (var jsonl = new JsonlWriter(Path.Combine(OutDir, sequencesFile)))
+        using (var jsonl = new JsonlWriter(Path.Combine(OutDir, Output.SequencesFile)))
         using (var detailLines = details ? new JsonlWriter(Path.Combine(OutDir, BuildFolder.Details)) : null)
-        using (var mds = new MdsWriter(Path.Combine(OutDir, BuildFolder.Mds), new MdsOptions { SizeLimit = mdsShardSizeLimit, Overwrite = true }))
+        using (var tokens = new TrainerFiles(Output))
         {
             for (int shard = 0; shard < Plan.Shards; shard++)
             {
@@ -142,7 +162,8 @@ public sealed class ShardedBuild
                 long samples = 0;
                 foreach (var sample in MdsReader.Read(Path.Combine(dir, BuildFolder.Mds)))
                 {
-                    mds.Write(sample.InputIds, sample.Indices ?? throw new InvalidDataException($"{sample.Source}: no indices column"));
+                    tokens.Write(MemoryMarshal.Cast<uint, int>(sample.InputIds), sample.Indices ?? throw new InvalidDataException($"{sample.Source}: no indices column"),
+                        sample.PositionWeighted);
                     samples++;
                 }
                 if (samples != next - before)
@@ -153,8 +174,9 @@ public sealed class ShardedBuild
             }
             jsonl.Complete();
             detailLines?.Complete();
-            mds.Complete();
+            tokens.Complete();
         }
+        DatasetCard.Write(Output, Configuration, total);
         BuildRunner.WriteStats(OutDir, total);
         return total;
     }
@@ -165,9 +187,9 @@ public sealed class ShardedBuild
     private void RemoveStaleTemporaries()
     {
         var old = DateTime.UtcNow - TimeSpan.FromMinutes(1);
-        var mds = Path.Combine(OutDir, BuildFolder.Mds);
+        string[] folders = [Path.Combine(OutDir, BuildFolder.Mds), Path.Combine(OutDir, BuildFolder.Parquet)];
         foreach (string f in System.IO.Directory.GetFiles(OutDir, ".*.tmp")
-            .Concat(System.IO.Directory.Exists(mds) ? System.IO.Directory.GetFiles(mds, ".*.tmp") : []))
+            .Concat(folders.Where(System.IO.Directory.Exists).SelectMany(d => System.IO.Directory.GetFiles(d, ".*.tmp"))))
         {
             string name = Path.GetFileName(f);
             bool shared = name.StartsWith($".{BuildFolder.Plan}.", StringComparison.Ordinal) || name.StartsWith(".config.json.", StringComparison.Ordinal);
