@@ -54,5 +54,10 @@ internal static class Program
             bench.AddCommand<BenchTrainCommand>("train").WithDescription("Training throughput of the ggml graph: forward vs forward+backward tokens/s.");
         });
         config.AddEval();
+        config.AddBranch("experiment", experiment =>
+        {
+            experiment.SetDescription("Experiments that train and evaluate models on built data.");
+            experiment.AddCommand<ExperimentAblationCommand>("ablation").WithDescription("The paper's ablation in miniature: each kind of data built, trained on and evaluated (resumable).");
+        });
     }
 }

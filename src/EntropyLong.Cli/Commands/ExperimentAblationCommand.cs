@@ -1,0 +1,233 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using EntropyLong.Core;
+using EntropyLong.Data;
+using EntropyLong.Eval.Ablation;
+using EntropyLong.Llm;
+using EntropyLong.Llm.Training;
+using EntropyLong.Pipeline.Tasks;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace EntropyLong.Cli.Commands;
+
+/// <summary>entropylong experiment ablation: the paper's ablation in miniature. The model that scores the data is the
+/// model then trained on it: each arm's data is built from the same corpus, the model is trained further on it with the
+/// same steps and seeds, and every trained model is evaluated on tasks and documents it never saw in training.</summary>
+public sealed class ExperimentAblationCommand : Command<ExperimentAblationCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandOption("--out <DIR>"), Description("Experiment folder; a rerun goes on where a killed run stopped")]
+        public string Out { get; init; } = "";
+        [CommandOption("--arms <LIST>"), Description("Kinds of training data: entropylong, retrieval, random, nextlong (default: all four)")]
+        public string Arms { get; init; } = "entropylong,retrieval,random,nextlong";
+        [CommandOption("--seeds <LIST>"), Description("Training seeds; each arm is trained once per seed (default 1,2)")]
+        [OptionRange(0, int.MaxValue)]
+        public string Seeds { get; init; } = "1,2";
+        [CommandOption("--tokens <N>"), Description("Training tokens per arm and seed (default 800000)")]
+        [OptionRange(1, 1e12)]
+        public long? Tokens { get; init; }
+        [CommandOption("--ctx <N>"), Description("Training window and the longest evaluation length (default 2048)")]
+        [OptionRange(64, OptionLimits.Tokens)]
+        public int? Ctx { get; init; }
+        [CommandOption("--rope-base <X>"), Description("RoPE base for the longer context (default 40000; the default model was trained at 10000 with 1024 tokens)")]
+        [OptionRange(1, 1e12, MinExclusive = true)]
+        public double RopeBase { get; init; } = 40000;
+        [CommandOption("--roots <N>"), Description("Root documents per build, from the corpus's training split (default 1000)")]
+        [OptionRange(1, 1e12)]
+        public long? Roots { get; init; }
+        [CommandOption("--samples <N>"), Description("RULER samples per task and length (default 50)")]
+        [OptionRange(1, 1_000_000)]
+        public int? Samples { get; init; }
+        [CommandOption("--lengths <LIST>"), Description("RULER lengths (default 1024 and --ctx)")]
+        [OptionRange(256, OptionLimits.Tokens)]
+        public string? Lengths { get; init; }
+        [CommandOption("--batch <N>"), Description("Training windows per step (default 8)")]
+        [OptionRange(1, 1_000_000)]
+        public int? Batch { get; init; }
+        [CommandOption("--lr <X>"), Description("Peak learning rate of the continued training (default 5e-4)")]
+        [OptionRange(0, 10, MinExclusive = true)]
+        public double Lr { get; init; } = 5e-4;
+        [CommandOption("--model <GGUF>"), Description("The model that scores the data and is trained on it (default: the shipped default)")]
+        public string? Model { get; init; }
+        [CommandOption("--corpus <FILES>"), Description("Corpus (default: the sample corpus)")]
+        public string[] Corpus { get; init; } = [];
+        [CommandOption("--threads <N>"), OptionRange(0, OptionLimits.Threads)]
+        public int Threads { get; init; }
+        [CommandOption("--quick"), Description("Every part in minutes (a smoke test): 40 roots, 256-token windows, a few steps and samples, one seed")]
+        public bool Quick { get; init; }
+
+        public override ValidationResult Validate()
+        {
+            if (Out.Length == 0) return ValidationResult.Error("--out is required");
+            var unknown = ArmList.FirstOrDefault(a => !AllArms.Contains(a));
+            if (unknown is not null) return ValidationResult.Error($"--arms: unknown arm '{unknown}' (the arms are {string.Join(", ", AllArms)})");
+            if (ArmList.Count == 0) return ValidationResult.Error("--arms needs at least one arm");
+            if (ArmList.Intersect(["retrieval", "nextlong"]).Any() && !ArmList.Contains("entropylong"))
+                return ValidationResult.Error("--arms: retrieval and nextlong keep as many chunks per document as entropylong: include entropylong");
+            return ValidationResult.Success();
+        }
+
+        public static readonly string[] AllArms = ["entropylong", "retrieval", "random", "nextlong"];
+        public IReadOnlyList<string> ArmList => Arms.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Distinct().ToList();
+        public IReadOnlyList<int> SeedList => Quick ? [OptionRangeAttribute.WholeNumbers(Seeds)[0]] : OptionRangeAttribute.WholeNumbers(Seeds).Distinct().ToList();
+        public int Window => Ctx ?? (Quick ? 256 : 2048);
+        public long TrainingTokens => Tokens ?? (Quick ? 4L * 2 * Window : 800_000);
+        public long RootDocuments => Roots ?? (Quick ? 40 : 1000);
+        public int SamplesPerTask => Samples ?? (Quick ? 2 : 50);
+        public int BatchWindows => Batch ?? (Quick ? 2 : 8);
+        public IReadOnlyList<int> LengthList => Lengths is { } l ? OptionRangeAttribute.WholeNumbers(l).Distinct().Order().ToList()
+            : Quick || Window <= 1024 ? [Window] : [1024, Window];
+    }
+
+    /// <summary>The RULER tasks with short answers that log-likelihood scoring covers.</summary>
+    private const string Tasks = "niah_single_1,niah_multikey_2,niah_multikey_3,vt,cwe,fwe";
+
+    public override int Execute(CommandContext context, Settings s, CancellationToken ct)
+    {
+        if (s.LengthList.Any(l => l > s.Window)) throw new UserInputException($"--lengths: every length must fit the training window --ctx {s.Window}");
+        string model = Path.GetFullPath(Defaults.ModelOrDefault(s.Model));
+        string[] corpus = (s.Corpus.Length > 0 ? s.Corpus : [Defaults.SampleCorpus]).Select(Path.GetFullPath).ToArray();
+        string dir = Path.GetFullPath(s.Out);
+        var run = new StageRunner(dir);
+        string[] Corpus() => corpus.SelectMany(f => new[] { "--corpus", f }).ToArray();
+        string threads = s.Threads.ToString(CultureInfo.InvariantCulture);
+        Progress.Say($"ablation in {dir}: arms {string.Join(", ", s.ArmList)}; seeds {string.Join(", ", s.SeedList)}; {s.TrainingTokens:N0} training tokens per run " +
+                     $"in windows of {s.Window}; RULER (log-likelihood) at {string.Join(", ", s.LengthList)}; model {model}");
+
+        // 1. One index of the whole corpus, the same graph on every run.
+        string index = Path.Combine(dir, "index");
+        run.Stage("index", ["index", .. Corpus(), "--out", index, "--hnsw-threads", "1"]);
+
+        // 2. Each arm's data from the training split's first roots, packed to the training window. The baselines keep, per
+        //    document, as many chunks as entropylong verified (--match), so the arms differ in which chunks, not how many.
+        string Build(string arm) => Path.Combine(dir, "builds", arm);
+        foreach (string arm in Settings.AllArms.Where(s.ArmList.Contains))
+            run.Stage($"build-{arm}", ["build", .. Corpus(), "--index", index, "--model", model, "--out", Build(arm), "--method", arm,
+                .. (arm is "retrieval" or "nextlong" ? new[] { "--match", Build("entropylong") } : []),
+                "--split", "train", "--limit", s.RootDocuments.ToString(CultureInfo.InvariantCulture),
+                "--seq-len", s.Window.ToString(CultureInfo.InvariantCulture), "--threads", threads, "--quiet"]);
+
+        // 3. The model trained further on each arm, once per seed: the same steps, schedule and seed for every arm.
+        int steps = (int)Math.Max(1, (s.TrainingTokens + (long)s.BatchWindows * s.Window - 1) / ((long)s.BatchWindows * s.Window));
+        var models = new List<(string Arm, int Seed, string Path)> { ("none", 0, model) };
+        foreach (string arm in s.ArmList)
+            foreach (int seed in s.SeedList)
+            {
+                string name = $"{arm}-s{seed}", gguf = Path.Combine(dir, "models", name + ".gguf"), checkpoint = Path.Combine(dir, "models", name + ".ckpt");
+                Directory.CreateDirectory(Path.GetDirectoryName(gguf)!);
+                string[] common = ["train", "--data", Build(arm), "--out", gguf, "--checkpoint", checkpoint, "--log-every", "10",
+                    "--checkpoint-every", "10", "--eval-every", steps.ToString(CultureInfo.InvariantCulture), "--threads", threads];
+                run.Stage($"train-{name}", File.Exists(checkpoint)
+                    ? [.. common, "--resume"]
+                    : [.. common, "--init", model, "--ctx", s.Window.ToString(CultureInfo.InvariantCulture), "--rope-base", s.RopeBase.ToString("R", CultureInfo.InvariantCulture),
+                        "--steps", steps.ToString(CultureInfo.InvariantCulture), "--batch", s.BatchWindows.ToString(CultureInfo.InvariantCulture),
+                        "--lr", s.Lr.ToString("R", CultureInfo.InvariantCulture), "--warmup", Math.Max(1, steps / 10).ToString(CultureInfo.InvariantCulture),
+                        "--seed", seed.ToString(CultureInfo.InvariantCulture), "--f16"]);
+                models.Add((arm, seed, gguf));
+            }
+
+        // 4. Every model, and the untrained one for reference, on the same RULER samples and the same held-out documents.
+        string lengths = string.Join(",", s.LengthList);
+        var results = new List<AblationResult>();
+        foreach (var (arm, seed, path) in models)
+        {
+            string name = arm == "none" ? "none" : $"{arm}-s{seed}", eval = Path.Combine(dir, "eval", name);
+            run.Stage($"eval-{name}", ["eval", "ruler", "--scoring", "loglik", "--model", path, "--lengths", lengths, "--tasks", Tasks,
+                "--samples", s.SamplesPerTask.ToString(CultureInfo.InvariantCulture), "--seed", "1", "--threads", threads, "--out", eval]);
+            results.AddRange(RulerResults(arm, seed, eval));
+            results.Add(new AblationResult(arm, seed, "heldout_loss", s.Window, HeldOutLoss(path, corpus, s.Window, Path.Combine(eval, "heldout.json"), s.Threads)));
+        }
+
+        // 5. The table over seeds, as JSON, Markdown and a chart.
+        var cells = AblationTable.Summarize(results);
+        string[] rows = ["none", .. s.ArmList];
+        var json = new JsonObject
+        {
+            ["arms"] = new JsonArray(rows.Select(a => (JsonNode)a).ToArray()), ["seeds"] = new JsonArray(s.SeedList.Select(x => (JsonNode)x).ToArray()),
+            ["training_tokens"] = s.TrainingTokens, ["steps"] = steps, ["ctx"] = s.Window, ["rope_base"] = s.RopeBase, ["roots"] = s.RootDocuments,
+            ["samples"] = s.SamplesPerTask, ["model"] = model, ["cells"] = AblationTable.Json(cells),
+            ["results"] = new JsonArray(results.Select(r => (JsonNode)new JsonObject
+            {
+                ["arm"] = r.Arm, ["seed"] = r.Seed, ["task"] = r.Task, ["length"] = r.Length, ["value"] = Math.Round(r.Value, 4),
+            }).ToArray()),
+        };
+        AtomicFile.WriteAllBytes(Path.Combine(dir, "ablation.json"), JsonSerializer.SerializeToUtf8Bytes(json, BuildFolder.Json));
+        string table = $"# Ablation in miniature\n\nArms: {string.Join(", ", rows)} (none: the model before continued training). " +
+            $"Seeds {string.Join(", ", s.SeedList)}; {steps} steps x {s.BatchWindows} windows of {s.Window} tokens per run; RoPE base {s.RopeBase:G}; " +
+            $"{s.RootDocuments:N0} root documents per build; {s.SamplesPerTask} RULER samples per task and length.\n" +
+            "RULER tasks: accuracy (%) of the gold answer's log-likelihood over 4 distractors (chance 20); heldout_loss: nats per token " +
+            "on the held-out documents. Cells: mean ± half-width of the 95% interval over seeds.\n\n" + AblationTable.Markdown(cells, rows);
+        AtomicFile.WriteAllBytes(Path.Combine(dir, "ablation.md"), System.Text.Encoding.UTF8.GetBytes(table));
+        Report.AblationChart.Write(Path.Combine(dir, "ablation.png"), cells, rows);
+        Console.Write(table);
+        Progress.Say($"wrote {Path.Combine(dir, "ablation.md")}, ablation.json and ablation.png");
+        return 0;
+    }
+
+    /// <summary>Accuracy per task and length from an `eval ruler --scoring loglik` folder's loglik.json.</summary>
+    private static IEnumerable<AblationResult> RulerResults(string arm, int seed, string eval)
+    {
+        string path = Path.Combine(eval, Eval.Ruler.RulerLoglikReport.SummaryFile);
+        var root = JsonNode.Parse(File.ReadAllBytes(path)) ?? throw new UserInputException($"{path}: empty");
+        foreach (var (label, length) in root["lengths"]!.AsObject())
+            foreach (var (task, score) in length!["tasks"]!.AsObject())
+                yield return new AblationResult(arm, seed, task, int.Parse(label, CultureInfo.InvariantCulture), score!["accuracy"]!.GetValue<double>());
+    }
+
+    /// <summary>Mean next-token loss of <paramref name="model"/> on the corpus's held-out documents, joined (BOS before each)
+    /// and cut into windows of <paramref name="window"/> tokens; kept in <paramref name="cache"/> so a rerun reads it back.</summary>
+    private static double HeldOutLoss(string model, string[] corpus, int window, string cache, int threads)
+    {
+        if (File.Exists(cache)) return JsonNode.Parse(File.ReadAllBytes(cache))!["loss"]!.GetValue<double>();
+        using var engine = LlamaEngine.Load(model, new LlamaSettings { Threads = threads > 0 ? threads : Environment.ProcessorCount, ContextLength = window, KvContexts = 1, MaxSequences = 2 });
+        var stream = new CorpusReader(corpus).Read().Select(r => r.Document).Where(d => TrainingData.IsHeldOut(d.Id))
+            .SelectMany(d => engine.TokenizeWithBos(d.Text)).ToArray();
+        double sum = 0;
+        long count = 0;
+        for (int start = 0; start + 2 <= stream.Length; start += window)
+        {
+            var losses = engine.NegLogLikelihoods(stream.AsSpan(start, Math.Min(window + 1, stream.Length - start)));
+            sum += losses.Sum();
+            count += losses.Length;
+        }
+        double loss = sum / Math.Max(1, count);
+        AtomicFile.WriteAllBytes(cache, JsonSerializer.SerializeToUtf8Bytes(new { loss, tokens = count, window }));
+        return loss;
+    }
+
+    /// <summary>Runs each stage as a child process of this CLI (as a cluster would run it), its output in logs/STAGE.log; a
+    /// stage done in an earlier run (its marker in stages/) is skipped, and one cut short picks up through the command's
+    /// own resume.</summary>
+    private sealed class StageRunner(string dir)
+    {
+        private readonly IReadOnlyList<string> _self = Slurm.SelfCommand();
+
+        public void Stage(string name, IReadOnlyList<string> args)
+        {
+            string marker = Path.Combine(dir, "stages", name + ".done"), log = Path.Combine(dir, "logs", name + ".log");
+            if (File.Exists(marker)) { Progress.Say($"{name}: done earlier"); return; }
+            Directory.CreateDirectory(Path.GetDirectoryName(marker)!);
+            Directory.CreateDirectory(Path.GetDirectoryName(log)!);
+            Progress.Say($"{name}: {string.Join(' ', args.Select(Slurm.Quote))}");
+            var clock = Stopwatch.StartNew();
+            var psi = new ProcessStartInfo(_self[0]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            foreach (string a in _self.Skip(1).Concat(args)) psi.ArgumentList.Add(a);
+            using var output = new StreamWriter(log, append: true);
+            using var p = Process.Start(psi)!;
+            p.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.WriteLine(e.Data); };
+            p.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.WriteLine(e.Data); };
+            p.BeginOutputReadLine();
+            p.BeginErrorReadLine();
+            p.WaitForExit();
+            if (p.ExitCode != 0)
+                throw new UserInputException($"{name} failed (exit {p.ExitCode}); see {log}; rerun the same command to go on from here");
+            AtomicFile.WriteAllBytes(marker, System.Text.Encoding.UTF8.GetBytes($"{DateTime.UtcNow:O} {clock.Elapsed.TotalSeconds:F0} s\n"));
+            Progress.Say($"{name}: done in {clock.Elapsed:hh\\:mm\\:ss}");
+        }
+    }
+}

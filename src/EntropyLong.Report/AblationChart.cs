@@ -1,0 +1,40 @@
+using EntropyLong.Data;
+using EntropyLong.Eval.Ablation;
+using ScottPlot;
+
+namespace EntropyLong.Report;
+
+/// <summary>The ablation's chart: RULER log-likelihood accuracy per task (at the longest length), one bar per arm with its
+/// 95% interval over seeds, and chance as a line.</summary>
+public static class AblationChart
+{
+    private static readonly string[] Palette = ["#9aa5b1", "#d9480f", "#1c7ed6", "#2b8a3e", "#ae3ec9", "#f08c00"];
+
+    public static void Write(string path, IReadOnlyList<AblationCell> cells, IReadOnlyList<string> arms, double chance = 20)
+    {
+        int length = cells.Where(c => c.Task != "heldout_loss").Select(c => c.Length).DefaultIfEmpty(0).Max();
+        var tasks = cells.Where(c => c.Length == length && c.Task != "heldout_loss").Select(c => c.Task).Distinct().ToList();
+        var plot = new Plot();
+        plot.Title($"RULER by log-likelihood at {length} tokens");
+        plot.YLabel("accuracy (%)");
+        double width = 0.8 / Math.Max(1, arms.Count);
+        for (int a = 0; a < arms.Count; a++)
+        {
+            var bars = new List<Bar>();
+            for (int t = 0; t < tasks.Count; t++)
+            {
+                if (cells.FirstOrDefault(c => c.Arm == arms[a] && c.Task == tasks[t] && c.Length == length) is not { } cell) continue;
+                bars.Add(new Bar
+                {
+                    Position = t + (a - (arms.Count - 1) / 2.0) * width, Value = cell.Mean, Size = width * 0.9,
+                    Error = double.IsNaN(cell.HalfWidth95) ? 0 : cell.HalfWidth95, FillColor = Color.FromHex(Palette[a % Palette.Length]), LineWidth = 0,
+                });
+            }
+            plot.Add.Bars(bars).LegendText = arms[a];
+        }
+        plot.Add.HorizontalLine(chance, 1, Color.FromHex("#495057"), LinePattern.Dashed).LegendText = "chance";
+        plot.Axes.Bottom.SetTicks(Enumerable.Range(0, tasks.Count).Select(i => (double)i).ToArray(), tasks.ToArray());
+        plot.ShowLegend(Alignment.UpperRight);
+        AtomicFile.WriteAllBytes(path, plot.GetImageBytes(Charts.Width, Charts.Height, ImageFormat.Png));
+    }
+}
