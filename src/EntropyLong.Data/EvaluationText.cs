@@ -52,16 +52,18 @@ public static class EvaluationText
     private enum FileKind { JsonLines, Json, Text }
 
     // By the name without .gz or .zst.
+    private static string Inner(string path) => CorpusFiles.Compression(path) == Compression.None ? path : Path.GetFileNameWithoutExtension(path);
+
     private static FileKind Kind(string path)
     {
-        string inner = CorpusFiles.Compression(path) == Compression.None ? path : Path.GetFileNameWithoutExtension(path);
+        string inner = Inner(path);
         if (inner.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase) || inner.EndsWith(".ndjson", StringComparison.OrdinalIgnoreCase)) return FileKind.JsonLines;
         return inner.EndsWith(".json", StringComparison.OrdinalIgnoreCase) ? FileKind.Json : FileKind.Text;
     }
 
+    // In a folder, plain text is read only from .txt files, not from whatever else a run folder holds (logs, CSV).
     private static bool InFolder(string path) =>
-        !Path.GetFileName(path).StartsWith('.') && (Kind(path) != FileKind.Text || (CorpusFiles.Compression(path) == Compression.None
-            ? path : Path.GetFileNameWithoutExtension(path)).EndsWith(".txt", StringComparison.OrdinalIgnoreCase));
+        !Path.GetFileName(path).StartsWith('.') && (Kind(path) != FileKind.Text || Inner(path).EndsWith(".txt", StringComparison.OrdinalIgnoreCase));
 
     /// <summary>Adds the texts of one file; returns how many it held.</summary>
     private static long AddFile(string path, NGramSet set)
@@ -90,10 +92,10 @@ public static class EvaluationText
             default:
                 foreach (var (line, text) in JsonlLines.Read(path))
                 {
-                    JsonElement element;
-                    try { element = JsonDocument.Parse(text).RootElement; }
+                    JsonDocument record;
+                    try { record = JsonDocument.Parse(text); }
                     catch (JsonException e) { throw new UserInputException($"{path}:{line}: not valid JSON ({e.Message})", e); }
-                    texts += AddRecord(element, set, $"{path}:{line}");
+                    using (record) texts += AddRecord(record.RootElement, set, $"{path}:{line}");
                 }
                 return texts;
         }

@@ -54,7 +54,7 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
         [CommandOption("--hard-negatives <N>"), Description("Beyond the paper: add per document up to N judged chunks that failed verification, shuffled among the verified contexts and marked \"negative\" (0)")]
         [OptionRange(0, 1000)]
         public int? HardNegatives { get; init; }
-        [CommandOption("--decontaminate <FILES>"), Description("Evaluation data (RULER or LongBench-v2 files as `eval` reads and writes them, folders of them, or plain text): drop documents and chunks that share a word 13-gram with it")]
+        [CommandOption("--decontaminate <FILES>"), Description("Beyond the paper: evaluation data (RULER or LongBench-v2 files as `eval` reads and writes them, folders of them, or plain text; repeat for more): drop documents and chunks that share a word 13-gram with it")]
         public string[] Decontaminate { get; init; } = [];
         [CommandOption("--keep-unverified"), Description("Emit documents with no verified chunk too (dropped and counted by default)")]
         public bool KeepUnverified { get; init; }

@@ -163,7 +163,8 @@
     if (placed.length) {
       detail.append(el("h4", {}, "Chunks placed for this anchor"));
       for (const c of placed) detail.append(contextBlock(c));
-    } else if (a.cands.some(c => c.kept)) {
+    }
+    if (!placed.some(c => !isNegative(c)) && a.cands.some(c => c.kept)) {
       detail.append(el("p", { class: "hint" }, "Kept chunks of this anchor were placed for another anchor where they lowered entropy more, or dropped for length."));
     }
   }
