@@ -27,12 +27,12 @@ common=(--corpus "$work/corpus" --log-every 20 --checkpoint-every 100)
 # 3. Language: 512-token windows of text (most of a chunk and the document before an anchor fit), a repeated span in
 #    half of them so copying stays useful.
 ./entropylong train "${common[@]}" --out "$work/stage3.gguf" --checkpoint "$work/stage3.ckpt" \
-  --init "$work/stage2.ckpt" --ctx 512 --steps 1500 --batch 16 --micro-batch 4 \
-  --lr 2e-3 --warmup 30 --eval-every 250 --seed 3 --repeat-spans 0.5 2> >(tee "$work/stage3.log" >&2)
+  --init "$work/stage2.ckpt" --ctx 512 --steps 700 --batch 16 --micro-batch 4 \
+  --lr 2e-3 --warmup 30 --eval-every 100 --seed 3 --repeat-spans 0.5 2> >(tee "$work/stage3.log" >&2)
 
 # 4. The full context: 1,024-token windows.
 ./entropylong train "${common[@]}" --out data/models/default.gguf --checkpoint "$work/stage4.ckpt" \
-  --init "$work/stage3.ckpt" --ctx 1024 --steps 400 --batch 8 --micro-batch 2 \
-  --lr 1e-3 --warmup 20 --eval-every 100 --seed 4 --repeat-spans 0.5 --f16 2> >(tee "$work/stage4.log" >&2)
+  --init "$work/stage3.ckpt" --ctx 1024 --steps 250 --batch 8 --micro-batch 2 \
+  --lr 1e-3 --warmup 20 --eval-every 50 --seed 4 --repeat-spans 0.5 --f16 2> >(tee "$work/stage4.log" >&2)
 
 cat "$work"/stage{1,2,3,4}.log > data/models/train.log

@@ -40,6 +40,7 @@ internal static class Program
             slurm.AddCommand<SlurmSubmitCommand>("submit").WithDescription("Write sbatch scripts into OUT/slurm/ and submit them.");
             slurm.AddCommand<SlurmStatusCommand>("status").WithDescription("Tasks done per stage and the jobs' Slurm states.");
         });
+        config.AddCommand<CompareCommand>("compare").WithDescription("What changed between two builds: shared anchors and verified (document, chunk) pairs, counts and mean dI.");
         config.AddCommand<ReportCommand>("report").WithDescription("One self-contained HTML page (and PNG charts) to inspect a build.");
         config.AddBranch("bench", bench =>
         {

@@ -4,8 +4,8 @@ namespace EntropyLong.Core;
 public sealed class BuildStats
 {
     public long DocumentsRead { get; set; }
-    /// <summary>Documents not used, by reason: input problems (malformed_json, missing_text, invalid_utf8, empty) and
-    /// method outcomes (too_short, no_anchor, no_verified_chunk, longer_than_seq_len).</summary>
+    /// <summary>Documents not used, by reason: input problems (malformed_json, missing_text, invalid_utf8, empty),
+    /// guards (contaminated) and method outcomes (too_short, no_anchor, no_verified_chunk, longer_than_seq_len).</summary>
     public SortedDictionary<string, long> DocumentsSkipped { get; set; } = new();
     public long DocumentsUsed { get; set; }
     public long TokensIn { get; set; }
@@ -15,10 +15,17 @@ public sealed class BuildStats
     public long CandidatesJudged { get; set; }
     /// <summary>Pairs whose chunk alone fills the scorer's context, so nothing of the document fits after it.</summary>
     public long CandidatesUnfit { get; set; }
+    /// <summary>Pairs not judged because the chunk is a near-copy of the document (<see cref="NearDuplicateStep"/>).</summary>
+    public long CandidatesNearDuplicate { get; set; }
+    /// <summary>Pairs not judged because the chunk shares an n-gram with evaluation data (<see cref="DecontaminateCandidatesStep"/>).</summary>
+    public long CandidatesContaminated { get; set; }
     public long ChunksVerified { get; set; }
     public double DeltaSum { get; set; }
     public double MeanDelta => ChunksVerified == 0 ? 0 : DeltaSum / ChunksVerified;
+    /// <summary>Contexts of either kind dropped from the front of samples longer than the target.</summary>
     public long ContextsDroppedForLength { get; set; }
+    /// <summary>Hard negatives placed among the verified contexts (--hard-negatives); never counted as verified.</summary>
+    public long ContextsNegative { get; set; }
     public long Sequences { get; set; }
     public long Samples { get; set; }
     public long TokensOut { get; set; }
@@ -40,7 +47,9 @@ public sealed class BuildStats
         foreach (var (k, v) in o.DocumentsSkipped) Skip(k, v);
         DocumentsUsed += o.DocumentsUsed; TokensIn += o.TokensIn; Anchors += o.Anchors;
         CandidatesRetrieved += o.CandidatesRetrieved; CandidatesJudged += o.CandidatesJudged; CandidatesUnfit += o.CandidatesUnfit;
+        CandidatesNearDuplicate += o.CandidatesNearDuplicate; CandidatesContaminated += o.CandidatesContaminated;
         ChunksVerified += o.ChunksVerified; DeltaSum += o.DeltaSum; ContextsDroppedForLength += o.ContextsDroppedForLength;
+        ContextsNegative += o.ContextsNegative;
         Sequences += o.Sequences; Samples += o.Samples; TokensOut += o.TokensOut;
         ScoringForwardTokens += o.ScoringForwardTokens; ForwardTokens += o.ForwardTokens; NaiveForwardTokens += o.NaiveForwardTokens;
         foreach (var (k, v) in o.Seconds) Seconds[k] = Seconds.GetValueOrDefault(k) + v;

@@ -29,6 +29,10 @@ public sealed class BuildDocument(Document source)
     /// <summary>Stage 3: one query per anchor, and the chunks retrieved for it, best first.</summary>
     public string[] Queries { get; set; } = [];
     public IReadOnlyList<RetrievedChunk>[] Candidates { get; set; } = [];
+    /// <summary>Candidates a guard ruled out before verification, by chunk key, with the reason
+    /// (<see cref="NearDuplicateStep.Reason"/>, <see cref="DecontaminateCandidatesStep.Reason"/>): they are not judged.
+    /// The first reason given stands.</summary>
+    public Dictionary<long, string> Excluded { get; } = new();
 
     /// <summary>Stage 4: the judgements, by anchor then chunk.</summary>
     public IReadOnlyList<Verdict> Verdicts { get; set; } = [];
@@ -43,4 +47,9 @@ public sealed class BuildDocument(Document source)
     public void Skip(string reason) => SkipReason ??= reason;
 
     public int CandidatesRetrieved => Candidates.Sum(c => c?.Count ?? 0);
+
+    /// <summary>(anchor, candidate) pairs whose chunk is excluded for <paramref name="reason"/>, counted as verification
+    /// counts the pairs it judges (a chunk once per anchor).</summary>
+    public int CandidatesExcluded(string reason) =>
+        Candidates.Sum(hits => (hits ?? []).Select(h => h.Key).Distinct().Count(k => Excluded.GetValueOrDefault(k) == reason));
 }

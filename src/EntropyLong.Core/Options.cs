@@ -24,6 +24,12 @@ public sealed record EntropyLongOptions
     public string Separator { get; init; } = "\n\n";
     /// <summary>Documents with no verified chunk are dropped (and counted) unless this is false.</summary>
     public bool DropUnverified { get; init; } = true;
+    /// <summary>Beyond the paper: candidates whose estimated Jaccard similarity with the document (word 5-gram shingles,
+    /// MinHash) is at least this are not judged (<see cref="NearDuplicateStep"/>); 0 turns the guard off.</summary>
+    public double NearDuplicate { get; init; } = 0.5;
+    /// <summary>Beyond the paper (PolicyLong, NExtLong): up to this many chunks per document that were judged and failed
+    /// verification are placed among the verified contexts, marked as negatives; 0 = none.</summary>
+    public int HardNegatives { get; init; }
 
     public void Validate()
     {
@@ -32,6 +38,8 @@ public sealed record EntropyLongOptions
         if (Window < 0) throw new UserInputException($"window must be >= 0 (got {Window})");
         if (TopK < 1) throw new UserInputException($"top-k must be >= 1 (got {TopK})");
         if (MaxAnchorsPerDocument is < 1) throw new UserInputException($"max anchors per document must be >= 1 (got {MaxAnchorsPerDocument})");
+        if (!(NearDuplicate is >= 0 and <= 1)) throw new UserInputException($"near-duplicate must be in [0, 1] (got {NearDuplicate})");
+        if (HardNegatives < 0) throw new UserInputException($"hard-negatives must be >= 0 (got {HardNegatives})");
         if (SeqLen < 16) throw new UserInputException($"seq-len must be >= 16 tokens (got {SeqLen})");
     }
 }

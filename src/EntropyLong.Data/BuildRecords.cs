@@ -15,12 +15,16 @@ public sealed record SampleRecord(string DocumentId, int StartToken, int EndToke
     IReadOnlyList<ContextRecord> Contexts);
 
 /// <summary>A context placed before its document: where it sits in the sequence (characters, and tokens when the sample
-/// has them), and the judgement that kept it.</summary>
+/// has them), its judgement, and its kind: <c>verified</c>, or <c>negative</c> for a hard negative (a judged chunk that
+/// failed verification). Files written before kinds existed hold verified contexts only.</summary>
 public sealed record ContextRecord(string ChunkId, string SourceDocumentId, int StartChar, int EndChar,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? StartToken,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? EndToken,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? AnchorToken,
-    int AnchorPosition, string AnchorText, double H, double HPrime, double Delta);
+    int AnchorPosition, string AnchorText, double H, double HPrime, double Delta, string Kind = ContextRecord.Verified)
+{
+    public const string Verified = "verified", Negative = "negative";
+}
 
 /// <summary>A line of details.jsonl: one document read (used or not), its scorer tokens as text, their entropies, the
 /// threshold, and every anchor with its query and retrieved candidates.</summary>
@@ -29,9 +33,10 @@ public sealed record DetailsRecord(string DocumentId, string? SkipReason, IReadO
 
 public sealed record AnchorRecord(int Position, double Entropy, string Query, IReadOnlyList<CandidateRecord> Candidates);
 
-/// <summary>A retrieved candidate; h, h_prime and delta are null when it was not judged (its chunk fills the scorer's
-/// context).</summary>
-public sealed record CandidateRecord(string ChunkId, string SourceDocumentId, double Score, double? H, double? HPrime, double? Delta, bool Kept);
+/// <summary>A retrieved candidate; h, h_prime and delta are null when it was not judged: a guard excluded it
+/// (<c>excluded</c> says why: near_duplicate, contaminated; written only then) or its chunk fills the scorer's context.</summary>
+public sealed record CandidateRecord(string ChunkId, string SourceDocumentId, double Score, double? H, double? HPrime, double? Delta, bool Kept,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Excluded = null);
 
 /// <summary>Reads the records of <see cref="BuildFolder"/>'s JSON-lines files (writers use <see cref="JsonlWriter"/>).</summary>
 public static class BuildRecords

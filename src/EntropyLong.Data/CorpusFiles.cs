@@ -73,6 +73,18 @@ internal static class CorpusFiles
         return found;
     }
 
+    /// <summary>The file's content, decompressed when its name says .gz or .zst.</summary>
+    public static Stream OpenDecompressed(string path)
+    {
+        var file = OpenRead(path);
+        return Compression(path) switch
+        {
+            Data.Compression.Gzip => new System.IO.Compression.GZipStream(file, System.IO.Compression.CompressionMode.Decompress),
+            Data.Compression.Zstd => new ZstdSharp.DecompressionStream(file),
+            _ => file,
+        };
+    }
+
     public static FileStream OpenRead(string path)
     {
         try

@@ -111,7 +111,8 @@ public sealed class BuildRunner(IReadOnlyList<IBuildStep> steps, int seqLen, Bui
     /// <summary>The details.jsonl record of a document: what the report shows of it.</summary>
     public static DetailsRecord DetailsOf(BuildDocument doc)
     {
-        // Verdicts by (anchor, chunk): a candidate without one was not judged (its chunk fills the scorer's context).
+        // Verdicts by (anchor, chunk): a candidate without one was not judged (a guard excluded it, or its chunk fills
+        // the scorer's context).
         var verdicts = new Dictionary<(int, long), Verdict>();
         foreach (var v in doc.Verdicts) verdicts[(v.Anchor, v.Chunk)] = v;
         var anchors = new AnchorRecord[doc.Anchors.Length];
@@ -119,7 +120,7 @@ public sealed class BuildRunner(IReadOnlyList<IBuildStep> steps, int seqLen, Bui
         {
             var candidates = (doc.Candidates.ElementAtOrDefault(a) ?? []).Select(hit => verdicts.TryGetValue((a, hit.Key), out var v)
                 ? new CandidateRecord(hit.ChunkId, hit.DocumentId, Math.Round(hit.Score, 6), Math.Round(v.H, 6), Math.Round(v.HPrime, 6), Math.Round(v.Delta, 6), v.Kept)
-                : new CandidateRecord(hit.ChunkId, hit.DocumentId, Math.Round(hit.Score, 6), null, null, null, false)).ToList();
+                : new CandidateRecord(hit.ChunkId, hit.DocumentId, Math.Round(hit.Score, 6), null, null, null, false, doc.Excluded.GetValueOrDefault(hit.Key))).ToList();
             anchors[a] = new AnchorRecord(doc.Anchors[a].Position, Math.Round(doc.Anchors[a].Entropy, 6), doc.Queries.ElementAtOrDefault(a) ?? "", candidates);
         }
         return new DetailsRecord(doc.Id, doc.SkipReason, doc.Pieces, doc.Entropy.Select(h => float.IsNaN(h) ? (double?)null : Math.Round(h, 4)).ToList(),

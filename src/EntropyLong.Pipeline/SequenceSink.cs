@@ -26,8 +26,10 @@ public sealed class SequenceSink : IDisposable
     {
         _stats.DocumentsUsed++;
         _stats.Samples++;
-        _stats.ChunksVerified += sample.Contexts.Count + sample.ContextsDropped;
-        _stats.DeltaSum += sample.Contexts.Sum(c => c.Delta);
+        static bool Verified(SampleContext c) => c.Kind == ContextKind.Verified;
+        _stats.ChunksVerified += sample.Contexts.Count(Verified) + sample.Dropped.Count(Verified);
+        _stats.DeltaSum += sample.Contexts.Where(Verified).Sum(c => c.Delta);
+        _stats.ContextsNegative += sample.Contexts.Count(c => !Verified(c));
         _stats.ContextsDroppedForLength += sample.ContextsDropped;
         Emit(_packer.Add(sample));
     }
@@ -77,7 +79,8 @@ public sealed class SequenceSink : IDisposable
                 ContextSpan? span = j < s.Spans.Count ? s.Spans[j] : null;
                 contexts[j] = new ContextRecord(c.ChunkId, c.SourceDocumentId, contextChar, contextChar + c.Text.Length,
                     sampleStart + span?.Start, sampleStart + span?.End, sampleStart + span?.Anchor,
-                    c.AnchorPosition, c.AnchorText, Math.Round(c.H, 6), Math.Round(c.HPrime, 6), Math.Round(c.Delta, 6));
+                    c.AnchorPosition, c.AnchorText, Math.Round(c.H, 6), Math.Round(c.HPrime, 6), Math.Round(c.Delta, 6),
+                    c.Kind == ContextKind.Negative ? ContextRecord.Negative : ContextRecord.Verified);
                 contextChar += c.Text.Length + s.Separator.Length;
             }
             samples[i] = new SampleRecord(s.DocumentId, seq.Boundaries[i].Start, seq.Boundaries[i].End, charAt, charAt + s.Text.Length, s.ContextsDropped, contexts);

@@ -56,7 +56,7 @@ public sealed class ReportData
     /// <summary>(candidates judged, candidates kept) per document -> documents.</summary>
     public SortedDictionary<(int Judged, int Kept), long> JudgedVsKept { get; } = new();
     public List<int> SequenceLengths { get; } = new();
-    /// <summary>Tokens from the end of each verified context to its anchor in the final sequences.</summary>
+    /// <summary>Tokens from the end of each verified context to its anchor in the final sequences (hard negatives apart).</summary>
     public List<int> Distances { get; } = new();
     public long DocumentsTotal { get; private set; }
     /// <summary>The documents embedded in the page, in input order (see <see cref="ReportOptions"/>).</summary>
@@ -138,6 +138,7 @@ public sealed class ReportData
             {
                 foreach (var ctx in s.Contexts)
                 {
+                    if (ctx.Kind != ContextRecord.Verified) continue;
                     if (ctx.AnchorToken is int anchor && ctx.EndToken is int end) data.Distances.Add(anchor - end);
                     if (!data.HasDetails) data.KeptDelta.Add(ctx.Delta);
                 }
@@ -180,7 +181,8 @@ public sealed class ReportData
         {
             var cands = new JsonArray();
             foreach (var c in a.Candidates)
-                cands.Add(new JsonObject
+            {
+                var cand = new JsonObject
                 {
                     ["chunk"] = c.ChunkId,
                     ["src"] = c.SourceDocumentId,
@@ -189,7 +191,10 @@ public sealed class ReportData
                     ["hp"] = c.HPrime,
                     ["d"] = c.Delta,
                     ["kept"] = c.Kept,
-                });
+                };
+                if (c.Excluded is { } why) cand["excluded"] = why;
+                cands.Add(cand);
+            }
             anchors.Add(new JsonObject
             {
                 ["pos"] = a.Position,
@@ -221,6 +226,7 @@ public sealed class ReportData
                 ["h"] = c.H,
                 ["hp"] = c.HPrime,
                 ["d"] = c.Delta,
+                ["kind"] = c.Kind,
                 ["text"] = end - start > maxContextChars ? seq.Text[start..(start + maxContextChars)] + " [...]" : seq.Text[start..end],
             });
         }

@@ -125,6 +125,7 @@ public class StrictCommandLineTests
     [InlineData("cfg.yaml", "window: 16.5\n", "cfg.yaml: window expects a whole number, got 16.5")]
     [InlineData("cfg.json", """{"order": "sideways"}""", "cfg.json: order expects one of shuffle, anchor, got \"sideways\"")]
     [InlineData("cfg.yaml", "epsilon: 2\n", "cfg.yaml: epsilon must be in [0, 1) (got 2)")]
+    [InlineData("cfg.yaml", "near_duplicate: 1.5\n", "cfg.yaml: near-duplicate must be in [0, 1] (got 1.5)")]
     [InlineData("cfg.json", "[1]", "cfg.json: invalid configuration (the file holds no object of hyperparameters)")]
     public void ConfigFilesNameTheFileAndTheKey(string name, string text, string message)
     {
@@ -139,9 +140,24 @@ public class StrictCommandLineTests
     public void ConfigFilesKeepEveryKeyAndWholeSeeds()
     {
         string path = Path.Combine(CliRunner.TempDir(), "cfg.yaml");
-        File.WriteAllText(path, "alpha: 2.5\nmax_anchors_per_document:\norder: anchor\nseed: 18446744073709551615\n");
+        File.WriteAllText(path, "alpha: 2.5\nmax_anchors_per_document:\norder: anchor\nseed: 18446744073709551615\nnear_duplicate: 0\nhard_negatives: 3\n");
         var options = ConfigFile.Read(path);
         Assert.Equal((2.5, null, Core.ContextOrder.Anchor, ulong.MaxValue), (options.Alpha, options.MaxAnchorsPerDocument, options.Order, options.Seed));
+        Assert.Equal((0.0, 3), (options.NearDuplicate, options.HardNegatives));
+    }
+
+    [Fact]
+    public void BadDecontaminationDataIsAnInputErrorNamingTheLineBeforeAnythingIsWritten()
+    {
+        string dir = CliRunner.TempDir();
+        string eval = Path.Combine(dir, "ruler.jsonl");
+        File.WriteAllText(eval, "{\"input\": \"a b c\"}\n{\"input\": \n");
+        Directory.CreateDirectory(Path.Combine(dir, "idx"));
+        var (code, _, err) = CliRunner.Run("build", "--index", Path.Combine(dir, "idx"), "--out", Path.Combine(dir, "out"), "--decontaminate", eval);
+        Assert.Equal(3, code);
+        Assert.StartsWith($"error: {eval}:2: not valid JSON", err.Trim());
+        Assert.DoesNotContain('\n', err.Trim());
+        Assert.False(Directory.Exists(Path.Combine(dir, "out")));
     }
 
     private static string Text(decimal value) => value.ToString(CultureInfo.InvariantCulture);

@@ -2,7 +2,7 @@ namespace EntropyLong.Core.Tests;
 
 public class AssemblyTests
 {
-    private static VerifiedContext Ctx(string id, int anchor) => new(id, "src", $"<{id}>", anchor, 0, "a", 3, 1, 0.6);
+    private static SampleContext Ctx(string id, int anchor) => new(id, "src", $"<{id}>", anchor, 0, "a", 3, 1, 0.6);
     private static readonly CharTokenizer Tokenize = new();
 
     /// <summary>One token per character; counts its calls. Optionally not byte-level (byte counts that do not add up),
@@ -93,7 +93,7 @@ public class AssemblyTests
     public void ContextTokenSpansHoldExactlyTheContextWhereSeparatorsTokenizeDifferentlyAtTheEnd()
     {
         var options = new EntropyLongOptions { Order = ContextOrder.Anchor, SeqLen = 1000 }; // separator "\n\n"
-        VerifiedContext C(string id, string text, int anchorChar) => new(id, "src", text, 0, anchorChar, "x", 3, 1, 0.6);
+        SampleContext C(string id, string text, int anchorChar) => new(id, "src", text, 0, anchorChar, "x", 3, 1, 0.6);
         string document = "The sysop restarted the server.";
         var tokenizer = new Gpt2PieceTokenizer();
         var sample = SequenceAssembly.Build("d", document, [C("a", "A sysop runs a BBS.", 4), C("b", "Servers serve.", 24)], tokenizer, options)!;
@@ -109,7 +109,7 @@ public class AssemblyTests
     public void PackerFillsSequencesAndRecordsBoundaries()
     {
         var packer = new Packer(10);
-        Sample S(int n) => new("d" + n, [], "", new string('x', n), Enumerable.Repeat(n, n).ToArray(), 0);
+        Sample S(int n) => new("d" + n, [], "", new string('x', n), Enumerable.Repeat(n, n).ToArray(), []);
         Assert.Null(packer.Add(S(4)));
         Assert.Null(packer.Add(S(5)));
         var first = packer.Add(S(3));

@@ -87,7 +87,7 @@ public class LargeBuildTests : IAsyncLifetime
                 return new Verdict(0, a, c.Key, anchors[a].Entropy, (float)(anchors[a].Entropy * (1 - delta)), delta, delta > options.Epsilon);
             })).ToList();
             var doc = new Document($"d{d:D5}", string.Concat(pieces), "synthetic");
-            var contexts = verdicts.Where(v => v.Kept).Select(v => new VerifiedContext(hits[v.Anchor][(int)(v.Chunk % 4)].ChunkId, "src", "chunk text",
+            var contexts = verdicts.Where(v => v.Kept).Select(v => new SampleContext(hits[v.Anchor][(int)(v.Chunk % 4)].ChunkId, "src", "chunk text",
                 anchors[v.Anchor].Position, 0, "w", v.H, v.HPrime, v.Delta)).ToList();
             var sample = SequenceAssembly.Build(doc.Id, doc.Text, contexts, new QuarterTokenizer(), options);
             stats.DocumentsRead++;

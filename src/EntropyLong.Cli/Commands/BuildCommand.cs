@@ -48,6 +48,14 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
         public ulong? Seed { get; init; }
         [CommandOption("--separator <TEXT>"), Description("Text joining contexts and document (a blank line)")]
         public string? Separator { get; init; }
+        [CommandOption("--near-duplicate <J>"), Description("Beyond the paper: do not judge candidates whose estimated Jaccard similarity with the document (word 5-gram shingles, MinHash) is at least J (0.5; 0 turns the guard off)")]
+        [OptionRange(0.0, 1.0)]
+        public double? NearDuplicate { get; init; }
+        [CommandOption("--hard-negatives <N>"), Description("Beyond the paper: add per document up to N judged chunks that failed verification, shuffled among the verified contexts and marked \"negative\" (0)")]
+        [OptionRange(0, 1000)]
+        public int? HardNegatives { get; init; }
+        [CommandOption("--decontaminate <FILES>"), Description("Beyond the paper: evaluation data (RULER or LongBench-v2 files as `eval` reads and writes them, folders of them, or plain text; repeat for more): drop documents and chunks that share a word 13-gram with it")]
+        public string[] Decontaminate { get; init; } = [];
         [CommandOption("--keep-unverified"), Description("Emit documents with no verified chunk too (dropped and counted by default)")]
         public bool KeepUnverified { get; init; }
         [CommandOption("--tokenizer <GGUF>"), Description("Training model's tokenizer: a GGUF (vocabulary only is loaded) or a Hugging Face tokenizer.json (byte-level BPE); default: the scorer's")]
@@ -132,6 +140,7 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
         GgufFile.Check(modelPath);
         var hfTokenizer = s.Tokenizer is { } tok && tok.EndsWith(".json", StringComparison.OrdinalIgnoreCase) ? HfTokenizer.Load(tok) : null;
         if (hfTokenizer is null && s.Tokenizer is { } gguf) GgufFile.Check(gguf);
+        var evaluation = s.Decontaminate.Length == 0 ? null : ReadEvaluationData(s);
 
         using var embedder = OnnxEmbedder.Open(new EmbeddingModelOptions { Threads = s.Threads ?? 0 }); // --threads bounds both engines, so workers sharing a node do not oversubscribe it
         using var shardedIndex = ShardedIndex.IsSharded(s.Index) ? ShardedIndex.Open(s.Index, embedder) : null;
@@ -140,11 +149,11 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
         using var scorer = LlamaEngine.Load(modelPath, s.ToLlama());
         using var trainingTokenizer = hfTokenizer is null && s.Tokenizer is { } t ? LlamaVocabulary.Load(t) : null;
         ITrainingTokenizer tokenizer = hfTokenizer ?? (ITrainingTokenizer?)trainingTokenizer ?? scorer.Vocabulary;
-        var steps = BuildSteps.EntropyLong(scorer, retriever, tokenizer, options, s.Naive);
+        var steps = BuildSteps.EntropyLong(scorer, retriever, tokenizer, options, s.Naive, evaluation?.NGrams);
         if (!s.Quiet)
             Progress.Say($"scorer {scorer.Info.Name}: {scorer.Info.Parameters:N0} parameters, vocabulary {scorer.Info.VocabSize}, context {scorer.Info.ContextLength}; index {shardedIndex?.Count ?? index!.Count:N0} chunks{(shardedIndex is null ? "" : $" in {shardedIndex.Shards.Count} shards")} ({embedder.ModelId})");
 
-        if (s.Shards is { } shards) return ExecuteSharded(s, shards, corpus, steps, options, Effective(s, options, modelPath, scorer, embedder, corpus), ct);
+        if (s.Shards is { } shards) return ExecuteSharded(s, shards, corpus, steps, options, Effective(s, options, modelPath, scorer, embedder, corpus, evaluation), ct);
         Directory.CreateDirectory(s.Out);
         var output = s.Output();
         var runner = new BuildRunner(steps, options.SeqLen, output);
@@ -157,7 +166,7 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
             () => s.Limit is long l ? (double)read / l : corpus.TotalBytes == 0 ? double.NaN : (double)corpus.BytesRead / corpus.TotalBytes,
             p => progress.Report("building", p.FractionOfInput, Status(p, clock)), ct));
         ShardedBuild.AddCorpusSkips(stats, corpus.Stats);
-        var effective = Effective(s, options, modelPath, scorer, embedder, corpus);
+        var effective = Effective(s, options, modelPath, scorer, embedder, corpus, evaluation);
         BuildFolder.WriteJson(Path.Combine(s.Out, BuildFolder.Config), effective);
         DatasetCard.Write(output, JsonSerializer.SerializeToElement(effective, BuildFolder.Json), stats);
         BuildRunner.WriteStats(s.Out, stats);
@@ -227,9 +236,26 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
             $"{stats.CandidatesJudged:N0} candidates judged, {stats.ChunksVerified:N0} chunks verified (mean dI {stats.MeanDelta:F3}), " +
             $"{stats.Sequences:N0} sequences, {stats.TokensOut:N0} tokens");
         Console.WriteLine($"verification decoded {stats.ForwardTokens:N0} tokens; judging each pair alone would take {stats.NaiveForwardTokens:N0} ({(stats.ForwardTokens == 0 ? 0 : (double)stats.NaiveForwardTokens / stats.ForwardTokens):F1}x)");
+        var guards = new List<string>();
+        if (stats.CandidatesNearDuplicate > 0) guards.Add($"{stats.CandidatesNearDuplicate:N0} candidates not judged as near-duplicates of their document");
+        long contaminated = stats.DocumentsSkipped.GetValueOrDefault(DecontaminateDocumentsStep.Reason);
+        if (contaminated + stats.CandidatesContaminated > 0)
+            guards.Add($"{contaminated:N0} documents and {stats.CandidatesContaminated:N0} candidates dropped as contaminated");
+        if (stats.ContextsNegative > 0) guards.Add($"{stats.ContextsNegative:N0} hard negatives placed");
+        if (guards.Count > 0) Console.WriteLine("beyond the paper: " + string.Join("; ", guards));
     }
 
-    private static Dictionary<string, object?> Effective(Settings s, EntropyLongOptions options, string modelPath, LlamaEngine scorer, OnnxEmbedder embedder, CorpusReader corpus) =>
+    private static EvaluationData ReadEvaluationData(Settings s)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var data = EvaluationText.Read(s.Decontaminate);
+        if (!s.Quiet)
+            Progress.Say($"decontamination: {data.NGrams.Count:N0} distinct word {data.NGrams.N}-grams from {data.Texts:N0} texts in {data.Files.Count:N0} files ({clock.Elapsed.TotalSeconds:F1} s)");
+        return data;
+    }
+
+    private static Dictionary<string, object?> Effective(Settings s, EntropyLongOptions options, string modelPath, LlamaEngine scorer, OnnxEmbedder embedder, CorpusReader corpus,
+        EvaluationData? evaluation) =>
         new()
         {
             ["options"] = options,
@@ -246,6 +272,12 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
             ["split"] = s.Split,
             ["formats"] = s.Formats,
             ["position_weights"] = s.PositionWeights,
+            ["decontaminate"] = evaluation is null ? null : new Dictionary<string, object>
+            {
+                ["files"] = evaluation.Files.Select(Path.GetFullPath).ToList(),
+                ["ngram_words"] = evaluation.NGrams.N,
+                ["ngrams"] = evaluation.NGrams.Count,
+            },
         };
 
     private static EntropyLongOptions ResolveOptions(Settings s)
@@ -269,6 +301,8 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
             Seed = s.Seed ?? o.Seed,
             Separator = s.Separator is null ? o.Separator : System.Text.RegularExpressions.Regex.Unescape(s.Separator),
             DropUnverified = !s.KeepUnverified && o.DropUnverified,
+            NearDuplicate = s.NearDuplicate ?? o.NearDuplicate,
+            HardNegatives = s.HardNegatives ?? o.HardNegatives,
         };
     }
 }

@@ -3,14 +3,21 @@ namespace EntropyLong.Core;
 /// <summary>Where a build's steps are composed: one list per method. A new method or filter is a new step added here.</summary>
 public static class BuildSteps
 {
-    /// <summary>The paper's method: entropy, anchors, retrieval, verification, assembly.</summary>
+    /// <summary>The paper's method: entropy, anchors, retrieval, verification, assembly; with this project's guards
+    /// around it: decontamination against <paramref name="evaluationData"/> when given (documents before scoring,
+    /// retrieved chunks before verification), and the near-duplicate guard unless options turn it off.</summary>
     public static IReadOnlyList<IBuildStep> EntropyLong(IEntropyModel scorer, IRetriever retriever, ITrainingTokenizer tokenizer,
-        EntropyLongOptions options, bool naive = false) =>
-    [
-        new EntropyStep(scorer),
-        new AnchorStep(options),
-        new RetrievalStep(retriever, scorer, options),
-        new VerificationStep(scorer, options, naive),
-        new AssemblyStep(scorer, tokenizer, options),
-    ];
+        EntropyLongOptions options, bool naive = false, NGramSet? evaluationData = null)
+    {
+        var steps = new List<IBuildStep>();
+        if (evaluationData is not null) steps.Add(new DecontaminateDocumentsStep(evaluationData));
+        steps.Add(new EntropyStep(scorer));
+        steps.Add(new AnchorStep(options));
+        steps.Add(new RetrievalStep(retriever, scorer, options));
+        if (evaluationData is not null) steps.Add(new DecontaminateCandidatesStep(evaluationData));
+        if (options.NearDuplicate > 0) steps.Add(new NearDuplicateStep(options.NearDuplicate));
+        steps.Add(new VerificationStep(scorer, options, naive));
+        steps.Add(new AssemblyStep(scorer, tokenizer, options));
+        return steps;
+    }
 }

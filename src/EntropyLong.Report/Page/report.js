@@ -18,8 +18,12 @@
 
   document.getElementById("note").textContent = data.note || "";
 
+  // Hard negatives (failed chunks placed on purpose, --hard-negatives) sit among the contexts; they are never counted as verified.
+  const isNegative = c => c.kind === "negative";
+  const negatives = doc => doc.sample ? doc.sample.contexts.filter(isNegative).length : 0;
+
   function kept(doc) {
-    if (doc.sample) return doc.sample.contexts.length;
+    if (doc.sample) return doc.sample.contexts.length - negatives(doc);
     let n = 0;
     for (const a of doc.anchors || []) for (const c of a.cands) if (c.kept) n++;
     return n;
@@ -33,7 +37,8 @@
     for (const doc of filtered.slice(page * pageSize, (page + 1) * pageSize)) {
       const badge = doc.skip ? el("span", { class: "badge skip" }, doc.skip) : el("span", { class: "badge" }, "used");
       const meta = el("span", { class: "meta" },
-        (doc.anchors ? doc.anchors.length + " anchors, " : "") + kept(doc) + " verified" + (doc.sample ? ", sequence " + doc.sample.seq : ""));
+        (doc.anchors ? doc.anchors.length + " anchors, " : "") + kept(doc) + " verified" + (negatives(doc) ? ", " + negatives(doc) + " negatives" : "") +
+        (doc.sample ? ", sequence " + doc.sample.seq : ""));
       const li = el("li", { "data-id": doc.id }, el("span", { class: "id" }, doc.id), badge, meta);
       if (doc === current) li.classList.add("selected");
       li.addEventListener("click", () => show(doc));
@@ -67,10 +72,10 @@
     if (doc.tau !== undefined && doc.tau !== null) facts.push("tau " + fmt(doc.tau));
     if (doc.anchors) facts.push(doc.anchors.length + " anchors");
     if (doc.sample) facts.push("sequence " + doc.sample.seq + ", tokens " + doc.sample.start_token + "-" + doc.sample.end_token +
-      ", " + doc.sample.contexts.length + " contexts" + (doc.sample.dropped ? " (" + doc.sample.dropped + " dropped for length)" : ""));
+      ", " + kept(doc) + " verified contexts" + (negatives(doc) ? " and " + negatives(doc) + " hard negatives" : "") + (doc.sample.dropped ? " (" + doc.sample.dropped + " dropped for length)" : ""));
     pane.append(el("p", { class: "facts" }, facts.join(" · ")));
     const detail = el("div", { class: "panel", id: "anchor-detail" }, el("p", { class: "hint" }, "Click an anchor to see its query, candidates and verified chunks."));
-    const verifiedAt = new Set((doc.sample ? doc.sample.contexts : []).map(c => c.pos));
+    const verifiedAt = new Set((doc.sample ? doc.sample.contexts : []).filter(c => !isNegative(c)).map(c => c.pos));
 
     if (doc.tokens && doc.anchors) {
       // Loops, not Math.max(...array): a long document has more tokens than a call may take arguments.
@@ -120,7 +125,7 @@
     }
     pane.append(detail);
     if (doc.sample && doc.sample.contexts.length) {
-      const box = el("div", { class: "panel" }, el("h4", {}, "Verified contexts, in sequence order"));
+      const box = el("div", { class: "panel" }, el("h4", {}, negatives(doc) ? "Contexts, in sequence order: verified and hard negatives" : "Verified contexts, in sequence order"));
       for (const c of doc.sample.contexts) box.append(contextBlock(c));
       pane.append(box);
     }
@@ -129,8 +134,8 @@
   function contextBlock(c) {
     const where = c.start_token === null ? "" : "sequence tokens " + c.start_token + "-" + c.end_token + ", anchor at token " + c.anchor_token +
       " (distance " + (c.anchor_token - c.end_token) + " tokens)";
-    return el("div", { class: "context" },
-      el("p", {}, el("b", {}, c.chunk), " from ", c.src, " · anchor token " + c.pos + " ", el("code", {}, JSON.stringify(c.anchor_text)),
+    return el("div", { class: isNegative(c) ? "context negative" : "context" },
+      el("p", {}, isNegative(c) ? el("span", { class: "badge negative" }, "hard negative") : null, el("b", {}, c.chunk), " from ", c.src, " · anchor token " + c.pos + " ", el("code", {}, JSON.stringify(c.anchor_text)),
         " · H " + fmt(c.h) + ", H' " + fmt(c.hp) + ", dI " + fmt(c.d) + (where ? " · " + where : "")),
       el("pre", { class: "context" }, c.text));
   }
@@ -149,16 +154,17 @@
     a.cands.forEach((c, r) => {
       const row = el("tr", { class: c.kept ? "kept" : "" }, el("td", {}, r + 1), el("td", {}, c.chunk), el("td", {}, c.src),
         el("td", {}, fmt(c.score)), el("td", {}, fmt(c.h)), el("td", {}, fmt(c.hp)), el("td", {}, fmt(c.d)),
-        el("td", {}, c.h === null ? "not judged" : c.kept ? "\u2713" : ""));
+        el("td", {}, c.h === null ? "not judged" + (c.excluded ? ": " + c.excluded.replace("_", "-") : "") : c.kept ? "\u2713" : ""));
       body.append(row);
     });
     detail.append(el("p", {}, a.cands.length + " candidates, " + a.cands.filter(c => c.kept).length + " kept:"),
       el("table", { class: "candidates" }, el("thead", {}, head), body));
     const placed = (doc.sample ? doc.sample.contexts : []).filter(c => c.pos === a.pos);
     if (placed.length) {
-      detail.append(el("h4", {}, "Verified chunks placed for this anchor"));
+      detail.append(el("h4", {}, "Chunks placed for this anchor"));
       for (const c of placed) detail.append(contextBlock(c));
-    } else if (a.cands.some(c => c.kept)) {
+    }
+    if (!placed.some(c => !isNegative(c)) && a.cands.some(c => c.kept)) {
       detail.append(el("p", { class: "hint" }, "Kept chunks of this anchor were placed for another anchor where they lowered entropy more, or dropped for length."));
     }
   }

@@ -1,17 +1,25 @@
 namespace EntropyLong.Core;
 
-/// <summary>A verified context of a document: the chunk and the judgement that kept it (the anchor where the chunk
-/// lowered entropy most, when it passed at several). <paramref name="AnchorChar"/> is where the anchor token's
-/// text starts in the document.</summary>
-public sealed record VerifiedContext(string ChunkId, string SourceDocumentId, string Text, int AnchorPosition, int AnchorChar, string AnchorText, float H, float HPrime, double Delta);
+/// <summary>What a context is to its document: a verified dependency, or a hard negative (judged, failed verification).</summary>
+public enum ContextKind { Verified, Negative }
+
+/// <summary>A context placed before a document: the chunk and its judgement (for a verified context the anchor where the
+/// chunk lowered entropy most, when it passed at several; for a negative its best failed one).
+/// <paramref name="AnchorChar"/> is where the anchor token's text starts in the document.</summary>
+public sealed record SampleContext(string ChunkId, string SourceDocumentId, string Text, int AnchorPosition, int AnchorChar, string AnchorText, float H, float HPrime, double Delta)
+{
+    public ContextKind Kind { get; init; } = ContextKind.Verified;
+}
 
 /// <summary>Where a context and its anchor lie in the sample's training tokens: [Start, End) holds the context's
 /// text, Anchor is the token holding the anchor's first character.</summary>
 public readonly record struct ContextSpan(int Start, int End, int Anchor);
 
-/// <summary>One training sample: the contexts in their final order, then the whole document.</summary>
-public sealed record Sample(string DocumentId, IReadOnlyList<VerifiedContext> Contexts, string Separator, string Text, int[] Tokens, int ContextsDropped)
+/// <summary>One training sample: the contexts in their final order, then the whole document; <paramref name="Dropped"/>
+/// are the contexts dropped from the front to fit the target length.</summary>
+public sealed record Sample(string DocumentId, IReadOnlyList<SampleContext> Contexts, string Separator, string Text, int[] Tokens, IReadOnlyList<SampleContext> Dropped)
 {
+    public int ContextsDropped => Dropped.Count;
     /// <summary>One per context, in the same order.</summary>
     public IReadOnlyList<ContextSpan> Spans { get; init; } = [];
 }
@@ -25,9 +33,10 @@ public sealed record PackedSequence(long Index, IReadOnlyList<Sample> Samples, i
 /// <summary>Stage 5: order the verified contexts, join them before the document, fit the target length, pack.</summary>
 public static class SequenceAssembly
 {
-    /// <summary>Contexts in the final order: a seeded shuffle (the paper's default), or by anchor position.
+    /// <summary>Contexts in the final order: a seeded shuffle (the paper's default), or by anchor position; hard
+    /// negatives are ordered with the verified contexts, so nothing but their kind tells them apart.
     /// The shuffle's seed comes from the run seed and the document id, so it never depends on scheduling.</summary>
-    public static IReadOnlyList<VerifiedContext> Order(IReadOnlyList<VerifiedContext> contexts, string documentId, EntropyLongOptions options)
+    public static IReadOnlyList<SampleContext> Order(IReadOnlyList<SampleContext> contexts, string documentId, EntropyLongOptions options)
     {
         var ordered = contexts.OrderBy(c => c.AnchorPosition).ThenBy(c => c.ChunkId, StringComparer.Ordinal).ToArray();
         if (options.Order == ContextOrder.Anchor) return ordered;
@@ -40,7 +49,7 @@ public static class SequenceAssembly
     /// contexts are dropped from the front, never the document; a document that alone exceeds it gives no sample.
     /// The sample is tokenized once; when it is too long, the token counts of the shorter candidates are read off that
     /// one encoding (<see cref="TokenLayout"/>), and only the one that fits is tokenized again.</summary>
-    public static Sample? Build(string documentId, string documentText, IReadOnlyList<VerifiedContext> ordered, ITrainingTokenizer tokenizer, EntropyLongOptions options)
+    public static Sample? Build(string documentId, string documentText, IReadOnlyList<SampleContext> ordered, ITrainingTokenizer tokenizer, EntropyLongOptions options)
     {
         string Text(int drop) => string.Concat(ordered.Skip(drop).Select(c => c.Text + options.Separator)) + documentText;
         string text = Text(0);
@@ -57,14 +66,14 @@ public static class SequenceAssembly
         var kept = ordered.Skip(drop).ToArray();
         string sampleText = drop == 0 ? text : Text(drop);
         var sampleLayout = drop == 0 ? layout : TokenLayout.Of(sampleText, tokens, tokenizer);
-        return new Sample(documentId, kept, options.Separator, sampleText, tokens, drop) { Spans = Spans(kept, options.Separator, sampleText, tokens, sampleLayout, tokenizer) };
+        return new Sample(documentId, kept, options.Separator, sampleText, tokens, ordered.Take(drop).ToArray()) { Spans = Spans(kept, options.Separator, sampleText, tokens, sampleLayout, tokenizer) };
     }
 
     /// <summary>Token positions of each context and its anchor in the sample: the token holding character c is the first
     /// one that does not end before c. Read off the token byte counts when they add up to the text; otherwise (a
     /// tokenizer that is not byte-level) found by tokenizing text[..c] and counting the tokens it shares with the whole
     /// sample's, which is exact wherever the tokenizer is prefix-consistent, as at the separators these offsets sit on.</summary>
-    private static ContextSpan[] Spans(IReadOnlyList<VerifiedContext> kept, string separator, string text, int[] tokens, TokenLayout? layout,
+    private static ContextSpan[] Spans(IReadOnlyList<SampleContext> kept, string separator, string text, int[] tokens, TokenLayout? layout,
         ITrainingTokenizer tokenizer)
     {
         int TokenAt(int c) => c >= text.Length ? tokens.Length

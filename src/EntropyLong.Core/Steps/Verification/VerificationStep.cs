@@ -21,19 +21,22 @@ public sealed class VerificationStep(IEntropyModel scorer, EntropyLongOptions op
     }
 
     /// <summary>The verification plan for <paramref name="documents"/> (verdicts refer to them by index); documents
-    /// ruled out by an earlier step have nothing judged.</summary>
+    /// ruled out by an earlier step have nothing judged, nor have candidates a guard excluded.</summary>
     public VerificationPlan Plan(IReadOnlyList<BuildDocument> documents, bool naive = false)
     {
         var chunkTokens = new Dictionary<long, int[]>();
-        foreach (var d in documents)
-            foreach (var hits in d.Candidates)
-                foreach (var hit in hits ?? [])
-                    if (!chunkTokens.ContainsKey(hit.Key)) chunkTokens[hit.Key] = scorer.Tokenize(hit.Text);
+        foreach (var d in documents.Where(d => !d.Skipped))
+            foreach (var hit in Judged(d).SelectMany(hits => hits))
+                if (!chunkTokens.ContainsKey(hit.Key)) chunkTokens[hit.Key] = scorer.Tokenize(hit.Text);
         var info = scorer.Info;
         var layout = new VerificationLayout(info.AddsBos ? info.BosToken : null, scorer.Tokenize(options.Separator), info.ContextLength);
         var candidates = documents.Select(d => d.Skipped
             ? new DocumentCandidates(d.Tokens, d.BodyStart, [], [])
-            : new DocumentCandidates(d.Tokens, d.BodyStart, d.Anchors, d.Candidates.Select(c => c.Select(h => h.Key).ToArray()).ToArray())).ToList();
+            : new DocumentCandidates(d.Tokens, d.BodyStart, d.Anchors, Judged(d).Select(hits => hits.Select(h => h.Key).ToArray()).ToArray())).ToList();
         return naive ? VerificationPlan.Naive(candidates, chunkTokens, layout) : VerificationPlan.Grouped(candidates, chunkTokens, layout);
     }
+
+    /// <summary>Each anchor's candidates that no guard excluded.</summary>
+    private static IEnumerable<IEnumerable<RetrievedChunk>> Judged(BuildDocument d) =>
+        d.Candidates.Select(hits => (hits ?? []).Where(h => !d.Excluded.ContainsKey(h.Key)));
 }

@@ -1,0 +1,124 @@
+using System.Text.Json;
+using EntropyLong.Core;
+
+namespace EntropyLong.Data;
+
+/// <summary>The evaluation data a build is decontaminated against, as a set of word n-grams, and where it came from.</summary>
+public sealed record EvaluationData(NGramSet NGrams, IReadOnlyList<string> Files, long Texts);
+
+/// <summary>Reads evaluation text for `build --decontaminate`: JSON lines (.jsonl, .ndjson, optionally .gz or .zst) and
+/// JSON files (an array of records, as LongBench-v2 publishes it, or JSON lines), whose records give their "text",
+/// "input" and "context" strings (what `eval ruler` and `eval longbench-v2` read and write), and any other file as one
+/// plain text. A folder gives the files below it; one of them that holds no such field (a run's scores.json, a
+/// log-likelihood file) gives nothing, while a file named on its own must give some text.</summary>
+public static class EvaluationText
+{
+    public static readonly IReadOnlyList<string> Fields = ["text", "input", "context"];
+
+    public static EvaluationData Read(IReadOnlyList<string> paths, int n = NGramSet.DefaultWords)
+    {
+        var set = new NGramSet(n);
+        var files = new List<string>();
+        long texts = 0;
+        foreach (string path in paths)
+        {
+            if (Directory.Exists(path))
+            {
+                long before = texts;
+                foreach (string file in Directory.EnumerateFiles(path, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.Hidden })
+                             .Where(InFolder)
+                             .Order(StringComparer.Ordinal))
+                {
+                    long added = AddFile(file, set);
+                    if (added > 0) files.Add(file);
+                    texts += added;
+                }
+                if (texts == before) throw new UserInputException($"{path}: no evaluation text below this folder (.jsonl or .json records with {FieldList}, or .txt files)");
+            }
+            else if (File.Exists(path))
+            {
+                long added = AddFile(path, set);
+                if (added == 0) throw new UserInputException($"{path}: no evaluation text (no record has {FieldList})");
+                files.Add(path);
+                texts += added;
+            }
+            else throw new UserInputException($"{path}: no such file or folder");
+        }
+        return new EvaluationData(set, files, texts);
+    }
+
+    private const string FieldList = "\"text\", \"input\" or \"context\"";
+
+    private enum FileKind { JsonLines, Json, Text }
+
+    // By the name without .gz or .zst.
+    private static string Inner(string path) => CorpusFiles.Compression(path) == Compression.None ? path : Path.GetFileNameWithoutExtension(path);
+
+    private static FileKind Kind(string path)
+    {
+        string inner = Inner(path);
+        if (inner.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase) || inner.EndsWith(".ndjson", StringComparison.OrdinalIgnoreCase)) return FileKind.JsonLines;
+        return inner.EndsWith(".json", StringComparison.OrdinalIgnoreCase) ? FileKind.Json : FileKind.Text;
+    }
+
+    // In a folder, plain text is read only from .txt files, not from whatever else a run folder holds (logs, CSV).
+    private static bool InFolder(string path) =>
+        !Path.GetFileName(path).StartsWith('.') && (Kind(path) != FileKind.Text || Inner(path).EndsWith(".txt", StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>Adds the texts of one file; returns how many it held.</summary>
+    private static long AddFile(string path, NGramSet set)
+    {
+        long texts = 0;
+        switch (Kind(path))
+        {
+            case FileKind.Text:
+                using (var reader = new StreamReader(CorpusFiles.OpenDecompressed(path))) set.Add(reader.ReadToEnd());
+                return 1;
+            case FileKind.Json when StartsWithArray(path):
+                using (var stream = CorpusFiles.OpenDecompressed(path))
+                {
+                    int record = 0;
+                    try
+                    {
+                        foreach (var element in JsonSerializer.DeserializeAsyncEnumerable<JsonElement>(stream).ToBlockingEnumerable())
+                            texts += AddRecord(element, set, $"{path}: record {++record}");
+                    }
+                    catch (JsonException e)
+                    {
+                        throw new UserInputException($"{path}:{e.LineNumber + 1 ?? 0}: not valid JSON ({e.Message})", e);
+                    }
+                }
+                return texts;
+            default:
+                foreach (var (line, text) in JsonlLines.Read(path))
+                {
+                    JsonDocument record;
+                    try { record = JsonDocument.Parse(text); }
+                    catch (JsonException e) { throw new UserInputException($"{path}:{line}: not valid JSON ({e.Message})", e); }
+                    using (record) texts += AddRecord(record.RootElement, set, $"{path}:{line}");
+                }
+                return texts;
+        }
+    }
+
+    private static long AddRecord(JsonElement record, NGramSet set, string where)
+    {
+        if (record.ValueKind != JsonValueKind.Object) throw new UserInputException($"{where}: not a JSON object");
+        long texts = 0;
+        foreach (string field in Fields)
+            if (record.TryGetProperty(field, out var value) && value.ValueKind == JsonValueKind.String)
+            {
+                set.Add(value.GetString()!);
+                texts++;
+            }
+        return texts;
+    }
+
+    private static bool StartsWithArray(string path)
+    {
+        using var reader = new StreamReader(CorpusFiles.OpenDecompressed(path));
+        int c;
+        while ((c = reader.Read()) >= 0 && char.IsWhiteSpace((char)c)) { }
+        return c == '[';
+    }
+}

@@ -1,0 +1,57 @@
+using EntropyLong.Core;
+
+namespace EntropyLong.Data.Tests;
+
+/// <summary>Evaluation data for `build --decontaminate`, in the layouts `eval` reads and writes.</summary>
+public class EvaluationTextTests
+{
+    // Thirteen words apiece, and no 13 words in common.
+    private const string Haystack = "one two three four five six seven eight nine ten eleven twelve thirteen";
+    private const string Question = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu";
+    private const string Context = "red orange yellow green blue indigo violet black white grey pink brown gold";
+    private const string Essay = "north south east west up down left right in out over under through";
+
+    [Fact]
+    public void RulerAndLongBenchFilesAndPlainTextGiveTheirTexts()
+    {
+        using var dir = new TempDir();
+        // RULER's layout: OUT/LENGTH/data/TASK/validation.jsonl (input), pred/TASK.jsonl, and JSON files without text.
+        dir.Write("ruler/4096/data/niah_single_1/validation.jsonl", $$"""{"index": 0, "input": "{{Haystack}}", "outputs": ["7"], "length": 4096}""" + "\n");
+        dir.Write("ruler/4096/pred/niah_single_1.jsonl", $$"""{"index": 0, "input": "{{Haystack}}", "outputs": ["7"], "pred": "7"}""" + "\n");
+        dir.Write("ruler/4096/loglik/niah_single_1.jsonl", """{"index": 0, "answers": [{"answer": "7", "gold": true}]}""" + "\n");
+        dir.Write("ruler/run.json", """{"model": "m.gguf"}""");
+        // LongBench-v2 as published: a JSON array of records with "context".
+        string longBench = dir.Write("longbench_v2.json", $$"""[{"_id": "a", "question": "q", "context": "{{Context}}"}, {"_id": "b", "context": "x"}]""");
+        string essay = dir.WriteBytes("essays.txt.gz", TempDir.Gzip(Essay.ToUpperInvariant()));
+        string questions = dir.WriteBytes("q.jsonl.zst", TempDir.Zstd($$"""{"text": "{{Question}}"}""" + "\n"));
+
+        var data = EvaluationText.Read([dir["ruler"], longBench, essay, questions]);
+
+        Assert.Equal([dir["ruler/4096/data/niah_single_1/validation.jsonl"], dir["ruler/4096/pred/niah_single_1.jsonl"], longBench, essay, questions], data.Files);
+        Assert.Equal(6, data.Texts);
+        Assert.Equal(4, data.NGrams.Count); // each of the four texts once, the RULER input twice
+        foreach (var text in new[] { Haystack, Question, Context, Essay }) Assert.True(data.NGrams.SharesAny("See: " + text + "."), text);
+        Assert.False(data.NGrams.SharesAny(Haystack.Replace("seven", "7")));
+    }
+
+    [Theory]
+    [InlineData("bad.jsonl", "{\"input\": \"a\"}\n{\"input\": \n", "bad.jsonl:2: not valid JSON")]
+    [InlineData("list.jsonl", "[\"a\"]\n", "list.jsonl:1: not a JSON object")]
+    [InlineData("bad.json", "[{\"context\": \"a\"},\n {\"context\": }]", "bad.json:2: not valid JSON")]
+    [InlineData("none.jsonl", "{\"index\": 0}\n", "none.jsonl: no evaluation text (no record has \"text\", \"input\" or \"context\")")]
+    public void BadInputNamesTheFileAndLine(string name, string content, string message)
+    {
+        using var dir = new TempDir();
+        var e = Assert.Throws<UserInputException>(() => EvaluationText.Read([dir.Write(name, content)]));
+        Assert.StartsWith(dir[message.Split(':')[0]] + message[message.IndexOf(':')..], e.Message);
+    }
+
+    [Fact]
+    public void AFolderWithoutTextAndAMissingPathAreErrors()
+    {
+        using var dir = new TempDir();
+        dir.Write("runs/scores.json", "{\"score\": 1}");
+        Assert.Contains("no evaluation text below this folder", Assert.Throws<UserInputException>(() => EvaluationText.Read([dir["runs"]])).Message);
+        Assert.Equal($"{dir["nope"]}: no such file or folder", Assert.Throws<UserInputException>(() => EvaluationText.Read([dir["nope"]])).Message);
+    }
+}
