@@ -26,6 +26,9 @@ public sealed class BuildStats
     public long ContextsDroppedForLength { get; set; }
     /// <summary>Hard negatives placed among the verified contexts (--hard-negatives); never counted as verified.</summary>
     public long ContextsNegative { get; set; }
+    /// <summary>Contexts placed without verification: the `retrieval` baseline's top retrieved chunks and `nextlong`'s
+    /// distractors (0 for the method itself).</summary>
+    public long ContextsUnjudged { get; set; }
     public long Sequences { get; set; }
     public long Samples { get; set; }
     public long TokensOut { get; set; }
@@ -50,6 +53,7 @@ public sealed class BuildStats
         CandidatesNearDuplicate += o.CandidatesNearDuplicate; CandidatesContaminated += o.CandidatesContaminated;
         ChunksVerified += o.ChunksVerified; DeltaSum += o.DeltaSum; ContextsDroppedForLength += o.ContextsDroppedForLength;
         ContextsNegative += o.ContextsNegative;
+        ContextsUnjudged += o.ContextsUnjudged;
         Sequences += o.Sequences; Samples += o.Samples; TokensOut += o.TokensOut;
         ScoringForwardTokens += o.ScoringForwardTokens; ForwardTokens += o.ForwardTokens; NaiveForwardTokens += o.NaiveForwardTokens;
         foreach (var (k, v) in o.Seconds) Seconds[k] = Seconds.GetValueOrDefault(k) + v;

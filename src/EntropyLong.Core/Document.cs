@@ -39,6 +39,9 @@ public sealed class BuildDocument(Document source)
 
     /// <summary>Stage 5: the training sample, when the document is used.</summary>
     public Sample? Sample { get; set; }
+    /// <summary>Where the sample goes among the block's when they are packed, smallest first (ties in input order): all 0
+    /// keeps input order; the `random` baseline draws these to pack documents in a random order.</summary>
+    public long PackingKey { get; set; }
 
     public string? SkipReason { get; private set; }
     public bool Skipped => SkipReason is not null;

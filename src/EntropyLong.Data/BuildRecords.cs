@@ -18,12 +18,16 @@ public sealed record SampleRecord(string DocumentId, int StartToken, int EndToke
 /// has them), its judgement, and its kind: <c>verified</c>, or <c>negative</c> for a hard negative (a judged chunk that
 /// failed verification). Files written before kinds existed hold verified contexts only.</summary>
 public sealed record ContextRecord(string ChunkId, string SourceDocumentId, int StartChar, int EndChar,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? StartToken,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? EndToken,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? AnchorToken,
-    int AnchorPosition, string AnchorText, double H, double HPrime, double Delta, string Kind = ContextRecord.Verified)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? StartToken = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? EndToken = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? AnchorToken = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? AnchorPosition = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? AnchorText = null,
+    double? H = null, double? HPrime = null, double? Delta = null, string Kind = ContextRecord.Verified)
 {
-    public const string Verified = "verified", Negative = "negative";
+    /// <summary>The kinds of context: verified (the method's), negative (a hard negative), retrieved (the `retrieval`
+    /// baseline: placed unjudged, so h_prime and delta are null) and distractor (`nextlong`: no anchor either).</summary>
+    public const string Verified = "verified", Negative = "negative", Retrieved = "retrieved", Distractor = "distractor";
 }
 
 /// <summary>A line of details.jsonl: one document read (used or not), its scorer tokens as text, their entropies, the
@@ -51,7 +55,8 @@ public static class BuildRecords
     /// a valid record is a <see cref="UserInputException"/> naming the file and line.</summary>
     public static IEnumerable<(long Line, T Record)> Read<T>(string path)
     {
-        // Missing or null fields are errors, not defaults.
+        // Missing required fields and nulls where the schema has none are errors, not defaults; the optional fields (those
+        // written only when they hold something) have defaults.
         foreach (var (line, text) in JsonlLines.Read(path))
         {
             T? record;

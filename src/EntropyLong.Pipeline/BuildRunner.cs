@@ -26,6 +26,9 @@ public sealed record BuildOutput(string Directory)
     public bool Parquet { get; init; }
     /// <summary>Add the position_weighted column (1 at each kept context's anchor token) to mds/ and parquet/.</summary>
     public bool PositionWeights { get; init; }
+    /// <summary>One attention span per packed sequence instead of one per sample (the `random` baseline: plain
+    /// concatenation, trained with attention across documents).</summary>
+    public bool OneSpanPerSequence { get; init; }
 
     /// <summary>The names of the token formats, as --format, config.json and plan.json give them.</summary>
     public static readonly IReadOnlyList<string> FormatNames = ["mds", "parquet"];
@@ -91,8 +94,8 @@ public sealed class BuildRunner(IReadOnlyList<IBuildStep> steps, int seqLen, Bui
                 stats.Anchors += doc.Anchors.Length;
                 stats.CandidatesRetrieved += doc.CandidatesRetrieved;
                 if (doc.SkipReason is { } reason) stats.Skip(reason);
-                else sink.Add(doc.Sample!);
             }
+            foreach (var doc in docs.Where(d => !d.Skipped).OrderBy(d => d.PackingKey)) sink.Add(doc.Sample!);
             stats.Seconds["writing"] += writing.Elapsed.TotalSeconds;
             reportedFraction = after;
             progress?.Invoke(new BuildProgress(stats.DocumentsRead, stats.DocumentsUsed, stats.ChunksVerified, stats.Sequences, after, stats.DocumentsRead));

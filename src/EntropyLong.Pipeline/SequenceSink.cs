@@ -16,7 +16,7 @@ public sealed class SequenceSink : IDisposable
     public SequenceSink(BuildOutput output, BuildStats stats, int seqLen)
     {
         _stats = stats;
-        _packer = new Packer(seqLen);
+        _packer = new Packer(seqLen, oneSpan: output.OneSpanPerSequence);
         _jsonl = new JsonlWriter(Path.Combine(output.Directory, output.SequencesFile));
         _tokens = new TrainerFiles(output);
         _positionWeights = output.PositionWeights;
@@ -29,7 +29,8 @@ public sealed class SequenceSink : IDisposable
         static bool Verified(SampleContext c) => c.Kind == ContextKind.Verified;
         _stats.ChunksVerified += sample.Contexts.Count(Verified) + sample.Dropped.Count(Verified);
         _stats.DeltaSum += sample.Contexts.Where(Verified).Sum(c => c.Delta);
-        _stats.ContextsNegative += sample.Contexts.Count(c => !Verified(c));
+        _stats.ContextsNegative += sample.Contexts.Count(c => c.Kind == ContextKind.Negative);
+        _stats.ContextsUnjudged += sample.Contexts.Count(c => c.Kind is ContextKind.Retrieved or ContextKind.Distractor);
         _stats.ContextsDroppedForLength += sample.ContextsDropped;
         Emit(_packer.Add(sample));
     }
@@ -45,7 +46,7 @@ public sealed class SequenceSink : IDisposable
     {
         if (seq is null) return;
         _jsonl.Write(RecordOf(seq));
-        _tokens.Write(seq.Tokens, seq.Boundaries, _positionWeights ? PositionWeights(seq) : []);
+        _tokens.Write(seq.Tokens, seq.Spans, _positionWeights ? PositionWeights(seq) : []);
         _stats.Sequences++;
         _stats.TokensOut += seq.Tokens.Length;
     }
@@ -59,9 +60,20 @@ public sealed class SequenceSink : IDisposable
             foreach (var span in seq.Samples[i].Spans)
                 // An anchor past the sample's tokens (a tokenizer whose pieces do not add up to the text) marks nothing
                 // rather than another sample's token.
-                if (span.Anchor < seq.Samples[i].Tokens.Length) weights[seq.Boundaries[i].Start + span.Anchor] = 1;
+                if (span.Anchor >= 0 && span.Anchor < seq.Samples[i].Tokens.Length) weights[seq.Boundaries[i].Start + span.Anchor] = 1;
         return weights;
     }
+
+    // An unjudged context (a baseline's) has no H' and no dI: null, not NaN, which JSON cannot hold.
+    private static double? Judged(double x) => double.IsNaN(x) ? null : Math.Round(x, 6);
+
+    public static string KindName(ContextKind kind) => kind switch
+    {
+        ContextKind.Verified => ContextRecord.Verified,
+        ContextKind.Negative => ContextRecord.Negative,
+        ContextKind.Retrieved => ContextRecord.Retrieved,
+        _ => ContextRecord.Distractor,
+    };
 
     /// <summary>The sequences.jsonl record of a packed sequence: character and token ranges of every sample and context.</summary>
     public static SequenceRecord RecordOf(PackedSequence seq)
@@ -71,17 +83,17 @@ public sealed class SequenceSink : IDisposable
         for (int i = 0; i < samples.Length; i++)
         {
             var s = seq.Samples[i];
-            int contextChar = charAt, sampleStart = seq.Boundaries[i].Start;
+            int sampleStart = seq.Boundaries[i].Start;
             var contexts = new ContextRecord[s.Contexts.Count];
             for (int j = 0; j < contexts.Length; j++)
             {
                 var c = s.Contexts[j];
+                int contextChar = charAt + s.ContextStarts[j];
                 ContextSpan? span = j < s.Spans.Count ? s.Spans[j] : null;
+                bool anchored = c.AnchorPosition >= 0;
                 contexts[j] = new ContextRecord(c.ChunkId, c.SourceDocumentId, contextChar, contextChar + c.Text.Length,
-                    sampleStart + span?.Start, sampleStart + span?.End, sampleStart + span?.Anchor,
-                    c.AnchorPosition, c.AnchorText, Math.Round(c.H, 6), Math.Round(c.HPrime, 6), Math.Round(c.Delta, 6),
-                    c.Kind == ContextKind.Negative ? ContextRecord.Negative : ContextRecord.Verified);
-                contextChar += c.Text.Length + s.Separator.Length;
+                    sampleStart + span?.Start, sampleStart + span?.End, anchored ? sampleStart + span?.Anchor : null,
+                    anchored ? c.AnchorPosition : null, anchored ? c.AnchorText : null, Judged(c.H), Judged(c.HPrime), Judged(c.Delta), KindName(c.Kind));
             }
             samples[i] = new SampleRecord(s.DocumentId, seq.Boundaries[i].Start, seq.Boundaries[i].End, charAt, charAt + s.Text.Length, s.ContextsDropped, contexts);
             charAt += s.Text.Length;

@@ -140,7 +140,7 @@ public sealed class ReportData
                 {
                     if (ctx.Kind != ContextRecord.Verified) continue;
                     if (ctx.AnchorToken is int anchor && ctx.EndToken is int end) data.Distances.Add(anchor - end);
-                    if (!data.HasDetails) data.KeptDelta.Add(ctx.Delta);
+                    if (!data.HasDetails && ctx.Delta is double delta) data.KeptDelta.Add(delta);
                 }
                 if (!data.HasDetails)
                 {

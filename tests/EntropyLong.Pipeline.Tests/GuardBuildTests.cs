@@ -110,7 +110,7 @@ public class GuardBuildTests
             foreach (var negative in sample.Contexts.Where(c => c.Kind == ContextRecord.Negative))
             {
                 var judged = failed.Single(g => g.Key == negative.ChunkId);
-                Assert.Equal(judged.Max(c => c.Delta!.Value), negative.Delta, 6);
+                Assert.Equal(judged.Max(c => c.Delta!.Value), negative.Delta!.Value, 6);
                 Assert.True(negative.Delta <= Options.Epsilon);
             }
             var chosen = sample.Contexts.Where(c => c.Kind == ContextRecord.Negative).Select(c => c.ChunkId).ToHashSet();

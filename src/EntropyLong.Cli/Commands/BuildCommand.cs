@@ -111,6 +111,7 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
         /// <summary>Where and what the build writes (a sharded build's merge writes the same into --out).</summary>
         public BuildOutput Output() => new BuildOutput(Out)
         {
+            OneSpanPerSequence = Method == "random",
             BlockSize = Block,
             MdsShardSizeLimit = ShardSize,
             SequencesFile = Sequences,
@@ -118,8 +119,16 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
             PositionWeights = PositionWeights,
         }.WithFormats(Formats);
 
+        [CommandOption("--method <METHOD>"), Description("entropylong (the paper's, default), or a baseline through the same outputs: retrieval (the same anchors and retrieval, chunks placed unjudged), random (plain concatenation of random documents, one attention span per sequence), nextlong (meta-chunks interleaved with hard-negative distractors)")]
+        public string Method { get; init; } = "entropylong";
+        [CommandOption("--match <BUILD>"), Description("retrieval and nextlong: place as many chunks per document as this entropylong build placed (a document it did not use is not used); without it, one per anchor or meta-chunk")]
+        public string? Match { get; init; }
+
         public override ValidationResult Validate()
         {
+            if (Method is not ("entropylong" or "retrieval" or "random" or "nextlong"))
+                return ValidationResult.Error($"--method must be entropylong, retrieval, random or nextlong, not '{Method}'");
+            if (Match is not null && Method is not ("retrieval" or "nextlong")) return ValidationResult.Error("--match applies to --method retrieval and nextlong");
             if (Split is not ("all" or "held-out" or "train")) return ValidationResult.Error($"--split must be all, held-out or train, not '{Split}'");
             if ((Rank is not null || World is not null || NoMerge) && Shards is null) return ValidationResult.Error("--rank, --world and --no-merge need --shards");
             if (FormatError() is { } error) return ValidationResult.Error(error);
@@ -136,6 +145,7 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
         var corpus = new CorpusReader(s.Corpus.Length > 0 ? s.Corpus : [Defaults.SampleCorpus]);
         if (string.IsNullOrWhiteSpace(s.Index)) throw new UserInputException("--index is required (make one with `entropylong index`)");
         if (!Directory.Exists(s.Index)) throw new UserInputException($"{s.Index}: index folder not found");
+        var matched = s.Match is { } match ? MatchedCounts(match) : null;
         string modelPath = Defaults.ModelOrDefault(s.Model);
         GgufFile.Check(modelPath);
         var hfTokenizer = s.Tokenizer is { } tok && tok.EndsWith(".json", StringComparison.OrdinalIgnoreCase) ? HfTokenizer.Load(tok) : null;
@@ -149,7 +159,13 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
         using var scorer = LlamaEngine.Load(modelPath, s.ToLlama());
         using var trainingTokenizer = hfTokenizer is null && s.Tokenizer is { } t ? LlamaVocabulary.Load(t) : null;
         ITrainingTokenizer tokenizer = hfTokenizer ?? (ITrainingTokenizer?)trainingTokenizer ?? scorer.Vocabulary;
-        var steps = BuildSteps.EntropyLong(scorer, retriever, tokenizer, options, s.Naive, evaluation?.NGrams);
+        var steps = s.Method switch
+        {
+            "retrieval" => BuildSteps.Retrieval(scorer, retriever, tokenizer, options, matched, evaluation?.NGrams),
+            "random" => BuildSteps.Random(tokenizer, options, evaluation?.NGrams),
+            "nextlong" => BuildSteps.NextLong(retriever, tokenizer, options, matched, evaluation?.NGrams),
+            _ => BuildSteps.EntropyLong(scorer, retriever, tokenizer, options, s.Naive, evaluation?.NGrams),
+        };
         if (!s.Quiet)
             Progress.Say($"scorer {scorer.Info.Name}: {scorer.Info.Parameters:N0} parameters, vocabulary {scorer.Info.VocabSize}, context {scorer.Info.ContextLength}; index {shardedIndex?.Count ?? index!.Count:N0} chunks{(shardedIndex is null ? "" : $" in {shardedIndex.Shards.Count} shards")} ({embedder.ModelId})");
 
@@ -269,6 +285,8 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
             ["naive"] = s.Naive,
             ["block"] = s.Block,
             ["details"] = !s.NoDetails,
+            ["method"] = s.Method,
+            ["match"] = s.Match is null ? null : Path.GetFullPath(s.Match),
             ["split"] = s.Split,
             ["formats"] = s.Formats,
             ["position_weights"] = s.PositionWeights,
@@ -279,6 +297,17 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
                 ["ngrams"] = evaluation.NGrams.Count,
             },
         };
+
+    /// <summary>How many chunks an entropylong build placed per document (verified contexts, dropped ones included).</summary>
+    private static Dictionary<string, int> MatchedCounts(string build)
+    {
+        var files = new EntropyLong.Report.BuildFiles(build);
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var (_, r) in BuildRecords.Read<SequenceRecord>(files.SequencesPath))
+            foreach (var sample in r.Samples)
+                counts[sample.DocumentId] = sample.Contexts.Count(c => c.Kind == ContextRecord.Verified) + sample.ContextsDropped;
+        return counts;
+    }
 
     private static EntropyLongOptions ResolveOptions(Settings s)
     {

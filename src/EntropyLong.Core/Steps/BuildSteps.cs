@@ -20,4 +20,30 @@ public static class BuildSteps
         steps.Add(new AssemblyStep(scorer, tokenizer, options));
         return steps;
     }
+
+    /// <summary>The `retrieval` baseline (the paper's "without verification"): the method's anchors and retrieval, the
+    /// top retrieved chunks placed unjudged, as many per document as <paramref name="matched"/> says.</summary>
+    public static IReadOnlyList<IBuildStep> Retrieval(IEntropyModel scorer, IRetriever retriever, ITrainingTokenizer tokenizer,
+        EntropyLongOptions options, IReadOnlyDictionary<string, int>? matched, NGramSet? evaluationData = null)
+    {
+        var steps = new List<IBuildStep>();
+        if (evaluationData is not null) steps.Add(new DecontaminateDocumentsStep(evaluationData));
+        steps.Add(new EntropyStep(scorer));
+        steps.Add(new AnchorStep(options));
+        steps.Add(new RetrievalStep(retriever, scorer, options));
+        if (evaluationData is not null) steps.Add(new DecontaminateCandidatesStep(evaluationData));
+        if (options.NearDuplicate > 0) steps.Add(new NearDuplicateStep(options.NearDuplicate));
+        steps.Add(new RetrievedAssemblyStep(scorer, tokenizer, options, matched));
+        return steps;
+    }
+
+    /// <summary>The `random` baseline: documents concatenated in a seeded random order, one attention span per sequence.</summary>
+    public static IReadOnlyList<IBuildStep> Random(ITrainingTokenizer tokenizer, EntropyLongOptions options, NGramSet? evaluationData = null) =>
+        evaluationData is null ? [new ConcatenationStep(tokenizer, options)] : [new DecontaminateDocumentsStep(evaluationData), new ConcatenationStep(tokenizer, options)];
+
+    /// <summary>The `nextlong` baseline: each document's meta-chunks interleaved with hard-negative distractors.</summary>
+    public static IReadOnlyList<IBuildStep> NextLong(IRetriever retriever, ITrainingTokenizer tokenizer, EntropyLongOptions options,
+        IReadOnlyDictionary<string, int>? matched, NGramSet? evaluationData = null) =>
+        evaluationData is null ? [new NextLongStep(retriever, tokenizer, options, matched)]
+            : [new DecontaminateDocumentsStep(evaluationData), new NextLongStep(retriever, tokenizer, options, matched)];
 }

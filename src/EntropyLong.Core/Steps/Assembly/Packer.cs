@@ -1,7 +1,8 @@
 namespace EntropyLong.Core;
 
 /// <summary>Packs samples in order, several to a sequence while they fit the target length (like ProLong's packer).</summary>
-public sealed class Packer(int seqLen, long firstIndex = 0)
+/// <param name="oneSpan">Give each sequence one attention span over all its samples (plain concatenation).</param>
+public sealed class Packer(int seqLen, long firstIndex = 0, bool oneSpan = false)
 {
     private readonly List<Sample> _pending = new();
     private int _tokens;
@@ -30,7 +31,7 @@ public sealed class Packer(int seqLen, long firstIndex = 0)
             bounds[i] = (at, at + _pending[i].Tokens.Length);
             at += _pending[i].Tokens.Length;
         }
-        var seq = new PackedSequence(_next++, _pending.ToArray(), tokens, bounds);
+        var seq = new PackedSequence(_next++, _pending.ToArray(), tokens, bounds) { Spans = oneSpan ? [(0, tokens.Length)] : bounds };
         _pending.Clear();
         _tokens = 0;
         return seq;

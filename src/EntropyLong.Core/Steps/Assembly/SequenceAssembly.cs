@@ -1,11 +1,14 @@
 namespace EntropyLong.Core;
 
-/// <summary>What a context is to its document: a verified dependency, or a hard negative (judged, failed verification).</summary>
-public enum ContextKind { Verified, Negative }
+/// <summary>What a context is to its document: a verified dependency; a hard negative (judged, failed verification); a
+/// retrieved chunk placed without judging (the `retrieval` baseline); a distractor interleaved with the document (the
+/// `nextlong` baseline).</summary>
+public enum ContextKind { Verified, Negative, Retrieved, Distractor }
 
 /// <summary>A context placed before a document: the chunk and its judgement (for a verified context the anchor where the
 /// chunk lowered entropy most, when it passed at several; for a negative its best failed one).
-/// <paramref name="AnchorChar"/> is where the anchor token's text starts in the document.</summary>
+/// <paramref name="AnchorChar"/> is where the anchor token's text starts in the document; a context retrieved for no
+/// anchor (a distractor) has AnchorPosition and AnchorChar -1. Unjudged contexts have NaN H' and dI.</summary>
 public sealed record SampleContext(string ChunkId, string SourceDocumentId, string Text, int AnchorPosition, int AnchorChar, string AnchorText, float H, float HPrime, double Delta)
 {
     public ContextKind Kind { get; init; } = ContextKind.Verified;
@@ -15,11 +18,14 @@ public sealed record SampleContext(string ChunkId, string SourceDocumentId, stri
 /// text, Anchor is the token holding the anchor's first character.</summary>
 public readonly record struct ContextSpan(int Start, int End, int Anchor);
 
-/// <summary>One training sample: the contexts in their final order, then the whole document; <paramref name="Dropped"/>
-/// are the contexts dropped from the front to fit the target length.</summary>
+/// <summary>One training sample: the contexts in their final order, then the whole document (or, for `nextlong`, the
+/// document's pieces with contexts between them); <paramref name="Dropped"/> are the contexts dropped from the front to
+/// fit the target length.</summary>
 public sealed record Sample(string DocumentId, IReadOnlyList<SampleContext> Contexts, string Separator, string Text, int[] Tokens, IReadOnlyList<SampleContext> Dropped)
 {
     public int ContextsDropped => Dropped.Count;
+    /// <summary>Where each context starts in <see cref="Text"/> (characters), in the same order.</summary>
+    public IReadOnlyList<int> ContextStarts { get; init; } = [];
     /// <summary>One per context, in the same order.</summary>
     public IReadOnlyList<ContextSpan> Spans { get; init; } = [];
 }
@@ -27,6 +33,10 @@ public sealed record Sample(string DocumentId, IReadOnlyList<SampleContext> Cont
 /// <summary>A packed training sequence: samples back to back, with each sample's [start, end) token range.</summary>
 public sealed record PackedSequence(long Index, IReadOnlyList<Sample> Samples, int[] Tokens, (int Start, int End)[] Boundaries)
 {
+    /// <summary>The trainer's attention spans (MDS <c>indices</c>): one per sample, or one for the whole sequence when
+    /// its samples are plain concatenation (the `random` baseline), so attention crosses them.</summary>
+    public (int Start, int End)[] Spans { get; init; } = Boundaries;
+
     public string Text => string.Concat(Samples.Select(s => s.Text));
 }
 
@@ -66,27 +76,43 @@ public static class SequenceAssembly
         var kept = ordered.Skip(drop).ToArray();
         string sampleText = drop == 0 ? text : Text(drop);
         var sampleLayout = drop == 0 ? layout : TokenLayout.Of(sampleText, tokens, tokenizer);
-        return new Sample(documentId, kept, options.Separator, sampleText, tokens, ordered.Take(drop).ToArray()) { Spans = Spans(kept, options.Separator, sampleText, tokens, sampleLayout, tokenizer) };
+        var starts = new int[kept.Length];
+        for (int i = 1; i < kept.Length; i++) starts[i] = starts[i - 1] + kept[i - 1].Text.Length + options.Separator.Length;
+        int documentStart = sampleText.Length - documentText.Length;
+        return new Sample(documentId, kept, options.Separator, sampleText, tokens, ordered.Take(drop).ToArray())
+        {
+            ContextStarts = starts,
+            Spans = Spans(kept, starts, kept.Select(c => c.AnchorChar < 0 ? -1 : documentStart + c.AnchorChar).ToArray(), sampleText, tokens, sampleLayout, tokenizer),
+        };
+    }
+
+    /// <summary>A sample whose text is already laid out (`nextlong` interleaves contexts with the document's pieces):
+    /// <paramref name="starts"/> are the contexts' first characters, <paramref name="anchors"/> their anchors' (-1: none).
+    /// Null when it exceeds the target length.</summary>
+    public static Sample? Laid(string documentId, string text, IReadOnlyList<SampleContext> contexts, IReadOnlyList<int> starts, IReadOnlyList<int> anchors,
+        ITrainingTokenizer tokenizer, EntropyLongOptions options)
+    {
+        var tokens = tokenizer.Encode(text);
+        if (tokens.Length > options.SeqLen) return null;
+        return new Sample(documentId, contexts, options.Separator, text, tokens, [])
+        {
+            ContextStarts = starts,
+            Spans = Spans(contexts, starts, anchors, text, tokens, TokenLayout.Of(text, tokens, tokenizer), tokenizer),
+        };
     }
 
     /// <summary>Token positions of each context and its anchor in the sample: the token holding character c is the first
     /// one that does not end before c. Read off the token byte counts when they add up to the text; otherwise (a
     /// tokenizer that is not byte-level) found by tokenizing text[..c] and counting the tokens it shares with the whole
     /// sample's, which is exact wherever the tokenizer is prefix-consistent, as at the separators these offsets sit on.</summary>
-    private static ContextSpan[] Spans(IReadOnlyList<SampleContext> kept, string separator, string text, int[] tokens, TokenLayout? layout,
-        ITrainingTokenizer tokenizer)
+    private static ContextSpan[] Spans(IReadOnlyList<SampleContext> kept, IReadOnlyList<int> starts, IReadOnlyList<int> anchors, string text, int[] tokens,
+        TokenLayout? layout, ITrainingTokenizer tokenizer)
     {
         int TokenAt(int c) => c >= text.Length ? tokens.Length
             : layout?.TokensEndingBy(text, c) ?? tokens.AsSpan().CommonPrefixLength(tokenizer.Encode(text[..c]));
         var spans = new ContextSpan[kept.Count];
-        int at = 0;
-        int documentStart = kept.Sum(c => c.Text.Length + separator.Length);
         for (int i = 0; i < kept.Count; i++)
-        {
-            int end = at + kept[i].Text.Length;
-            spans[i] = new ContextSpan(TokenAt(at), TokenAt(end), TokenAt(documentStart + kept[i].AnchorChar));
-            at = end + separator.Length;
-        }
+            spans[i] = new ContextSpan(TokenAt(starts[i]), TokenAt(starts[i] + kept[i].Text.Length), anchors[i] < 0 ? -1 : TokenAt(anchors[i]));
         return spans;
     }
 }
