@@ -63,6 +63,29 @@ public static class LinkMeasurement
         return result;
     }
 
+    /// <summary>The links carried by the corpus files the build read (config.json names them). A file counts when its
+    /// first record has a "links" field, so a large corpus without links costs one line; Parquet files are not read.</summary>
+    public static IReadOnlyDictionary<string, DocumentLinks> CorpusLinks(BuildFiles build)
+    {
+        var config = build.ReadJson(BuildFolder.Config) ?? throw new UserInputException($"{build.Directory}: no config.json to find the corpus in; give --links");
+        var merged = new Dictionary<string, DocumentLinks>(StringComparer.Ordinal);
+        if (config.TryGetProperty("corpus", out var files))
+            foreach (var f in files.EnumerateArray().Select(f => f.GetString()!).Where(f => !f.EndsWith(".parquet", StringComparison.OrdinalIgnoreCase) && FirstRecordHasLinks(f)))
+                foreach (var (id, l) in Read(f)) merged[id] = l;
+        return merged;
+    }
+
+    private static bool FirstRecordHasLinks(string path)
+    {
+        if (!File.Exists(path)) throw new UserInputException($"{path}: corpus file not found (named in the build's config.json)");
+        foreach (var (_, text) in JsonlLines.Read(path))
+        {
+            try { using var doc = JsonDocument.Parse(text); return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("links", out _); }
+            catch (JsonException) { return false; }
+        }
+        return false;
+    }
+
     /// <summary>The link metrics of a finished build (its details.jsonl and stats.json).</summary>
     public static LinkMetrics Measure(BuildFiles build, IReadOnlyDictionary<string, DocumentLinks> links)
     {

@@ -77,6 +77,7 @@ public static class ReportWriter
 
         sb.Append("<section id=\"summary\"><h2>Summary</h2>\n");
         Summary(sb, data.Stats);
+        Links(sb, build, data);
         sb.Append("<details><summary>stats.json</summary>");
         Table(sb, data.Stats, "stats");
         sb.Append("</details></section>\n");
@@ -137,6 +138,40 @@ public static class ReportWriter
         sb.Append("<dl class=\"cards\">");
         foreach (var (label, key) in cells) sb.Append($"<div><dt>{H(label)}</dt><dd data-key=\"{H(key)}\">{H(N(key))}</dd></div>");
         sb.Append("</dl>\n");
+    }
+
+    // The link figures of `bench links`, when the build's corpus records carry links (as the sample corpus does).
+    private static void Links(StringBuilder sb, BuildFiles build, ReportData data)
+    {
+        if (!data.HasDetails) return;
+        LinkMetrics m;
+        try
+        {
+            var links = LinkMeasurement.CorpusLinks(build);
+            if (links.Count == 0) return;
+            m = LinkMeasurement.Measure(build, links);
+        }
+        catch (UserInputException e)
+        {
+            sb.Append($"<p class=\"missing\" id=\"links\">Links not measured: {H(e.Message)}</p>\n");
+            return;
+        }
+        string P(double x) => (100 * x).ToString("0.0", System.Globalization.CultureInfo.InvariantCulture) + "%";
+        sb.Append("<h3>Dependencies against the corpus's links</h3>\n<p>The share of distinct (document, source document) pairs " +
+                  "that are links the corpus states, over its documents with links (as <code>entropylong bench links</code>): " +
+                  "verification earns its cost when the verified pairs beat each anchor's top-1 retrieved chunk.</p>\n");
+        sb.Append("<table class=\"kv\" id=\"links-table\"><tbody>\n");
+        (string, string)[] rows =
+        [
+            ("documents with links", m.LinkedDocuments.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)),
+            ("precision of verified pairs", $"{P(m.PrecisionVerified)} of {m.VerifiedPairs:N0}"),
+            ("precision of top-1 retrieved", P(m.PrecisionTop1)),
+            ("precision of any retrieved", P(m.PrecisionRetrieved)),
+            ("documents with a verified linked entry (recall)", P(m.RecallDocs)),
+            ("anchors inside a mention of a linked entry", $"{m.AnchorsInMentions:N0} of {m.AnchorsOfLinkedDocuments:N0}"),
+        ];
+        foreach (var (label, value) in rows) sb.Append($"<tr><th>{H(label)}</th><td>{H(value)}</td></tr>\n");
+        sb.Append("</tbody></table>\n");
     }
 
     /// <summary>A JSON object as a two-column table, nested objects flattened with dotted keys.</summary>

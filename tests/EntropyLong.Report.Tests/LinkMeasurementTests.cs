@@ -12,6 +12,44 @@ public class LinkMeasurementTests
     [Fact]
     public void PrecisionRecallAndMentionsCountDistinctPairsOfLinkedDocuments()
     {
+        var (dir, linksFile) = HandMadeBuild();
+
+        var m = LinkMeasurement.Measure(new BuildFiles(dir), LinkMeasurement.Read(linksFile));
+
+        Assert.Equal((3, 2, 4), (m.DocumentsRead, m.DocumentsUsed, m.Anchors));
+        Assert.Equal(2, m.LinkedDocuments);
+        Assert.Equal(3, m.VerifiedPairs);                 // (A,B) (A,Y) (B,Z)
+        Assert.Equal(1.0 / 3, m.PrecisionVerified, 12);   // (A,B)
+        Assert.Equal(1.0 / 3, m.PrecisionTop1, 12);       // (A,B) of (A,B) (A,Y) (B,Z)
+        Assert.Equal(3.0 / 6, m.PrecisionRetrieved, 12);  // (A,B) (A,C) (B,A) of six pairs
+        Assert.Equal(0.5, m.RecallDocs, 12);              // A keeps B; B keeps nothing it links to
+        Assert.Equal((3, 1), (m.AnchorsOfLinkedDocuments, m.AnchorsInMentions)); // A's first anchor is at "{B}"
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void TheReportShowsTheLinkFiguresWhenTheCorpusCarriesLinks(bool corpusHasLinks)
+    {
+        var (dir, linksFile) = HandMadeBuild();
+        string corpus = Path.Combine(dir, "corpus.jsonl");
+        File.WriteAllLines(corpus, File.ReadAllLines(linksFile).Select(l => corpusHasLinks ? l : """{"id": "A", "text": "See {B} and C."}"""));
+        BuildFolder.WriteJson(Path.Combine(dir, BuildFolder.Config), new { corpus = new[] { corpus } });
+
+        string html = File.ReadAllText(ReportWriter.Write(dir, Path.Combine(dir, "report"), new ReportOptions()).HtmlPath);
+
+        Assert.Equal(corpusHasLinks, html.Contains("id=\"links-table\""));
+        if (corpusHasLinks)
+        {
+            Assert.Contains("<th>precision of verified pairs</th><td>33.3% of 3</td>", html);
+            Assert.Contains("<th>precision of any retrieved</th><td>50.0%</td>", html);
+            Assert.Contains("<th>anchors inside a mention of a linked entry</th><td>1 of 3</td>", html);
+        }
+    }
+
+    // Three documents: A links to B and C (mentioning B at "{B}"), B links to A, D has no links.
+    private static (string Dir, string LinksFile) HandMadeBuild()
+    {
         string dir = Path.Combine(Path.GetTempPath(), "entropylong-links-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(dir);
         string[] pieces = ["", "See ", "{B}", " and ", "C", "."]; // "{B}" is characters [4, 7)
@@ -39,16 +77,7 @@ public class LinkMeasurementTests
             """{"id": "D", "links": []}""",
         ]);
 
-        var m = LinkMeasurement.Measure(new BuildFiles(dir), LinkMeasurement.Read(linksFile));
-
-        Assert.Equal((3, 2, 4), (m.DocumentsRead, m.DocumentsUsed, m.Anchors));
-        Assert.Equal(2, m.LinkedDocuments);
-        Assert.Equal(3, m.VerifiedPairs);                 // (A,B) (A,Y) (B,Z)
-        Assert.Equal(1.0 / 3, m.PrecisionVerified, 12);   // (A,B)
-        Assert.Equal(1.0 / 3, m.PrecisionTop1, 12);       // (A,B) of (A,B) (A,Y) (B,Z)
-        Assert.Equal(3.0 / 6, m.PrecisionRetrieved, 12);  // (A,B) (A,C) (B,A) of six pairs
-        Assert.Equal(0.5, m.RecallDocs, 12);              // A keeps B; B keeps nothing it links to
-        Assert.Equal((3, 1), (m.AnchorsOfLinkedDocuments, m.AnchorsInMentions)); // A's first anchor is at "{B}"
+        return (dir, linksFile);
     }
 
     [Fact]

@@ -27,7 +27,7 @@ public sealed class BenchLinksCommand : Command<BenchLinksCommand.Settings>
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
     {
         var build = new BuildFiles(s.Build);
-        var links = s.Links is { } path ? LinkMeasurement.Read(path) : CorpusLinks(build);
+        var links = s.Links is { } path ? LinkMeasurement.Read(path) : LinkMeasurement.CorpusLinks(build);
         if (links.Count == 0) throw new UserInputException($"{s.Links ?? s.Build}: no record carries \"links\"");
         var m = LinkMeasurement.Measure(build, links);
         if (s.Json) Console.WriteLine(JsonSerializer.Serialize(m));
@@ -40,16 +40,5 @@ public sealed class BenchLinksCommand : Command<BenchLinksCommand.Settings>
             Console.WriteLine($"anchors inside a mention of a linked document: {m.AnchorsInMentions:N0} of {m.AnchorsOfLinkedDocuments:N0}");
         }
         return 0;
-    }
-
-    /// <summary>The links carried by the corpus files the build read (config.json names them).</summary>
-    internal static IReadOnlyDictionary<string, DocumentLinks> CorpusLinks(BuildFiles build)
-    {
-        var config = build.ReadJson(BuildFolder.Config) ?? throw new UserInputException($"{build.Directory}: no config.json to find the corpus in; give --links");
-        var merged = new Dictionary<string, DocumentLinks>(StringComparer.Ordinal);
-        if (config.TryGetProperty("corpus", out var files))
-            foreach (var f in files.EnumerateArray().Select(f => f.GetString()!).Where(f => !f.EndsWith(".parquet", StringComparison.OrdinalIgnoreCase)))
-                foreach (var (id, l) in LinkMeasurement.Read(f)) merged[id] = l;
-        return merged;
     }
 }
