@@ -16,6 +16,10 @@ public sealed record EntropyLongOptions
     public int TopK { get; init; } = 32;
     /// <summary>Optional cap on anchors per document (highest entropy kept); null = no cap, as in the paper.</summary>
     public int? MaxAnchorsPerDocument { get; init; }
+    /// <summary>Beyond the paper: no anchors among a document's first N scorer tokens (BOS counted), which are
+    /// predicted with little or no context, so their entropy says more about the model than about the document. The
+    /// threshold is still taken over every token. 0 = the paper's.</summary>
+    public int SkipFirstTokens { get; init; }
     /// <summary>Target sequence length in tokens of the training model's tokenizer.</summary>
     public int SeqLen { get; init; } = 131072;
     public ContextOrder Order { get; init; } = ContextOrder.Shuffle;
@@ -38,6 +42,7 @@ public sealed record EntropyLongOptions
         if (Window < 0) throw new UserInputException($"window must be >= 0 (got {Window})");
         if (TopK < 1) throw new UserInputException($"top-k must be >= 1 (got {TopK})");
         if (MaxAnchorsPerDocument is < 1) throw new UserInputException($"max anchors per document must be >= 1 (got {MaxAnchorsPerDocument})");
+        if (SkipFirstTokens < 0) throw new UserInputException($"skip-first must be >= 0 (got {SkipFirstTokens})");
         if (!(NearDuplicate is >= 0 and <= 1)) throw new UserInputException($"near-duplicate must be in [0, 1] (got {NearDuplicate})");
         if (HardNegatives < 0) throw new UserInputException($"hard-negatives must be >= 0 (got {HardNegatives})");
         if (SeqLen < 16) throw new UserInputException($"seq-len must be >= 16 tokens (got {SeqLen})");

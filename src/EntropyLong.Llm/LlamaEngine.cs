@@ -22,6 +22,8 @@ public sealed record LlamaSettings
     /// <summary>KV cells shared by all sequences, in multiples of the context length.</summary>
     public int KvContexts { get; init; } = 4;
     public bool Exact { get; init; }
+    /// <summary>Entropies are of softmax(logits / Temperature); 1 (the paper's) is the model's own distribution.</summary>
+    public float Temperature { get; init; } = 1;
 }
 
 /// <summary><see cref="IEntropyModel"/> on llama.cpp: loads any GGUF causal LM, tokenizes with its own tokenizer, and
@@ -197,7 +199,7 @@ public sealed class LlamaEngine : IEntropyModel
             foreach (var (st, slot, bi) in wanted)
             {
                 var logits = _context.GetLogitsIth(bi);
-                st.Results[slot] = computeEntropy ? Entropy.FromLogits(logits, _scratch) : logits[0];
+                st.Results[slot] = computeEntropy ? Entropy.FromLogits(logits, _scratch, _settings.Temperature) : logits[0];
             }
             Retire();
         }

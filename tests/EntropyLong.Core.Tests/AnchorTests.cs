@@ -32,6 +32,18 @@ public class AnchorTests
     }
 
     [Fact]
+    public void SkipFirstKeepsTheThresholdButPlacesNoAnchorBeforeIt()
+    {
+        float[] h = [float.NaN, 9, 0, 0, 8, 0, 0, 10, 0, 0, 0, 0];
+        var (tau, all) = Anchors.Select(h, alpha: 0.5);
+        var (skippedTau, skipped) = Anchors.Select(h, alpha: 0.5, skipFirst: 2);
+        Assert.Equal(tau, skippedTau);
+        Assert.Equal([4, 7], skipped.Select(a => a.Position));
+        Assert.Equal([7], Anchors.Select(h, alpha: 0.5, cap: 1, skipFirst: 2).Anchors.Select(a => a.Position));
+        Assert.Equal(all.Length, Anchors.Select(h, alpha: 0.5, skipFirst: 1).Anchors.Length);
+    }
+
+    [Fact]
     public void QueryWindowIncludesTheAnchorAndWTokensEitherSideClipped()
     {
         Assert.Equal((4, 37), RetrievalStep.QueryWindow(20, 100, 16));

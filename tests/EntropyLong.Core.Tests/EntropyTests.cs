@@ -37,4 +37,20 @@ public class EntropyTests
             Assert.Equal(expected, Entropy.FromLogits(row, scratch), 4);
         }
     }
+
+    [Fact]
+    public void TemperatureTakesTheEntropyOfTheScaledLogits()
+    {
+        var rng = new Random(5);
+        var scratch = new float[2 * 3000];
+        foreach (float t in new[] { 0.25f, 0.5f, 2f })
+        {
+            var row = Enumerable.Range(0, 3000).Select(_ => (float)(rng.NextDouble() * 20 - 10)).ToArray();
+            double max = row.Max() / t, z = row.Sum(x => Math.Exp(x / t - max));
+            double expected = -row.Sum(x => Math.Exp(x / t - max) / z * ((x / t - max) - Math.Log(z)));
+            Assert.Equal(expected, Entropy.FromLogits(row, scratch, t), 4);
+        }
+        // Two outcomes 3:1 at T = 0.5 are 9:1.
+        Assert.Equal(-(0.9 * Math.Log(0.9) + 0.1 * Math.Log(0.1)), Entropy.FromLogits([MathF.Log(3), 0f], new float[4], 0.5f), 6);
+    }
 }

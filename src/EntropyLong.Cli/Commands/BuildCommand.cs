@@ -38,6 +38,9 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
         [CommandOption("--max-anchors <N>"), Description("Optional cap on anchors per document (off)")]
         [OptionRange(1, 1_000_000)]
         public int? MaxAnchors { get; init; }
+        [CommandOption("--skip-first <N>"), Description("Beyond the paper: no anchors among a document's first N scorer tokens, predicted with little context (0)")]
+        [OptionRange(0, OptionLimits.Tokens)]
+        public int? SkipFirst { get; init; }
         [CommandOption("--seq-len <N>"), Description("Target sequence length in training-tokenizer tokens (131072)")]
         [OptionRange(16, OptionLimits.Tokens)]
         public int? SeqLen { get; init; }
@@ -278,6 +281,7 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
             ["model"] = Path.GetFullPath(modelPath),
             ["model_info"] = scorer.Info,
             ["exact"] = s.Exact,
+            ["temperature"] = s.Temperature,
             ["index"] = Path.GetFullPath(s.Index),
             ["embedder"] = embedder.ModelId,
             ["corpus"] = corpus.Files,
@@ -320,6 +324,7 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
             Window = s.Window ?? o.Window,
             TopK = s.TopK ?? o.TopK,
             MaxAnchorsPerDocument = s.MaxAnchors ?? o.MaxAnchorsPerDocument,
+            SkipFirstTokens = s.SkipFirst ?? o.SkipFirstTokens,
             SeqLen = s.SeqLen ?? o.SeqLen,
             Order = s.Order is null ? o.Order : s.Order.ToLowerInvariant() switch
             {

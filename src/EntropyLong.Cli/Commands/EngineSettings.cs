@@ -29,6 +29,10 @@ public class EngineSettings : CommandSettings
     [OptionRange(0, 10_000)]
     public int GpuLayers { get; init; }
 
+    [CommandOption("--temperature <T>"), Description("Beyond the paper: entropy of softmax(logits / T); below 1 it sharpens a weak model's flat distributions so uncertain tokens stand out (default 1, the paper's)")]
+    [OptionRange(0.05, 20)]
+    public float Temperature { get; init; } = 1;
+
     public LlamaSettings ToLlama() => new()
     {
         Threads = Threads > 0 ? Threads.Value : Environment.ProcessorCount,
@@ -37,5 +41,6 @@ public class EngineSettings : CommandSettings
         ContextLength = Ctx,
         Exact = Exact,
         GpuLayers = GpuLayers,
+        Temperature = Temperature,
     };
 }

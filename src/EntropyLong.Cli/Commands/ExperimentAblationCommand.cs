@@ -58,12 +58,15 @@ public sealed class ExperimentAblationCommand : Command<ExperimentAblationComman
         public string[] Corpus { get; init; } = [];
         [CommandOption("--threads <N>"), OptionRange(0, OptionLimits.Threads)]
         public int Threads { get; init; }
+        [CommandOption("--build-config <FILE>"), Description("Hyperparameters for every arm's build, as a build --config file (alpha, epsilon, top_k, ...); default: build's defaults, the paper's")]
+        public string? BuildConfig { get; init; }
         [CommandOption("--quick"), Description("Every part in minutes (a smoke test): 40 roots, 256-token windows, a few steps and samples, one seed")]
         public bool Quick { get; init; }
 
         public override ValidationResult Validate()
         {
             if (Out.Length == 0) return ValidationResult.Error("--out is required");
+            if (BuildConfig is not null && !File.Exists(BuildConfig)) return ValidationResult.Error($"--build-config: {BuildConfig} not found");
             var unknown = ArmList.FirstOrDefault(a => !AllArms.Contains(a));
             if (unknown is not null) return ValidationResult.Error($"--arms: unknown arm '{unknown}' (the arms are {string.Join(", ", AllArms)})");
             if (ArmList.Count == 0) return ValidationResult.Error("--arms needs at least one arm");
@@ -107,10 +110,17 @@ public sealed class ExperimentAblationCommand : Command<ExperimentAblationComman
         //    document, as many chunks as entropylong verified (--match), so the arms differ in which chunks, not how many.
         string Build(string arm) => Path.Combine(dir, "builds", arm);
         foreach (string arm in Settings.AllArms.Where(s.ArmList.Contains))
+        {
             run.Stage($"build-{arm}", ["build", .. Corpus(), "--index", index, "--model", model, "--out", Build(arm), "--method", arm,
                 .. (arm is "retrieval" or "nextlong" ? new[] { "--match", Build("entropylong") } : []),
                 "--split", "train", "--limit", s.RootDocuments.ToString(CultureInfo.InvariantCulture),
-                "--seq-len", s.Window.ToString(CultureInfo.InvariantCulture), "--threads", threads, "--quiet"]);
+                "--seq-len", s.Window.ToString(CultureInfo.InvariantCulture), "--threads", threads, "--quiet",
+                .. (s.BuildConfig is { } config ? new[] { "--config", Path.GetFullPath(config) } : [])]);
+            if (!HasSequences(Build(arm)))
+                throw new UserInputException($"{Build(arm)}: the {arm} build wrote no sequence (see its stats.json)" + (arm == "entropylong"
+                    ? "; a weak scoring model may find no anchor at the paper's settings: loosen them with --build-config (alpha, epsilon, top_k), or score with a stronger --model"
+                    : ""));
+        }
 
         // 3. The model trained further on each arm, once per seed: the same steps, schedule and seed for every arm.
         int steps = (int)Math.Max(1, (s.TrainingTokens + (long)s.BatchWindows * s.Window - 1) / ((long)s.BatchWindows * s.Window));
@@ -168,6 +178,9 @@ public sealed class ExperimentAblationCommand : Command<ExperimentAblationComman
         Progress.Say($"wrote {Path.Combine(dir, "ablation.md")}, ablation.json and ablation.png");
         return 0;
     }
+
+    private static bool HasSequences(string build) =>
+        JsonNode.Parse(File.ReadAllBytes(Path.Combine(build, BuildFolder.Stats)))?["sequences"]?.GetValue<long>() > 0;
 
     /// <summary>Accuracy per task and length from an `eval ruler --scoring loglik` folder's loglik.json.</summary>
     private static IEnumerable<AblationResult> RulerResults(string arm, int seed, string eval)

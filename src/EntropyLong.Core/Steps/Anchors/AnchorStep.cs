@@ -8,6 +8,6 @@ public sealed class AnchorStep(EntropyLongOptions options) : IBuildStep
     public void Run(BuildBlock block, CancellationToken cancellationToken)
     {
         foreach (var d in block.Active)
-            (d.Threshold, d.Anchors) = Anchors.Select(d.Entropy, options.Alpha, options.MaxAnchorsPerDocument);
+            (d.Threshold, d.Anchors) = Anchors.Select(d.Entropy, options.Alpha, options.MaxAnchorsPerDocument, options.SkipFirstTokens);
     }
 }

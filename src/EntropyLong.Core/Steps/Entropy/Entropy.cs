@@ -9,13 +9,15 @@ public static class Entropy
     /// with s = z - max z and e = exp(s), H = log(sum e) - (sum e*s) / (sum e).</summary>
     /// <param name="logits">One row of logits (the native buffer, read in place).</param>
     /// <param name="scratch">Two buffers of at least the row's length, reused across calls.</param>
-    public static float FromLogits(ReadOnlySpan<float> logits, Span<float> scratch)
+    /// <param name="temperature">The entropy of softmax(z / T); 1, the model's own distribution, is the paper's.</param>
+    public static float FromLogits(ReadOnlySpan<float> logits, Span<float> scratch, float temperature = 1)
     {
         if (logits.IsEmpty) throw new ArgumentException("empty logits row", nameof(logits));
         if (scratch.Length < 2 * logits.Length) throw new ArgumentException("scratch must hold two rows", nameof(scratch));
         var shifted = scratch[..logits.Length];
         var exps = scratch.Slice(logits.Length, logits.Length);
         TensorPrimitives.Subtract(logits, TensorPrimitives.Max(logits), shifted);
+        if (temperature != 1) TensorPrimitives.Multiply(shifted, 1 / temperature, shifted);
         TensorPrimitives.Exp(shifted, exps);
         double sum = TensorPrimitives.Sum<float>(exps);
         double dot = TensorPrimitives.Dot<float>(exps, shifted);
