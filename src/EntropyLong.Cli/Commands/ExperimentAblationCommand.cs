@@ -60,7 +60,7 @@ public sealed class ExperimentAblationCommand : Command<ExperimentAblationComman
         public int Threads { get; init; }
         [CommandOption("--build-config <FILE>"), Description("Hyperparameters for every arm's build, as a build --config file (alpha, epsilon, top_k, ...); default: build's defaults, the paper's")]
         public string? BuildConfig { get; init; }
-        [CommandOption("--quick"), Description("Every part in minutes (a smoke test): 40 roots, 256-token windows, a few steps and samples, one seed")]
+        [CommandOption("--quick"), Description("Every part in minutes (a smoke test): 40 roots, 1024-token windows (the shortest every RULER task fits), a few steps and samples, one seed")]
         public bool Quick { get; init; }
 
         public override ValidationResult Validate()
@@ -78,7 +78,7 @@ public sealed class ExperimentAblationCommand : Command<ExperimentAblationComman
         public static readonly string[] AllArms = ["entropylong", "retrieval", "random", "nextlong"];
         public IReadOnlyList<string> ArmList => Arms.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Distinct().ToList();
         public IReadOnlyList<int> SeedList => Quick ? [OptionRangeAttribute.WholeNumbers(Seeds)[0]] : OptionRangeAttribute.WholeNumbers(Seeds).Distinct().ToList();
-        public int Window => Ctx ?? (Quick ? 256 : 2048);
+        public int Window => Ctx ?? (Quick ? 1024 : 2048);
         public long TrainingTokens => Tokens ?? (Quick ? 4L * 2 * Window : 800_000);
         public long RootDocuments => Roots ?? (Quick ? 40 : 1000);
         public int SamplesPerTask => Samples ?? (Quick ? 2 : 50);
