@@ -14,6 +14,8 @@ public sealed unsafe class ChunkIndex : IDisposable
 {
     private readonly ChunkStoreReader _store;
     private readonly HnswGraph? _graph;
+    // A quantized graph ranks by approximate similarities; its hits are rescored from the float32 vectors.
+    private readonly bool _rescore;
 
     public string Folder { get; }
     public IndexManifest Manifest { get; }
@@ -28,6 +30,7 @@ public sealed unsafe class ChunkIndex : IDisposable
         Manifest = manifest;
         _store = store;
         _graph = graph;
+        _rescore = graph is not null && manifest.Hnsw!.Kind != ScalarKind.Float32;
     }
 
     /// <summary>Opens a built index. With <paramref name="embedder"/>, refuses an index made by another model.
@@ -53,6 +56,8 @@ public sealed unsafe class ChunkIndex : IDisposable
     private static HnswGraph? OpenGraph(string folder, IndexManifest manifest, int? expansionSearch)
     {
         if (manifest.Hnsw is not { } info) return null;
+        if (info.Kind is null)
+            throw new UserInputException($"{Path.Combine(folder, IndexManifest.FileName)}: graph quantization '{info.Quantization}' is not one of {string.Join(", ", Quantizations.ByName.Values)}");
         if (info.Vectors != manifest.Chunks)
             throw new UserInputException($"{folder}: the build is unfinished (the graph holds {info.Vectors} of {manifest.Chunks} chunks); run `entropylong index` again to complete it");
         string path = Path.Combine(folder, HnswFileInfo.FileName);
@@ -116,7 +121,14 @@ public sealed unsafe class ChunkIndex : IDisposable
             }
         }
         var hits = new SearchHit[found];
-        for (int i = 0; i < found; i++) hits[i] = new SearchHit(keys[i], 1f - distances[i]);
+        if (!_rescore)
+        {
+            for (int i = 0; i < found; i++) hits[i] = new SearchHit(keys[i], 1f - distances[i]);
+            return hits;
+        }
+        for (int i = 0; i < found; i++) hits[i] = new SearchHit(keys[i], TensorPrimitives.Dot(query, _store.Vectors((long)keys[i], 1)));
+        // The exact search's order, so a quantized graph that finds the same chunks gives the same answer.
+        Array.Sort(hits, (a, b) => b.Score != a.Score ? b.Score.CompareTo(a.Score) : a.Key.CompareTo(b.Key));
         return hits;
     }
 
