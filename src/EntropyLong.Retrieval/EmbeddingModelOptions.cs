@@ -26,8 +26,8 @@ public sealed record EmbeddingModelOptions
     /// <summary>Most texts per ONNX Runtime call.</summary>
     public int BatchSize { get; init; } = 32;
     /// <summary>Most token positions per ONNX Runtime call, padding included: texts are sorted by length and each
-    /// batch takes as many as fit (at least one), so long texts go a few at a time and short ones many. On CPU, small
-    /// batches of equal length beat large padded ones (docs/retrieval.md has the measurements); a GPU wants far more.</summary>
+    /// batch takes as many as fit (at least one), so long texts go a few at a time and short ones many, with little
+    /// padding (docs/retrieval.md has the measurements). A GPU wants far more positions per call.</summary>
     public int TokenBudget { get; init; } = 512;
     /// <summary>ONNX Runtime intra-op threads; 0 = one per core.</summary>
     public int Threads { get; init; }

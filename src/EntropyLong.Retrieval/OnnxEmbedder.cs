@@ -109,7 +109,7 @@ public sealed class OnnxEmbedder : IEmbedder
             {
                 o.Dispose();
                 throw new UserInputException(
-                    $"--device cuda: this ONNX Runtime has no CUDA execution provider ({e.Message}); point {OnnxRuntimeLibrary.Variable} at the libonnxruntime.so of a CUDA build (docs/retrieval.md, GPU embedding)", e);
+                    $"--device cuda: ONNX Runtime cannot start its CUDA execution provider ({e.Message.Trim()}); point {OnnxRuntimeLibrary.Variable} at the libonnxruntime.so of Microsoft.ML.OnnxRuntime.Gpu.Linux and put the CUDA libraries it needs on the library path (docs/retrieval.md, GPU embedding)", e);
             }
         }
         return o;
