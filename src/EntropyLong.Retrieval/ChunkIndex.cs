@@ -14,8 +14,10 @@ public sealed unsafe class ChunkIndex : IDisposable
 {
     private readonly ChunkStoreReader _store;
     private readonly HnswGraph? _graph;
-    // A quantized graph ranks by approximate similarities; its hits are rescored from the float32 vectors.
+    // A quantized graph ranks by approximate similarities; its hits (Quantizations.Oversample per wanted one) are
+    // rescored from the float32 vectors.
     private readonly bool _rescore;
+    private readonly int _oversample = 1;
 
     public string Folder { get; }
     public IndexManifest Manifest { get; }
@@ -31,6 +33,7 @@ public sealed unsafe class ChunkIndex : IDisposable
         _store = store;
         _graph = graph;
         _rescore = graph is not null && manifest.Hnsw!.Kind != ScalarKind.Float32;
+        if (_rescore) _oversample = Quantizations.Oversample(manifest.Hnsw!.Kind!.Value);
     }
 
     /// <summary>Opens a built index. With <paramref name="embedder"/>, refuses an index made by another model.
@@ -103,8 +106,9 @@ public sealed unsafe class ChunkIndex : IDisposable
     private SearchHit[] GraphSearch(HnswGraph graph, ReadOnlySpan<float> query, int k, Exclusion? exclude)
     {
         k = (int)Math.Min(k, Count);
-        Span<ulong> keys = k <= 256 ? stackalloc ulong[k] : new ulong[k];
-        Span<float> distances = k <= 256 ? stackalloc float[k] : new float[k];
+        int want = (int)Math.Min((long)k * _oversample, Count);
+        Span<ulong> keys = want <= 256 ? stackalloc ulong[want] : new ulong[want];
+        Span<float> distances = want <= 256 ? stackalloc float[want] : new float[want];
         int found;
         if (exclude is null)
             found = graph.Search(query, keys, distances);
@@ -129,7 +133,7 @@ public sealed unsafe class ChunkIndex : IDisposable
         for (int i = 0; i < found; i++) hits[i] = new SearchHit(keys[i], TensorPrimitives.Dot(query, _store.Vectors((long)keys[i], 1)));
         // The exact search's order, so a quantized graph that finds the same chunks gives the same answer.
         Array.Sort(hits, (a, b) => b.Score != a.Score ? b.Score.CompareTo(a.Score) : a.Key.CompareTo(b.Key));
-        return hits;
+        return found > k ? hits[..k] : hits;
     }
 
     private sealed record FilterState(ChunkStoreReader Store, Exclusion Exclusion);
