@@ -91,12 +91,12 @@ public sealed class BenchCostCommand : Command<BenchCostCommand.Settings>
             ["store_bytes_per_chunk"] = Math.Round(storePerChunk, 1),
             ["target_output_tokens"] = s.OutputTokens,
             ["target_pool_documents"] = s.PoolDocuments,
-            ["target_lm_tokens"] = lmTokens,
+            ["target_lm_tokens"] = Math.Round(lmTokens),
             ["target_lm_hours"] = Math.Round(lmTokens / s.LmTokensPerSecond / 3600, 1),
-            ["target_embeddings"] = embeddings,
+            ["target_embeddings"] = Math.Round(embeddings),
             ["target_embedding_hours"] = Math.Round(embeddings / s.EmbedChunksPerSecond / 3600, 1),
-            ["target_graph_bytes"] = poolChunks * graphPerVector,
-            ["target_store_bytes"] = poolChunks * storePerChunk,
+            ["target_graph_bytes"] = Math.Round(poolChunks * graphPerVector),
+            ["target_store_bytes"] = Math.Round(poolChunks * storePerChunk),
             ["lm_tokens_per_s"] = s.LmTokensPerSecond,
             ["embed_chunks_per_s"] = s.EmbedChunksPerSecond,
         };
@@ -114,9 +114,9 @@ public sealed class BenchCostCommand : Command<BenchCostCommand.Settings>
         table.AddRow("index chunks per document", $"{chunksPerDocument:F3} ({chunks:N0} / {documents:N0})");
         table.AddRow($"graph bytes per vector ({manifests[0].Hnsw?.Quantization ?? "no graph"})", $"{graphPerVector:N0}");
         table.AddRow("chunk store bytes per chunk (records, text, float32 vectors)", $"{storePerChunk:N0}");
-        table.AddRow("[bold]at the target[/]", $"{s.OutputTokens:G3} output tokens, {s.PoolDocuments:G3} pool documents");
-        table.AddRow("LM tokens", $"{lmTokens:G3} ({lmTokens / s.LmTokensPerSecond / 3600:N0} h at {s.LmTokensPerSecond:N0} tokens/s)");
-        table.AddRow("embeddings", $"{embeddings:G3} ({embeddings / s.EmbedChunksPerSecond / 3600:N0} h at {s.EmbedChunksPerSecond:N0} chunks/s)");
+        table.AddRow("[bold]at the target[/]", $"{s.OutputTokens:N0} output tokens, {s.PoolDocuments:N0} pool documents");
+        table.AddRow("LM tokens", $"{lmTokens:N0} ({lmTokens / s.LmTokensPerSecond / 3600:N0} h at {s.LmTokensPerSecond:N0} tokens/s)");
+        table.AddRow("embeddings", $"{embeddings:N0} ({embeddings / s.EmbedChunksPerSecond / 3600:N0} h at {s.EmbedChunksPerSecond:N0} chunks/s)");
         table.AddRow("graph / chunk store", $"{Bytes(poolChunks * graphPerVector)} / {Bytes(poolChunks * storePerChunk)}");
         AnsiConsole.Write(table);
         return 0;
