@@ -46,10 +46,11 @@ internal static class Program
         {
             bench.SetDescription("Benchmarks that print ratios measured side by side in one run.");
             bench.AddCommand<BenchScoreCommand>("score").WithDescription("llama.cpp decode throughput vs the scorer's, entropy cost per token.");
-            bench.AddCommand<BenchVerifyCommand>("verify").WithDescription("Verification LM tokens: grouped by chunk vs every pair alone, per block size.");
-            bench.AddCommand<BenchEmbedCommand>("embed").WithDescription("Embedder vs a bare ONNX Runtime session on the same batches.");
+            bench.AddCommand<BenchVerifyCommand>("verify").WithDescription("Verification LM tokens (grouped by chunk vs every pair alone, per block size) and the stage's tokens/s vs raw llama.cpp decode.");
+            bench.AddCommand<BenchEmbedCommand>("embed").WithDescription("Embedder vs a bare ONNX Runtime session on the same batches, padding share; --baseline: vs the settings it replaced.");
             bench.AddCommand<BenchScaleCommand>("scale").WithDescription("1 vs 2 workers, a worker's memory at 1x vs 10x corpus, resume latency.");
             bench.AddCommand<BenchIndexCommand>("index").WithDescription("HNSW build rate, size, recall and latency vs exact search.");
+            bench.AddCommand<BenchCostCommand>("cost").WithDescription("The cost model's inputs measured on a build and its index, and what they make at a target scale (docs/cost.md).");
             bench.AddCommand<BenchContextCommand>("context").WithDescription("Does a model use its context? Entropy at repeated rare words, first vs later occurrences.");
             bench.AddCommand<BenchLinksCommand>("links").WithDescription("Verified, top-1 and all retrieved chunks: how often they come from a document the root document links to.");
             bench.AddCommand<BenchTrainCommand>("train").WithDescription("Training throughput of the ggml graph: forward vs forward+backward tokens/s.");

@@ -14,6 +14,10 @@ public sealed unsafe class ChunkIndex : IDisposable
 {
     private readonly ChunkStoreReader _store;
     private readonly HnswGraph? _graph;
+    // A quantized graph ranks by approximate similarities; its hits (Quantizations.Oversample per wanted one) are
+    // rescored from the float32 vectors.
+    private readonly bool _rescore;
+    private readonly int _oversample = 1;
 
     public string Folder { get; }
     public IndexManifest Manifest { get; }
@@ -28,6 +32,8 @@ public sealed unsafe class ChunkIndex : IDisposable
         Manifest = manifest;
         _store = store;
         _graph = graph;
+        _rescore = graph is not null && manifest.Hnsw!.Kind != ScalarKind.Float32;
+        if (_rescore) _oversample = Quantizations.Oversample(manifest.Hnsw!.Kind!.Value);
     }
 
     /// <summary>Opens a built index. With <paramref name="embedder"/>, refuses an index made by another model.
@@ -53,6 +59,8 @@ public sealed unsafe class ChunkIndex : IDisposable
     private static HnswGraph? OpenGraph(string folder, IndexManifest manifest, int? expansionSearch)
     {
         if (manifest.Hnsw is not { } info) return null;
+        if (info.Kind is null)
+            throw new UserInputException($"{Path.Combine(folder, IndexManifest.FileName)}: graph quantization '{info.Quantization}' is not one of {string.Join(", ", Quantizations.ByName.Values)}");
         if (info.Vectors != manifest.Chunks)
             throw new UserInputException($"{folder}: the build is unfinished (the graph holds {info.Vectors} of {manifest.Chunks} chunks); run `entropylong index` again to complete it");
         string path = Path.Combine(folder, HnswFileInfo.FileName);
@@ -98,8 +106,9 @@ public sealed unsafe class ChunkIndex : IDisposable
     private SearchHit[] GraphSearch(HnswGraph graph, ReadOnlySpan<float> query, int k, Exclusion? exclude)
     {
         k = (int)Math.Min(k, Count);
-        Span<ulong> keys = k <= 256 ? stackalloc ulong[k] : new ulong[k];
-        Span<float> distances = k <= 256 ? stackalloc float[k] : new float[k];
+        int want = (int)Math.Min((long)k * _oversample, Count);
+        Span<ulong> keys = want <= 256 ? stackalloc ulong[want] : new ulong[want];
+        Span<float> distances = want <= 256 ? stackalloc float[want] : new float[want];
         int found;
         if (exclude is null)
             found = graph.Search(query, keys, distances);
@@ -116,8 +125,15 @@ public sealed unsafe class ChunkIndex : IDisposable
             }
         }
         var hits = new SearchHit[found];
-        for (int i = 0; i < found; i++) hits[i] = new SearchHit(keys[i], 1f - distances[i]);
-        return hits;
+        if (!_rescore)
+        {
+            for (int i = 0; i < found; i++) hits[i] = new SearchHit(keys[i], 1f - distances[i]);
+            return hits;
+        }
+        for (int i = 0; i < found; i++) hits[i] = new SearchHit(keys[i], TensorPrimitives.Dot(query, _store.Vectors((long)keys[i], 1)));
+        // The exact search's order, so a quantized graph that finds the same chunks gives the same answer.
+        Array.Sort(hits, (a, b) => b.Score != a.Score ? b.Score.CompareTo(a.Score) : a.Key.CompareTo(b.Key));
+        return found > k ? hits[..k] : hits;
     }
 
     private sealed record FilterState(ChunkStoreReader Store, Exclusion Exclusion);

@@ -1,6 +1,7 @@
 using EntropyLong.Data;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Cloud.Unum.USearch;
 using EntropyLong.Core;
 
 namespace EntropyLong.Retrieval;
@@ -69,9 +70,14 @@ public sealed record HnswFileInfo
     [JsonPropertyName("connectivity")] public int Connectivity { get; init; }
     [JsonPropertyName("expansionAdd")] public int ExpansionAdd { get; init; }
     [JsonPropertyName("expansionSearch")] public int ExpansionSearch { get; init; }
-    [JsonPropertyName("quantization")] public string Quantization { get; init; } = "Float32";
+    /// <summary>The graph's <see cref="ScalarKind"/> name; manifests written before quantization existed lack the key
+    /// and hold float32 graphs.</summary>
+    [JsonPropertyName("quantization")] public string Quantization { get; init; } = nameof(ScalarKind.Float32);
     [JsonPropertyName("fileBytes")] public long FileBytes { get; init; }
     [JsonPropertyName("fingerprint")] public string Fingerprint { get; init; } = "";
+
+    /// <summary>The graph's scalar kind; null for a name this version does not know.</summary>
+    internal ScalarKind? Kind => Enum.TryParse<ScalarKind>(Quantization, out var kind) && Quantizations.ByName.Values.Contains(kind) ? kind : null;
 
     /// <summary>Hash of the file's length and its first and last 1 MiB.</summary>
     internal static string ComputeFingerprint(string path)

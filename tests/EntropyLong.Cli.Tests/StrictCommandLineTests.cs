@@ -42,6 +42,18 @@ public class StrictCommandLineTests
         Assert.Equal($"error: {message}", err.Trim());
     }
 
+    /// <summary>Every command's help renders: option descriptions are Spectre markup, where a bare [word] is a style
+    /// name and crashes the help (it did for index and bench links).</summary>
+    [Fact]
+    public void EveryCommandsHelpRenders()
+    {
+        foreach (var command in CliCommand.App.Leaves())
+        {
+            var (code, _, err) = CliRunner.Run([.. command.Path, "--help"]);
+            Assert.True(code == 0 && err.Trim().Length == 0, $"{string.Join(' ', command.Path)} --help: exit {code}: {err}");
+        }
+    }
+
     /// <summary>Every command of the configured app (found by reflection, so a new one is covered), every option:
     /// a misspelt sibling, a value of the wrong kind and values outside the option's declared range are refused
     /// with exit code 2 and a message naming the option; values at the bounds are accepted. Fails for a command

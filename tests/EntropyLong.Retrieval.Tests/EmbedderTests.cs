@@ -82,6 +82,60 @@ public class EmbedderTests(ArcticFixture fixture)
         for (int i = 0; i < texts.Length; i++) Assert.Equal(a[i], b[i]);
     }
 
+    private static readonly string[] Words = ["river", "stone", "the", "signal", "carried", "across", "quiet", "valleys", "of", "entropy"];
+
+    /// <summary>Texts from 1 to 240 words, in shuffled order, so length grouping reorders them.</summary>
+    private static List<string> VariedTexts(int count)
+    {
+        var rng = new Random(7);
+        return Enumerable.Range(0, count)
+            .Select(i => string.Join(' ', Enumerable.Range(0, 1 + i * 240 / count).Select(_ => Words[rng.Next(Words.Length)])))
+            .OrderBy(_ => rng.Next()).ToList();
+    }
+
+    [Fact]
+    public void LengthGroupedBatchesReturnVectorsInInputOrderEqualToUnbatchedOnes()
+    {
+        var texts = VariedTexts(40);
+        var batches = _e.Prepare(texts, asQuery: false).ToList();
+        // Within the default budget of 512 positions and 32 texts, longest first, every text once.
+        Assert.Equal(Enumerable.Range(0, texts.Count), batches.SelectMany(b => b.Rows).Order());
+        Assert.All(batches, b => Assert.True(b.Rows.Length == 1 || b.Tokens <= 512, $"{b.Rows.Length} x {b.Length}"));
+        Assert.All(batches, b => Assert.InRange(b.Rows.Length, 1, 32));
+        Assert.True(batches.Zip(batches.Skip(1)).All(p => p.First.Length >= p.Second.Length));
+        Assert.Contains(batches, b => b.Rows.Length > 1);
+
+        var together = _e.Embed(texts, asQuery: false);
+        for (int i = 0; i < texts.Count; i++)
+        {
+            var alone = _e.Embed([texts[i]], asQuery: false)[0];
+            Assert.True(TensorPrimitives.CosineSimilarity(alone, together[i]) >= 0.9999f, $"text {i}");
+        }
+    }
+
+    [Fact]
+    public void PaddingShareIsThePaddedPositionsOverAllPositionsFed()
+    {
+        // Two rows padded to 4 (4 + 2 real) and one row of 3 (no padding): 2 of 11 positions are padding.
+        OnnxEmbedder.Batch[] batches =
+        [
+            new([0, 1], 4, new long[8], [1, 1, 1, 1, 1, 1, 0, 0], null),
+            new([2], 3, new long[3], [1, 1, 1], null),
+        ];
+        Assert.Equal(2.0 / 11, OnnxEmbedder.PaddingShare(batches), 12);
+        Assert.Equal(0, OnnxEmbedder.PaddingShare([]));
+
+        // Grouping by a position budget pads less than 32 length-sorted texts per call.
+        var texts = VariedTexts(64);
+        using var ungrouped = OnnxEmbedder.Open(new EmbeddingModelOptions { TokenBudget = int.MaxValue });
+        double grouped = OnnxEmbedder.PaddingShare(_e.Prepare(texts, asQuery: false));
+        double before = OnnxEmbedder.PaddingShare(ungrouped.Prepare(texts, asQuery: false));
+        Assert.True(grouped < before, $"grouped {grouped:F4}, before {before:F4}");
+        long real = texts.Sum(t => (long)_e.Prepare([t], asQuery: false).Single().Length);
+        long fed = _e.Prepare(texts, asQuery: false).Sum(b => b.Tokens);
+        Assert.Equal(1 - (double)real / fed, grouped, 12);
+    }
+
     [Fact]
     public void QueriesGetTheModelsPrefix()
     {

@@ -16,7 +16,7 @@ public sealed class BenchLinksCommand : Command<BenchLinksCommand.Settings>
     {
         [CommandOption("--build <DIR>"), Description("A finished build folder (with details.jsonl)")]
         public string Build { get; init; } = "";
-        [CommandOption("--links <FILE>"), Description("JSON lines {\"id\": ..., \"links\": [ids]} (optionally \"mentions\"); default: the build's corpus files, when their records carry links")]
+        [CommandOption("--links <FILE>"), Description("JSON lines {\"id\": ..., \"links\": [[ids]]} (optionally \"mentions\"); default: the build's corpus files, when their records carry links")]
         public string? Links { get; init; }
         [CommandOption("--json"), Description("Print one JSON object")]
         public bool Json { get; init; }

@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Text.Json;
+using EntropyLong.Bench;
 using EntropyLong.Core;
 using EntropyLong.Data;
 using EntropyLong.Llm;
@@ -10,7 +11,8 @@ namespace EntropyLong.Cli.Commands;
 
 /// <summary>LM tokens verification costs, grouped by (document, chunk) with chunk prefixes shared within a block,
 /// against judging every (anchor, candidate) pair alone, for several block sizes, from one run of stages 1-3. The
-/// plans make the same decisions (tests check it); this measures only what they cost.</summary>
+/// plans make the same decisions (tests check it); this measures only what they cost. Then the stage's speed on the
+/// first block of --block documents against raw llama.cpp decoding of the same batches, alternated in one run.</summary>
 public sealed class BenchVerifyCommand : Command<BenchVerifyCommand.Settings>
 {
     public sealed class Settings : EngineSettings
@@ -31,6 +33,15 @@ public sealed class BenchVerifyCommand : Command<BenchVerifyCommand.Settings>
         [CommandOption("--top-k <K>")]
         [OptionRange(1, OptionLimits.Candidates)]
         public int TopK { get; init; } = 32;
+        [CommandOption("--block <N>"), Description("Documents in the block whose verification is timed (default 256, build's default)")]
+        [OptionRange(1, 1_000_000)]
+        public int Block { get; init; } = 256;
+        [CommandOption("--epsilon <E>")]
+        [OptionRange(0.0, 1.0, MaxExclusive = true)]
+        public double Epsilon { get; init; } = 0.4;
+        [CommandOption("--rounds <N>"), Description("Alternating raw/verification rounds (default 3)")]
+        [OptionRange(1, 1000)]
+        public int Rounds { get; init; } = 3;
         [CommandOption("--json")]
         public bool Json { get; init; }
     }
@@ -43,7 +54,7 @@ public sealed class BenchVerifyCommand : Command<BenchVerifyCommand.Settings>
         using var embedder = OnnxEmbedder.Open(new EmbeddingModelOptions { Threads = s.Threads ?? 0 });
         using var index = ChunkIndex.Open(s.Index, embedder);
         using var scorer = LlamaEngine.Load(Defaults.ModelOrDefault(s.Model), s.ToLlama());
-        var options = new EntropyLongOptions { Alpha = s.Alpha, TopK = s.TopK };
+        var options = new EntropyLongOptions { Alpha = s.Alpha, TopK = s.TopK, Epsilon = s.Epsilon };
         // Stages 1-3 once over every document; then stage 4 planned (not run) at each block size.
         var prepared = new BuildBlock(docs.Select(d => new BuildDocument(d)).ToList(), new BuildStats());
         IBuildStep[] upToRetrieval = [new EntropyStep(scorer), new AnchorStep(options), new RetrievalStep(new IndexRetriever(index, embedder), scorer, options)];
@@ -72,6 +83,8 @@ public sealed class BenchVerifyCommand : Command<BenchVerifyCommand.Settings>
                 ["ratio"] = grouped == 0 ? 0 : Math.Round((double)naive / grouped, 2),
             });
         }
+        var timed = prepared.Documents.Take(s.Block).ToList();
+        var timing = VerifyBenchmark.Compare(scorer, verification, timed, s.Rounds, ct);
         var result = new Dictionary<string, object>
         {
             ["model"] = scorer.Info.Name,
@@ -80,6 +93,15 @@ public sealed class BenchVerifyCommand : Command<BenchVerifyCommand.Settings>
             ["alpha"] = s.Alpha,
             ["top_k"] = s.TopK,
             ["blocks"] = rows,
+            ["threads"] = scorer.Settings.Threads,
+            ["load_average"] = BenchEmbedCommand.LoadAverage(),
+            ["timed_block_documents"] = timed.Count,
+            ["timed_pairs_judged"] = timing.PairsJudged,
+            ["timed_forward_tokens"] = timing.ForwardTokens,
+            ["rounds"] = s.Rounds,
+            ["raw_tokens_per_s"] = Math.Round(timing.RawTokensPerSecond, 1),
+            ["verify_tokens_per_s"] = Math.Round(timing.VerifyTokensPerSecond, 1),
+            ["ratio"] = Math.Round(timing.Ratio, 4),
         };
         if (s.Json) Console.WriteLine(JsonSerializer.Serialize(result));
         else
@@ -88,6 +110,11 @@ public sealed class BenchVerifyCommand : Command<BenchVerifyCommand.Settings>
             Console.WriteLine($"{"block",6} {"pairs",10} {"passes",10} {"grouped tokens",16} {"naive tokens",16} {"naive/grouped",14}");
             foreach (var r in rows)
                 Console.WriteLine($"{r["block"],6} {r["pairs_judged"],10} {r["document_chunk_passes"],10} {r["forward_tokens"],16:N0} {r["naive_forward_tokens"],16:N0} {r["ratio"],14}");
+            Console.WriteLine();
+            Console.WriteLine($"verification of the first {timed.Count} documents ({timing.PairsJudged:N0} pairs, {timing.ForwardTokens:N0} LM tokens), {s.Rounds} alternating rounds, load average {result["load_average"]}:");
+            Console.WriteLine($"  raw llama.cpp decode of the plan's batches  {timing.RawTokensPerSecond,12:N0} tokens/s");
+            Console.WriteLine($"  verification stage end to end               {timing.VerifyTokensPerSecond,12:N0} tokens/s");
+            Console.WriteLine($"  ratio                                       {timing.Ratio,12:F3}");
         }
         return 0;
     }

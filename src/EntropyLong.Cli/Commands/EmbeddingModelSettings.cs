@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using EntropyLong.Core;
 using EntropyLong.Retrieval;
+using Spectre.Console;
 using Spectre.Console.Cli;
 
 namespace EntropyLong.Cli.Commands;
@@ -9,7 +10,7 @@ namespace EntropyLong.Cli.Commands;
 public class EmbeddingModelSettings : CommandSettings
 {
     [CommandOption("--model <DIR>")]
-    [Description("ONNX sentence-embedding model folder (model.onnx + vocab.txt [+ embedding.json]). Default: built-in snowflake-arctic-embed-xs.")]
+    [Description("ONNX sentence-embedding model folder (model.onnx + vocab.txt [[+ embedding.json]]). Default: built-in snowflake-arctic-embed-xs.")]
     public string? Model { get; init; }
 
     [CommandOption("--pooling <cls|mean>")]
@@ -21,10 +22,24 @@ public class EmbeddingModelSettings : CommandSettings
     public string? QueryPrefix { get; init; }
 
     [CommandOption("--embed-batch <N>")]
-    [Description("Texts per ONNX Runtime call.")]
+    [Description("Most texts per ONNX Runtime call.")]
     [DefaultValue(32)]
     [OptionRange(1, 4096)]
     public int EmbedBatch { get; init; } = 32;
+
+    [CommandOption("--embed-tokens <N>")]
+    [Description("Most token positions per ONNX Runtime call, padding included; texts are grouped by length. 512 suits CPUs; give a GPU thousands.")]
+    [DefaultValue(512)]
+    [OptionRange(1, 16_777_216)]
+    public int EmbedTokens { get; init; } = 512;
+
+    [CommandOption("--device <DEVICE>")]
+    [Description("Where ONNX Runtime embeds: cpu, or cuda (needs a CUDA build of ONNX Runtime named by ENTROPYLONG_ORT_LIB; see docs/retrieval.md).")]
+    [DefaultValue("cpu")]
+    public string Device { get; init; } = "cpu";
+
+    public override ValidationResult Validate() =>
+        Device is "cpu" or "cuda" ? ValidationResult.Success() : ValidationResult.Error($"--device must be cpu or cuda, not '{Device}'");
 
     public EmbeddingModelOptions ToOptions() => new()
     {
@@ -37,5 +52,7 @@ public class EmbeddingModelSettings : CommandSettings
         },
         QueryPrefix = QueryPrefix,
         BatchSize = EmbedBatch,
+        TokenBudget = EmbedTokens,
+        Device = Device == "cuda" ? EmbeddingDevice.Cuda : EmbeddingDevice.Cpu,
     };
 }

@@ -46,6 +46,11 @@ public sealed class IndexCommand : Command<IndexCommand.Settings>
         [OptionRange(1, OptionLimits.Candidates)]
         public int ExpansionSearch { get; init; } = 128;
 
+        [CommandOption("--quantize <KIND>")]
+        [Description("Scalar type of the graph's vectors: f32, f16 or i8 (4, 2 or 1 byte per coordinate; the links take the same). Hits are rescored from the float32 vectors, so only which chunks are found can change.")]
+        [DefaultValue("f32")]
+        public string Quantize { get; init; } = "f32";
+
         [CommandOption("--hnsw-threads <N>")]
         [Description("Threads inserting into the graph (default: one per core). Parallel insertion makes a slightly different graph on each run; 1 makes the same graph every time.")]
         [OptionRange(0, OptionLimits.Threads)]
@@ -68,9 +73,12 @@ public sealed class IndexCommand : Command<IndexCommand.Settings>
 
         public override ValidationResult Validate()
         {
+            if (base.Validate() is { Successful: false } embedding) return embedding;
             if ((Rank is not null || World is not null) && Shards is null) return ValidationResult.Error("--rank/--world need --shards");
             if (Corpus.Length == 0) return ValidationResult.Error("--corpus is required");
             if (string.IsNullOrWhiteSpace(Out)) return ValidationResult.Error("--out is required");
+            if (!Quantizations.ByName.ContainsKey(Quantize))
+                return ValidationResult.Error($"--quantize must be f32, f16 or i8, not '{Quantize}'");
             return ValidationResult.Success();
         }
     }
@@ -88,6 +96,7 @@ public sealed class IndexCommand : Command<IndexCommand.Settings>
             Hnsw = new HnswSettings
             {
                 Connectivity = settings.Connectivity, ExpansionAdd = settings.ExpansionAdd, ExpansionSearch = settings.ExpansionSearch,
+                Quantization = Quantizations.ByName[settings.Quantize],
             },
         };
         if (settings.Shards is { } shards) return ExecuteSharded(settings, corpus, embedder, options, shards, cancellationToken);

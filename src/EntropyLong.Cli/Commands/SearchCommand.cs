@@ -37,6 +37,7 @@ public sealed class SearchCommand : Command<SearchCommand.Settings>
 
         public override ValidationResult Validate()
         {
+            if (base.Validate() is { Successful: false } embedding) return embedding;
             if (string.IsNullOrWhiteSpace(Index)) return ValidationResult.Error("--index is required");
             if (string.IsNullOrWhiteSpace(Query)) return ValidationResult.Error("--query is required");
             return ValidationResult.Success();
