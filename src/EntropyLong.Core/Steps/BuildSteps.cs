@@ -9,13 +9,7 @@ public static class BuildSteps
     public static IReadOnlyList<IBuildStep> EntropyLong(IEntropyModel scorer, IRetriever retriever, ITrainingTokenizer tokenizer,
         EntropyLongOptions options, bool naive = false, NGramSet? evaluationData = null)
     {
-        var steps = new List<IBuildStep>();
-        if (evaluationData is not null) steps.Add(new DecontaminateDocumentsStep(evaluationData));
-        steps.Add(new EntropyStep(scorer));
-        steps.Add(new AnchorStep(options));
-        steps.Add(new RetrievalStep(retriever, scorer, options));
-        if (evaluationData is not null) steps.Add(new DecontaminateCandidatesStep(evaluationData));
-        if (options.NearDuplicate > 0) steps.Add(new NearDuplicateStep(options.NearDuplicate));
+        var steps = AnchoredCandidates(scorer, retriever, options, evaluationData);
         steps.Add(new VerificationStep(scorer, options, naive));
         steps.Add(new AssemblyStep(scorer, tokenizer, options));
         return steps;
@@ -26,6 +20,15 @@ public static class BuildSteps
     public static IReadOnlyList<IBuildStep> Retrieval(IEntropyModel scorer, IRetriever retriever, ITrainingTokenizer tokenizer,
         EntropyLongOptions options, IReadOnlyDictionary<string, int>? matched, NGramSet? evaluationData = null)
     {
+        var steps = AnchoredCandidates(scorer, retriever, options, evaluationData);
+        steps.Add(new RetrievedAssemblyStep(scorer, tokenizer, options, matched));
+        return steps;
+    }
+
+    // What the method and its "without verification" ablation share: scored documents, their anchors and each anchor's
+    // guarded candidates.
+    private static List<IBuildStep> AnchoredCandidates(IEntropyModel scorer, IRetriever retriever, EntropyLongOptions options, NGramSet? evaluationData)
+    {
         var steps = new List<IBuildStep>();
         if (evaluationData is not null) steps.Add(new DecontaminateDocumentsStep(evaluationData));
         steps.Add(new EntropyStep(scorer));
@@ -33,7 +36,6 @@ public static class BuildSteps
         steps.Add(new RetrievalStep(retriever, scorer, options));
         if (evaluationData is not null) steps.Add(new DecontaminateCandidatesStep(evaluationData));
         if (options.NearDuplicate > 0) steps.Add(new NearDuplicateStep(options.NearDuplicate));
-        steps.Add(new RetrievedAssemblyStep(scorer, tokenizer, options, matched));
         return steps;
     }
 
