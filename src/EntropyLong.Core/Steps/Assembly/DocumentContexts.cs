@@ -50,22 +50,19 @@ internal sealed class DocumentContexts
                 if (_d.Candidates[a] is not { } hits || rank >= hits.Count) continue;
                 var hit = hits[rank];
                 if (_d.Excluded.ContainsKey(hit.Key) || !seen.Add(hit.Key)) continue;
-                var anchor = _d.Anchors[a];
-                taken.Add(new SampleContext(hit.ChunkId, hit.DocumentId, hit.Text, anchor.Position, AnchorChar(anchor.Position),
-                    _scorer.Detokenize(_d.Tokens.AsSpan(anchor.Position, 1)), anchor.Entropy, float.NaN, double.NaN) { Kind = ContextKind.Retrieved });
+                taken.Add(Placed(hit, _d.Anchors[a], _d.Anchors[a].Entropy, float.NaN, double.NaN, ContextKind.Retrieved));
             }
         return taken;
     }
 
     private static Verdict Best(IEnumerable<Verdict> verdicts) => verdicts.OrderByDescending(v => v.Delta).ThenBy(v => v.Anchor).First();
 
-    private SampleContext Context(Verdict v, ContextKind kind)
-    {
-        var chunk = _chunks[v.Chunk];
-        var anchor = _d.Anchors[v.Anchor];
-        return new SampleContext(chunk.ChunkId, chunk.DocumentId, chunk.Text, anchor.Position, AnchorChar(anchor.Position),
-            _scorer.Detokenize(_d.Tokens.AsSpan(anchor.Position, 1)), v.H, v.HPrime, v.Delta) { Kind = kind };
-    }
+    private SampleContext Context(Verdict v, ContextKind kind) => Placed(_chunks[v.Chunk], _d.Anchors[v.Anchor], v.H, v.HPrime, v.Delta, kind);
+
+    // A chunk placed for an anchor: where the anchor sits in the document, its text, and the judgement (if any).
+    private SampleContext Placed(RetrievedChunk chunk, Anchor anchor, float h, float hPrime, double delta, ContextKind kind) =>
+        new(chunk.ChunkId, chunk.DocumentId, chunk.Text, anchor.Position, AnchorChar(anchor.Position),
+            _scorer.Detokenize(_d.Tokens.AsSpan(anchor.Position, 1)), h, hPrime, delta) { Kind = kind };
 
     // Where a token starts in the document (clamped: a tokenizer may detokenize to other text, such as a leading
     // space). The tail of a character split across tokens has an empty piece: its character starts at the head's.
