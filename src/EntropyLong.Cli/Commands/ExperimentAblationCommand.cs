@@ -179,8 +179,9 @@ public sealed class ExperimentAblationCommand : Command<ExperimentAblationComman
         return 0;
     }
 
+    // Read through BuildFiles, which names the file when stats.json is missing or damaged.
     private static bool HasSequences(string build) =>
-        JsonNode.Parse(File.ReadAllBytes(Path.Combine(build, BuildFolder.Stats)))?["sequences"]?.GetValue<long>() > 0;
+        new Report.BuildFiles(build).ReadJson(BuildFolder.Stats) is { } stats && stats.TryGetProperty("sequences", out var n) && n.GetInt64() > 0;
 
     /// <summary>Accuracy per task and length from an `eval ruler --scoring loglik` folder's loglik.json.</summary>
     private static IEnumerable<AblationResult> RulerResults(string arm, int seed, string eval)
