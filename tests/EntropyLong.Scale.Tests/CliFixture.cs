@@ -87,7 +87,7 @@ public sealed class CliFixture : IDisposable
         using var p = Process.Start(StartInfo(args, env))!;
         var stderr = p.StandardError.ReadToEndAsync();
         string stdout = p.StandardOutput.ReadToEnd();
-        if (!p.WaitForExit(TimeSpan.FromMinutes(3))) { p.Kill(true); throw new TimeoutException(string.Join(' ', args)); }
+        if (!p.WaitForExit(TimeSpan.FromMinutes(10))) { p.Kill(true); throw new TimeoutException(string.Join(' ', args)); }
         return new CliResult(p.ExitCode, stdout, stderr.Result);
     }
 

@@ -95,6 +95,10 @@ public sealed class ExperimentAblationCommand : Command<ExperimentAblationComman
         if (s.LengthList.Any(l => l > s.Window)) throw new UserInputException($"--lengths: every length must fit the training window --ctx {s.Window}");
         string model = Path.GetFullPath(Defaults.ModelOrDefault(s.Model));
         string[] corpus = (s.Corpus.Length > 0 ? s.Corpus : [Defaults.SampleCorpus]).Select(Path.GetFullPath).ToArray();
+        // Every model is evaluated on the held-out split; without it the held-out loss would be an empty mean.
+        if (!new CorpusReader(corpus).Read().Any(r => TrainingData.IsHeldOut(r.Document.Id)))
+            throw new UserInputException($"{string.Join(", ", corpus)}: no held-out document (SHA-256 of the id in bucket 0 of 20), " +
+                                         "and the experiment evaluates on them: give a larger corpus");
         string dir = Path.GetFullPath(s.Out);
         var run = new StageRunner(dir);
         string[] Corpus() => corpus.SelectMany(f => new[] { "--corpus", f }).ToArray();

@@ -1,0 +1,93 @@
+using System.Diagnostics;
+using System.Text.Json;
+using EntropyLong.TestSupport;
+
+namespace EntropyLong.Scale.Tests;
+
+/// <summary>`experiment ablation --quick` end to end with a tiny random scorer (one that holds the 1,024 tokens of --quick):
+/// every stage runs as a child process, a run killed mid-way goes on where it stopped, and a finished run is not redone.</summary>
+[Collection("cli")]
+public class ExperimentTests(CliFixture cli)
+{
+    private static readonly string[] Arms = ["entropylong", "retrieval", "random", "nextlong"];
+
+    private string[] Ablation(string dir, string? corpus = null)
+    {
+        // The fixture's loose settings, so the random scorer still verifies chunks and the entropylong arm is not empty.
+        string config = Path.Combine(cli.Root, "loose.json");
+        File.WriteAllText(config, """{"alpha": 0.5, "epsilon": 0, "top_k": 4, "window": 4, "max_anchors_per_document": 3}""");
+        return ["experiment", "ablation", "--quick", "--out", dir, "--model", TinyModels.Get(context: 1024).Path, "--corpus", corpus ?? Corpus(), "--build-config", config, "--threads", "1"];
+    }
+
+    /// <summary>40 documents of the fixture's texts; "doc3" and "doc22" fall in the held-out split (SHA-256 bucket 0 of 20),
+    /// which the experiment evaluates on.</summary>
+    private string Corpus()
+    {
+        string path = Path.Combine(cli.Root, "ablation-corpus.jsonl");
+        var texts = TinyModels.Texts;
+        File.WriteAllLines(path, Enumerable.Range(0, 40).Select(i => JsonSerializer.Serialize(new
+        {
+            id = $"doc{i}", text = $"{texts[i % texts.Length]} {texts[(i * 3 + 1) % texts.Length]} Item {i}.",
+        })));
+        return path;
+    }
+
+    [Fact]
+    public void ACorpusWithoutHeldOutDocumentsIsRefusedBeforeAnyStage()
+    {
+        string dir = Path.Combine(cli.Root, "no-held-out");
+        var r = cli.Run(Ablation(dir, cli.CorpusFiles[0]));
+        Assert.Equal(3, r.Code);
+        Assert.Contains($"{cli.CorpusFiles[0]}: no held-out document", r.Stderr);
+        Assert.False(Directory.Exists(Path.Combine(dir, "stages")));
+    }
+
+    [Fact]
+    public void KilledMidwayItGoesOnAndAFinishedRunIsNotRedone()
+    {
+        string dir = Path.Combine(cli.Root, "ablation");
+        string firstBuild = Path.Combine(dir, "stages", "build-entropylong.done");
+        using (var p = Process.Start(cli.StartInfo(Ablation(dir)))!)
+        {
+            p.StandardOutput.ReadToEndAsync();
+            p.StandardError.ReadToEndAsync();
+            var clock = Stopwatch.StartNew();
+            while (!File.Exists(firstBuild) && !p.HasExited && clock.Elapsed < TimeSpan.FromMinutes(3)) Thread.Sleep(50);
+            Assert.True(File.Exists(firstBuild), $"the first build never finished (exit {(p.HasExited ? p.ExitCode : "none yet")})");
+            p.Kill(entireProcessTree: true);
+            p.WaitForExit();
+        }
+        Assert.False(File.Exists(Path.Combine(dir, "ablation.json")));
+
+        var resumed = cli.Run(Ablation(dir)).Check();
+        Assert.Contains("index: done earlier", resumed.Stderr);
+        Assert.Contains("build-entropylong: done earlier", resumed.Stderr);
+
+        using var json = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(dir, "ablation.json")));
+        var root = json.RootElement;
+        Assert.Equal(["none", .. Arms], root.GetProperty("arms").EnumerateArray().Select(a => a.GetString()!));
+        var cells = root.GetProperty("cells").EnumerateArray().ToList();
+        foreach (string arm in Arms.Prepend("none"))
+        {
+            var mine = cells.Where(c => c.GetProperty("arm").GetString() == arm).ToList();
+            Assert.Contains(mine, c => c.GetProperty("task").GetString() == "heldout_loss" && c.GetProperty("mean").GetDouble() > 0);
+            var accuracies = mine.Where(c => c.GetProperty("task").GetString() != "heldout_loss").Select(c => c.GetProperty("mean").GetDouble()).ToList();
+            Assert.NotEmpty(accuracies);
+            Assert.All(accuracies, a => Assert.InRange(a, 0, 100));
+        }
+        foreach (string arm in Arms)
+        {
+            Assert.True(File.Exists(Path.Combine(dir, "models", $"{arm}-s1.gguf")), $"{arm}: no trained model");
+            Assert.True(File.Exists(Path.Combine(dir, "builds", arm, "stats.json")), $"{arm}: no build");
+        }
+        Assert.Contains("| none |", File.ReadAllText(Path.Combine(dir, "ablation.md")));
+        Assert.True(new FileInfo(Path.Combine(dir, "ablation.png")).Length > 0);
+
+        // Run again: every stage is found done and the table is rewritten with the same numbers.
+        byte[] before = File.ReadAllBytes(Path.Combine(dir, "ablation.json"));
+        var again = cli.Run(Ablation(dir)).Check();
+        Assert.DoesNotContain("train-entropylong-s1: train", again.Stderr);
+        Assert.Contains("train-entropylong-s1: done earlier", again.Stderr);
+        Assert.Equal(before, File.ReadAllBytes(Path.Combine(dir, "ablation.json")));
+    }
+}
