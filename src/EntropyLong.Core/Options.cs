@@ -20,6 +20,9 @@ public sealed record EntropyLongOptions
     /// predicted with little or no context, so their entropy says more about the model than about the document. The
     /// threshold is still taken over every token. 0 = the paper's.</summary>
     public int SkipFirstTokens { get; init; }
+    /// <summary>Beyond the paper: anchors are words, each with the sum of its tokens' entropies, judged by the same sum
+    /// with and without the chunk (<see cref="Anchors.SelectWords"/>). false = the paper's token anchors.</summary>
+    public bool WordEntropy { get; init; }
     /// <summary>Target sequence length in tokens of the training model's tokenizer.</summary>
     public int SeqLen { get; init; } = 131072;
     public ContextOrder Order { get; init; } = ContextOrder.Shuffle;

@@ -125,6 +125,7 @@ public static partial class DatasetCard
         yield return ("top_k (candidates per anchor)", $"{options.TopK}");
         yield return ("max anchors per document", options.MaxAnchorsPerDocument is { } cap ? $"{cap}" : "no cap");
         if (options.SkipFirstTokens > 0) yield return ("no anchors in the first tokens", $"{options.SkipFirstTokens}");
+        if (options.WordEntropy) yield return ("anchors", "words (entropy summed over a word's tokens)");
         yield return ("seq_len (tokens per sequence, at most)", $"{options.SeqLen}");
         yield return ("order of the contexts", options.Order == ContextOrder.Shuffle ? "shuffled (seeded)" : "by anchor position");
         yield return ("seed", $"{options.Seed}");

@@ -44,6 +44,30 @@ public class AnchorTests
     }
 
     [Fact]
+    public void WordsJoinPiecesThatContinueLettersOrDigits()
+    {
+        // BOS, "The", " sy", "sop", " said", ",", " 4", "2", " caf", "\u00e9" split over two tokens ("" is its tail).
+        string[] pieces = ["", "The", " sy", "sop", " said", ",", " 4", "2", " caf", "\u00e9", ""];
+        Assert.Equal([(0, 0), (1, 1), (2, 3), (4, 4), (5, 5), (6, 7), (8, 10)], Anchors.Words(pieces));
+    }
+
+    [Fact]
+    public void WordEntropyIsTheSumOverTheWordsTokensAndTheAnchorSpansTheWord()
+    {
+        string[] pieces = ["", "The", " sy", "sop", " said", " it", " was", " up"];
+        float[] h = [float.NaN, 1, 2, 2.5f, 1, 1, 1, 1];
+        // Words: The 1, sysop 4.5, said 1, it 1, was 1, up 1: mean 1.5833, std 1.3044; alpha 1 -> tau 2.8877.
+        var (tau, anchors) = Anchors.SelectWords(h, pieces, alpha: 1.0);
+        Assert.Equal(1.5833333 + 1.3043729, tau, 5);
+        var anchor = Assert.Single(anchors);
+        Assert.Equal((2, 3, 4.5f), (anchor.Start, anchor.Position, anchor.Entropy));
+        // Token anchors on the same entropies: the word's two fragments, each judged on its own.
+        Assert.Equal([2, 3], Anchors.Select(h, alpha: 1.0).Anchors.Select(a => a.Position));
+        // skip-first applies to where the word starts.
+        Assert.Empty(Anchors.SelectWords(h, pieces, alpha: 1.0, skipFirst: 3).Anchors);
+    }
+
+    [Fact]
     public void QueryWindowIncludesTheAnchorAndWTokensEitherSideClipped()
     {
         Assert.Equal((4, 37), RetrievalStep.QueryWindow(20, 100, 16));

@@ -73,6 +73,54 @@ public class VerificationPlanTests
     }
 
     [Fact]
+    public void AWordAnchorIsJudgedAtEachOfItsTokensAndComparedBySums()
+    {
+        var chunks = new Dictionary<long, int[]> { [7] = [50], [8] = [60] };
+        // A word over tokens 4..6 (body indices 3..5) with summed H 6, and a token anchor at 9 (body index 8).
+        var docs = new[] { new DocumentCandidates(Enumerable.Range(0, 20).Select(i => i == 0 ? 1 : 100 + i).ToArray(), 1,
+            [new Anchor(6, 6f) { Start = 4 }, new Anchor(9, 2f)], [[7, 8], [7]]) };
+        var grouped = VerificationPlan.Grouped(docs, chunks, Layout);
+        Assert.Equal([4 + 3, 4 + 4, 4 + 5, 4 + 8], Assert.Single(grouped.Groups[0].Sequences).Positions);
+        Assert.Equal([4 + 3, 4 + 4, 4 + 5], Assert.Single(grouped.Groups[1].Sequences).Positions);
+        var verdicts = grouped.Decide([[1f, 0.5f, 1f, 1.5f], [2f, 2f, 1f]], epsilon: 0.4);
+        // Word with chunk 7: H' = 2.5, dI = 3.5/6 (kept); with chunk 8: H' = 5, dI = 1/6; token with chunk 7: H' 1.5, dI 0.25.
+        Assert.Equal([(0, 7L, 2.5f, true), (0, 8L, 5f, false), (1, 7L, 1.5f, false)], verdicts.Select(v => (v.Anchor, v.Chunk, v.HPrime, v.Kept)));
+        Assert.Equal(3.5 / 6, verdicts[0].Delta, 6);
+
+        // The naive plan asks for the same positions, one pass per pair, and decides the same.
+        var naive = VerificationPlan.Naive(docs, chunks, Layout);
+        Assert.Equal(3, naive.Groups.Count);
+        Assert.Equal([4 + 3, 4 + 4, 4 + 5], naive.Groups[0].Sequences[0].Positions);
+        Assert.Equal(verdicts, naive.Decide([[1f, 0.5f, 1f], [1.5f], [2f, 2f, 1f]], epsilon: 0.4));
+    }
+
+    [Fact]
+    public void ACutWordAnchorIsComparedWithTheCutBaselineSummedOverItsTokens()
+    {
+        var chunks = new Dictionary<long, int[]> { [7] = Enumerable.Range(0, 20).ToArray() };
+        // Budget 41 body tokens; a word at body indices 57..59 is judged with the cut at 24, so each token gets a baseline.
+        var docs = new[] { new DocumentCandidates(Enumerable.Range(0, 100).Select(i => i == 0 ? 1 : 100 + i).ToArray(), 1,
+            [new Anchor(60, 9f) { Start = 58 }], [[7]]) };
+        var plan = VerificationPlan.Grouped(docs, chunks, Layout);
+        var baseline = plan.Groups.Single(g => g.Prefix.Length == 1);
+        Assert.Equal([1 + 57 - 24, 1 + 58 - 24, 1 + 59 - 24], Assert.Single(baseline.Sequences).Positions);
+        var verdict = Assert.Single(plan.Decide([[1f, 2f, 3f], [0.5f, 1f, 1.5f]], 0.4));
+        Assert.Equal((6f, 3f, 0.5), (verdict.H, verdict.HPrime, verdict.Delta));
+    }
+
+    [Fact]
+    public void AWordTheCutWouldSplitIsCountedNotJudged()
+    {
+        var chunks = new Dictionary<long, int[]> { [7] = Enumerable.Range(0, 20).ToArray() };
+        // Budget 41: a word over body indices 20..59 needs the cut at 24, inside the word.
+        var docs = new[] { new DocumentCandidates(Enumerable.Range(0, 100).Select(i => i == 0 ? 1 : 100 + i).ToArray(), 1,
+            [new Anchor(60, 9f) { Start = 21 }], [[7]]) };
+        var plan = VerificationPlan.Grouped(docs, chunks, Layout);
+        Assert.Empty(plan.Groups);
+        Assert.Equal((1L, 0L), (plan.PairsUnfit, plan.PairsJudged));
+    }
+
+    [Fact]
     public void ChunksThatLeaveNoRoomAreCountedNotJudged()
     {
         var chunks = new Dictionary<long, int[]> { [7] = Enumerable.Range(0, 70).ToArray() };

@@ -33,15 +33,20 @@ public class BuildTests
     private static readonly Document[] Few = Corpus[..4];
     private static readonly EntropyLongOptions Strict = Loose with { Alpha = 1.0, TopK = 3 };
 
-    [Fact]
-    public void GroupedAndNaiveVerificationMakeTheSameDecisions()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void GroupedAndNaiveVerificationMakeTheSameDecisions(bool wordEntropy)
     {
         using var engine = Engine();
         var retriever = new LexicalRetriever(Corpus);
+        var strict = Strict with { WordEntropy = wordEntropy };
         // A real threshold, one that keeps some pairs and rejects others: the median of the positive dI.
-        var positive = Process(engine, retriever, Strict, Few).Documents.SelectMany(d => d.Verdicts).Select(v => v.Delta).Where(d => d > 0).Order().ToList();
-        var options = Strict with { Epsilon = positive[positive.Count / 2] };
+        var positive = Process(engine, retriever, strict, Few).Documents.SelectMany(d => d.Verdicts).Select(v => v.Delta).Where(d => d > 0).Order().ToList();
+        var options = strict with { Epsilon = positive[positive.Count / 2] };
         var grouped = Process(engine, retriever, options, Few);
+        // Word anchors include words of several tokens, each judged at all of them.
+        Assert.Equal(wordEntropy, grouped.Documents.SelectMany(d => d.Anchors).Any(x => x.Start < x.Position));
         var naive = Process(engine, retriever, options, Few, naive: true);
         var a = grouped.Documents.SelectMany(d => d.Verdicts).ToList();
         var b = naive.Documents.SelectMany(d => d.Verdicts).ToList();
@@ -59,14 +64,17 @@ public class BuildTests
         Assert.Equal(naive.Stats.ForwardTokens, grouped.Stats.NaiveForwardTokens);
     }
 
-    [Fact]
-    public void CutPrefixesAgreeBetweenGroupedAndNaive()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void CutPrefixesAgreeBetweenGroupedAndNaive(bool wordEntropy)
     {
         // A context of 96 tokens forces [chunk; document prefix] past it, so documents are cut from the left.
         using var engine = LlamaEngine.Load(TinyModels.Get().Path, new LlamaSettings { Exact = true, Threads = 2, ContextLength = 96, MaxSequences = 8 });
         var retriever = new LexicalRetriever(Corpus);
-        var grouped = Process(engine, retriever, Strict, Few);
-        var naive = Process(engine, retriever, Strict, Few, naive: true);
+        var strict = Strict with { WordEntropy = wordEntropy };
+        var grouped = Process(engine, retriever, strict, Few);
+        var naive = Process(engine, retriever, strict, Few, naive: true);
         var a = grouped.Documents.SelectMany(d => d.Verdicts).ToList();
         var b = naive.Documents.SelectMany(d => d.Verdicts).ToList();
         Assert.NotEmpty(a);

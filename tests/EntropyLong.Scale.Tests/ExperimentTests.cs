@@ -81,6 +81,8 @@ public class ExperimentTests(CliFixture cli)
             Assert.True(File.Exists(Path.Combine(dir, "builds", arm, "stats.json")), $"{arm}: no build");
         }
         Assert.Contains("| none |", File.ReadAllText(Path.Combine(dir, "ablation.md")));
+        // The folder keeps the build settings every arm shared.
+        Assert.Equal(File.ReadAllText(Path.Combine(cli.Root, "loose.json")), File.ReadAllText(Path.Combine(dir, "build-config.json")));
         Assert.True(new FileInfo(Path.Combine(dir, "ablation.png")).Length > 0);
 
         // Run again: every stage is found done and the table is rewritten with the same numbers.

@@ -41,6 +41,8 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
         [CommandOption("--skip-first <N>"), Description("Beyond the paper: no anchors among a document's first N scorer tokens, predicted with little context (0)")]
         [OptionRange(0, OptionLimits.Tokens)]
         public int? SkipFirst { get; init; }
+        [CommandOption("--word-entropy"), Description("Beyond the paper: anchors are words, each with the sum of its tokens' entropies, judged by that sum (off)")]
+        public bool WordEntropy { get; init; }
         [CommandOption("--seq-len <N>"), Description("Target sequence length in training-tokenizer tokens (131072)")]
         [OptionRange(16, OptionLimits.Tokens)]
         public int? SeqLen { get; init; }
@@ -325,6 +327,7 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
             TopK = s.TopK ?? o.TopK,
             MaxAnchorsPerDocument = s.MaxAnchors ?? o.MaxAnchorsPerDocument,
             SkipFirstTokens = s.SkipFirst ?? o.SkipFirstTokens,
+            WordEntropy = s.WordEntropy || o.WordEntropy,
             SeqLen = s.SeqLen ?? o.SeqLen,
             Order = s.Order is null ? o.Order : s.Order.ToLowerInvariant() switch
             {

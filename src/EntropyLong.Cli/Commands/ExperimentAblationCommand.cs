@@ -58,7 +58,7 @@ public sealed class ExperimentAblationCommand : Command<ExperimentAblationComman
         public string[] Corpus { get; init; } = [];
         [CommandOption("--threads <N>"), OptionRange(0, OptionLimits.Threads)]
         public int Threads { get; init; }
-        [CommandOption("--build-config <FILE>"), Description("Hyperparameters for every arm's build, as a build --config file (alpha, epsilon, top_k, ...); default: build's defaults, the paper's")]
+        [CommandOption("--build-config <FILE>"), Description("Hyperparameters for every arm's build, as a build --config file (alpha, epsilon, top_k, ...); default: the quick start's (alpha 1.0, epsilon 0.2, top_k 8, 4 anchors), since the default model places no anchor at the paper's")]
         public string? BuildConfig { get; init; }
         [CommandOption("--quick"), Description("Every part in minutes (a smoke test): 40 roots, 1024-token windows (the shortest every RULER task fits), a few steps and samples, one seed")]
         public bool Quick { get; init; }
@@ -87,6 +87,11 @@ public sealed class ExperimentAblationCommand : Command<ExperimentAblationComman
             : Quick || Window <= 1024 ? [Window] : [1024, Window];
     }
 
+    /// <summary>The quick start's looser settings (README): with the shipped default model the paper's (alpha 2.0,
+    /// epsilon 0.4, top_k 32) place no anchor, and the entropylong arm would be empty.</summary>
+    private static readonly byte[] QuickStartSettings =
+        System.Text.Encoding.UTF8.GetBytes("""{"alpha": 1.0, "epsilon": 0.2, "top_k": 8, "max_anchors_per_document": 4}""" + "\n");
+
     /// <summary>The RULER tasks with short answers that log-likelihood scoring covers.</summary>
     private const string Tasks = "niah_single_1,niah_multikey_2,niah_multikey_3,vt,cwe,fwe";
 
@@ -107,6 +112,13 @@ public sealed class ExperimentAblationCommand : Command<ExperimentAblationComman
                      $"in windows of {s.Window}; RULER (log-likelihood) at {string.Join(", ", s.LengthList)}; model {model}");
 
         // 1. One index of the whole corpus, the same graph on every run.
+        // The build settings every arm shares, kept with the experiment so its folder says how its data was made.
+        string buildConfig = Path.Combine(dir, "build-config" + (s.BuildConfig is { } file ? Path.GetExtension(file) : ".json"));
+        if (!File.Exists(Path.Combine(dir, "stages", "build-entropylong.done")))
+        {
+            Directory.CreateDirectory(dir);
+            AtomicFile.WriteAllBytes(buildConfig, s.BuildConfig is { } given ? File.ReadAllBytes(given) : QuickStartSettings);
+        }
         string index = Path.Combine(dir, "index");
         run.Stage("index", ["index", .. Corpus(), "--out", index, "--hnsw-threads", "1"]);
 
@@ -118,8 +130,7 @@ public sealed class ExperimentAblationCommand : Command<ExperimentAblationComman
             run.Stage($"build-{arm}", ["build", .. Corpus(), "--index", index, "--model", model, "--out", Build(arm), "--method", arm,
                 .. (arm is "retrieval" or "nextlong" ? new[] { "--match", Build("entropylong") } : []),
                 "--split", "train", "--limit", s.RootDocuments.ToString(CultureInfo.InvariantCulture),
-                "--seq-len", s.Window.ToString(CultureInfo.InvariantCulture), "--threads", threads, "--quiet",
-                .. (s.BuildConfig is { } config ? new[] { "--config", Path.GetFullPath(config) } : [])]);
+                "--seq-len", s.Window.ToString(CultureInfo.InvariantCulture), "--threads", threads, "--quiet", "--config", buildConfig]);
             if (!HasSequences(Build(arm)))
                 throw new UserInputException($"{Build(arm)}: the {arm} build wrote no sequence (see its stats.json)" + (arm == "entropylong"
                     ? "; a weak scoring model may find no anchor at the paper's settings: loosen them with --build-config (alpha, epsilon, top_k), or score with a stronger --model"

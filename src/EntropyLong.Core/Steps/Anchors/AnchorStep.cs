@@ -8,6 +8,8 @@ public sealed class AnchorStep(EntropyLongOptions options) : IBuildStep
     public void Run(BuildBlock block, CancellationToken cancellationToken)
     {
         foreach (var d in block.Active)
-            (d.Threshold, d.Anchors) = Anchors.Select(d.Entropy, options.Alpha, options.MaxAnchorsPerDocument, options.SkipFirstTokens);
+            (d.Threshold, d.Anchors) = options.WordEntropy
+                ? Anchors.SelectWords(d.Entropy, d.Pieces, options.Alpha, options.MaxAnchorsPerDocument, options.SkipFirstTokens)
+                : Anchors.Select(d.Entropy, options.Alpha, options.MaxAnchorsPerDocument, options.SkipFirstTokens);
     }
 }

@@ -1,7 +1,12 @@
 namespace EntropyLong.Core;
 
-/// <summary>A token whose predictive entropy exceeds the document's adaptive threshold.</summary>
-public readonly record struct Anchor(int Position, float Entropy);
+/// <summary>A token, or with word entropy a word (tokens <see cref="Start"/>..<see cref="Position"/>), whose predictive
+/// entropy exceeds the document's adaptive threshold. Verification judges the entropy at every token of the span and
+/// compares the sums, so <see cref="Position"/>, the last token, is where a judging pass must reach.</summary>
+public readonly record struct Anchor(int Position, float Entropy)
+{
+    public int Start { get; init; } = Position;
+}
 
 public static class Anchors
 {
@@ -11,20 +16,72 @@ public static class Anchors
     /// kept, returned in position order.</summary>
     public static (double Threshold, Anchor[] Anchors) Select(ReadOnlySpan<float> entropy, double alpha, int? cap = null, int skipFirst = 0)
     {
+        var all = new Anchor[entropy.Length];
+        for (int i = 0; i < entropy.Length; i++) all[i] = new Anchor(i, entropy[i]);
+        return Threshold(all, alpha, cap, skipFirst);
+    }
+
+    /// <summary>Beyond the paper: the same rule over words instead of tokens. A word is a maximal run of tokens whose
+    /// pieces join letters or digits (a piece that starts a word begins with anything else, such as a space); its
+    /// entropy is the sum over its tokens, so a rare word split into fragments counts once, with all of its
+    /// uncertainty, and the fragments after its first token cannot be anchors of their own.</summary>
+    public static (double Threshold, Anchor[] Anchors) SelectWords(ReadOnlySpan<float> entropy, IReadOnlyList<string> pieces, double alpha,
+        int? cap = null, int skipFirst = 0)
+    {
+        var words = new List<Anchor>();
+        foreach (var (start, end) in Words(pieces))
+        {
+            double sum = 0;
+            bool scored = true;
+            for (int i = start; i <= end; i++)
+            {
+                if (float.IsNaN(entropy[i])) scored = false;
+                sum += entropy[i];
+            }
+            words.Add(new Anchor(end, scored ? (float)sum : float.NaN) { Start = start });
+        }
+        return Threshold(words, alpha, cap, skipFirst);
+    }
+
+    /// <summary>Token spans (first, last) of the words of a document's pieces (see <see cref="SelectWords"/>). An empty
+    /// piece, the tail of a character split across tokens, stays with the token before it.</summary>
+    public static List<(int Start, int End)> Words(IReadOnlyList<string> pieces)
+    {
+        var words = new List<(int, int)>();
+        int start = 0;
+        for (int i = 1; i <= pieces.Count; i++)
+        {
+            if (i < pieces.Count && (pieces[i].Length == 0 || (char.IsLetterOrDigit(pieces[i][0]) && LastChar(pieces, i - 1) is char c && char.IsLetterOrDigit(c))))
+                continue;
+            if (start < pieces.Count) words.Add((start, i - 1));
+            start = i;
+        }
+        return words;
+    }
+
+    private static char? LastChar(IReadOnlyList<string> pieces, int i)
+    {
+        for (; i >= 0; i--)
+            if (pieces[i].Length > 0) return pieces[i][^1];
+        return null;
+    }
+
+    private static (double Threshold, Anchor[] Anchors) Threshold(IReadOnlyList<Anchor> units, double alpha, int? cap, int skipFirst)
+    {
         double sum = 0, sumSq = 0;
         int n = 0;
-        foreach (var h in entropy)
+        foreach (var u in units)
         {
-            if (float.IsNaN(h)) continue;
-            sum += h; sumSq += (double)h * h; n++;
+            if (float.IsNaN(u.Entropy)) continue;
+            sum += u.Entropy; sumSq += (double)u.Entropy * u.Entropy; n++;
         }
         if (n == 0) return (double.NaN, []);
         double mean = sum / n;
         double std = Math.Sqrt(Math.Max(0, sumSq / n - mean * mean));
         double tau = mean + alpha * std;
         var found = new List<Anchor>();
-        for (int i = skipFirst; i < entropy.Length; i++)
-            if (!float.IsNaN(entropy[i]) && entropy[i] > tau) found.Add(new Anchor(i, entropy[i]));
+        foreach (var u in units)
+            if (u.Start >= skipFirst && !float.IsNaN(u.Entropy) && u.Entropy > tau) found.Add(u);
         if (cap is int c && found.Count > c)
             found = found.OrderByDescending(a => a.Entropy).ThenBy(a => a.Position).Take(c).OrderBy(a => a.Position).ToList();
         return (tau, found.ToArray());

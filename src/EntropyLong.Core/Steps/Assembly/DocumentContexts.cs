@@ -62,7 +62,7 @@ internal sealed class DocumentContexts
     // A chunk placed for an anchor: where the anchor sits in the document, its text, and the judgement (if any).
     private SampleContext Placed(RetrievedChunk chunk, Anchor anchor, float h, float hPrime, double delta, ContextKind kind) =>
         new(chunk.ChunkId, chunk.DocumentId, chunk.Text, anchor.Position, AnchorChar(anchor.Position),
-            _scorer.Detokenize(_d.Tokens.AsSpan(anchor.Position, 1)), h, hPrime, delta) { Kind = kind };
+            _scorer.Detokenize(_d.Tokens.AsSpan(anchor.Start, anchor.Position - anchor.Start + 1)), h, hPrime, delta) { Kind = kind };
 
     // Where a token starts in the document (clamped: a tokenizer may detokenize to other text, such as a leading
     // space). The tail of a character split across tokens has an empty piece: its character starts at the head's.

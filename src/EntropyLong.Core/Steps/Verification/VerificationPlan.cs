@@ -5,7 +5,7 @@ namespace EntropyLong.Core;
 /// <param name="BodyStart">1 when Tokens[0] is BOS, else 0: the document body is Tokens[BodyStart..].</param>
 public sealed record DocumentCandidates(int[] Tokens, int BodyStart, Anchor[] Anchors, long[][] Candidates);
 
-/// <summary>The judgement of one (anchor, candidate) pair (stage 4).</summary>
+/// <summary>The judgement of one (anchor, candidate) pair (stage 4); for a word anchor, H and H' are sums over its tokens.</summary>
 public readonly record struct Verdict(int Document, int Anchor, long Chunk, float H, float HPrime, double Delta, bool Kept);
 
 /// <summary>What the verifier needs to know about the scoring model and the join between chunk and document.</summary>
@@ -19,7 +19,7 @@ public sealed record VerificationLayout(int? Bos, int[] Separator, int ContextLe
 /// x_1..x_t, so one pass over [chunk; document up to its last anchor that retrieved the chunk] judges every such
 /// anchor, and the chunk's own prefix is decoded once for all documents of the block that retrieved it.
 /// The naive plan judges each (anchor, candidate) pair with its own pass; both see the same inputs at each
-/// judged position, so they make the same decisions.</summary>
+/// judged position, so they make the same decisions. A word anchor is judged at each of its tokens.</summary>
 public sealed class VerificationPlan
 {
     // BodyIndex: the judged token's index in the document body; Anchor is -1 for a baseline position.
@@ -34,7 +34,8 @@ public sealed class VerificationPlan
     public long ForwardTokens { get; }
     /// <summary>LM tokens judging every (anchor, candidate) pair with its own pass would decode.</summary>
     public long NaiveForwardTokens { get; }
-    /// <summary>(anchor, candidate) pairs judged; pairs whose chunk leaves no room for the document are not.</summary>
+    /// <summary>(anchor, candidate) pairs judged; pairs whose chunk leaves no room for the document (or for all of a word
+    /// anchor) are not.</summary>
     public long PairsJudged { get; }
     public long PairsUnfit { get; }
     public IReadOnlyList<ScoreGroup> Groups => _groups;
@@ -56,16 +57,19 @@ public sealed class VerificationPlan
             for (int a = 0; a < doc.Anchors.Length; a++)
             {
                 int k = doc.Anchors[a].Position - doc.BodyStart; // index in the body
-                if (k < 0) continue;
+                int first = doc.Anchors[a].Start - doc.BodyStart;
+                if (first < 0) continue;
                 foreach (long chunk in doc.Candidates[a].Distinct())
                 {
                     int prefix = PrefixLength(chunkTokens[chunk], layout);
                     int budget = layout.ContextLength - prefix;
                     if (budget < 1) { unfit++; continue; }
                     int cut = CutFor(k, budget, layout.CutQuantum);
+                    if (cut > first) { unfit++; continue; } // the cut would split the word
                     judged++;
                     naiveTokens += prefix + (k - cut + 1);
-                    if (cut > 0) Add(baselines, (d, cut), k);
+                    if (cut > 0)
+                        for (int t = first; t <= k; t++) Add(baselines, (d, cut), t);
                     if (!passes.TryGetValue(chunk, out var byDoc)) passes[chunk] = byDoc = new();
                     if (!byDoc.TryGetValue((d, cut), out var anchors)) byDoc[(d, cut)] = anchors = new();
                     anchors.Add(a);
@@ -92,16 +96,20 @@ public sealed class VerificationPlan
                 var doc = documents[d];
                 anchors.Sort();
                 int end = doc.Anchors[anchors[^1]].Position - doc.BodyStart + 1;
-                int[] positions = anchors.Select(a => prefix.Length + doc.Anchors[a].Position - doc.BodyStart - cut).ToArray();
-                var slot = anchors.Select(a => new Slot(d, a, chunk, false, cut, doc.Anchors[a].Position - doc.BodyStart)).ToArray();
+                // Every judged body index of each anchor (one, or each token of a word), in order.
+                var judgedAt = anchors.Select(a => Enumerable.Range(doc.Anchors[a].Start - doc.BodyStart, doc.Anchors[a].Position - doc.Anchors[a].Start + 1)
+                    .Select(k => new Slot(d, a, chunk, false, cut, k)).ToArray()).ToList();
+                int[] positions = judgedAt.SelectMany(x => x).Select(x => prefix.Length + x.BodyIndex - cut).ToArray();
+                var slot = judgedAt.SelectMany(x => x).ToArray();
                 if (naive)
                 {
                     // One pass per pair: the prefix and the document up to that anchor, nothing shared.
-                    for (int i = 0; i < anchors.Count; i++)
+                    foreach (var anchorSlots in judgedAt)
                     {
-                        int k = doc.Anchors[anchors[i]].Position - doc.BodyStart;
+                        int k = anchorSlots[^1].BodyIndex;
                         int[] whole = [.. prefix, .. Body(doc)[cut..(k + 1)]];
-                        AddGroup(Array.Empty<int>(), [new ScoreSequence(whole, [positions[i]])], [[slot[i]]], ref naiveTokens, false);
+                        AddGroup(Array.Empty<int>(), [new ScoreSequence(whole, anchorSlots.Select(x => prefix.Length + x.BodyIndex - cut).ToArray())],
+                            [anchorSlots], ref naiveTokens, false);
                     }
                 }
                 else
@@ -142,22 +150,33 @@ public sealed class VerificationPlan
     {
         if (results.Length != _slots.Count) throw new ArgumentException("results do not match the plan", nameof(results));
         var baseline = new Dictionary<(int Doc, int Cut, int Pos), float>();
-        var pending = new List<(Slot Slot, float HPrime)>();
+        // (document, anchor, chunk) -> its cut and H' summed over its judged tokens in order (one term for a token anchor).
+        var pending = new Dictionary<(int Doc, int Anchor, long Chunk), (int Cut, double HPrime)>();
         for (int s = 0; s < _slots.Count; s++)
             for (int i = 0; i < _slots[s].Length; i++)
             {
                 var slot = _slots[s][i];
-                if (slot.Baseline) baseline[(slot.Document, slot.Cut, slot.BodyIndex)] = results[s][i];
-                else pending.Add((slot, results[s][i]));
+                if (slot.Baseline) { baseline[(slot.Document, slot.Cut, slot.BodyIndex)] = results[s][i]; continue; }
+                var key = (slot.Document, slot.Anchor, slot.Chunk);
+                pending[key] = (slot.Cut, pending.GetValueOrDefault(key).HPrime + results[s][i]);
             }
         var verdicts = new List<Verdict>(pending.Count);
-        foreach (var (slot, hPrime) in pending)
+        foreach (var ((d, a, chunk), (cut, sum)) in pending)
         {
-            float h = slot.Cut == 0 ? _documents[slot.Document].Anchors[slot.Anchor].Entropy : baseline[(slot.Document, slot.Cut, slot.BodyIndex)];
+            var anchor = _documents[d].Anchors[a];
+            float h = cut == 0 ? anchor.Entropy : BaselineSum(baseline, d, cut, anchor.Start - _documents[d].BodyStart, anchor.Position - _documents[d].BodyStart);
+            float hPrime = (float)sum;
             double delta = h > 0 ? (h - hPrime) / h : 0;
-            verdicts.Add(new Verdict(slot.Document, slot.Anchor, slot.Chunk, h, hPrime, delta, delta > epsilon));
+            verdicts.Add(new Verdict(d, a, chunk, h, hPrime, delta, delta > epsilon));
         }
         return verdicts.OrderBy(v => v.Document).ThenBy(v => v.Anchor).ThenBy(v => v.Chunk).ToList();
+    }
+
+    private static float BaselineSum(Dictionary<(int, int, int), float> baseline, int d, int cut, int first, int last)
+    {
+        double sum = 0;
+        for (int k = first; k <= last; k++) sum += baseline[(d, cut, k)];
+        return (float)sum;
     }
 
     private void AddGroup(int[] prefix, List<ScoreSequence> seqs, List<Slot[]> slots, ref long naiveTokens, bool countNaive)
