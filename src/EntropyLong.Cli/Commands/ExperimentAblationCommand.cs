@@ -28,7 +28,7 @@ public sealed class ExperimentAblationCommand : Command<ExperimentAblationComman
         [CommandOption("--seeds <LIST>"), Description("Training seeds; each arm is trained once per seed (default 1,2)")]
         [OptionRange(0, int.MaxValue)]
         public string Seeds { get; init; } = "1,2";
-        [CommandOption("--tokens <N>"), Description("Training tokens per arm and seed (default 800000)")]
+        [CommandOption("--tokens <N>"), Description("Training tokens per arm and seed (default 600000)")]
         [OptionRange(1, 1e12)]
         public long? Tokens { get; init; }
         [CommandOption("--ctx <N>"), Description("Training window and the longest evaluation length (default 2048)")]
@@ -79,7 +79,7 @@ public sealed class ExperimentAblationCommand : Command<ExperimentAblationComman
         public IReadOnlyList<string> ArmList => Arms.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Distinct().ToList();
         public IReadOnlyList<int> SeedList => Quick ? [OptionRangeAttribute.WholeNumbers(Seeds)[0]] : OptionRangeAttribute.WholeNumbers(Seeds).Distinct().ToList();
         public int Window => Ctx ?? (Quick ? 1024 : 2048);
-        public long TrainingTokens => Tokens ?? (Quick ? 4L * 2 * Window : 800_000);
+        public long TrainingTokens => Tokens ?? (Quick ? 4L * 2 * Window : 600_000);
         public long RootDocuments => Roots ?? (Quick ? 40 : 1000);
         public int SamplesPerTask => Samples ?? (Quick ? 2 : 50);
         public int BatchWindows => Batch ?? (Quick ? 2 : 8);
@@ -157,14 +157,20 @@ public sealed class ExperimentAblationCommand : Command<ExperimentAblationComman
             }
 
         // 4. Every model, and the untrained one for reference, on the same RULER samples and the same held-out documents.
-        string lengths = string.Join(",", s.LengthList);
+        //    The untrained model is scored at the lengths it was trained for; the longer ones are left empty in its row.
+        int baseContext = GgufReader.ReadLlama(model).Config.ContextLength;
         var results = new List<AblationResult>();
         foreach (var (arm, seed, path) in models)
         {
+            var lengths = arm == "none" ? s.LengthList.Where(l => l <= baseContext).ToList() : s.LengthList;
             string name = arm == "none" ? "none" : $"{arm}-s{seed}", eval = Path.Combine(dir, "eval", name);
-            run.Stage($"eval-{name}", ["eval", "ruler", "--scoring", "loglik", "--model", path, "--lengths", lengths, "--tasks", Tasks,
-                "--samples", s.SamplesPerTask.ToString(CultureInfo.InvariantCulture), "--seed", "1", "--threads", threads, "--out", eval]);
-            results.AddRange(RulerResults(arm, seed, eval));
+            if (lengths.Count > 0)
+            {
+                run.Stage($"eval-{name}", ["eval", "ruler", "--scoring", "loglik", "--model", path, "--lengths", string.Join(",", lengths), "--tasks", Tasks,
+                    "--samples", s.SamplesPerTask.ToString(CultureInfo.InvariantCulture), "--seed", "1", "--threads", threads, "--out", eval]);
+                results.AddRange(RulerResults(arm, seed, eval));
+            }
+            Directory.CreateDirectory(eval);
             results.Add(new AblationResult(arm, seed, "heldout_loss", s.Window, HeldOutLoss(path, corpus, s.Window, Path.Combine(eval, "heldout.json"), s.Threads)));
         }
 
