@@ -94,14 +94,16 @@ public class VerificationPlanTests
         Assert.Equal(verdicts, naive.Decide([[1f, 0.5f, 1f], [1.5f], [2f, 2f, 1f]], epsilon: 0.4));
     }
 
+    // A 100-token document whose one anchor retrieved a 20-token chunk: the prefix is 23 tokens, leaving 41 for the body.
+    private static VerificationPlan WordInALongDocument(Anchor anchor) => VerificationPlan.Grouped(
+        [new DocumentCandidates(Enumerable.Range(0, 100).Select(i => i == 0 ? 1 : 100 + i).ToArray(), 1, [anchor], [[7]])],
+        new Dictionary<long, int[]> { [7] = Enumerable.Range(0, 20).ToArray() }, Layout);
+
     [Fact]
     public void ACutWordAnchorIsComparedWithTheCutBaselineSummedOverItsTokens()
     {
-        var chunks = new Dictionary<long, int[]> { [7] = Enumerable.Range(0, 20).ToArray() };
         // Budget 41 body tokens; a word at body indices 57..59 is judged with the cut at 24, so each token gets a baseline.
-        var docs = new[] { new DocumentCandidates(Enumerable.Range(0, 100).Select(i => i == 0 ? 1 : 100 + i).ToArray(), 1,
-            [new Anchor(60, 9f) { Start = 58 }], [[7]]) };
-        var plan = VerificationPlan.Grouped(docs, chunks, Layout);
+        var plan = WordInALongDocument(new Anchor(60, 9f) { Start = 58 });
         var baseline = plan.Groups.Single(g => g.Prefix.Length == 1);
         Assert.Equal([1 + 57 - 24, 1 + 58 - 24, 1 + 59 - 24], Assert.Single(baseline.Sequences).Positions);
         var verdict = Assert.Single(plan.Decide([[1f, 2f, 3f], [0.5f, 1f, 1.5f]], 0.4));
@@ -111,11 +113,8 @@ public class VerificationPlanTests
     [Fact]
     public void AWordTheCutWouldSplitIsCountedNotJudged()
     {
-        var chunks = new Dictionary<long, int[]> { [7] = Enumerable.Range(0, 20).ToArray() };
         // Budget 41: a word over body indices 20..59 needs the cut at 24, inside the word.
-        var docs = new[] { new DocumentCandidates(Enumerable.Range(0, 100).Select(i => i == 0 ? 1 : 100 + i).ToArray(), 1,
-            [new Anchor(60, 9f) { Start = 21 }], [[7]]) };
-        var plan = VerificationPlan.Grouped(docs, chunks, Layout);
+        var plan = WordInALongDocument(new Anchor(60, 9f) { Start = 21 });
         Assert.Empty(plan.Groups);
         Assert.Equal((1L, 0L), (plan.PairsUnfit, plan.PairsJudged));
     }
