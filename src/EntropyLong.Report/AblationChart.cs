@@ -27,14 +27,19 @@ public static class AblationChart
                 bars.Add(new Bar
                 {
                     Position = t + (a - (arms.Count - 1) / 2.0) * width, Value = cell.Mean, Size = width * 0.9,
-                    Error = double.IsNaN(cell.HalfWidth95) ? 0 : cell.HalfWidth95, FillColor = Color.FromHex(Palette[a % Palette.Length]), LineWidth = 0,
+                    // The line width draws the interval's whiskers too (and the bar's outline).
+                    Error = double.IsNaN(cell.HalfWidth95) ? 0 : cell.HalfWidth95, ErrorSize = 0.5f,
+                    FillColor = Color.FromHex(Palette[a % Palette.Length]), LineWidth = 1.5f, LineColor = Color.FromHex("#343a40"),
                 });
             }
             plot.Add.Bars(bars).LegendText = arms[a];
         }
         plot.Add.HorizontalLine(chance, 1, Color.FromHex("#495057"), LinePattern.Dashed).LegendText = "chance";
         plot.Axes.Bottom.SetTicks(Enumerable.Range(0, tasks.Count).Select(i => (double)i).ToArray(), tasks.ToArray());
-        plot.ShowLegend(Alignment.UpperRight);
+        // Accuracy is a share: the axis stays 0-100 however wide an interval over two seeds is; the legend sits outside
+        // the bars.
+        plot.Axes.SetLimitsY(0, 100);
+        plot.ShowLegend(Edge.Right);
         AtomicFile.WriteAllBytes(path, plot.GetImageBytes(Charts.Width, Charts.Height, ImageFormat.Png));
     }
 }
