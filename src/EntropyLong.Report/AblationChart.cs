@@ -36,6 +36,10 @@ public static class AblationChart
         }
         plot.Add.HorizontalLine(chance, 1, Color.FromHex("#495057"), LinePattern.Dashed).LegendText = "chance";
         plot.Axes.Bottom.SetTicks(Enumerable.Range(0, tasks.Count).Select(i => (double)i).ToArray(), tasks.ToArray());
+        // Task names are longer than a group of bars is wide: slanted, they do not run into each other.
+        plot.Axes.Bottom.TickLabelStyle.Rotation = 30;
+        plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleLeft;
+        plot.Axes.Bottom.MinimumSize = 90;
         // Accuracy is a share: the axis stays 0-100 however wide an interval over two seeds is; the legend sits outside
         // the bars.
         plot.Axes.SetLimitsY(0, 100);
