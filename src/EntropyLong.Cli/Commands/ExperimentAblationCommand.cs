@@ -111,14 +111,13 @@ public sealed class ExperimentAblationCommand : Command<ExperimentAblationComman
         Progress.Say($"ablation in {dir}: arms {string.Join(", ", s.ArmList)}; seeds {string.Join(", ", s.SeedList)}; {s.TrainingTokens:N0} training tokens per run " +
                      $"in windows of {s.Window}; RULER (log-likelihood) at {string.Join(", ", s.LengthList)}; model {model}");
 
-        // 1. One index of the whole corpus, the same graph on every run.
-        // The build settings every arm shares, kept with the experiment so its folder says how its data was made.
+        // The build settings every arm shares, kept with the experiment so its folder says how its data was made; fixed
+        // once a build has used them.
         string buildConfig = Path.Combine(dir, "build-config" + (s.BuildConfig is { } file ? Path.GetExtension(file) : ".json"));
-        if (!File.Exists(Path.Combine(dir, "stages", "build-entropylong.done")))
-        {
-            Directory.CreateDirectory(dir);
+        if (!s.ArmList.Any(arm => run.IsDone($"build-{arm}")))
             AtomicFile.WriteAllBytes(buildConfig, s.BuildConfig is { } given ? File.ReadAllBytes(given) : QuickStartSettings);
-        }
+
+        // 1. One index of the whole corpus, the same graph on every run.
         string index = Path.Combine(dir, "index");
         run.Stage("index", ["index", .. Corpus(), "--out", index, "--hnsw-threads", "1"]);
 
@@ -170,7 +169,6 @@ public sealed class ExperimentAblationCommand : Command<ExperimentAblationComman
                     "--samples", s.SamplesPerTask.ToString(CultureInfo.InvariantCulture), "--seed", "1", "--threads", threads, "--out", eval]);
                 results.AddRange(RulerResults(arm, seed, eval));
             }
-            Directory.CreateDirectory(eval);
             results.Add(new AblationResult(arm, seed, "heldout_loss", s.Window, HeldOutLoss(path, corpus, s.Window, Path.Combine(eval, "heldout.json"), s.Threads)));
         }
 
@@ -242,10 +240,14 @@ public sealed class ExperimentAblationCommand : Command<ExperimentAblationComman
     {
         private readonly IReadOnlyList<string> _self = Slurm.SelfCommand();
 
+        private string Marker(string name) => Path.Combine(dir, "stages", name + ".done");
+
+        public bool IsDone(string name) => File.Exists(Marker(name));
+
         public void Stage(string name, IReadOnlyList<string> args)
         {
-            string marker = Path.Combine(dir, "stages", name + ".done"), log = Path.Combine(dir, "logs", name + ".log");
-            if (File.Exists(marker)) { Progress.Say($"{name}: done earlier"); return; }
+            string marker = Marker(name), log = Path.Combine(dir, "logs", name + ".log");
+            if (IsDone(name)) { Progress.Say($"{name}: done earlier"); return; }
             Directory.CreateDirectory(Path.GetDirectoryName(marker)!);
             Directory.CreateDirectory(Path.GetDirectoryName(log)!);
             Progress.Say($"{name}: {string.Join(' ', args.Select(Slurm.Quote))}");

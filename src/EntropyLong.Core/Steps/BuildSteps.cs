@@ -29,11 +29,10 @@ public static class BuildSteps
     // guarded candidates.
     private static List<IBuildStep> AnchoredCandidates(IEntropyModel scorer, IRetriever retriever, EntropyLongOptions options, NGramSet? evaluationData)
     {
-        var steps = new List<IBuildStep>();
-        if (evaluationData is not null) steps.Add(new DecontaminateDocumentsStep(evaluationData));
-        steps.Add(new EntropyStep(scorer));
-        steps.Add(new AnchorStep(options));
-        steps.Add(new RetrievalStep(retriever, scorer, options));
+        var steps = new List<IBuildStep>(DecontaminatedDocuments(evaluationData))
+        {
+            new EntropyStep(scorer), new AnchorStep(options), new RetrievalStep(retriever, scorer, options),
+        };
         if (evaluationData is not null) steps.Add(new DecontaminateCandidatesStep(evaluationData));
         if (options.NearDuplicate > 0) steps.Add(new NearDuplicateStep(options.NearDuplicate));
         return steps;
@@ -41,11 +40,14 @@ public static class BuildSteps
 
     /// <summary>The `random` baseline: documents concatenated in a seeded random order, one attention span per sequence.</summary>
     public static IReadOnlyList<IBuildStep> Random(ITrainingTokenizer tokenizer, EntropyLongOptions options, NGramSet? evaluationData = null) =>
-        evaluationData is null ? [new ConcatenationStep(tokenizer, options)] : [new DecontaminateDocumentsStep(evaluationData), new ConcatenationStep(tokenizer, options)];
+        [.. DecontaminatedDocuments(evaluationData), new ConcatenationStep(tokenizer, options)];
 
     /// <summary>The `nextlong` baseline: each document's meta-chunks interleaved with hard-negative distractors.</summary>
     public static IReadOnlyList<IBuildStep> NextLong(IRetriever retriever, ITrainingTokenizer tokenizer, EntropyLongOptions options,
         IReadOnlyDictionary<string, int>? matched, NGramSet? evaluationData = null) =>
-        evaluationData is null ? [new NextLongStep(retriever, tokenizer, options, matched)]
-            : [new DecontaminateDocumentsStep(evaluationData), new NextLongStep(retriever, tokenizer, options, matched)];
+        [.. DecontaminatedDocuments(evaluationData), new NextLongStep(retriever, tokenizer, options, matched)];
+
+    // The first step of every method when evaluation data is given: contaminated documents are dropped before anything else.
+    private static IEnumerable<IBuildStep> DecontaminatedDocuments(NGramSet? evaluationData) =>
+        evaluationData is null ? [] : [new DecontaminateDocumentsStep(evaluationData)];
 }

@@ -56,8 +56,7 @@ public sealed class VerificationPlan
             var doc = documents[d];
             for (int a = 0; a < doc.Anchors.Length; a++)
             {
-                int k = doc.Anchors[a].Position - doc.BodyStart; // index in the body
-                int first = doc.Anchors[a].Start - doc.BodyStart;
+                var (first, k) = BodySpan(doc, a);
                 if (first < 0) continue;
                 foreach (long chunk in doc.Candidates[a].Distinct())
                 {
@@ -95,26 +94,26 @@ public sealed class VerificationPlan
             {
                 var doc = documents[d];
                 anchors.Sort();
-                int end = doc.Anchors[anchors[^1]].Position - doc.BodyStart + 1;
-                // Every judged body index of each anchor (one, or each token of a word), in order.
-                var judgedAt = anchors.Select(a => Enumerable.Range(doc.Anchors[a].Start - doc.BodyStart, doc.Anchors[a].Position - doc.Anchors[a].Start + 1)
-                    .Select(k => new Slot(d, a, chunk, false, cut, k)).ToArray()).ToList();
-                int[] positions = judgedAt.SelectMany(x => x).Select(x => prefix.Length + x.BodyIndex - cut).ToArray();
-                var slot = judgedAt.SelectMany(x => x).ToArray();
+                // Every judged body index of each anchor (one, or each token of a word), in order, and where each sits in a
+                // pass that starts with the prefix.
+                var judgedAt = anchors.Select(a => BodySpan(doc, a))
+                    .Select((span, i) => Enumerable.Range(span.First, span.Last - span.First + 1).Select(k => new Slot(d, anchors[i], chunk, false, cut, k)).ToArray())
+                    .ToList();
+                int[] Positions(IEnumerable<Slot> judged) => judged.Select(x => prefix.Length + x.BodyIndex - cut).ToArray();
                 if (naive)
                 {
                     // One pass per pair: the prefix and the document up to that anchor, nothing shared.
                     foreach (var anchorSlots in judgedAt)
                     {
-                        int k = anchorSlots[^1].BodyIndex;
-                        int[] whole = [.. prefix, .. Body(doc)[cut..(k + 1)]];
-                        AddGroup(Array.Empty<int>(), [new ScoreSequence(whole, anchorSlots.Select(x => prefix.Length + x.BodyIndex - cut).ToArray())],
-                            [anchorSlots], ref naiveTokens, false);
+                        int[] whole = [.. prefix, .. Body(doc)[cut..(anchorSlots[^1].BodyIndex + 1)]];
+                        AddGroup(Array.Empty<int>(), [new ScoreSequence(whole, Positions(anchorSlots))], [anchorSlots], ref naiveTokens, false);
                     }
                 }
                 else
                 {
-                    seqs.Add(new ScoreSequence(Body(doc)[cut..end], positions));
+                    var slot = judgedAt.SelectMany(x => x).ToArray();
+                    // The pass ends at the last judged token of the document's last anchor.
+                    seqs.Add(new ScoreSequence(Body(doc)[cut..(slot[^1].BodyIndex + 1)], Positions(slot)));
                     slots.Add(slot);
                 }
             }
@@ -163,8 +162,8 @@ public sealed class VerificationPlan
         var verdicts = new List<Verdict>(pending.Count);
         foreach (var ((d, a, chunk), (cut, sum)) in pending)
         {
-            var anchor = _documents[d].Anchors[a];
-            float h = cut == 0 ? anchor.Entropy : BaselineSum(baseline, d, cut, anchor.Start - _documents[d].BodyStart, anchor.Position - _documents[d].BodyStart);
+            var (first, last) = BodySpan(_documents[d], a);
+            float h = cut == 0 ? _documents[d].Anchors[a].Entropy : BaselineSum(baseline, d, cut, first, last);
             float hPrime = (float)sum;
             double delta = h > 0 ? (h - hPrime) / h : 0;
             verdicts.Add(new Verdict(d, a, chunk, h, hPrime, delta, delta > epsilon));
@@ -194,6 +193,9 @@ public sealed class VerificationPlan
     }
 
     private static int[] Body(DocumentCandidates doc) => doc.Tokens[doc.BodyStart..];
+    // Body indices of an anchor's first and last token (the same for a token anchor).
+    private static (int First, int Last) BodySpan(DocumentCandidates doc, int anchor) =>
+        (doc.Anchors[anchor].Start - doc.BodyStart, doc.Anchors[anchor].Position - doc.BodyStart);
     private static int PrefixLength(int[] chunk, VerificationLayout layout) => (layout.Bos is null ? 0 : 1) + chunk.Length + layout.Separator.Length;
     private static int[] Prefix(int[] chunk, VerificationLayout layout) =>
         layout.Bos is int b ? [b, .. chunk, .. layout.Separator] : [.. chunk, .. layout.Separator];
