@@ -47,6 +47,11 @@ public class BuildTests
         var grouped = Process(engine, retriever, options, Few);
         // Word anchors include words of several tokens, each judged at all of them.
         Assert.Equal(wordEntropy, grouped.Documents.SelectMany(d => d.Anchors).Any(x => x.Start < x.Position));
+        // A placed context names its word anchor's whole text and where it starts. (A token anchor can be the head of a
+        // character split across tokens, whose own text is a replacement character.)
+        var placed = grouped.Documents.Where(d => d.Sample is not null).SelectMany(d => d.Sample!.Contexts.Select(c => (d.Source.Text, c))).ToList();
+        Assert.NotEmpty(placed);
+        if (wordEntropy) Assert.All(placed, p => Assert.StartsWith(p.c.AnchorText, p.Text[p.c.AnchorChar..], StringComparison.Ordinal));
         var naive = Process(engine, retriever, options, Few, naive: true);
         var a = grouped.Documents.SelectMany(d => d.Verdicts).ToList();
         var b = naive.Documents.SelectMany(d => d.Verdicts).ToList();

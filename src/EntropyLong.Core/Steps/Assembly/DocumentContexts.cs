@@ -59,9 +59,10 @@ internal sealed class DocumentContexts
 
     private SampleContext Context(Verdict v, ContextKind kind) => Placed(_chunks[v.Chunk], _d.Anchors[v.Anchor], v.H, v.HPrime, v.Delta, kind);
 
-    // A chunk placed for an anchor: where the anchor sits in the document, its text, and the judgement (if any).
+    // A chunk placed for an anchor: where the anchor sits in the document (its last token; the character where its text
+    // starts), its text (a whole word with word anchors), and the judgement (if any).
     private SampleContext Placed(RetrievedChunk chunk, Anchor anchor, float h, float hPrime, double delta, ContextKind kind) =>
-        new(chunk.ChunkId, chunk.DocumentId, chunk.Text, anchor.Position, AnchorChar(anchor.Position),
+        new(chunk.ChunkId, chunk.DocumentId, chunk.Text, anchor.Position, AnchorChar(anchor.Start),
             _scorer.Detokenize(_d.Tokens.AsSpan(anchor.Start, anchor.Position - anchor.Start + 1)), h, hPrime, delta) { Kind = kind };
 
     // Where a token starts in the document (clamped: a tokenizer may detokenize to other text, such as a leading
