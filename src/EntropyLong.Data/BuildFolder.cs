@@ -1,5 +1,6 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using EntropyLong.Core;
 
 namespace EntropyLong.Data;
 
@@ -17,6 +18,21 @@ public static class BuildFolder
     /// <summary>The dataset card (Hugging Face convention), written by every build.</summary>
     public const string Card = "README.md";
     public const string Sequences = "sequences.jsonl";
+
+    /// <summary>A finished build's stats.json; a missing or foreign file is a <see cref="UserInputException"/>.</summary>
+    public static BuildStats ReadStats(string folder)
+    {
+        string path = Path.Combine(folder, Stats);
+        if (!File.Exists(path)) throw new UserInputException($"{path}: not found; expected a finished build's output folder");
+        try
+        {
+            return JsonSerializer.Deserialize<BuildStats>(File.ReadAllBytes(path), Json) ?? throw new UserInputException($"{path}: empty");
+        }
+        catch (JsonException e)
+        {
+            throw new UserInputException($"{path}: not a build's stats ({e.Message})", e);
+        }
+    }
     /// <summary>The names sequences.jsonl may take (--sequences), plain or compressed.</summary>
     public static readonly IReadOnlyList<string> SequenceNames = [Sequences, "sequences.jsonl.gz", "sequences.jsonl.zst", "sequences.jsonl.zstd"];
 

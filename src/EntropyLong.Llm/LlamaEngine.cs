@@ -24,6 +24,9 @@ public sealed record LlamaSettings
     public bool Exact { get; init; }
     /// <summary>Entropies are of softmax(logits / Temperature); 1 (the paper's) is the model's own distribution.</summary>
     public float Temperature { get; init; } = 1;
+    /// <summary>Beyond the paper: weight of the context copy distribution mixed into the model's (see
+    /// <see cref="CopyMixture"/>); 0, the paper's, scores the model alone.</summary>
+    public float CopyWeight { get; init; }
 }
 
 /// <summary><see cref="IEntropyModel"/> on llama.cpp: loads any GGUF causal LM, tokenizes with its own tokenizer, and
@@ -38,6 +41,7 @@ public sealed class LlamaEngine : IEntropyModel
     private readonly LlamaSettings _settings;
     private readonly int _kvCells;
     private readonly float[] _scratch;
+    private readonly CopyMixture? _copy;
 
     public ModelInfo Info { get; }
     public LlamaSettings Settings => _settings;
@@ -51,6 +55,7 @@ public sealed class LlamaEngine : IEntropyModel
         Info = info;
         _kvCells = kvCells;
         _scratch = new float[2 * info.VocabSize];
+        _copy = settings.CopyWeight > 0 ? new CopyMixture(settings.CopyWeight) : null;
     }
 
     /// <summary>Loads a GGUF model. A missing or non-GGUF file is a <see cref="UserInputException"/>.</summary>
@@ -109,6 +114,8 @@ public sealed class LlamaEngine : IEntropyModel
     {
         public readonly int Seq = seq;
         public readonly ReadOnlyMemory<int> Tokens = tokens;
+        /// <summary>The whole sequence (the group's prefix, then Tokens), which the copy mixture reads.</summary>
+        public int[] History = [];
         public readonly int StartPos = startPos;
         public readonly int[] Positions = positions;
         public readonly int[] Slots = slots;   // where each position's entropy goes in Results
@@ -162,7 +169,7 @@ public sealed class LlamaEngine : IEntropyModel
         var owner = new Dictionary<Stream, OpenGroup>();
         int nextGroup = 0, cellsInUse = 0, finished = 0;
         var batch = new LLamaBatch();
-        var wanted = new List<(Stream Stream, int Slot, int BatchIndex)>();
+        var wanted = new List<(Stream Stream, int Slot, int BatchIndex, int Position)>();
 
         while (nextGroup < groups.Count || open.Count > 0)
         {
@@ -187,7 +194,7 @@ public sealed class LlamaEngine : IEntropyModel
                     // The entropy at position p comes from the logits after token p-1.
                     bool logits = st.NextWanted < st.Positions.Length && st.Positions[st.NextWanted] == pos + 1;
                     int bi = batch.Add(span[st.Next], pos, (LLamaSeqId)st.Seq, logits);
-                    if (logits) wanted.Add((st, st.Slots[st.NextWanted++], bi));
+                    if (logits) wanted.Add((st, st.Slots[st.NextWanted++], bi, pos + 1));
                     st.Next++;
                 }
                 if (batch.TokenCount >= _settings.BatchSize) break;
@@ -196,10 +203,12 @@ public sealed class LlamaEngine : IEntropyModel
             var rc = _context.Decode(batch);
             if (rc != DecodeResult.Ok)
                 throw new InvalidOperationException($"llama_decode failed ({rc}) {LlamaRuntime.LastErrors()}".Trim());
-            foreach (var (st, slot, bi) in wanted)
+            foreach (var (st, slot, bi, position) in wanted)
             {
                 var logits = _context.GetLogitsIth(bi);
-                st.Results[slot] = computeEntropy ? Entropy.FromLogits(logits, _scratch, _settings.Temperature) : logits[0];
+                st.Results[slot] = !computeEntropy ? logits[0]
+                    : _copy is null ? Entropy.FromLogits(logits, _scratch, _settings.Temperature)
+                    : _copy.Entropy(logits, st.History.AsSpan(0, position), _scratch, _settings.Temperature);
             }
             Retire();
         }
@@ -221,6 +230,7 @@ public sealed class LlamaEngine : IEntropyModel
                         int id = freeSeqs.Pop();
                         if (g.Prefix is not null) _context.MemorySequenceCopy((LLamaSeqId)g.Prefix.Seq, (LLamaSeqId)id, -1, -1);
                         var stream = Stream.For(id, sequence.Tokens, group.Prefix.Length, sequence.Positions, results[g.FirstFlat + g.NextSequence]);
+                        if (_copy is not null) stream.History = [.. group.Prefix.Span, .. sequence.Tokens.Span];
                         if (g.Prefix is not null)
                             for (int i = 0; i < sequence.Positions.Length; i++)
                                 if (sequence.Positions[i] <= group.Prefix.Length)
@@ -244,6 +254,7 @@ public sealed class LlamaEngine : IEntropyModel
                     // Positions inside the prefix depend on the prefix alone: score them once on its stream.
                     int[] inPrefix = next.Sequences.SelectMany(q => q.Positions).Where(p => p <= next.Prefix.Length).Distinct().Order().ToArray();
                     prefix = Stream.For(freeSeqs.Pop(), next.Prefix, 0, inPrefix, new float[inPrefix.Length]);
+                    if (_copy is not null) prefix.History = next.Prefix.ToArray();
                     active.Add(prefix);
                     cellsInUse += next.Prefix.Length;
                 }

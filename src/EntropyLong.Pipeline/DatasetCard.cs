@@ -132,6 +132,9 @@ public static partial class DatasetCard
         yield return ("separator", $"`{JsonSerializer.Serialize(options.Separator)}`");
         yield return ("documents without a verified context", options.DropUnverified ? "dropped" : "kept");
         yield return ("scoring model", ModelDescription(configuration, Text("model")) + (Flag("exact") ? ", exact mode" : ""));
+        double Number(string key) => configuration.TryGetProperty(key, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : double.NaN;
+        if (Number("temperature") is var t && !double.IsNaN(t) && t != 1) yield return ("entropy temperature", F(t));
+        if (Number("copy_weight") is > 0 and var w) yield return ("copy mixture (weight 1 - (1 - W)^longest match)", $"W = {F(w)}");
         yield return ("training tokenizer (input_ids)", Text("tokenizer") is "scorer" or "" ? "the scoring model's" : $"`{Path.GetFileName(Text("tokenizer"))}`");
         yield return ("embedder (retrieval)", $"`{Text("embedder")}`");
         yield return ("verification", Flag("naive") ? "each (anchor, candidate) pair alone" :

@@ -35,6 +35,9 @@ public class StrictCommandLineTests
     [InlineData("build -- --alpha 3", "this command takes nothing after --, got: --alpha 3")]
     [InlineData("build --format mds,arrow", "--format: unknown format 'arrow' (the formats are mds, parquet)")]
     [InlineData("build --format ,", "--format needs at least one of mds, parquet")]
+    [InlineData("build --match other", "--match applies to the baselines (--method retrieval, random or nextlong)")]
+    [InlineData("build --method random --match other --shards 2", "--method random --match applies to unsharded builds: a token budget is not split across shards")]
+    [InlineData("build --copy-weight 1", "--copy-weight must be at least 0 and below 1 (got 1)")]
     public void MistakesAreUsageErrorsThatSayWhatIsWrong(string commandLine, string message)
     {
         var (code, _, err) = CliRunner.Run(commandLine.Split(' '));

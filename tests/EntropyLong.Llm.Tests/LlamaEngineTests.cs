@@ -137,6 +137,33 @@ public class LlamaEngineTests
     }
 
     [Fact]
+    public void CopyWeightMixesTheSequencesOwnHistoryIncludingASharedPrefix()
+    {
+        const float weight = 0.4f;
+        using var engine = LlamaEngine.Load(TinyModels.Get().Path, new LlamaSettings { Exact = true, Threads = 2, CopyWeight = weight });
+        var (_, model) = TinyModels.Get();
+        // The prefix repeats text the sequence goes on to use, so the copy distribution has matches to read.
+        var prefix = engine.TokenizeWithBos(TinyModels.Texts[2] + " " + TinyModels.Texts[4]);
+        var tokens = engine.Tokenize(" " + TinyModels.Texts[4]);
+        var whole = prefix.Concat(tokens).ToArray();
+        int[] positions = [3, prefix.Length + 1, prefix.Length + 4, whole.Length - 1];
+        var shared = engine.Score([new ScoreGroup(prefix, [new ScoreSequence(tokens, positions)])])[0];
+
+        var logits = ReferenceForward.Logits(model, whole);
+        var mixture = new CopyMixture(weight);
+        var scratch = new float[2 * engine.Info.VocabSize];
+        bool lowered = false;
+        for (int i = 0; i < positions.Length; i++)
+        {
+            var row = logits[positions[i] - 1].Select(x => (float)x).ToArray();
+            double want = mixture.Entropy(row, whole.AsSpan(0, positions[i]), scratch);
+            AssertClose(want, shared[i]);
+            lowered |= want < ReferenceForward.Entropy(logits[positions[i] - 1]) - 0.1;
+        }
+        Assert.True(lowered, "the repeated text should be easier to predict with the copy distribution");
+    }
+
+    [Fact]
     public void DefaultModeStaysCloseToExactMode()
     {
         using var exact = Load(exact: true);

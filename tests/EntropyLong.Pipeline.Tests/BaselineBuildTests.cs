@@ -68,6 +68,22 @@ public class BaselineBuildTests
     }
 
     [Fact]
+    public void RandomWithATokenBudgetTakesDocumentsInOrderUntilTheyHoldIt()
+    {
+        using var model = new CopyingModel();
+        var fits = Roots.Where(d => System.Text.Encoding.UTF8.GetByteCount(d.Text) + 1 <= Options.SeqLen).ToList();
+        long Tokens(Document d) => System.Text.Encoding.UTF8.GetByteCount(d.Text) + 1; // a token per byte, and BOS
+        long budget = fits.Take(11).Sum(Tokens) - 1; // the eleventh document passes it
+        string dir = Build(BuildSteps.Random(model, Options, budget), oneSpan: true);
+        var samples = Sequences(dir).SelectMany(s => s.Samples).Select(s => s.DocumentId).Order().ToList();
+        Assert.Equal(fits.Take(11).Select(d => d.Id).Order(), samples);
+        var stats = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(Path.Combine(dir, BuildFolder.Stats))).RootElement;
+        Assert.Equal(fits.Take(11).Sum(Tokens), stats.GetProperty("tokens_out").GetInt64());
+        Assert.Equal(Roots.Count, stats.GetProperty("documents_read").GetInt64());
+        Assert.True(stats.GetProperty("documents_skipped").GetProperty("over_token_budget").GetInt64() > 0);
+    }
+
+    [Fact]
     public void NextLongInterleavesDistractorsWithTheDocumentsPiecesInOrder()
     {
         using var model = new CopyingModel();

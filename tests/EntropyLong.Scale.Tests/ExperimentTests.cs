@@ -80,6 +80,12 @@ public class ExperimentTests(CliFixture cli)
             Assert.True(File.Exists(Path.Combine(dir, "models", $"{arm}-s1.gguf")), $"{arm}: no trained model");
             Assert.True(File.Exists(Path.Combine(dir, "builds", arm, "stats.json")), $"{arm}: no build");
         }
+        // Every baseline is matched to the entropylong build: retrieval and nextlong in chunks per document, random in tokens.
+        foreach (string arm in Arms.Skip(1))
+        {
+            using var config = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(dir, "builds", arm, "config.json")));
+            Assert.Equal(Path.Combine(dir, "builds", "entropylong"), config.RootElement.GetProperty("match").GetString());
+        }
         Assert.Contains("| none |", File.ReadAllText(Path.Combine(dir, "ablation.md")));
         // The folder keeps the build settings every arm shared.
         Assert.Equal(File.ReadAllText(Path.Combine(cli.Root, "loose.json")), File.ReadAllText(Path.Combine(dir, "build-config.json")));

@@ -49,7 +49,7 @@ public sealed class BenchCostCommand : Command<BenchCostCommand.Settings>
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
     {
-        var stats = ReadStats(s.Build);
+        var stats = BuildFolder.ReadStats(s.Build);
         var shards = IndexFolders(s.Index);
         var manifests = shards.Select(f => IndexManifest.TryRead(f)
             ?? throw new UserInputException($"{f}: not an index folder (no {IndexManifest.FileName})")).ToList();
@@ -120,21 +120,6 @@ public sealed class BenchCostCommand : Command<BenchCostCommand.Settings>
         table.AddRow("graph / chunk store", $"{Bytes(poolChunks * graphPerVector)} / {Bytes(poolChunks * storePerChunk)}");
         AnsiConsole.Write(table);
         return 0;
-    }
-
-    private static BuildStats ReadStats(string folder)
-    {
-        string path = Path.Combine(folder, BuildFolder.Stats);
-        if (!File.Exists(path)) throw new UserInputException($"{path}: not found; --build takes a finished build's output folder");
-        try
-        {
-            return JsonSerializer.Deserialize<BuildStats>(File.ReadAllBytes(path), BuildFolder.Json)
-                ?? throw new UserInputException($"{path}: empty");
-        }
-        catch (JsonException e)
-        {
-            throw new UserInputException($"{path}: not a build's stats ({e.Message})", e);
-        }
     }
 
     private static List<string> IndexFolders(string folder)

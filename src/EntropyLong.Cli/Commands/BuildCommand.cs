@@ -41,7 +41,7 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
         [CommandOption("--skip-first <N>"), Description("Beyond the paper: no anchors among a document's first N scorer tokens, predicted with little context (0)")]
         [OptionRange(0, OptionLimits.Tokens)]
         public int? SkipFirst { get; init; }
-        [CommandOption("--word-entropy"), Description("Beyond the paper: anchors are words, each with the sum of its tokens' entropies, judged by that sum (off)")]
+        [CommandOption("--word-entropy"), Description("Beyond the paper: anchors are words, each with the sum of its tokens' entropies, judged by that sum (off for a --model you name; on for the shipped default scorer)")]
         public bool WordEntropy { get; init; }
         [CommandOption("--seq-len <N>"), Description("Target sequence length in training-tokenizer tokens (131072)")]
         [OptionRange(16, OptionLimits.Tokens)]
@@ -126,14 +126,15 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
 
         [CommandOption("--method <METHOD>"), Description("entropylong (the paper's, default), or a baseline through the same outputs: retrieval (the same anchors and retrieval, chunks placed unjudged), random (plain concatenation of random documents, one attention span per sequence), nextlong (meta-chunks interleaved with hard-negative distractors)")]
         public string Method { get; init; } = "entropylong";
-        [CommandOption("--match <BUILD>"), Description("retrieval and nextlong: place as many chunks per document as this entropylong build placed (a document it did not use is not used); without it, one per anchor or meta-chunk")]
+        [CommandOption("--match <BUILD>"), Description("retrieval and nextlong: place as many chunks per document as this entropylong build placed (a document it did not use is not used); without it, one per anchor or meta-chunk. random: take documents until they hold as many tokens as this build wrote")]
         public string? Match { get; init; }
 
         public override ValidationResult Validate()
         {
             if (Method is not ("entropylong" or "retrieval" or "random" or "nextlong"))
                 return ValidationResult.Error($"--method must be entropylong, retrieval, random or nextlong, not '{Method}'");
-            if (Match is not null && Method is not ("retrieval" or "nextlong")) return ValidationResult.Error("--match applies to --method retrieval and nextlong");
+            if (Match is not null && Method == "entropylong") return ValidationResult.Error("--match applies to the baselines (--method retrieval, random or nextlong)");
+            if (Match is not null && Method == "random" && Shards is not null) return ValidationResult.Error("--method random --match applies to unsharded builds: a token budget is not split across shards");
             if (Split is not ("all" or "held-out" or "train")) return ValidationResult.Error($"--split must be all, held-out or train, not '{Split}'");
             if ((Rank is not null || World is not null || NoMerge) && Shards is null) return ValidationResult.Error("--rank, --world and --no-merge need --shards");
             if (FormatError() is { } error) return ValidationResult.Error(error);
@@ -150,7 +151,8 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
         var corpus = new CorpusReader(s.Corpus.Length > 0 ? s.Corpus : [Defaults.SampleCorpus]);
         if (string.IsNullOrWhiteSpace(s.Index)) throw new UserInputException("--index is required (make one with `entropylong index`)");
         if (!Directory.Exists(s.Index)) throw new UserInputException($"{s.Index}: index folder not found");
-        var matched = s.Match is { } match ? MatchedCounts(match) : null;
+        var matched = s.Match is { } match && s.Method != "random" ? MatchedCounts(match) : null;
+        long? tokenBudget = s.Match is { } budgetBuild && s.Method == "random" ? BuildFolder.ReadStats(budgetBuild).TokensOut : null;
         string modelPath = Defaults.ModelOrDefault(s.Model);
         GgufFile.Check(modelPath);
         var hfTokenizer = s.Tokenizer is { } tok && tok.EndsWith(".json", StringComparison.OrdinalIgnoreCase) ? HfTokenizer.Load(tok) : null;
@@ -167,7 +169,7 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
         var steps = s.Method switch
         {
             "retrieval" => BuildSteps.Retrieval(scorer, retriever, tokenizer, options, matched, evaluation?.NGrams),
-            "random" => BuildSteps.Random(tokenizer, options, evaluation?.NGrams),
+            "random" => BuildSteps.Random(tokenizer, options, tokenBudget, evaluation?.NGrams),
             "nextlong" => BuildSteps.NextLong(retriever, tokenizer, options, matched, evaluation?.NGrams),
             _ => BuildSteps.EntropyLong(scorer, retriever, tokenizer, options, s.Naive, evaluation?.NGrams),
         };
@@ -284,6 +286,8 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
             ["model_info"] = scorer.Info,
             ["exact"] = s.Exact,
             ["temperature"] = s.Temperature,
+            ["copy_weight"] = scorer.Settings.CopyWeight,
+            ["default_scorer"] = s.DefaultScorer,
             ["index"] = Path.GetFullPath(s.Index),
             ["embedder"] = embedder.ModelId,
             ["corpus"] = corpus.Files,
@@ -327,7 +331,7 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
             TopK = s.TopK ?? o.TopK,
             MaxAnchorsPerDocument = s.MaxAnchors ?? o.MaxAnchorsPerDocument,
             SkipFirstTokens = s.SkipFirst ?? o.SkipFirstTokens,
-            WordEntropy = s.WordEntropy || o.WordEntropy,
+            WordEntropy = s.WordEntropy || o.WordEntropy || (s.DefaultScorer && Defaults.ScorerWordEntropy),
             SeqLen = s.SeqLen ?? o.SeqLen,
             Order = s.Order is null ? o.Order : s.Order.ToLowerInvariant() switch
             {

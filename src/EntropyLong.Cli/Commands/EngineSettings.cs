@@ -33,6 +33,13 @@ public class EngineSettings : CommandSettings
     [OptionRange(0.05, 20)]
     public float Temperature { get; init; } = 1;
 
+    [CommandOption("--copy-weight <W>"), Description("Beyond the paper: mix into the model's distribution a copy distribution over the tokens that followed earlier matches of the current context, at weight 1 - (1 - W)^(longest match) (a cache LM standing in for the induction heads a small scorer lacks) (default: 0, the paper's, for a --model you name; 0.5 for the shipped default scorer)")]
+    [OptionRange(0.0, 1.0, MaxExclusive = true)]
+    public float? CopyWeight { get; init; }
+
+    /// <summary>No --model named: the shipped model, read as <see cref="Defaults"/> says the default scorer is.</summary>
+    public bool DefaultScorer => Model is not { Length: > 0 };
+
     public LlamaSettings ToLlama() => new()
     {
         Threads = Threads > 0 ? Threads.Value : Environment.ProcessorCount,
@@ -42,5 +49,6 @@ public class EngineSettings : CommandSettings
         Exact = Exact,
         GpuLayers = GpuLayers,
         Temperature = Temperature,
+        CopyWeight = CopyWeight ?? (DefaultScorer ? Defaults.ScorerCopyWeight : 0),
     };
 }

@@ -39,8 +39,8 @@ public static class BuildSteps
     }
 
     /// <summary>The `random` baseline: documents concatenated in a seeded random order, one attention span per sequence.</summary>
-    public static IReadOnlyList<IBuildStep> Random(ITrainingTokenizer tokenizer, EntropyLongOptions options, NGramSet? evaluationData = null) =>
-        [.. DecontaminatedDocuments(evaluationData), new ConcatenationStep(tokenizer, options)];
+    public static IReadOnlyList<IBuildStep> Random(ITrainingTokenizer tokenizer, EntropyLongOptions options, long? tokenBudget = null, NGramSet? evaluationData = null) =>
+        [.. DecontaminatedDocuments(evaluationData), new ConcatenationStep(tokenizer, options, tokenBudget)];
 
     /// <summary>The `nextlong` baseline: each document's meta-chunks interleaved with hard-negative distractors.</summary>
     public static IReadOnlyList<IBuildStep> NextLong(IRetriever retriever, ITrainingTokenizer tokenizer, EntropyLongOptions options,

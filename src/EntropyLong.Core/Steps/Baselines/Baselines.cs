@@ -26,17 +26,24 @@ public sealed class RetrievedAssemblyStep(IEntropyModel scorer, ITrainingTokeniz
 
 /// <summary>The `random` baseline: plain concatenation, the standard long-context continued-pretraining data. Each
 /// document is a sample of its own text; the documents of a block are packed in a seeded random order (from the run
-/// seed and the document id), and the writer gives each sequence one attention span so attention crosses them.</summary>
-public sealed class ConcatenationStep(ITrainingTokenizer tokenizer, EntropyLongOptions options) : IBuildStep
+/// seed and the document id), and the writer gives each sequence one attention span so attention crosses them.
+/// With a <paramref name="tokenBudget"/> (the tokens another build wrote), documents are taken in input order until
+/// their samples hold that many tokens, so the baseline holds as much distinct text as the build it is compared with
+/// (the last document taken may pass the budget); the rest are skipped as over the budget.</summary>
+public sealed class ConcatenationStep(ITrainingTokenizer tokenizer, EntropyLongOptions options, long? tokenBudget = null) : IBuildStep
 {
+    private long _tokens;
+
     public string Name => "assembly";
 
     public void Run(BuildBlock block, CancellationToken cancellationToken)
     {
         foreach (var d in block.Active)
         {
+            if (_tokens >= tokenBudget) { d.Skip("over_token_budget"); continue; }
             d.Sample = SequenceAssembly.Build(d.Id, d.Source.Text, [], tokenizer, options);
-            if (d.Sample is null) d.Skip("longer_than_seq_len");
+            if (d.Sample is null) { d.Skip("longer_than_seq_len"); continue; }
+            _tokens += d.Sample.Tokens.Length;
             d.PackingKey = (long)(StableHash.Of(d.Id, options.Seed) >> 1);
         }
     }

@@ -10,7 +10,12 @@ public static class Entropy
     /// <param name="logits">One row of logits (the native buffer, read in place).</param>
     /// <param name="scratch">Two buffers of at least the row's length, reused across calls.</param>
     /// <param name="temperature">The entropy of softmax(z / T); 1, the model's own distribution, is the paper's.</param>
-    public static float FromLogits(ReadOnlySpan<float> logits, Span<float> scratch, float temperature = 1)
+    public static float FromLogits(ReadOnlySpan<float> logits, Span<float> scratch, float temperature = 1) =>
+        FromLogits(logits, scratch, temperature, out _);
+
+    /// <summary>As the public overload; afterwards scratch[n..2n] holds exp(z / T - max) and
+    /// <paramref name="sum"/> their sum, so callers can read probabilities without a second pass.</summary>
+    internal static float FromLogits(ReadOnlySpan<float> logits, Span<float> scratch, float temperature, out double sum)
     {
         if (logits.IsEmpty) throw new ArgumentException("empty logits row", nameof(logits));
         if (scratch.Length < 2 * logits.Length) throw new ArgumentException("scratch must hold two rows", nameof(scratch));
@@ -19,7 +24,7 @@ public static class Entropy
         TensorPrimitives.Subtract(logits, TensorPrimitives.Max(logits), shifted);
         if (temperature != 1) TensorPrimitives.Multiply(shifted, 1 / temperature, shifted);
         TensorPrimitives.Exp(shifted, exps);
-        double sum = TensorPrimitives.Sum<float>(exps);
+        sum = TensorPrimitives.Sum<float>(exps);
         double dot = TensorPrimitives.Dot<float>(exps, shifted);
         return (float)(Math.Log(sum) - dot / sum);
     }

@@ -1,0 +1,50 @@
+using System.Text.Json;
+
+namespace EntropyLong.Scale.Tests;
+
+/// <summary>`build --copy-weight` reaches the scorer, the recorded configuration and the dataset card; without
+/// --model the build reads the shipped model as the default scorer (copy mixture and word anchors), and a named model
+/// is read as the paper does.</summary>
+[Collection("cli")]
+public class CopyWeightTests(CliFixture cli)
+{
+    [Fact]
+    public void TheFlagChangesTheEntropiesAndIsRecorded()
+    {
+        string dir = Path.Combine(cli.Root, "copy");
+        cli.Run(["build", .. cli.CorpusArgs, "--index", cli.Index, .. cli.BuildOptions, "--out", dir, "--copy-weight", "0.5"]).Check();
+        using var recorded = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(dir, "config.json")));
+        Assert.Equal(0.5, recorded.RootElement.GetProperty("copy_weight").GetDouble());
+        Assert.False(recorded.RootElement.GetProperty("default_scorer").GetBoolean());
+        Assert.False(recorded.RootElement.GetProperty("options").GetProperty("word_entropy").GetBoolean());
+        Assert.Contains("| copy mixture (weight 1 - (1 - W)^longest match) | W = 0.5 |", File.ReadAllText(Path.Combine(dir, "README.md")));
+        // The corpus repeats its texts, so copying lowers some entropies: other anchors than the plain build's.
+        Assert.NotEqual(EntropiesOf(cli.Reference()), EntropiesOf(dir));
+
+        using var plain = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(cli.Reference(), "config.json")));
+        Assert.Equal(0, plain.RootElement.GetProperty("copy_weight").GetDouble());
+    }
+
+    [Fact]
+    public void WithoutAModelTheShippedDefaultScorerIsReadWithCopiesAndWords()
+    {
+        string dir = Path.Combine(cli.Root, "default-scorer");
+        cli.Run(["build", .. cli.CorpusArgs, "--index", cli.Index, "--out", dir, "--limit", "2", "--threads", "1", "--quiet"]).Check();
+        using var recorded = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(dir, "config.json")));
+        var root = recorded.RootElement;
+        Assert.True(root.GetProperty("default_scorer").GetBoolean());
+        Assert.Equal(0.5, root.GetProperty("copy_weight").GetDouble());
+        Assert.True(root.GetProperty("options").GetProperty("word_entropy").GetBoolean());
+        Assert.EndsWith(Path.Combine("data", "models", "default.gguf"), root.GetProperty("model").GetString());
+
+        // An explicit weight wins over the default scorer's.
+        string zero = Path.Combine(cli.Root, "default-scorer-zero");
+        cli.Run(["build", .. cli.CorpusArgs, "--index", cli.Index, "--out", zero, "--limit", "2", "--threads", "1", "--quiet", "--copy-weight", "0"]).Check();
+        using var explicitZero = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(zero, "config.json")));
+        Assert.Equal(0, explicitZero.RootElement.GetProperty("copy_weight").GetDouble());
+    }
+
+    private static List<double> EntropiesOf(string build) =>
+        File.ReadLines(Path.Combine(build, "details.jsonl")).SelectMany(l => JsonDocument.Parse(l).RootElement.GetProperty("entropy").EnumerateArray()
+            .Where(e => e.ValueKind == JsonValueKind.Number).Select(e => e.GetDouble())).ToList();
+}
