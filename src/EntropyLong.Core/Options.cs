@@ -23,6 +23,10 @@ public sealed record EntropyLongOptions
     /// <summary>Beyond the paper: anchors are words, each with the sum of its tokens' entropies, judged by the same sum
     /// with and without the chunk (<see cref="Anchors.SelectWords"/>). false = the paper's token anchors.</summary>
     public bool WordEntropy { get; init; }
+    /// <summary>Beyond the paper: the scorer's entropies are of its distribution mixed with a copy distribution read off
+    /// the sequence (<see cref="CopyMixture"/>), at this weight; 0 = the paper's, the model alone. Null until resolved:
+    /// `build` gives the shipped default scorer 0.5 and any other model 0.</summary>
+    public double? CopyWeight { get; init; }
     /// <summary>Target sequence length in tokens of the training model's tokenizer.</summary>
     public int SeqLen { get; init; } = 131072;
     public ContextOrder Order { get; init; } = ContextOrder.Shuffle;
@@ -46,6 +50,7 @@ public sealed record EntropyLongOptions
         if (TopK < 1) throw new UserInputException($"top-k must be >= 1 (got {TopK})");
         if (MaxAnchorsPerDocument is < 1) throw new UserInputException($"max anchors per document must be >= 1 (got {MaxAnchorsPerDocument})");
         if (SkipFirstTokens < 0) throw new UserInputException($"skip-first must be >= 0 (got {SkipFirstTokens})");
+        if (CopyWeight is { } w && !(w is >= 0 and < 1)) throw new UserInputException($"copy-weight must be in [0, 1) (got {w})");
         if (!(NearDuplicate is >= 0 and <= 1)) throw new UserInputException($"near-duplicate must be in [0, 1] (got {NearDuplicate})");
         if (HardNegatives < 0) throw new UserInputException($"hard-negatives must be >= 0 (got {HardNegatives})");
         if (SeqLen < 16) throw new UserInputException($"seq-len must be >= 16 tokens (got {SeqLen})");

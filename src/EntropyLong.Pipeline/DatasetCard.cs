@@ -126,6 +126,7 @@ public static partial class DatasetCard
         yield return ("max anchors per document", options.MaxAnchorsPerDocument is { } cap ? $"{cap}" : "no cap");
         if (options.SkipFirstTokens > 0) yield return ("no anchors in the first tokens", $"{options.SkipFirstTokens}");
         if (options.WordEntropy) yield return ("anchors", "words (entropy summed over a word's tokens)");
+        if (options.CopyWeight is > 0 and var w) yield return ("copy mixture (weight 1 - (1 - W)^longest match)", $"W = {F(w)}");
         yield return ("seq_len (tokens per sequence, at most)", $"{options.SeqLen}");
         yield return ("order of the contexts", options.Order == ContextOrder.Shuffle ? "shuffled (seeded)" : "by anchor position");
         yield return ("seed", $"{options.Seed}");
@@ -134,7 +135,6 @@ public static partial class DatasetCard
         yield return ("scoring model", ModelDescription(configuration, Text("model")) + (Flag("exact") ? ", exact mode" : ""));
         double Number(string key) => configuration.TryGetProperty(key, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : double.NaN;
         if (Number("temperature") is var t && !double.IsNaN(t) && t != 1) yield return ("entropy temperature", F(t));
-        if (Number("copy_weight") is > 0 and var w) yield return ("copy mixture (weight 1 - (1 - W)^longest match)", $"W = {F(w)}");
         yield return ("training tokenizer (input_ids)", Text("tokenizer") is "scorer" or "" ? "the scoring model's" : $"`{Path.GetFileName(Text("tokenizer"))}`");
         yield return ("embedder (retrieval)", $"`{Text("embedder")}`");
         yield return ("verification", Flag("naive") ? "each (anchor, candidate) pair alone" :

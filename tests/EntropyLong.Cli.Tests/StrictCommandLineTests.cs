@@ -141,6 +141,7 @@ public class StrictCommandLineTests
     [InlineData("cfg.json", """{"order": "sideways"}""", "cfg.json: order expects one of shuffle, anchor, got \"sideways\"")]
     [InlineData("cfg.yaml", "epsilon: 2\n", "cfg.yaml: epsilon must be in [0, 1) (got 2)")]
     [InlineData("cfg.yaml", "near_duplicate: 1.5\n", "cfg.yaml: near-duplicate must be in [0, 1] (got 1.5)")]
+    [InlineData("cfg.yaml", "copy_weight: 1\n", "cfg.yaml: copy-weight must be in [0, 1) (got 1)")]
     [InlineData("cfg.json", "[1]", "cfg.json: invalid configuration (the file holds no object of hyperparameters)")]
     public void ConfigFilesNameTheFileAndTheKey(string name, string text, string message)
     {

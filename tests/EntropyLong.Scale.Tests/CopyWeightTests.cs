@@ -2,19 +2,22 @@ using System.Text.Json;
 
 namespace EntropyLong.Scale.Tests;
 
-/// <summary>`build --copy-weight` reaches the scorer, the recorded configuration and the dataset card; without
+/// <summary>`build --copy-weight` (or `copy_weight` in a config file) reaches the scorer, the recorded configuration and the dataset card; without
 /// --model the build reads the shipped model as the default scorer (copy mixture and word anchors), and a named model
 /// is read as the paper does.</summary>
 [Collection("cli")]
 public class CopyWeightTests(CliFixture cli)
 {
     [Fact]
-    public void TheFlagChangesTheEntropiesAndIsRecorded()
+    public void TheFlagAndTheConfigKeyChangeTheEntropiesAlikeAndAreRecorded()
     {
-        string dir = Path.Combine(cli.Root, "copy");
+        string dir = Path.Combine(cli.Root, "copy"), keyed = Path.Combine(cli.Root, "copy-config"), config = Path.Combine(cli.Root, "copy.json");
+        File.WriteAllText(config, """{"copy_weight": 0.5}""");
         cli.Run(["build", .. cli.CorpusArgs, "--index", cli.Index, .. cli.BuildOptions, "--out", dir, "--copy-weight", "0.5"]).Check();
+        cli.Run(["build", .. cli.CorpusArgs, "--index", cli.Index, .. cli.BuildOptions, "--out", keyed, "--config", config]).Check();
+        CliFixture.AssertSameOutput(dir, keyed);
         using var recorded = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(dir, "config.json")));
-        Assert.Equal(0.5, recorded.RootElement.GetProperty("copy_weight").GetDouble());
+        Assert.Equal(0.5, recorded.RootElement.GetProperty("options").GetProperty("copy_weight").GetDouble());
         Assert.False(recorded.RootElement.GetProperty("default_scorer").GetBoolean());
         Assert.False(recorded.RootElement.GetProperty("options").GetProperty("word_entropy").GetBoolean());
         Assert.Contains("| copy mixture (weight 1 - (1 - W)^longest match) | W = 0.5 |", File.ReadAllText(Path.Combine(dir, "README.md")));
@@ -22,7 +25,7 @@ public class CopyWeightTests(CliFixture cli)
         Assert.NotEqual(EntropiesOf(cli.Reference()), EntropiesOf(dir));
 
         using var plain = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(cli.Reference(), "config.json")));
-        Assert.Equal(0, plain.RootElement.GetProperty("copy_weight").GetDouble());
+        Assert.Equal(0, plain.RootElement.GetProperty("options").GetProperty("copy_weight").GetDouble());
     }
 
     [Fact]
@@ -33,7 +36,7 @@ public class CopyWeightTests(CliFixture cli)
         using var recorded = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(dir, "config.json")));
         var root = recorded.RootElement;
         Assert.True(root.GetProperty("default_scorer").GetBoolean());
-        Assert.Equal(0.5, root.GetProperty("copy_weight").GetDouble());
+        Assert.Equal(0.5, root.GetProperty("options").GetProperty("copy_weight").GetDouble());
         Assert.True(root.GetProperty("options").GetProperty("word_entropy").GetBoolean());
         Assert.EndsWith(Path.Combine("data", "models", "default.gguf"), root.GetProperty("model").GetString());
 
@@ -41,7 +44,7 @@ public class CopyWeightTests(CliFixture cli)
         string zero = Path.Combine(cli.Root, "default-scorer-zero");
         cli.Run(["build", .. cli.CorpusArgs, "--index", cli.Index, "--out", zero, "--limit", "2", "--threads", "1", "--quiet", "--copy-weight", "0"]).Check();
         using var explicitZero = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(zero, "config.json")));
-        Assert.Equal(0, explicitZero.RootElement.GetProperty("copy_weight").GetDouble());
+        Assert.Equal(0, explicitZero.RootElement.GetProperty("options").GetProperty("copy_weight").GetDouble());
     }
 
     private static List<double> EntropiesOf(string build) =>

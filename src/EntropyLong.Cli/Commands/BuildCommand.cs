@@ -163,7 +163,7 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
         using var shardedIndex = ShardedIndex.IsSharded(s.Index) ? ShardedIndex.Open(s.Index, embedder) : null;
         using var index = shardedIndex is null ? ChunkIndex.Open(s.Index, embedder) : null;
         IRetriever retriever = shardedIndex is not null ? new ShardedRetriever(shardedIndex, embedder, s.ExactSearch) : new IndexRetriever(index!, embedder, s.ExactSearch);
-        using var scorer = LlamaEngine.Load(modelPath, s.ToLlama());
+        using var scorer = LlamaEngine.Load(modelPath, s.ToLlama() with { CopyWeight = (float)options.CopyWeight!.Value });
         using var trainingTokenizer = hfTokenizer is null && s.Tokenizer is { } t ? LlamaVocabulary.Load(t) : null;
         ITrainingTokenizer tokenizer = hfTokenizer ?? (ITrainingTokenizer?)trainingTokenizer ?? scorer.Vocabulary;
         var steps = s.Method switch
@@ -286,7 +286,6 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
             ["model_info"] = scorer.Info,
             ["exact"] = s.Exact,
             ["temperature"] = s.Temperature,
-            ["copy_weight"] = scorer.Settings.CopyWeight,
             ["default_scorer"] = s.DefaultScorer,
             ["index"] = Path.GetFullPath(s.Index),
             ["embedder"] = embedder.ModelId,
@@ -332,6 +331,7 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
             MaxAnchorsPerDocument = s.MaxAnchors ?? o.MaxAnchorsPerDocument,
             SkipFirstTokens = s.SkipFirst ?? o.SkipFirstTokens,
             WordEntropy = s.WordEntropy || o.WordEntropy || (s.DefaultScorer && Defaults.ScorerWordEntropy),
+            CopyWeight = s.CopyWeight ?? o.CopyWeight ?? (s.DefaultScorer ? Defaults.ScorerCopyWeight : 0),
             SeqLen = s.SeqLen ?? o.SeqLen,
             Order = s.Order is null ? o.Order : s.Order.ToLowerInvariant() switch
             {
