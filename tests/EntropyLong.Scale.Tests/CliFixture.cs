@@ -106,6 +106,19 @@ public sealed class CliFixture : IDisposable
         return files;
     }
 
+    /// <summary>Builds once with <paramref name="flag"/> and once with the same setting from a config file holding
+    /// <paramref name="configJson"/>, asserts the two outputs are the same, and returns the flag's build folder.</summary>
+    public string BuildWithFlagAndConfigKey(string name, string[] flag, string configJson)
+    {
+        string flagged = Path.Combine(Root, name + "-flag"), keyed = Path.Combine(Root, name + "-config"), config = Path.Combine(Root, name + ".json");
+        File.WriteAllText(config, configJson);
+        string[] common = ["build", .. CorpusArgs, "--index", Index, .. BuildOptions];
+        Run([.. common, "--out", flagged, .. flag]).Check();
+        Run([.. common, "--out", keyed, "--config", config]).Check();
+        AssertSameOutput(flagged, keyed);
+        return flagged;
+    }
+
     public static void AssertSameOutput(string expected, string actual)
     {
         var a = Output(expected);

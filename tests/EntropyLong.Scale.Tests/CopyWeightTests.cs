@@ -11,11 +11,7 @@ public class CopyWeightTests(CliFixture cli)
     [Fact]
     public void TheFlagAndTheConfigKeyChangeTheEntropiesAlikeAndAreRecorded()
     {
-        string dir = Path.Combine(cli.Root, "copy"), keyed = Path.Combine(cli.Root, "copy-config"), config = Path.Combine(cli.Root, "copy.json");
-        File.WriteAllText(config, """{"copy_weight": 0.5}""");
-        cli.Run(["build", .. cli.CorpusArgs, "--index", cli.Index, .. cli.BuildOptions, "--out", dir, "--copy-weight", "0.5"]).Check();
-        cli.Run(["build", .. cli.CorpusArgs, "--index", cli.Index, .. cli.BuildOptions, "--out", keyed, "--config", config]).Check();
-        CliFixture.AssertSameOutput(dir, keyed);
+        string dir = cli.BuildWithFlagAndConfigKey("copy", ["--copy-weight", "0.5"], """{"copy_weight": 0.5}""");
         using var recorded = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(dir, "config.json")));
         Assert.Equal(0.5, recorded.RootElement.GetProperty("options").GetProperty("copy_weight").GetDouble());
         Assert.False(recorded.RootElement.GetProperty("default_scorer").GetBoolean());

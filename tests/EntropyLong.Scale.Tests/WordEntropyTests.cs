@@ -10,12 +10,7 @@ public class WordEntropyTests(CliFixture cli)
     [Fact]
     public void TheFlagAndTheConfigKeyGiveTheSameWordAnchoredBuild()
     {
-        string flag = Path.Combine(cli.Root, "words-flag"), keyed = Path.Combine(cli.Root, "words-config"), config = Path.Combine(cli.Root, "words.json");
-        File.WriteAllText(config, """{"word_entropy": true}""");
-        string[] common = ["build", .. cli.CorpusArgs, "--index", cli.Index, .. cli.BuildOptions];
-        cli.Run([.. common, "--out", flag, "--word-entropy"]).Check();
-        cli.Run([.. common, "--out", keyed, "--config", config]).Check();
-        CliFixture.AssertSameOutput(flag, keyed);
+        string flag = cli.BuildWithFlagAndConfigKey("words", ["--word-entropy"], """{"word_entropy": true}""");
 
         using var recorded = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(flag, "config.json")));
         Assert.True(recorded.RootElement.GetProperty("options").GetProperty("word_entropy").GetBoolean());
