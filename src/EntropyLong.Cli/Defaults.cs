@@ -19,6 +19,7 @@ public static class Defaults
     }
 
     public static string Model => Path.Combine(Home, "data", "models", "default.gguf");
+    public static string SampleCorpus => Path.Combine(Home, "data", "sample", "corpus.jsonl.gz");
 
     // The default scorer is the shipped model read two ways beyond the paper, because read as the paper reads a model
     // it places almost no anchor at the paper's settings and verifies links less often than plain top-1 retrieval
@@ -29,7 +30,6 @@ public static class Defaults
 
     /// <summary>The default scorer's anchors are words, judged by their summed entropy.</summary>
     public const bool ScorerWordEntropy = true;
-    public static string SampleCorpus => Path.Combine(Home, "data", "sample", "corpus.jsonl.gz");
 
     public static string ModelOrDefault(string? model)
     {

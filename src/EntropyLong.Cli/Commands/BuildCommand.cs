@@ -331,7 +331,7 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
             MaxAnchorsPerDocument = s.MaxAnchors ?? o.MaxAnchorsPerDocument,
             SkipFirstTokens = s.SkipFirst ?? o.SkipFirstTokens,
             WordEntropy = s.WordEntropy || o.WordEntropy || (s.DefaultScorer && Defaults.ScorerWordEntropy),
-            CopyWeight = s.CopyWeight ?? o.CopyWeight ?? (s.DefaultScorer ? Defaults.ScorerCopyWeight : 0),
+            CopyWeight = s.CopyWeight ?? o.CopyWeight ?? s.DefaultCopyWeight,
             SeqLen = s.SeqLen ?? o.SeqLen,
             Order = s.Order is null ? o.Order : s.Order.ToLowerInvariant() switch
             {

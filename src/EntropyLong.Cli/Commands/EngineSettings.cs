@@ -40,6 +40,9 @@ public class EngineSettings : CommandSettings
     /// <summary>No --model named: the shipped model, read as <see cref="Defaults"/> says the default scorer is.</summary>
     public bool DefaultScorer => Model is not { Length: > 0 };
 
+    /// <summary>The copy weight when --copy-weight is not given: the default scorer's, or the paper's 0.</summary>
+    public float DefaultCopyWeight => DefaultScorer ? Defaults.ScorerCopyWeight : 0;
+
     public LlamaSettings ToLlama() => new()
     {
         Threads = Threads > 0 ? Threads.Value : Environment.ProcessorCount,
@@ -49,6 +52,6 @@ public class EngineSettings : CommandSettings
         Exact = Exact,
         GpuLayers = GpuLayers,
         Temperature = Temperature,
-        CopyWeight = CopyWeight ?? (DefaultScorer ? Defaults.ScorerCopyWeight : 0),
+        CopyWeight = CopyWeight ?? DefaultCopyWeight,
     };
 }
