@@ -19,6 +19,9 @@ public sealed class BuildStats
     public long CandidatesNearDuplicate { get; set; }
     /// <summary>Pairs not judged because the chunk shares an n-gram with evaluation data (<see cref="DecontaminateCandidatesStep"/>).</summary>
     public long CandidatesContaminated { get; set; }
+    /// <summary>Pairs that passed verification and were not kept: their anchor had its share of better-ranked chunks
+    /// (<see cref="PerAnchorCapStep"/>, --max-chunks-per-anchor).</summary>
+    public long CandidatesCapped { get; set; }
     public long ChunksVerified { get; set; }
     public double DeltaSum { get; set; }
     public double MeanDelta => ChunksVerified == 0 ? 0 : DeltaSum / ChunksVerified;
@@ -51,6 +54,7 @@ public sealed class BuildStats
         DocumentsUsed += o.DocumentsUsed; TokensIn += o.TokensIn; Anchors += o.Anchors;
         CandidatesRetrieved += o.CandidatesRetrieved; CandidatesJudged += o.CandidatesJudged; CandidatesUnfit += o.CandidatesUnfit;
         CandidatesNearDuplicate += o.CandidatesNearDuplicate; CandidatesContaminated += o.CandidatesContaminated;
+        CandidatesCapped += o.CandidatesCapped;
         ChunksVerified += o.ChunksVerified; DeltaSum += o.DeltaSum; ContextsDroppedForLength += o.ContextsDroppedForLength;
         ContextsNegative += o.ContextsNegative;
         ContextsUnjudged += o.ContextsUnjudged;

@@ -38,9 +38,12 @@ public sealed record DetailsRecord(string DocumentId, string? SkipReason, IReadO
 public sealed record AnchorRecord(int Position, double Entropy, string Query, IReadOnlyList<CandidateRecord> Candidates);
 
 /// <summary>A retrieved candidate; h, h_prime and delta are null when it was not judged: a guard excluded it
-/// (<c>excluded</c> says why: near_duplicate, contaminated; written only then) or its chunk fills the scorer's context.</summary>
+/// (<c>excluded</c> says why: near_duplicate, contaminated; written only then) or its chunk fills the scorer's context.
+/// <c>capped</c> (written only when true): it passed verification, but its anchor had its share of better-ranked
+/// chunks (--max-chunks-per-anchor), so it is not kept.</summary>
 public sealed record CandidateRecord(string ChunkId, string SourceDocumentId, double Score, double? H, double? HPrime, double? Delta, bool Kept,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Excluded = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Excluded = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] bool Capped = false);
 
 /// <summary>Reads the records of <see cref="BuildFolder"/>'s JSON-lines files (writers use <see cref="JsonlWriter"/>).</summary>
 public static class BuildRecords

@@ -38,6 +38,7 @@ public class StrictCommandLineTests
     [InlineData("build --match other", "--match applies to the baselines (--method retrieval, random or nextlong)")]
     [InlineData("build --method random --match other --shards 2", "--method random --match applies to unsharded builds: a token budget is not split across shards")]
     [InlineData("build --copy-weight 1", "--copy-weight must be at least 0 and below 1 (got 1)")]
+    [InlineData("build --max-chunks-per-anchor -1", "--max-chunks-per-anchor must be between 0 and 10000 (got -1)")]
     public void MistakesAreUsageErrorsThatSayWhatIsWrong(string commandLine, string message)
     {
         var (code, _, err) = CliRunner.Run(commandLine.Split(' '));
@@ -142,6 +143,7 @@ public class StrictCommandLineTests
     [InlineData("cfg.yaml", "epsilon: 2\n", "cfg.yaml: epsilon must be in [0, 1) (got 2)")]
     [InlineData("cfg.yaml", "near_duplicate: 1.5\n", "cfg.yaml: near-duplicate must be in [0, 1] (got 1.5)")]
     [InlineData("cfg.yaml", "copy_weight: 1\n", "cfg.yaml: copy-weight must be in [0, 1) (got 1)")]
+    [InlineData("cfg.yaml", "max_chunks_per_anchor: -1\n", "cfg.yaml: max chunks per anchor must be >= 0 (got -1)")]
     [InlineData("cfg.json", "[1]", "cfg.json: invalid configuration (the file holds no object of hyperparameters)")]
     public void ConfigFilesNameTheFileAndTheKey(string name, string text, string message)
     {

@@ -130,6 +130,48 @@ public class GuardBuildTests
     }
 
     [Fact]
+    public void PerAnchorCapKeepsTheBestRankedVerifiedChunksAndMarksTheRestCapped()
+    {
+        var retriever = new LexicalRetriever(Pool);
+        var all = Process(retriever, Options, Roots);
+        var capped = Process(retriever, Options with { MaxChunksPerAnchor = 1 }, Roots);
+
+        // The paper's rule keeps several chunks for some anchors, so the cap has something to do.
+        Assert.Contains(all.Documents.SelectMany(d => d.Verdicts.Where(v => v.Kept).GroupBy(v => v.Anchor)), g => g.Count() > 1);
+        long expectedCapped = 0;
+        for (int i = 0; i < all.Documents.Count; i++)
+        {
+            var (before, after) = (all.Documents[i], capped.Documents[i]);
+            // Every judgement stands; only which passing pairs are kept changes.
+            Assert.Equal(before.Verdicts.Select(v => v with { Kept = false }), after.Verdicts.Select(v => v with { Kept = false, Capped = false }));
+            for (int a = 0; a < before.Anchors.Length; a++)
+            {
+                int Rank(Verdict v) => before.Candidates[a].ToList().FindIndex(h => h.Key == v.Chunk);
+                var passing = before.Verdicts.Where(v => v.Anchor == a && v.Kept).OrderBy(Rank).Select(v => v.Chunk).ToList();
+                var mine = after.Verdicts.Where(v => v.Anchor == a).ToList();
+                Assert.Equal(passing.Take(1), mine.Where(v => v.Kept).Select(v => v.Chunk));
+                Assert.Equal(passing.Skip(1).Order(), mine.Where(v => v.Capped).Select(v => v.Chunk).Order());
+                Assert.All(mine.Where(v => v.Capped), v => Assert.True(v.Delta > Options.Epsilon && !v.Kept));
+                expectedCapped += Math.Max(0, passing.Count - 1);
+            }
+            // A document keeps at least one chunk whenever it had one, and places only kept chunks.
+            Assert.Equal(before.Skipped, after.Skipped);
+            if (after.Sample is { } sample)
+                Assert.Equal(after.Verdicts.Where(v => v.Kept).Select(v => v.Chunk).Distinct().Count(), sample.Contexts.Count + sample.ContextsDropped);
+        }
+        Assert.True(expectedCapped > 0);
+        Assert.Equal(expectedCapped, capped.Stats.CandidatesCapped);
+        Assert.Equal(0, all.Stats.CandidatesCapped);
+
+        // details.jsonl marks them, and writes the field only then.
+        var record = BuildRunner.DetailsOf(capped.Documents.First(d => d.Verdicts.Any(v => v.Capped)));
+        var marked = record.Anchors.SelectMany(a => a.Candidates).First(c => c.Capped);
+        Assert.False(marked.Kept);
+        Assert.Contains("\"capped\":true", JsonSerializer.Serialize(marked, JsonlWriter.DefaultOptions));
+        Assert.DoesNotContain("capped", JsonSerializer.Serialize(record.Anchors.SelectMany(a => a.Candidates).First(c => c.Kept), JsonlWriter.DefaultOptions));
+    }
+
+    [Fact]
     public void DecontaminationDropsDocumentsAndChunksThatShareAThirteenGramWithEvaluationData()
     {
         var retriever = new LexicalRetriever(Pool);

@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace EntropyLong.Scale.Tests;
 
 /// <summary>`build --copy-weight` (or `copy_weight` in a config file) reaches the scorer, the recorded configuration and the dataset card; without
-/// --model the build reads the shipped model as the default scorer (copy mixture and word anchors), and a named model
+/// --model the build reads the shipped model as the default scorer (copy mixture, word anchors, one kept chunk per anchor), and a named model
 /// is read as the paper does.</summary>
 [Collection("cli")]
 public class CopyWeightTests(CliFixture cli)
@@ -25,7 +25,7 @@ public class CopyWeightTests(CliFixture cli)
     }
 
     [Fact]
-    public void WithoutAModelTheShippedDefaultScorerIsReadWithCopiesAndWords()
+    public void WithoutAModelTheShippedDefaultScorerIsReadWithCopiesAndWordsAndKeepsOneChunkPerAnchor()
     {
         string dir = Path.Combine(cli.Root, "default-scorer");
         cli.Run(["build", .. cli.CorpusArgs, "--index", cli.Index, "--out", dir, "--limit", "2", "--threads", "1", "--quiet"]).Check();
@@ -34,6 +34,7 @@ public class CopyWeightTests(CliFixture cli)
         Assert.True(root.GetProperty("default_scorer").GetBoolean());
         Assert.Equal(0.5, root.GetProperty("options").GetProperty("copy_weight").GetDouble());
         Assert.True(root.GetProperty("options").GetProperty("word_entropy").GetBoolean());
+        Assert.Equal(1, root.GetProperty("options").GetProperty("max_chunks_per_anchor").GetInt32());
         Assert.EndsWith(Path.Combine("data", "models", "default.gguf"), root.GetProperty("model").GetString());
 
         // An explicit weight wins over the default scorer's.
@@ -41,6 +42,11 @@ public class CopyWeightTests(CliFixture cli)
         cli.Run(["build", .. cli.CorpusArgs, "--index", cli.Index, "--out", zero, "--limit", "2", "--threads", "1", "--quiet", "--copy-weight", "0"]).Check();
         using var explicitZero = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(zero, "config.json")));
         Assert.Equal(0, explicitZero.RootElement.GetProperty("options").GetProperty("copy_weight").GetDouble());
+        // So does an explicit cap: 0 keeps every chunk that passes, as the paper does.
+        string uncapped = Path.Combine(cli.Root, "default-scorer-uncapped");
+        cli.Run(["build", .. cli.CorpusArgs, "--index", cli.Index, "--out", uncapped, "--limit", "2", "--threads", "1", "--quiet", "--max-chunks-per-anchor", "0"]).Check();
+        using var explicitUncapped = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(uncapped, "config.json")));
+        Assert.Equal(0, explicitUncapped.RootElement.GetProperty("options").GetProperty("max_chunks_per_anchor").GetInt32());
     }
 
     private static List<double> EntropiesOf(string build) =>

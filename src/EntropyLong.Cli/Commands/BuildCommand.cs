@@ -38,6 +38,9 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
         [CommandOption("--max-anchors <N>"), Description("Optional cap on anchors per document (off)")]
         [OptionRange(1, 1_000_000)]
         public int? MaxAnchors { get; init; }
+        [CommandOption("--max-chunks-per-anchor <N>"), Description("Beyond the paper: of an anchor's candidates that pass verification keep the N ranked highest by retrieval; the others are marked \"capped\" in details.jsonl (default: 0, no cap, the paper's, for a --model you name; 1 for the shipped default scorer)")]
+        [OptionRange(0, OptionLimits.Candidates)]
+        public int? MaxChunksPerAnchor { get; init; }
         [CommandOption("--skip-first <N>"), Description("Beyond the paper: no anchors among a document's first N scorer tokens, predicted with little context (0)")]
         [OptionRange(0, OptionLimits.Tokens)]
         public int? SkipFirst { get; init; }
@@ -329,6 +332,7 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
             Window = s.Window ?? o.Window,
             TopK = s.TopK ?? o.TopK,
             MaxAnchorsPerDocument = s.MaxAnchors ?? o.MaxAnchorsPerDocument,
+            MaxChunksPerAnchor = s.MaxChunksPerAnchor ?? o.MaxChunksPerAnchor ?? (s.DefaultScorer ? Defaults.ScorerMaxChunksPerAnchor : 0),
             SkipFirstTokens = s.SkipFirst ?? o.SkipFirstTokens,
             WordEntropy = s.WordEntropy || o.WordEntropy || (s.DefaultScorer && Defaults.ScorerWordEntropy),
             CopyWeight = s.CopyWeight ?? o.CopyWeight ?? s.DefaultCopyWeight,

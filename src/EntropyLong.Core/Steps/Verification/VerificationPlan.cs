@@ -6,7 +6,11 @@ namespace EntropyLong.Core;
 public sealed record DocumentCandidates(int[] Tokens, int BodyStart, Anchor[] Anchors, long[][] Candidates);
 
 /// <summary>The judgement of one (anchor, candidate) pair (stage 4); for a word anchor, H and H' are sums over its tokens.</summary>
-public readonly record struct Verdict(int Document, int Anchor, long Chunk, float H, float HPrime, double Delta, bool Kept);
+public readonly record struct Verdict(int Document, int Anchor, long Chunk, float H, float HPrime, double Delta, bool Kept)
+{
+    /// <summary>Passed verification but not kept: the anchor already had its share of better-ranked chunks (<see cref="PerAnchorCapStep"/>).</summary>
+    public bool Capped { get; init; }
+}
 
 /// <summary>What the verifier needs to know about the scoring model and the join between chunk and document.</summary>
 /// <param name="Bos">BOS token placed first in every verification input, when the model uses one.</param>
