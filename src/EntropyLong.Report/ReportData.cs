@@ -193,6 +193,7 @@ public sealed class ReportData
                     ["kept"] = c.Kept,
                 };
                 if (c.Excluded is { } why) cand["excluded"] = why;
+                if (c.Capped) cand["capped"] = true;
                 cands.Add(cand);
             }
             anchors.Add(new JsonObject
