@@ -163,6 +163,17 @@ public class GuardBuildTests
         Assert.Equal(expectedCapped, capped.Stats.CandidatesCapped);
         Assert.Equal(0, all.Stats.CandidatesCapped);
 
+        // A capped chunk passed verification, so it is never placed as a hard negative; the negatives are the uncapped
+        // build's, chunks that failed at every anchor.
+        var withNegatives = Process(retriever, Options with { MaxChunksPerAnchor = 1, HardNegatives = 32 }, Roots);
+        for (int i = 0; i < all.Documents.Count; i++)
+        {
+            var passed = all.Documents[i].Verdicts.Where(v => v.Kept).Select(v => v.Chunk).ToHashSet();
+            var negatives = withNegatives.Documents[i].Sample?.Contexts.Where(c => c.Kind == ContextKind.Negative).Select(c => c.ChunkId).ToList() ?? [];
+            Assert.DoesNotContain(negatives, id => all.Documents[i].Candidates.SelectMany(h => h).Any(h => h.ChunkId == id && passed.Contains(h.Key)));
+        }
+        Assert.Contains(withNegatives.Documents, d => d.Verdicts.Any(v => v.Capped) && d.Sample!.Contexts.Any(c => c.Kind == ContextKind.Negative));
+
         // details.jsonl marks them, and writes the field only then.
         var record = BuildRunner.DetailsOf(capped.Documents.First(d => d.Verdicts.Any(v => v.Capped)));
         var marked = record.Anchors.SelectMany(a => a.Candidates).First(c => c.Capped);

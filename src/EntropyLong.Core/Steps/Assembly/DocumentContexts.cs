@@ -22,15 +22,16 @@ internal sealed class DocumentContexts
     public List<SampleContext> Verified() =>
         _d.Verdicts.Where(v => v.Kept).GroupBy(v => v.Chunk).Select(g => Context(Best(g), ContextKind.Verified)).ToList();
 
-    /// <summary>Up to <paramref name="count"/> chunks judged for the document and kept at none of its anchors, the
-    /// closest to an anchor's query first (highest retrieval score, then chunk id), each at its best failed verdict.</summary>
+    /// <summary>Up to <paramref name="count"/> chunks judged for the document that passed verification at none of its
+    /// anchors (a capped chunk passed, so it is no negative), the closest to an anchor's query first (highest retrieval
+    /// score, then chunk id), each at its best failed verdict.</summary>
     public IEnumerable<SampleContext> HardNegatives(int count)
     {
-        var kept = _d.Verdicts.Where(v => v.Kept).Select(v => v.Chunk).ToHashSet();
+        var passed = _d.Verdicts.Where(v => v.Passed).Select(v => v.Chunk).ToHashSet();
         var score = new Dictionary<long, float>();
         foreach (var hit in _d.Candidates.SelectMany(hits => hits ?? []))
             score[hit.Key] = Math.Max(score.GetValueOrDefault(hit.Key, float.NegativeInfinity), hit.Score);
-        return _d.Verdicts.Where(v => !kept.Contains(v.Chunk)).GroupBy(v => v.Chunk)
+        return _d.Verdicts.Where(v => !passed.Contains(v.Chunk)).GroupBy(v => v.Chunk)
             .OrderByDescending(g => score[g.Key]).ThenBy(g => _chunks[g.Key].ChunkId, StringComparer.Ordinal)
             .Take(count)
             .Select(g => Context(Best(g), ContextKind.Negative));

@@ -10,6 +10,9 @@ public readonly record struct Verdict(int Document, int Anchor, long Chunk, floa
 {
     /// <summary>Passed verification but not kept: the anchor already had its share of better-ranked chunks (<see cref="PerAnchorCapStep"/>).</summary>
     public bool Capped { get; init; }
+
+    /// <summary>Passed verification (dI > epsilon), whether kept or capped.</summary>
+    public bool Passed => Kept || Capped;
 }
 
 /// <summary>What the verifier needs to know about the scoring model and the join between chunk and document.</summary>
