@@ -1,4 +1,5 @@
 using Spectre.Console.Cli;
+using EntropyLong.TestSupport;
 
 namespace EntropyLong.Cli.Tests;
 
@@ -59,10 +60,5 @@ public sealed class CliRunner
         }
     }
 
-    public static string TempDir()
-    {
-        string dir = Path.Combine(Path.GetTempPath(), "entropylong-cli-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(dir);
-        return dir;
-    }
+    public static string TempDir() => Scratch.NewDirectory("cli");
 }

@@ -26,7 +26,7 @@ public class HfTokenizerTests
                 merges = v.Merges,
             },
         };
-        string path = Path.Combine(Path.GetTempPath(), $"tokenizer-{Guid.NewGuid():N}.json");
+        string path = Scratch.NewPath("tokenizer", ".json");
         File.WriteAllText(path, JsonSerializer.Serialize(json));
         return path;
     }
@@ -48,11 +48,10 @@ public class HfTokenizerTests
     [Fact]
     public void RefusesWhatItCannotTokenizeFaithfully()
     {
-        string dir = Path.GetTempPath();
-        string sp = Path.Combine(dir, $"sp-{Guid.NewGuid():N}.json");
+        string sp = Scratch.NewPath("sp", ".json");
         File.WriteAllText(sp, """{"model": {"type": "BPE", "vocab": {}, "merges": []}, "pre_tokenizer": {"type": "Metaspace"}}""");
         Assert.Contains("Metaspace", Assert.Throws<UserInputException>(() => HfTokenizer.Load(sp)).Message);
-        string broken = Path.Combine(dir, $"broken-{Guid.NewGuid():N}.json");
+        string broken = Scratch.NewPath("broken", ".json");
         File.WriteAllText(broken, "{\n  \"model\": ");
         Assert.Contains(broken, Assert.Throws<UserInputException>(() => HfTokenizer.Load(broken)).Message);
     }

@@ -188,7 +188,7 @@ public class LlamaEngineTests
     {
         var missing = Assert.Throws<UserInputException>(() => LlamaEngine.Load("/nonexistent/model.gguf"));
         Assert.Contains("not found", missing.Message);
-        string fake = Path.GetTempFileName();
+        string fake = Scratch.NewPath("foreign", ".gguf");
         File.WriteAllText(fake, "{\"not\": \"a model\"}");
         var foreign = Assert.Throws<UserInputException>(() => LlamaEngine.Load(fake));
         Assert.Contains("not a GGUF", foreign.Message);

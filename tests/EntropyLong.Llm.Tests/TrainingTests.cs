@@ -45,7 +45,7 @@ public class TrainingTests
     };
 
     private static string TempPath(string name) =>
-        Path.Combine(Directory.CreateTempSubdirectory("entropylong-train-").FullName, name);
+        Path.Combine(Scratch.NewDirectory("train"), name);
 
     [Fact]
     public void AFewStepsLowerTrainingAndHeldOutLoss()

@@ -13,7 +13,7 @@ public class BaselineBuildTests
 
     private static string Build(IReadOnlyList<IBuildStep> steps, bool oneSpan = false)
     {
-        string dir = Path.Combine(Path.GetTempPath(), "entropylong-baseline-" + Guid.NewGuid().ToString("N"));
+        string dir = Scratch.NewPath("baseline");
         var stats = new BuildRunner(steps, Options.SeqLen, new BuildOutput(dir) { BlockSize = 8, OneSpanPerSequence = oneSpan }).Run(Roots);
         BuildRunner.WriteStats(dir, stats);
         return dir;

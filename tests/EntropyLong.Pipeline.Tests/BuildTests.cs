@@ -123,7 +123,7 @@ public class BuildTests
         var retriever = new LexicalRetriever(Corpus);
         string Run(string name)
         {
-            string dir = Path.Combine(Path.GetTempPath(), "entropylong-build-" + Guid.NewGuid().ToString("N"), name);
+            string dir = Path.Combine(Scratch.NewPath("build"), name);
             var stats = Runner(engine, retriever, Loose, new BuildOutput(dir) { BlockSize = 3 }).Run(Corpus);
             BuildRunner.WriteStats(dir, stats);
             return dir;
@@ -216,7 +216,7 @@ public class BuildTests
         string Run(int threads)
         {
             using var engine = LlamaEngine.Load(TinyModels.Get().Path, new LlamaSettings { Exact = exact, Threads = threads, MaxSequences = 8 });
-            string dir = Path.Combine(Path.GetTempPath(), "entropylong-build-" + Guid.NewGuid().ToString("N"));
+            string dir = Scratch.NewPath("build");
             var stats = Runner(engine, retriever, Loose, new BuildOutput(dir) { BlockSize = 4 }).Run(Corpus);
             Assert.True(stats.ChunksVerified > 0);
             return dir;
@@ -237,7 +237,7 @@ public class BuildTests
         var reports = new List<BuildProgress>();
         string Run(bool watch)
         {
-            string dir = Path.Combine(Path.GetTempPath(), "entropylong-build-" + Guid.NewGuid().ToString("N"));
+            string dir = Scratch.NewPath("build");
             int read = 0;
             var docs = Corpus.Select(d => { read++; return d; });
             Runner(engine, retriever, Loose, new BuildOutput(dir) { BlockSize = Corpus.Length })
@@ -260,7 +260,7 @@ public class BuildTests
     public void NoDetailsRemovesAStaleFile()
     {
         using var engine = Engine();
-        string dir = Path.Combine(Path.GetTempPath(), "entropylong-build-" + Guid.NewGuid().ToString("N"));
+        string dir = Scratch.NewPath("build");
         Directory.CreateDirectory(dir);
         File.WriteAllText(Path.Combine(dir, "details.jsonl"), "{}\n");
         Runner(engine, new LexicalRetriever(Few), Loose, new BuildOutput(dir) { Details = false }).Run(Few);

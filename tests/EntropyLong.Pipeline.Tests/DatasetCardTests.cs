@@ -12,7 +12,7 @@ public class DatasetCardTests
     /// <summary>A build folder with stats.json and the card, from a configuration shaped like config.json's.</summary>
     private static string Card(BuildOutput settings, BuildStats stats, params string[] corpus)
     {
-        string dir = Path.Combine(Path.GetTempPath(), "entropylong-card-" + Guid.NewGuid().ToString("N"));
+        string dir = Scratch.NewPath("card");
         Directory.CreateDirectory(dir);
         var configuration = JsonSerializer.SerializeToElement(new Dictionary<string, object?>
         {
@@ -72,7 +72,7 @@ public class DatasetCardTests
     [Fact]
     public void ACorpusWithoutAReadmeLeavesTheLicenceToItsOwner()
     {
-        string other = Path.Combine(Path.GetTempPath(), "entropylong-card-corpus-" + Guid.NewGuid().ToString("N"), "mine.jsonl");
+        string other = Path.Combine(Scratch.NewPath("card-corpus"), "mine.jsonl");
         Directory.CreateDirectory(Path.GetDirectoryName(other)!);
         File.WriteAllText(other, "{\"text\": \"x\"}\n");
         string dir = Card(new BuildOutput(""), Stats(12), SampleCorpus, other);

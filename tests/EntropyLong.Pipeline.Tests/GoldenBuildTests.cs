@@ -42,7 +42,7 @@ public class GoldenBuildTests
     {
         using var model = new CopyingModel(contextLength: 512);
         var pool = SampleCorpus(400);
-        string dir = Path.Combine(Path.GetTempPath(), "entropylong-golden-" + Guid.NewGuid().ToString("N"));
+        string dir = Scratch.NewPath("golden");
         var stats = new BuildRunner(BuildSteps.EntropyLong(model, new LexicalRetriever(pool), model, Options), Options.SeqLen,
             new BuildOutput(dir) { BlockSize = 32 }).Run(pool.Take(120));
         BuildRunner.WriteStats(dir, stats);

@@ -72,7 +72,7 @@ public class GuardBuildTests
     private static string Build(EntropyLongOptions options)
     {
         using var model = new CopyingModel();
-        string dir = Path.Combine(Path.GetTempPath(), "entropylong-guards-" + Guid.NewGuid().ToString("N"));
+        string dir = Scratch.NewPath("guards");
         var stats = new BuildRunner(BuildSteps.EntropyLong(model, new LexicalRetriever(Pool), model, options), options.SeqLen,
             new BuildOutput(dir) { BlockSize = 16 }).Run(Roots);
         BuildRunner.WriteStats(dir, stats);

@@ -13,7 +13,7 @@ public class TrainerOutputTests
     private static string Build(BuildOutput settings)
     {
         using var engine = BuildTests.Engine();
-        var output = settings with { Directory = Path.Combine(Path.GetTempPath(), "entropylong-handoff-" + Guid.NewGuid().ToString("N")) };
+        var output = settings with { Directory = Scratch.NewPath("handoff") };
         var stats = BuildTests.Runner(engine, new LexicalRetriever(BuildTests.Corpus), Options, output).Run(BuildTests.Corpus);
         BuildRunner.WriteStats(output.Directory, stats);
         Assert.True(stats.Sequences >= 2 && stats.ChunksVerified > stats.DocumentsUsed, $"{stats.Sequences} sequences, {stats.ChunksVerified} chunks");

@@ -1,5 +1,6 @@
 using EntropyLong.Core;
 using EntropyLong.Data;
+using EntropyLong.TestSupport;
 
 namespace EntropyLong.Report.Tests;
 
@@ -11,7 +12,7 @@ public class BuildComparisonTests
 
     private static string Build(string name, params DetailsRecord[] documents)
     {
-        string dir = Path.Combine(Path.GetTempPath(), "entropylong-compare-" + Guid.NewGuid().ToString("N"), name);
+        string dir = Path.Combine(Scratch.NewPath("compare"), name);
         Directory.CreateDirectory(dir);
         using (var details = new JsonlWriter(Path.Combine(dir, BuildFolder.Details)))
         {

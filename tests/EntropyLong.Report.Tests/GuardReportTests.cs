@@ -1,5 +1,6 @@
 using EntropyLong.Core;
 using EntropyLong.Data;
+using EntropyLong.TestSupport;
 
 namespace EntropyLong.Report.Tests;
 
@@ -13,7 +14,7 @@ public class GuardReportTests : IAsyncLifetime
 
     private static string Build()
     {
-        string dir = Path.Combine(Path.GetTempPath(), "entropylong-guard-report-" + Guid.NewGuid().ToString("N"));
+        string dir = Scratch.NewPath("guard-report");
         Directory.CreateDirectory(dir);
         using (var details = new JsonlWriter(Path.Combine(dir, BuildFolder.Details)))
         {

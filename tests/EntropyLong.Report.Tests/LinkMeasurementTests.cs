@@ -1,5 +1,6 @@
 using EntropyLong.Core;
 using EntropyLong.Data;
+using EntropyLong.TestSupport;
 
 namespace EntropyLong.Report.Tests;
 
@@ -50,7 +51,7 @@ public class LinkMeasurementTests
     // Three documents: A links to B and C (mentioning B at "{B}"), B links to A, D has no links.
     private static (string Dir, string LinksFile) HandMadeBuild()
     {
-        string dir = Path.Combine(Path.GetTempPath(), "entropylong-links-" + Guid.NewGuid().ToString("N"));
+        string dir = Scratch.NewPath("links");
         Directory.CreateDirectory(dir);
         string[] pieces = ["", "See ", "{B}", " and ", "C", "."]; // "{B}" is characters [4, 7)
         using (var details = new JsonlWriter(Path.Combine(dir, BuildFolder.Details)))
@@ -83,7 +84,7 @@ public class LinkMeasurementTests
     [Fact]
     public void ALinksFileThatIsNotOneNamesTheLine()
     {
-        string path = Path.Combine(Path.GetTempPath(), "entropylong-links-" + Guid.NewGuid().ToString("N") + ".jsonl");
+        string path = Scratch.NewPath("links", ".jsonl");
         File.WriteAllLines(path, ["""{"id": "A", "links": ["B"]}""", """{"id": "B", "links": "A"}"""]);
         var e = Assert.Throws<UserInputException>(() => LinkMeasurement.Read(path));
         Assert.Contains(path + ":2:", e.Message);

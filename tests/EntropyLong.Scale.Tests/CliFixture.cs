@@ -10,7 +10,7 @@ namespace EntropyLong.Scale.Tests;
 /// scorer, a four-file corpus and a two-shard index built once with the real ONNX embedder.</summary>
 public sealed class CliFixture : IDisposable
 {
-    public string Root { get; } = Path.Combine(Path.GetTempPath(), "entropylong-scale", Guid.NewGuid().ToString("N")[..8]);
+    public string Root { get; } = Scratch.NewPath("scale");
     public string Dll { get; } = Path.Combine(AppContext.BaseDirectory, "entropylong.dll");
     public string Model { get; }
     public string[] CorpusFiles { get; }

@@ -3,12 +3,13 @@ using EntropyLong.Core;
 using EntropyLong.Data;
 using EntropyLong.Pipeline.Tasks;
 using EntropyLong.Retrieval;
+using EntropyLong.TestSupport;
 
 namespace EntropyLong.Scale.Tests;
 
 public class ShardedIndexTests : IDisposable
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "entropylong-scale-index", Guid.NewGuid().ToString("N")[..8]);
+    private readonly string _dir = Scratch.NewPath("sharded-index");
 
     public void Dispose() => Directory.Delete(_dir, true);
 

@@ -2,12 +2,13 @@ using System.Text.Json;
 using EntropyLong.Core;
 using EntropyLong.Data;
 using EntropyLong.Pipeline.Tasks;
+using EntropyLong.TestSupport;
 
 namespace EntropyLong.Scale.Tests;
 
 public class TaskTests : IDisposable
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "entropylong-scale-unit", Guid.NewGuid().ToString("N")[..8]);
+    private readonly string _dir = Scratch.NewPath("tasks");
 
     public void Dispose()
     {

@@ -32,9 +32,7 @@ public static class TinyModels
             var bpe = ByteLevelBpe.Train(Enumerable.Repeat(Texts, 4).SelectMany(t => t), vocab);
             var config = new LlamaConfig(bpe.Tokens.Length, dim, layers, heads, kvHeads, ffn, context);
             var model = LlamaModel.Random(config, bpe, seed);
-            string dir = Path.Combine(Path.GetTempPath(), "entropylong-tests", Environment.ProcessId.ToString());
-            Directory.CreateDirectory(dir);
-            string path = Path.Combine(dir, $"tiny-{key}.gguf");
+            string path = Path.Combine(Scratch.Root, $"tiny-{key}.gguf");
             model.SaveGguf(path, type);
             return Cache[key] = (path, model);
         }
