@@ -45,6 +45,11 @@ public static class ConfigFile
         return options;
     }
 
+    /// <summary>The keys a config file sets (read after <see cref="Read"/> has checked it), so a setting it leaves out
+    /// can take another default than one it states.</summary>
+    public static IReadOnlySet<string> KeysIn(string path) =>
+        Parse(path, File.ReadAllText(path)).Select(field => field.Key).ToHashSet(StringComparer.Ordinal);
+
     private static bool Fits(JsonNode? value, Type type)
     {
         if (value is null) return Nullable.GetUnderlyingType(type) is not null;

@@ -25,7 +25,9 @@ public static class Defaults
     // it places almost no anchor at the paper's settings and verifies links less often than plain top-1 retrieval
     // (`bench links` on the held-out sample documents, docs/METHOD.md); and it keeps one verified chunk per anchor, since
     // keeping every chunk that passes verifies links less often than that, on the sample and on an independent
-    // dictionary. A --model the user names is read and judged as the paper does.
+    // dictionary; and it judges 8 candidates per anchor, not the paper's 32, since each further candidate gives an
+    // anchor another chance to pass with a chunk that is a link less often (on both corpora again). A --model the user
+    // names is read and judged as the paper does.
 
     /// <summary>The default scorer's copy mixture weight (see CopyMixture).</summary>
     public const float ScorerCopyWeight = 0.5f;
@@ -35,6 +37,9 @@ public static class Defaults
 
     /// <summary>The default scorer keeps, per anchor, the best-ranked chunk that passes verification.</summary>
     public const int ScorerMaxChunksPerAnchor = 1;
+
+    /// <summary>The default scorer's candidates per anchor (top_k).</summary>
+    public const int ScorerTopK = 8;
 
     public static string ModelOrDefault(string? model)
     {

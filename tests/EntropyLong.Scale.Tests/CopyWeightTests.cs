@@ -3,8 +3,8 @@ using System.Text.Json;
 namespace EntropyLong.Scale.Tests;
 
 /// <summary>`build --copy-weight` (or `copy_weight` in a config file) reaches the scorer, the recorded configuration and the dataset card; without
-/// --model the build reads the shipped model as the default scorer (copy mixture, word anchors, one kept chunk per anchor), and a named model
-/// is read as the paper does.</summary>
+/// --model the build reads the shipped model as the default scorer (copy mixture, word anchors, 8 candidates per anchor, one kept chunk per
+/// anchor), and a named model is read as the paper does.</summary>
 [Collection("cli")]
 public class CopyWeightTests(CliFixture cli)
 {
@@ -25,7 +25,7 @@ public class CopyWeightTests(CliFixture cli)
     }
 
     [Fact]
-    public void WithoutAModelTheShippedDefaultScorerIsReadWithCopiesAndWordsAndKeepsOneChunkPerAnchor()
+    public void WithoutAModelTheShippedDefaultScorerIsReadWithCopiesAndWordsJudgesEightCandidatesAndKeepsOneChunkPerAnchor()
     {
         string dir = Path.Combine(cli.Root, "default-scorer");
         cli.Run(["build", .. cli.CorpusArgs, "--index", cli.Index, "--out", dir, "--limit", "2", "--threads", "1", "--quiet"]).Check();
@@ -35,6 +35,7 @@ public class CopyWeightTests(CliFixture cli)
         Assert.Equal(0.5, root.GetProperty("options").GetProperty("copy_weight").GetDouble());
         Assert.True(root.GetProperty("options").GetProperty("word_entropy").GetBoolean());
         Assert.Equal(1, root.GetProperty("options").GetProperty("max_chunks_per_anchor").GetInt32());
+        Assert.Equal(8, root.GetProperty("options").GetProperty("top_k").GetInt32());
         Assert.EndsWith(Path.Combine("data", "models", "default.gguf"), root.GetProperty("model").GetString());
 
         // An explicit weight wins over the default scorer's.
@@ -47,6 +48,27 @@ public class CopyWeightTests(CliFixture cli)
         cli.Run(["build", .. cli.CorpusArgs, "--index", cli.Index, "--out", uncapped, "--limit", "2", "--threads", "1", "--quiet", "--max-chunks-per-anchor", "0"]).Check();
         using var explicitUncapped = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(uncapped, "config.json")));
         Assert.Equal(0, explicitUncapped.RootElement.GetProperty("options").GetProperty("max_chunks_per_anchor").GetInt32());
+        // The paper's K, given as a flag or a config key, wins too; a config file that leaves top_k out keeps the default scorer's.
+        Assert.Equal(32, TopKOf(["--top-k", "32"], "flag-k"));
+        Assert.Equal(32, TopKOf(["--config", Config("k32.json", """{"top_k": 32}""")], "config-k"));
+        Assert.Equal(8, TopKOf(["--config", Config("alpha.json", """{"alpha": 2.0}""")], "config-without-k"));
+        // A model the user names is judged with the paper's 32.
+        Assert.Equal(32, TopKOf(["--model", cli.Model], "named-model"));
+    }
+
+    private int TopKOf(string[] extra, string name)
+    {
+        string dir = Path.Combine(cli.Root, "default-scorer-" + name);
+        cli.Run(["build", .. cli.CorpusArgs, "--index", cli.Index, "--out", dir, "--limit", "2", "--threads", "1", "--quiet", .. extra]).Check();
+        using var recorded = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(dir, "config.json")));
+        return recorded.RootElement.GetProperty("options").GetProperty("top_k").GetInt32();
+    }
+
+    private string Config(string name, string json)
+    {
+        string path = Path.Combine(cli.Root, name);
+        File.WriteAllText(path, json);
+        return path;
     }
 
     private static List<double> EntropiesOf(string build) =>

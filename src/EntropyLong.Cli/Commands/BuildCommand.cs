@@ -32,7 +32,7 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
         [CommandOption("--window <W>"), Description("Query window: w tokens either side of the anchor (16)")]
         [OptionRange(0, 65_536)]
         public int? Window { get; init; }
-        [CommandOption("--top-k <K>"), Description("Candidates per anchor (32)")]
+        [CommandOption("--top-k <K>"), Description("Candidates per anchor (32, the paper's; 8 for the default scorer)")]
         [OptionRange(1, OptionLimits.Candidates)]
         public int? TopK { get; init; }
         [CommandOption("--max-anchors <N>"), Description("Optional cap on anchors per document (off)")]
@@ -324,13 +324,18 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
     private static EntropyLongOptions ResolveOptions(Settings s)
     {
         var o = new EntropyLongOptions();
-        if (s.Config is { } path) o = ConfigFile.Read(path);
+        bool configSetsTopK = false;
+        if (s.Config is { } path)
+        {
+            o = ConfigFile.Read(path);
+            configSetsTopK = ConfigFile.KeysIn(path).Contains("top_k");
+        }
         return o with
         {
             Alpha = s.Alpha ?? o.Alpha,
             Epsilon = s.Epsilon ?? o.Epsilon,
             Window = s.Window ?? o.Window,
-            TopK = s.TopK ?? o.TopK,
+            TopK = s.TopK ?? (s.DefaultScorer && !configSetsTopK ? Defaults.ScorerTopK : o.TopK),
             MaxAnchorsPerDocument = s.MaxAnchors ?? o.MaxAnchorsPerDocument,
             MaxChunksPerAnchor = s.MaxChunksPerAnchor ?? o.MaxChunksPerAnchor ?? (s.DefaultScorer ? Defaults.ScorerMaxChunksPerAnchor : 0),
             SkipFirstTokens = s.SkipFirst ?? o.SkipFirstTokens,
