@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
 """What `bench links` would report had a build kept other chunks, read off the build's details.jsonl.
 
-Verification's verdicts do not depend on which passing chunks are then kept, so one build that keeps every passing
-chunk (`--max-chunks-per-anchor 0`) tells what `--max-chunks-per-anchor N` would keep for every N, and what keeping
-the chunk with the largest entropy drop (dI) instead of the best-ranked one would. Counted as `bench links` counts:
-distinct (document, source document) pairs over the documents that have links; recall is the share of those
-documents with a kept chunk from a document they link to.
+Verification's verdicts do not depend on which passing chunks are then kept, nor on how many other candidates an
+anchor has, so one build that keeps every passing chunk (`--max-chunks-per-anchor 0`) tells what
+`--max-chunks-per-anchor N` would keep for every N, what keeping the chunk with the largest entropy drop (dI)
+instead of the best-ranked one would, and what judging only an anchor's first K candidates would (`--top-k K`,
+up to the build's own; read off the longer list, which an index search for fewer neighbours may order slightly
+differently). Counted as `bench links` counts: distinct (document, source document) pairs over the documents that
+have links; recall is the share of those documents with a kept chunk from a document they link to; documents used
+counts every root with a kept chunk.
 
 Usage: tools/links-posthoc.py BUILD CORPUS.jsonl[.gz]   (the corpus whose records carry `links`)
 """
@@ -25,27 +28,32 @@ def read_links(corpus):
     return links
 
 
-def measure(build, links, choose):
-    """choose(passing candidates in retrieval order) -> the ones kept."""
-    kept_pairs, top1_pairs, documents, found = set(), set(), 0, 0
+def measure(build, links, choose, top_k=None):
+    """choose(passing candidates in retrieval order) -> the ones kept, among each anchor's first top_k candidates."""
+    kept_pairs, top1_pairs, pool_pairs = set(), set(), set()
+    documents, found, used, roots = 0, 0, 0, 0
     with open(f"{build}/details.jsonl", encoding="utf-8") as f:
         for line in f:
             record = json.loads(line)
             doc = record["document_id"]
-            if doc not in links:
-                continue
-            documents += 1
-            linked = False
+            roots += 1
+            has_links = doc in links
+            documents += has_links
+            linked = kept_any = False
             for anchor in record.get("anchors") or []:
-                candidates = anchor["candidates"]
-                if candidates:
-                    top1_pairs.add((doc, candidates[0]["source_document_id"]))
+                candidates = anchor["candidates"][:top_k]
+                if has_links:
+                    top1_pairs.update((doc, c["source_document_id"]) for c in candidates[:1])
+                    pool_pairs.update((doc, c["source_document_id"]) for c in candidates)
                 passing = [c for c in candidates if c.get("kept") or c.get("capped")]
                 for c in choose(passing):
-                    kept_pairs.add((doc, c["source_document_id"]))
-                    linked |= c["source_document_id"] in links[doc]
+                    kept_any = True
+                    if has_links:
+                        kept_pairs.add((doc, c["source_document_id"]))
+                        linked |= c["source_document_id"] in links[doc]
             found += linked
-    return kept_pairs, top1_pairs, found, documents
+            used += kept_any
+    return kept_pairs, top1_pairs, pool_pairs, found, documents, used, roots
 
 
 def precision(pairs, links):
@@ -57,14 +65,18 @@ def main():
         sys.exit(__doc__)
     build, corpus = sys.argv[1], sys.argv[2]
     links = read_links(corpus)
-    rules = [("every passing chunk", lambda p: p)]
-    rules += [(f"best-ranked {n}", lambda p, n=n: p[:n]) for n in (1, 2, 3)]
-    rules += [("largest dI, 1", lambda p: [max(p, key=lambda c: c["delta"])] if p else [])]
-    print("| kept per anchor | verified pairs | precision verified | precision top-1 | recall (docs) |")
-    print("| --- | --- | --- | --- | --- |")
-    for name, choose in rules:
-        kept, top1, found, documents = measure(build, links, choose)
-        print(f"| {name} | {len(kept):,} | {precision(kept, links):.1%} | {precision(top1, links):.1%} | "
+    first = lambda p: p[:1]
+    rules = [("all", "every passing chunk", lambda p: p, None)]
+    rules += [("all", f"best-ranked {n}", lambda p, n=n: p[:n], None) for n in (1, 2, 3)]
+    rules += [("all", "largest dI, 1", lambda p: [max(p, key=lambda c: c["delta"])] if p else [], None)]
+    rules += [(str(k), "best-ranked 1", first, k) for k in (1, 2, 4, 8, 16)]
+    print("| candidates judged per anchor | kept per anchor | documents used | verified pairs | precision verified "
+          "| precision top-1 | precision retrieved | recall (docs) |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    for top_k, name, choose, k in rules:
+        kept, top1, pool, found, documents, used, roots = measure(build, links, choose, k)
+        print(f"| {top_k} | {name} | {used} of {roots} | {len(kept):,} | {precision(kept, links):.1%} | "
+              f"{precision(top1, links):.1%} | {precision(pool, links):.1%} | "
               f"{found / documents if documents else float('nan'):.1%} |")
 
 
