@@ -11,7 +11,11 @@ namespace EntropyLong.Cli;
 /// `index --max-chars`). Errors name the file and key.</summary>
 public static class ConfigFile
 {
-    public static EntropyLongOptions Read(string path)
+    public static EntropyLongOptions Read(string path) => Read(path, out _);
+
+    /// <summary>As <see cref="Read(string)"/>, and which keys the file sets, so a setting it leaves out can take another
+    /// default than one it states.</summary>
+    public static EntropyLongOptions Read(string path, out IReadOnlySet<string> keys)
     {
         if (!File.Exists(path)) throw new UserInputException($"{path}: config file not found");
         JsonObject fields;
@@ -24,15 +28,16 @@ public static class ConfigFile
             throw new UserInputException($"{path}: invalid configuration ({e.Message})", e);
         }
 
-        var keys = Json.GetTypeInfo(typeof(EntropyLongOptions)).Properties.ToDictionary(p => p.Name, p => p.PropertyType);
+        var types = Json.GetTypeInfo(typeof(EntropyLongOptions)).Properties.ToDictionary(p => p.Name, p => p.PropertyType);
         foreach (var (key, value) in fields)
         {
-            if (!keys.TryGetValue(key, out var type))
-                throw new UserInputException($"{path}: unknown key '{key}'" + (CommandLineCheck.Closest(key, keys.Keys) is { } known
-                    ? $"; did you mean '{known}'?" : $" (the keys are {string.Join(", ", keys.Keys)})"));
+            if (!types.TryGetValue(key, out var type))
+                throw new UserInputException($"{path}: unknown key '{key}'" + (CommandLineCheck.Closest(key, types.Keys) is { } known
+                    ? $"; did you mean '{known}'?" : $" (the keys are {string.Join(", ", types.Keys)})"));
             if (!Fits(value, type))
                 throw new UserInputException($"{path}: {key} expects {OptionRangeAttribute.KindOf(type)}, got {value?.ToJsonString() ?? "nothing"}");
         }
+        keys = fields.Select(field => field.Key).ToHashSet(StringComparer.Ordinal);
         var options = fields.Deserialize<EntropyLongOptions>(Json)!;
         try
         {
@@ -44,11 +49,6 @@ public static class ConfigFile
         }
         return options;
     }
-
-    /// <summary>The keys a config file sets (read after <see cref="Read"/> has checked it), so a setting it leaves out
-    /// can take another default than one it states.</summary>
-    public static IReadOnlySet<string> KeysIn(string path) =>
-        Parse(path, File.ReadAllText(path)).Select(field => field.Key).ToHashSet(StringComparer.Ordinal);
 
     private static bool Fits(JsonNode? value, Type type)
     {

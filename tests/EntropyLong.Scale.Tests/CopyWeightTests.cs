@@ -28,9 +28,7 @@ public class CopyWeightTests(CliFixture cli)
     public void WithoutAModelTheShippedDefaultScorerIsReadWithCopiesAndWordsJudgesEightCandidatesAndKeepsOneChunkPerAnchor()
     {
         string dir = Path.Combine(cli.Root, "default-scorer");
-        cli.Run(["build", .. cli.CorpusArgs, "--index", cli.Index, "--out", dir, "--limit", "2", "--threads", "1", "--quiet"]).Check();
-        using var recorded = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(dir, "config.json")));
-        var root = recorded.RootElement;
+        var root = RecordedConfig(dir);
         Assert.True(root.GetProperty("default_scorer").GetBoolean());
         Assert.Equal(0.5, root.GetProperty("options").GetProperty("copy_weight").GetDouble());
         Assert.True(root.GetProperty("options").GetProperty("word_entropy").GetBoolean());
@@ -39,30 +37,27 @@ public class CopyWeightTests(CliFixture cli)
         Assert.EndsWith(Path.Combine("data", "models", "default.gguf"), root.GetProperty("model").GetString());
 
         // An explicit weight wins over the default scorer's.
-        string zero = Path.Combine(cli.Root, "default-scorer-zero");
-        cli.Run(["build", .. cli.CorpusArgs, "--index", cli.Index, "--out", zero, "--limit", "2", "--threads", "1", "--quiet", "--copy-weight", "0"]).Check();
-        using var explicitZero = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(zero, "config.json")));
-        Assert.Equal(0, explicitZero.RootElement.GetProperty("options").GetProperty("copy_weight").GetDouble());
+        Assert.Equal(0, Option(dir + "-zero", "copy_weight", "--copy-weight", "0").GetDouble());
         // So does an explicit cap: 0 keeps every chunk that passes, as the paper does.
-        string uncapped = Path.Combine(cli.Root, "default-scorer-uncapped");
-        cli.Run(["build", .. cli.CorpusArgs, "--index", cli.Index, "--out", uncapped, "--limit", "2", "--threads", "1", "--quiet", "--max-chunks-per-anchor", "0"]).Check();
-        using var explicitUncapped = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(uncapped, "config.json")));
-        Assert.Equal(0, explicitUncapped.RootElement.GetProperty("options").GetProperty("max_chunks_per_anchor").GetInt32());
+        Assert.Equal(0, Option(dir + "-uncapped", "max_chunks_per_anchor", "--max-chunks-per-anchor", "0").GetInt32());
         // The paper's K, given as a flag or a config key, wins too; a config file that leaves top_k out keeps the default scorer's.
-        Assert.Equal(32, TopKOf(["--top-k", "32"], "flag-k"));
-        Assert.Equal(32, TopKOf(["--config", Config("k32.json", """{"top_k": 32}""")], "config-k"));
-        Assert.Equal(8, TopKOf(["--config", Config("alpha.json", """{"alpha": 2.0}""")], "config-without-k"));
+        Assert.Equal(32, Option(dir + "-flag-k", "top_k", "--top-k", "32").GetInt32());
+        Assert.Equal(32, Option(dir + "-config-k", "top_k", "--config", Config("k32.json", """{"top_k": 32}""")).GetInt32());
+        Assert.Equal(8, Option(dir + "-config-without-k", "top_k", "--config", Config("alpha.json", """{"alpha": 2.0}""")).GetInt32());
         // A model the user names is judged with the paper's 32.
-        Assert.Equal(32, TopKOf(["--model", cli.Model], "named-model"));
+        Assert.Equal(32, Option(dir + "-named-model", "top_k", "--model", cli.Model).GetInt32());
     }
 
-    private int TopKOf(string[] extra, string name)
+    /// <summary>config.json of a two-document build without --model (unless <paramref name="extra"/> names one).</summary>
+    private JsonElement RecordedConfig(string dir, params string[] extra)
     {
-        string dir = Path.Combine(cli.Root, "default-scorer-" + name);
         cli.Run(["build", .. cli.CorpusArgs, "--index", cli.Index, "--out", dir, "--limit", "2", "--threads", "1", "--quiet", .. extra]).Check();
         using var recorded = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(dir, "config.json")));
-        return recorded.RootElement.GetProperty("options").GetProperty("top_k").GetInt32();
+        return recorded.RootElement.Clone();
     }
+
+    private JsonElement Option(string dir, string key, params string[] extra) =>
+        RecordedConfig(dir, extra).GetProperty("options").GetProperty(key);
 
     private string Config(string name, string json)
     {

@@ -327,8 +327,8 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
         bool configSetsTopK = false;
         if (s.Config is { } path)
         {
-            o = ConfigFile.Read(path);
-            configSetsTopK = ConfigFile.KeysIn(path).Contains("top_k");
+            o = ConfigFile.Read(path, out var keys);
+            configSetsTopK = keys.Contains("top_k");
         }
         return o with
         {
