@@ -11,11 +11,9 @@ namespace EntropyLong.Cli;
 /// `index --max-chars`). Errors name the file and key.</summary>
 public static class ConfigFile
 {
-    public static EntropyLongOptions Read(string path) => Read(path, out _);
-
-    /// <summary>As <see cref="Read(string)"/>, and which keys the file sets, so a setting it leaves out can take another
-    /// default than one it states.</summary>
-    public static EntropyLongOptions Read(string path, out IReadOnlySet<string> keys)
+    /// <summary>The options the file states, over <paramref name="defaults"/> (the paper's when null) for the keys it
+    /// leaves out.</summary>
+    public static EntropyLongOptions Read(string path, EntropyLongOptions? defaults = null)
     {
         if (!File.Exists(path)) throw new UserInputException($"{path}: config file not found");
         JsonObject fields;
@@ -37,8 +35,9 @@ public static class ConfigFile
             if (!Fits(value, type))
                 throw new UserInputException($"{path}: {key} expects {OptionRangeAttribute.KindOf(type)}, got {value?.ToJsonString() ?? "nothing"}");
         }
-        keys = fields.Select(field => field.Key).ToHashSet(StringComparer.Ordinal);
-        var options = fields.Deserialize<EntropyLongOptions>(Json)!;
+        var merged = JsonSerializer.SerializeToNode(defaults ?? new EntropyLongOptions(), Json)!.AsObject();
+        foreach (var (key, value) in fields) merged[key] = value?.DeepClone();
+        var options = merged.Deserialize<EntropyLongOptions>(Json)!;
         try
         {
             options.Validate();

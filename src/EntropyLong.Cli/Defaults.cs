@@ -32,14 +32,15 @@ public static class Defaults
     /// <summary>The default scorer's copy mixture weight (see CopyMixture).</summary>
     public const float ScorerCopyWeight = 0.5f;
 
-    /// <summary>The default scorer's anchors are words, judged by their summed entropy.</summary>
-    public const bool ScorerWordEntropy = true;
-
-    /// <summary>The default scorer keeps, per anchor, the best-ranked chunk that passes verification.</summary>
-    public const int ScorerMaxChunksPerAnchor = 1;
-
-    /// <summary>The default scorer's candidates per anchor (top_k).</summary>
-    public const int ScorerTopK = 8;
+    /// <summary>The method's options for the default scorer where they differ from the paper's: copy mixture, word
+    /// anchors judged by their summed entropy, 8 candidates per anchor, the best-ranked passing chunk kept.</summary>
+    public static EntropyLongOptions ScorerOptions { get; } = new()
+    {
+        CopyWeight = ScorerCopyWeight,
+        WordEntropy = true,
+        TopK = 8,
+        MaxChunksPerAnchor = 1,
+    };
 
     public static string ModelOrDefault(string? model)
     {

@@ -24,13 +24,11 @@ public sealed record EntropyLongOptions
     /// with and without the chunk (<see cref="Anchors.SelectWords"/>). false = the paper's token anchors.</summary>
     public bool WordEntropy { get; init; }
     /// <summary>Beyond the paper: the scorer's entropies are of its distribution mixed with a copy distribution read off
-    /// the sequence (<see cref="CopyMixture"/>), at this weight; 0 = the paper's, the model alone. Null until resolved:
-    /// `build` gives the shipped default scorer 0.5 and any other model 0.</summary>
-    public double? CopyWeight { get; init; }
+    /// the sequence (<see cref="CopyMixture"/>), at this weight; 0 = the paper's, the model alone.</summary>
+    public double CopyWeight { get; init; }
     /// <summary>Beyond the paper: of each anchor's candidates that pass verification only the best-ranked N by retrieval stay
-    /// kept; the others are marked capped (<see cref="PerAnchorCapStep"/>). 0 = no cap, the paper's. Null until resolved:
-    /// `build` gives the shipped default scorer 1 and any other model 0.</summary>
-    public int? MaxChunksPerAnchor { get; init; }
+    /// kept; the others are marked capped (<see cref="PerAnchorCapStep"/>). 0 = no cap, the paper's.</summary>
+    public int MaxChunksPerAnchor { get; init; }
     /// <summary>Target sequence length in tokens of the training model's tokenizer.</summary>
     public int SeqLen { get; init; } = 131072;
     public ContextOrder Order { get; init; } = ContextOrder.Shuffle;
@@ -54,8 +52,8 @@ public sealed record EntropyLongOptions
         if (TopK < 1) throw new UserInputException($"top-k must be >= 1 (got {TopK})");
         if (MaxAnchorsPerDocument is < 1) throw new UserInputException($"max anchors per document must be >= 1 (got {MaxAnchorsPerDocument})");
         if (SkipFirstTokens < 0) throw new UserInputException($"skip-first must be >= 0 (got {SkipFirstTokens})");
-        if (MaxChunksPerAnchor is < 0) throw new UserInputException($"max chunks per anchor must be >= 0 (got {MaxChunksPerAnchor})");
-        if (CopyWeight is { } w && !(w is >= 0 and < 1)) throw new UserInputException($"copy-weight must be in [0, 1) (got {w})");
+        if (MaxChunksPerAnchor < 0) throw new UserInputException($"max chunks per anchor must be >= 0 (got {MaxChunksPerAnchor})");
+        if (!(CopyWeight is >= 0 and < 1)) throw new UserInputException($"copy-weight must be in [0, 1) (got {CopyWeight})");
         if (!(NearDuplicate is >= 0 and <= 1)) throw new UserInputException($"near-duplicate must be in [0, 1] (got {NearDuplicate})");
         if (HardNegatives < 0) throw new UserInputException($"hard-negatives must be >= 0 (got {HardNegatives})");
         if (SeqLen < 16) throw new UserInputException($"seq-len must be >= 16 tokens (got {SeqLen})");

@@ -165,6 +165,17 @@ public class StrictCommandLineTests
     }
 
     [Fact]
+    public void AConfigFileOverridesTheDefaultsItIsReadOverOnlyWhereItStatesAKey()
+    {
+        string path = Path.Combine(CliRunner.TempDir(), "over.yaml");
+        File.WriteAllText(path, "top_k: 32\nword_entropy: false\n");
+        var defaults = new Core.EntropyLongOptions { TopK = 8, WordEntropy = true, CopyWeight = 0.5, MaxChunksPerAnchor = 1 };
+        var options = ConfigFile.Read(path, defaults);
+        Assert.Equal((32, false, 0.5, 1), (options.TopK, options.WordEntropy, options.CopyWeight, options.MaxChunksPerAnchor));
+        Assert.Equal(defaults with { TopK = 32, WordEntropy = false }, options);
+    }
+
+    [Fact]
     public void BadDecontaminationDataIsAnInputErrorNamingTheLineBeforeAnythingIsWritten()
     {
         string dir = CliRunner.TempDir();

@@ -44,6 +44,8 @@ public class CopyWeightTests(CliFixture cli)
         Assert.Equal(32, Option(dir + "-flag-k", "top_k", "--top-k", "32").GetInt32());
         Assert.Equal(32, Option(dir + "-config-k", "top_k", "--config", Config("k32.json", """{"top_k": 32}""")).GetInt32());
         Assert.Equal(8, Option(dir + "-config-without-k", "top_k", "--config", Config("alpha.json", """{"alpha": 2.0}""")).GetInt32());
+        // Any of the default scorer's settings can be turned back to the paper's in a config file, word anchors too.
+        Assert.False(Option(dir + "-config-tokens", "word_entropy", "--config", Config("tokens.yaml", "word_entropy: false\n")).GetBoolean());
         // A model the user names is judged with the paper's 32.
         Assert.Equal(32, Option(dir + "-named-model", "top_k", "--model", cli.Model).GetInt32());
     }

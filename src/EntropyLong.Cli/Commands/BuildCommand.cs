@@ -166,7 +166,7 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
         using var shardedIndex = ShardedIndex.IsSharded(s.Index) ? ShardedIndex.Open(s.Index, embedder) : null;
         using var index = shardedIndex is null ? ChunkIndex.Open(s.Index, embedder) : null;
         IRetriever retriever = shardedIndex is not null ? new ShardedRetriever(shardedIndex, embedder, s.ExactSearch) : new IndexRetriever(index!, embedder, s.ExactSearch);
-        using var scorer = LlamaEngine.Load(modelPath, s.ToLlama() with { CopyWeight = (float)options.CopyWeight!.Value });
+        using var scorer = LlamaEngine.Load(modelPath, s.ToLlama() with { CopyWeight = (float)options.CopyWeight });
         using var trainingTokenizer = hfTokenizer is null && s.Tokenizer is { } t ? LlamaVocabulary.Load(t) : null;
         ITrainingTokenizer tokenizer = hfTokenizer ?? (ITrainingTokenizer?)trainingTokenizer ?? scorer.Vocabulary;
         var steps = s.Method switch
@@ -323,24 +323,20 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
 
     private static EntropyLongOptions ResolveOptions(Settings s)
     {
-        var o = new EntropyLongOptions();
-        bool configSetsTopK = false;
-        if (s.Config is { } path)
-        {
-            o = ConfigFile.Read(path, out var keys);
-            configSetsTopK = keys.Contains("top_k");
-        }
+        // Flags win over the config file, which wins over the defaults: the default scorer's or the paper's.
+        var defaults = s.DefaultScorer ? Defaults.ScorerOptions : new EntropyLongOptions();
+        var o = s.Config is { } path ? ConfigFile.Read(path, defaults) : defaults;
         return o with
         {
             Alpha = s.Alpha ?? o.Alpha,
             Epsilon = s.Epsilon ?? o.Epsilon,
             Window = s.Window ?? o.Window,
-            TopK = s.TopK ?? (s.DefaultScorer && !configSetsTopK ? Defaults.ScorerTopK : o.TopK),
+            TopK = s.TopK ?? o.TopK,
             MaxAnchorsPerDocument = s.MaxAnchors ?? o.MaxAnchorsPerDocument,
-            MaxChunksPerAnchor = s.MaxChunksPerAnchor ?? o.MaxChunksPerAnchor ?? (s.DefaultScorer ? Defaults.ScorerMaxChunksPerAnchor : 0),
+            MaxChunksPerAnchor = s.MaxChunksPerAnchor ?? o.MaxChunksPerAnchor,
             SkipFirstTokens = s.SkipFirst ?? o.SkipFirstTokens,
-            WordEntropy = s.WordEntropy || o.WordEntropy || (s.DefaultScorer && Defaults.ScorerWordEntropy),
-            CopyWeight = s.CopyWeight ?? o.CopyWeight ?? s.DefaultCopyWeight,
+            WordEntropy = s.WordEntropy || o.WordEntropy,
+            CopyWeight = s.CopyWeight ?? o.CopyWeight,
             SeqLen = s.SeqLen ?? o.SeqLen,
             Order = s.Order is null ? o.Order : s.Order.ToLowerInvariant() switch
             {
