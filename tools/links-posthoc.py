@@ -6,9 +6,10 @@ anchor has, so one build that keeps every passing chunk (`--max-chunks-per-ancho
 `--max-chunks-per-anchor N` would keep for every N, what keeping the chunk with the largest entropy drop (dI)
 instead of the best-ranked one would, and what judging only an anchor's first K candidates would (`--top-k K`,
 up to the build's own; read off the longer list, which an index search for fewer neighbours may order slightly
-differently). Counted as `bench links` counts: distinct (document, source document) pairs over the documents that
-have links; recall is the share of those documents with a kept chunk from a document they link to; documents used
-counts every root with a kept chunk.
+differently), and what keeping only chunks whose source document passes for at least S anchors of the root would
+(support: one document explaining several uncertain places of another). Counted as `bench links` counts: distinct
+(document, source document) pairs over the documents that have links; recall is the share of those documents with
+a kept chunk from a document they link to; documents used counts every root with a kept chunk.
 
 Usage: tools/links-posthoc.py BUILD CORPUS.jsonl[.gz]   (the corpus whose records carry `links`)
 """
@@ -28,8 +29,9 @@ def read_links(corpus):
     return links
 
 
-def measure(build, links, choose, top_k=None):
-    """choose(passing candidates in retrieval order) -> the ones kept, among each anchor's first top_k candidates."""
+def measure(build, links, choose, top_k=None, min_support=1):
+    """choose(passing candidates in retrieval order) -> the ones kept, among each anchor's first top_k candidates
+    whose source document passes for at least min_support of the root's anchors."""
     kept_pairs, top1_pairs, pool_pairs = set(), set(), set()
     documents, found, used, roots = 0, 0, 0, 0
     with open(f"{build}/details.jsonl", encoding="utf-8") as f:
@@ -40,12 +42,17 @@ def measure(build, links, choose, top_k=None):
             has_links = doc in links
             documents += has_links
             linked = kept_any = False
-            for anchor in record.get("anchors") or []:
+            anchors = record.get("anchors") or []
+            support = {}
+            for anchor in anchors:
+                for source in {c["source_document_id"] for c in anchor["candidates"][:top_k] if passes(c)}:
+                    support[source] = support.get(source, 0) + 1
+            for anchor in anchors:
                 candidates = anchor["candidates"][:top_k]
                 if has_links:
                     top1_pairs.update((doc, c["source_document_id"]) for c in candidates[:1])
                     pool_pairs.update((doc, c["source_document_id"]) for c in candidates)
-                passing = [c for c in candidates if c.get("kept") or c.get("capped")]
+                passing = [c for c in candidates if passes(c) and support[c["source_document_id"]] >= min_support]
                 for c in choose(passing):
                     kept_any = True
                     if has_links:
@@ -54,6 +61,10 @@ def measure(build, links, choose, top_k=None):
             found += linked
             used += kept_any
     return kept_pairs, top1_pairs, pool_pairs, found, documents, used, roots
+
+
+def passes(candidate):
+    return candidate.get("kept") or candidate.get("capped")
 
 
 def precision(pairs, links):
@@ -66,15 +77,17 @@ def main():
     build, corpus = sys.argv[1], sys.argv[2]
     links = read_links(corpus)
     first = lambda p: p[:1]
-    rules = [("all", "every passing chunk", lambda p: p, None)]
-    rules += [("all", f"best-ranked {n}", lambda p, n=n: p[:n], None) for n in (1, 2, 3)]
-    rules += [("all", "largest dI, 1", lambda p: [max(p, key=lambda c: c["delta"])] if p else [], None)]
-    rules += [(str(k), "best-ranked 1", first, k) for k in (1, 2, 4, 8, 16)]
+    rules = [("all", "every passing chunk", lambda p: p, None, 1)]
+    rules += [("all", f"best-ranked {n}", lambda p, n=n: p[:n], None, 1) for n in (1, 2, 3)]
+    rules += [("all", "largest dI, 1", lambda p: [max(p, key=lambda c: c["delta"])] if p else [], None, 1)]
+    rules += [(str(k), "best-ranked 1", first, k, 1) for k in (1, 2, 4, 8, 16)]
+    rules += [(str(k) if k else "all", f"best-ranked 1, source passing for >= {s} anchors", first, k, s)
+              for k in (8, None) for s in (2, 3)]
     print("| candidates judged per anchor | kept per anchor | documents used | verified pairs | precision verified "
           "| precision top-1 | precision retrieved | recall (docs) |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
-    for top_k, name, choose, k in rules:
-        kept, top1, pool, found, documents, used, roots = measure(build, links, choose, k)
+    for top_k, name, choose, k, min_support in rules:
+        kept, top1, pool, found, documents, used, roots = measure(build, links, choose, k, min_support)
         print(f"| {top_k} | {name} | {used} of {roots} | {len(kept):,} | {precision(kept, links):.1%} | "
               f"{precision(top1, links):.1%} | {precision(pool, links):.1%} | "
               f"{found / documents if documents else float('nan'):.1%} |")
