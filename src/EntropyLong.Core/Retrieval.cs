@@ -13,3 +13,30 @@ public interface IRetriever
     /// <summary>Up to k chunks per query, best first, the query's own document excluded.</summary>
     IReadOnlyList<IReadOnlyList<RetrievedChunk>> Retrieve(IReadOnlyList<RetrievalQuery> queries, int k, CancellationToken cancellationToken = default);
 }
+
+/// <summary>Retrieval that never returns chunks of the documents <paramref name="excluded"/> names, still up to k per
+/// query: a build over a corpus's training split keeps its held-out documents' text out of every context, so that a
+/// model trained on the build is evaluated on text it has not seen.</summary>
+public sealed class ExcludingRetriever(IRetriever inner, Func<string, bool> excluded) : IRetriever
+{
+    // Asking for more hits than a query can lose is the rare case (excluded documents are a small share), so the
+    // queries short of k after filtering are asked again with twice the k until they have k or the index runs out.
+    public IReadOnlyList<IReadOnlyList<RetrievedChunk>> Retrieve(IReadOnlyList<RetrievalQuery> queries, int k, CancellationToken cancellationToken = default)
+    {
+        var result = new IReadOnlyList<RetrievedChunk>[queries.Count];
+        var pending = Enumerable.Range(0, queries.Count).ToList();
+        for (int asked = k; pending.Count > 0; asked = (int)Math.Min(2L * asked, int.MaxValue))
+        {
+            var hits = inner.Retrieve(pending.Select(q => queries[q]).ToList(), asked, cancellationToken);
+            var shortOfK = new List<int>();
+            for (int i = 0; i < pending.Count; i++)
+            {
+                var kept = hits[i].Where(h => !excluded(h.DocumentId)).Take(k).ToList();
+                result[pending[i]] = kept;
+                if (kept.Count < k && hits[i].Count == asked && asked < int.MaxValue) shortOfK.Add(pending[i]);
+            }
+            pending = shortOfK;
+        }
+        return result;
+    }
+}

@@ -89,7 +89,7 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
         [CommandOption("--limit <N>"), Description("Use only the first N root documents of the corpus (all of it still serves retrieval through the index)")]
         [OptionRange(1, 1_000_000_000_000)]
         public long? Limit { get; init; }
-        [CommandOption("--split <SPLIT>"), Description("Root documents: all (default), held-out (only those `entropylong train` holds out: SHA-256 of the id, bucket 0 of 20, text a model trained on this corpus has not seen) or train (the others). Retrieval still covers the whole index")]
+        [CommandOption("--split <SPLIT>"), Description("Root documents: all (default), held-out (only those `entropylong train` holds out: SHA-256 of the id, bucket 0 of 20, text a model trained on this corpus has not seen) or train (the others; their contexts then come from the others too, so no held-out text is trained on). With all and held-out retrieval covers the whole index")]
         public string Split { get; init; } = "all";
         [CommandOption("--quiet")]
         public bool Quiet { get; init; }
@@ -166,6 +166,9 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
         using var shardedIndex = ShardedIndex.IsSharded(s.Index) ? ShardedIndex.Open(s.Index, embedder) : null;
         using var index = shardedIndex is null ? ChunkIndex.Open(s.Index, embedder) : null;
         IRetriever retriever = shardedIndex is not null ? new ShardedRetriever(shardedIndex, embedder, s.ExactSearch) : new IndexRetriever(index!, embedder, s.ExactSearch);
+        // Roots from the training split: the held-out documents, which a model trained on the build is evaluated on, are
+        // kept out of its contexts too.
+        if (s.Split == "train") retriever = new ExcludingRetriever(retriever, id => EntropyLong.Llm.Training.TrainingData.IsHeldOut(id));
         using var scorer = LlamaEngine.Load(modelPath, s.ToLlama() with { CopyWeight = (float)options.CopyWeight });
         using var trainingTokenizer = hfTokenizer is null && s.Tokenizer is { } t ? LlamaVocabulary.Load(t) : null;
         ITrainingTokenizer tokenizer = hfTokenizer ?? (ITrainingTokenizer?)trainingTokenizer ?? scorer.Vocabulary;

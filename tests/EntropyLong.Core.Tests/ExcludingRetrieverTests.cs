@@ -1,0 +1,57 @@
+using EntropyLong.Core;
+
+namespace EntropyLong.Core.Tests;
+
+public class ExcludingRetrieverTests
+{
+    /// <summary>Chunk i of document "d{i % 5}", ranked by key, so every query sees the same order.</summary>
+    private sealed class RankedRetriever(int chunks) : IRetriever
+    {
+        public List<int> Asked { get; } = [];
+
+        public IReadOnlyList<IReadOnlyList<RetrievedChunk>> Retrieve(IReadOnlyList<RetrievalQuery> queries, int k, CancellationToken cancellationToken = default)
+        {
+            Asked.Add(k);
+            return queries.Select(q => (IReadOnlyList<RetrievedChunk>)Enumerable.Range(0, chunks).Select(i => $"d{i % 5}")
+                .Select((doc, i) => new RetrievedChunk(i, $"{doc}#{i}", doc, $"text {i}", 1f - i / 1000f))
+                .Where(c => c.DocumentId != q.DocumentId).Take(k).ToList()).ToList();
+        }
+    }
+
+    private static readonly RetrievalQuery[] Queries = [new("a", "d4", "a"), new("b", "d3", "b")];
+
+    [Fact]
+    public void ExcludedDocumentsNeverComeBackAndEachQueryStillGetsKInRankOrder()
+    {
+        var inner = new RankedRetriever(100);
+        var hits = new ExcludingRetriever(inner, doc => doc is "d0" or "d1").Retrieve(Queries, 8);
+        foreach (var (query, found) in Queries.Zip(hits))
+        {
+            Assert.Equal(8, found.Count);
+            Assert.DoesNotContain(found, h => h.DocumentId is "d0" or "d1" || h.DocumentId == query.DocumentId);
+            Assert.Equal(found.OrderBy(h => h.Key), found);
+        }
+        // The first 8 of d2, d3 (or d4) and their order: keys 2, 3 (or 4), 7, ... as the inner ranking gives them.
+        Assert.Equal([2, 3, 7, 8, 12, 13, 17, 18], hits[0].Select(h => h.Key));
+        Assert.Equal([8, 16], inner.Asked);
+    }
+
+    [Fact]
+    public void AnIndexTooSmallForKGivesWhatItHasAndStops()
+    {
+        var inner = new RankedRetriever(12);
+        var hits = new ExcludingRetriever(inner, doc => doc == "d0").Retrieve(Queries, 8);
+        Assert.Equal([1, 2, 3, 6, 7, 8, 11], hits[0].Select(h => h.Key));
+        Assert.Equal([8, 16], inner.Asked);
+    }
+
+    [Fact]
+    public void NothingExcludedAsksOnce() =>
+        Assert.Equal([8], Record(new RankedRetriever(100), _ => false));
+
+    private static List<int> Record(RankedRetriever inner, Func<string, bool> excluded)
+    {
+        new ExcludingRetriever(inner, excluded).Retrieve(Queries, 8);
+        return inner.Asked;
+    }
+}
