@@ -14,12 +14,12 @@ public interface IRetriever
     IReadOnlyList<IReadOnlyList<RetrievedChunk>> Retrieve(IReadOnlyList<RetrievalQuery> queries, int k, CancellationToken cancellationToken = default);
 }
 
-/// <summary>Retrieval that never returns chunks of the documents <paramref name="excluded"/> names, still up to k per
-/// query: a build over a corpus's training split keeps its held-out documents' text out of every context, so that a
-/// model trained on the build is evaluated on text it has not seen.</summary>
-public sealed class ExcludingRetriever(IRetriever inner, Func<string, bool> excluded) : IRetriever
+/// <summary>Retrieval that never returns the chunks <paramref name="excluded"/> holds for, still up to k per query: a
+/// build over a corpus's training split keeps its held-out documents' text out of every context, so that a model
+/// trained on the build is evaluated on text it has not seen; NExtLong's distractors skip chunks of evaluation data.</summary>
+public sealed class ExcludingRetriever(IRetriever inner, Func<RetrievedChunk, bool> excluded) : IRetriever
 {
-    // Asking for more hits than a query can lose is the rare case (excluded documents are a small share), so the
+    // Asking for more hits than a query can lose is the rare case (excluded chunks are a small share), so the
     // queries short of k after filtering are asked again with twice the k until they have k or the index runs out.
     public IReadOnlyList<IReadOnlyList<RetrievedChunk>> Retrieve(IReadOnlyList<RetrievalQuery> queries, int k, CancellationToken cancellationToken = default)
     {
@@ -31,7 +31,7 @@ public sealed class ExcludingRetriever(IRetriever inner, Func<string, bool> excl
             var shortOfK = new List<int>();
             for (int i = 0; i < pending.Count; i++)
             {
-                var kept = hits[i].Where(h => !excluded(h.DocumentId)).Take(k).ToList();
+                var kept = hits[i].Where(h => !excluded(h)).Take(k).ToList();
                 result[pending[i]] = kept;
                 if (kept.Count < k && hits[i].Count == asked && asked < int.MaxValue) shortOfK.Add(pending[i]);
             }

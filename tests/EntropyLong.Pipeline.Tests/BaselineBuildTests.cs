@@ -111,4 +111,26 @@ public class BaselineBuildTests
             }
         Assert.True(interleaved > 0, "no distractor sits between pieces of its document");
     }
+
+    [Fact]
+    public void NextLongPlacesNoDistractorThatSharesAThirteenGramWithEvaluationData()
+    {
+        using var model = new CopyingModel();
+        var distractors = (string dir) => Sequences(dir).SelectMany(seq => seq.Samples.SelectMany(sample => sample.Contexts
+            .Select(c => seq.Text[c.StartChar..c.EndChar]))).ToList();
+        var clean = distractors(Build(BuildSteps.NextLong(new LexicalRetriever(Pool), model, Options, matched: null)));
+        // Evaluation data quoting 4 words (the test's lines are short; `build` uses 13) of five placed distractors, each
+        // quotation in no root document, so that no root is dropped.
+        static string Quote(string text) => string.Join(' ', System.Text.RegularExpressions.Regex.Matches(text, @"[\p{L}\p{N}]+").Take(4).Select(m => m.Value));
+        var evaluation = new NGramSet(4);
+        foreach (string quote in clean.Select(Quote).Where(q => q.Count(c => c == ' ') == 3).Distinct()
+                     .Where(q => { var one = new NGramSet(4); one.Add(q); return !Roots.Any(r => one.SharesAny(r.Text)); }).Take(5))
+            evaluation.Add(quote);
+        Assert.Equal(5, evaluation.Count);
+        Assert.Contains(clean, evaluation.SharesAny);
+
+        var guarded = distractors(Build(BuildSteps.NextLong(new LexicalRetriever(Pool), model, Options, matched: null, evaluation)));
+        Assert.NotEmpty(guarded);
+        Assert.DoesNotContain(guarded, evaluation.SharesAny);
+    }
 }

@@ -168,7 +168,7 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
         IRetriever retriever = shardedIndex is not null ? new ShardedRetriever(shardedIndex, embedder, s.ExactSearch) : new IndexRetriever(index!, embedder, s.ExactSearch);
         // Roots from the training split: the held-out documents, which a model trained on the build is evaluated on, are
         // kept out of its contexts too.
-        if (s.Split == "train") retriever = new ExcludingRetriever(retriever, id => EntropyLong.Llm.Training.TrainingData.IsHeldOut(id));
+        if (s.Split == "train") retriever = new ExcludingRetriever(retriever, chunk => EntropyLong.Llm.Training.TrainingData.IsHeldOut(chunk.DocumentId));
         using var scorer = LlamaEngine.Load(modelPath, s.ToLlama() with { CopyWeight = (float)options.CopyWeight });
         using var trainingTokenizer = hfTokenizer is null && s.Tokenizer is { } t ? LlamaVocabulary.Load(t) : null;
         ITrainingTokenizer tokenizer = hfTokenizer ?? (ITrainingTokenizer?)trainingTokenizer ?? scorer.Vocabulary;

@@ -44,10 +44,12 @@ public static class BuildSteps
     public static IReadOnlyList<IBuildStep> Random(ITrainingTokenizer tokenizer, EntropyLongOptions options, long? tokenBudget = null, NGramSet? evaluationData = null) =>
         [.. DecontaminatedDocuments(evaluationData), new ConcatenationStep(tokenizer, options, tokenBudget)];
 
-    /// <summary>The `nextlong` baseline: each document's meta-chunks interleaved with hard-negative distractors.</summary>
+    /// <summary>The `nextlong` baseline: each document's meta-chunks interleaved with hard-negative distractors, none of
+    /// which shares an n-gram with <paramref name="evaluationData"/> when given.</summary>
     public static IReadOnlyList<IBuildStep> NextLong(IRetriever retriever, ITrainingTokenizer tokenizer, EntropyLongOptions options,
         IReadOnlyDictionary<string, int>? matched, NGramSet? evaluationData = null) =>
-        [.. DecontaminatedDocuments(evaluationData), new NextLongStep(retriever, tokenizer, options, matched)];
+        [.. DecontaminatedDocuments(evaluationData), new NextLongStep(
+            evaluationData is null ? retriever : new ExcludingRetriever(retriever, chunk => evaluationData.SharesAny(chunk.Text)), tokenizer, options, matched)];
 
     // The first step of every method when evaluation data is given: contaminated documents are dropped before anything else.
     private static IEnumerable<IBuildStep> DecontaminatedDocuments(NGramSet? evaluationData) =>
