@@ -140,7 +140,11 @@ public static partial class DatasetCard
         yield return ("embedder (retrieval)", $"`{Text("embedder")}`");
         yield return ("verification", Flag("naive") ? "each (anchor, candidate) pair alone" :
             $"grouped by chunk, blocks of {(configuration.TryGetProperty("block", out var b) ? b.GetRawText() : "?")} documents");
-        if (Flag("held_out")) yield return ("root documents", "only those `entropylong train` holds out");
+        switch (Text("split"))
+        {
+            case "held-out": yield return ("root documents", "only those `entropylong train` holds out"); break;
+            case "train": yield return ("root documents", "those `entropylong train` trains on; no context from a held-out document"); break;
+        }
         yield return ("position weights", output.PositionWeights ? "written (`position_weighted`)" : "not written");
     }
 

@@ -6,7 +6,8 @@ using EntropyLong.TestSupport;
 namespace EntropyLong.Scale.Tests;
 
 /// <summary>`build --split train` keeps the held-out documents out of its contexts as well as its roots, so a model
-/// trained on the build never sees the text it is evaluated on; `--split all` retrieves from them.</summary>
+/// trained on the build never sees the text it is evaluated on, and its dataset card says so; `--split all` retrieves
+/// from them.</summary>
 [Collection("cli")]
 public class SplitTests(CliFixture cli)
 {
@@ -27,7 +28,7 @@ public class SplitTests(CliFixture cli)
         cli.Run(["index", "--corpus", corpus, "--out", index, "--max-chars", "120"]).Check();
 
         var sources = new Dictionary<string, HashSet<string>>();
-        foreach (string split in new[] { "train", "all" })
+        foreach (string split in new[] { "train", "all", "held-out" })
         {
             string output = Path.Combine(dir, split);
             cli.Run(["build", "--corpus", corpus, "--index", index, "--out", output, "--split", split, .. cli.BuildOptions]).Check();
@@ -36,6 +37,10 @@ public class SplitTests(CliFixture cli)
                 .SelectMany(anchor => anchor.GetProperty("candidates").EnumerateArray())
                 .Select(c => c.GetProperty("source_document_id").GetString()!).ToHashSet();
         }
+        Assert.Contains("| root documents | those `entropylong train` trains on; no context from a held-out document |",
+            File.ReadAllText(Path.Combine(dir, "train", "README.md")));
+        Assert.DoesNotContain("| root documents |", File.ReadAllText(Path.Combine(dir, "all", "README.md")));
+        Assert.Contains("| root documents | only those `entropylong train` holds out |", File.ReadAllText(Path.Combine(dir, "held-out", "README.md")));
         Assert.Contains(sources["all"], heldOut.Contains);
         Assert.NotEmpty(sources["train"]);
         Assert.DoesNotContain(sources["train"], heldOut.Contains);
