@@ -7,15 +7,10 @@ have links, and the share of those documents placed with a chunk from a document
 
 Usage: tools/links-placed.py CORPUS.jsonl[.gz] BUILD...   (the corpus whose records carry `links`)
 """
-import gzip
 import json
 import sys
 
-
-def read_links(corpus):
-    opener = gzip.open if corpus.endswith(".gz") else open
-    with opener(corpus, "rt", encoding="utf-8") as f:
-        return {r["id"]: set(r["links"]) for r in map(json.loads, f) if r.get("links")}
+from corpus_links import read_links
 
 
 def main():

@@ -13,20 +13,10 @@ a kept chunk from a document they link to; documents used counts every root with
 
 Usage: tools/links-posthoc.py BUILD CORPUS.jsonl[.gz]   (the corpus whose records carry `links`)
 """
-import gzip
 import json
 import sys
 
-
-def read_links(corpus):
-    opener = gzip.open if corpus.endswith(".gz") else open
-    links = {}
-    with opener(corpus, "rt", encoding="utf-8") as f:
-        for line in f:
-            record = json.loads(line)
-            if record.get("links"):
-                links[record["id"]] = set(record["links"])
-    return links
+from corpus_links import read_links
 
 
 def measure(build, links, choose, top_k=None, min_support=1):

@@ -113,7 +113,7 @@ public class BaselineBuildTests
     }
 
     [Fact]
-    public void NextLongPlacesNoDistractorThatSharesAThirteenGramWithEvaluationData()
+    public void NextLongPlacesNoDistractorThatSharesAnNGramWithEvaluationData()
     {
         using var model = new CopyingModel();
         var distractors = (string dir) => Sequences(dir).SelectMany(seq => seq.Samples.SelectMany(sample => sample.Contexts

@@ -14,7 +14,7 @@ public class SplitTests(CliFixture cli)
     [Fact]
     public void ATrainingSplitBuildRetrievesNoChunkOfAHeldOutDocument()
     {
-        // 24 documents, ids chosen so that every fourth is held out (SHA-256 bucket 0 of 20), over the same few texts so
+        // 24 documents, 6 of them with ids the held-out rule takes (SHA-256 bucket 0 of 20), over the same few texts so
         // that retrieval finds held-out chunks for training roots whenever it may.
         var heldOut = Enumerable.Range(0, 400).Select(i => $"doc{i}").Where(id => TrainingData.IsHeldOut(id)).Take(6).ToList();
         var training = Enumerable.Range(0, 400).Select(i => $"doc{i}").Where(id => !TrainingData.IsHeldOut(id)).Take(18).ToList();
