@@ -17,7 +17,8 @@ public sealed class BuildStats
     public long CandidatesUnfit { get; set; }
     /// <summary>Pairs not judged because the chunk is a near-copy of the document (<see cref="NearDuplicateStep"/>).</summary>
     public long CandidatesNearDuplicate { get; set; }
-    /// <summary>Pairs not judged because the chunk shares an n-gram with evaluation data (<see cref="DecontaminateCandidatesStep"/>).</summary>
+    /// <summary>Pairs not judged because the chunk shares an n-gram with evaluation data (<see cref="DecontaminateCandidatesStep"/>);
+    /// for `nextlong`, retrieved distractors passed over for it (<see cref="NextLongStep"/>).</summary>
     public long CandidatesContaminated { get; set; }
     /// <summary>Pairs that passed verification and were not kept: their anchor had its share of better-ranked chunks
     /// (<see cref="PerAnchorCapStep"/>, --max-chunks-per-anchor).</summary>

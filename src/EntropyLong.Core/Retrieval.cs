@@ -19,6 +19,12 @@ public interface IRetriever
 /// trained on the build is evaluated on text it has not seen; NExtLong's distractors skip chunks of evaluation data.</summary>
 public sealed class ExcludingRetriever(IRetriever inner, Func<RetrievedChunk, bool> excluded) : IRetriever
 {
+    private long _excluded;
+
+    /// <summary>Hits passed over so far: per query, the excluded ones ranked above its last kept hit (all of them when
+    /// the index ran out before k), so the figure does not depend on how often a query had to be asked again.</summary>
+    public long Excluded => Interlocked.Read(ref _excluded);
+
     // Asking for more hits than a query can lose is the rare case (excluded chunks are a small share), so the
     // queries short of k after filtering are asked again with twice the k until they have k or the index runs out.
     public IReadOnlyList<IReadOnlyList<RetrievedChunk>> Retrieve(IReadOnlyList<RetrievalQuery> queries, int k, CancellationToken cancellationToken = default)
@@ -31,9 +37,16 @@ public sealed class ExcludingRetriever(IRetriever inner, Func<RetrievedChunk, bo
             var shortOfK = new List<int>();
             for (int i = 0; i < pending.Count; i++)
             {
-                var kept = hits[i].Where(h => !excluded(h)).Take(k).ToList();
+                var kept = new List<RetrievedChunk>(k);
+                int passedOver = 0;
+                foreach (var hit in hits[i])
+                {
+                    if (kept.Count == k) break;
+                    if (excluded(hit)) passedOver++; else kept.Add(hit);
+                }
                 result[pending[i]] = kept;
                 if (kept.Count < k && hits[i].Count == asked && asked < int.MaxValue) shortOfK.Add(pending[i]);
+                else Interlocked.Add(ref _excluded, passedOver);
             }
             pending = shortOfK;
         }

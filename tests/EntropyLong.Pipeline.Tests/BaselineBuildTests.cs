@@ -129,8 +129,13 @@ public class BaselineBuildTests
         Assert.Equal(5, evaluation.Count);
         Assert.Contains(clean, evaluation.SharesAny);
 
-        var guarded = distractors(Build(BuildSteps.NextLong(new LexicalRetriever(Pool), model, Options, matched: null, evaluation)));
+        string guardedDir = Build(BuildSteps.NextLong(new LexicalRetriever(Pool), model, Options, matched: null, evaluation));
+        var guarded = distractors(guardedDir);
         Assert.NotEmpty(guarded);
         Assert.DoesNotContain(guarded, evaluation.SharesAny);
+        // Counted: at least the five quoted chunks, each passed over where it had been placed.
+        long Contaminated(string dir) => System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(Path.Combine(dir, BuildFolder.Stats)))
+            .RootElement.GetProperty("candidates_contaminated").GetInt64();
+        Assert.InRange(Contaminated(guardedDir), 5, long.MaxValue);
     }
 }

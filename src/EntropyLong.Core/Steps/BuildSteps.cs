@@ -48,8 +48,8 @@ public static class BuildSteps
     /// which shares an n-gram with <paramref name="evaluationData"/> when given.</summary>
     public static IReadOnlyList<IBuildStep> NextLong(IRetriever retriever, ITrainingTokenizer tokenizer, EntropyLongOptions options,
         IReadOnlyDictionary<string, int>? matched, NGramSet? evaluationData = null) =>
-        [.. DecontaminatedDocuments(evaluationData), new NextLongStep(
-            evaluationData is null ? retriever : new ExcludingRetriever(retriever, chunk => evaluationData.SharesAny(chunk.Text)), tokenizer, options, matched)];
+        [.. DecontaminatedDocuments(evaluationData), new NextLongStep(retriever, tokenizer, options, matched,
+            evaluationData is null ? null : chunk => evaluationData.SharesAny(chunk.Text))];
 
     // The first step of every method when evaluation data is given: contaminated documents are dropped before anything else.
     private static IEnumerable<IBuildStep> DecontaminatedDocuments(NGramSet? evaluationData) =>

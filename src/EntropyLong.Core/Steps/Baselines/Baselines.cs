@@ -55,9 +55,10 @@ public sealed class ConcatenationStep(ITrainingTokenizer tokenizer, EntropyLongO
 /// otherwise unchanged and in order. No entropy, no verification. How many distractors: as many as the method placed
 /// for the document (<paramref name="matched"/>; a document it did not use is not used), or one per meta-chunk; they
 /// are dealt to the meta-chunks in turn, each its next best unused hit. Over the target length, distractors are
-/// dropped from the end.</summary>
+/// dropped from the end. Hits <paramref name="contaminated"/> holds for are passed over (counted as
+/// candidates_contaminated) and the next ones taken.</summary>
 public sealed class NextLongStep(IRetriever retriever, ITrainingTokenizer tokenizer, EntropyLongOptions options,
-    IReadOnlyDictionary<string, int>? matched, int metaChunkChars = 512) : IBuildStep
+    IReadOnlyDictionary<string, int>? matched, Func<RetrievedChunk, bool>? contaminated = null, int metaChunkChars = 512) : IBuildStep
 {
     public string Name => "nextlong";
 
@@ -67,8 +68,10 @@ public sealed class NextLongStep(IRetriever retriever, ITrainingTokenizer tokeni
         foreach (var d in block.Active.Except(docs)) d.Skip("not_matched");
         var pieces = docs.Select(d => MetaChunks(d.Source.Text, metaChunkChars)).ToList();
         var queries = docs.SelectMany((d, i) => pieces[i].Select(p => new RetrievalQuery(d.Source.Text.Substring(p.Start, p.Length), d.Id, d.Source.Text))).ToList();
-        var hits = queries.Count == 0 ? [] : retriever.Retrieve(queries, options.TopK, cancellationToken);
+        var guard = contaminated is null ? null : new ExcludingRetriever(retriever, contaminated);
+        var hits = queries.Count == 0 ? [] : (guard ?? retriever).Retrieve(queries, options.TopK, cancellationToken);
         block.Stats.CandidatesRetrieved += hits.Sum(h => (long)h.Count);
+        block.Stats.CandidatesContaminated += guard?.Excluded ?? 0;
         int q = 0;
         for (int i = 0; i < docs.Count; i++)
         {
