@@ -30,6 +30,9 @@ public static class ErrorReporting
             case UserInputException:
                 Console.Error.WriteLine($"error: {ex.Message}");
                 return InputError;
+            case StoppedException e:
+                Console.Error.WriteLine(e.Message);
+                return e.ExitCode;
             case OperationCanceledException:
                 Console.Error.WriteLine("cancelled");
                 return 130;
@@ -48,3 +51,9 @@ public static class ErrorReporting
 
 /// <summary>A command line the command does not accept (exit code 2), found after Spectre parsed it.</summary>
 internal sealed class UsageException(string message) : Exception(message);
+
+/// <summary>A run stopped by a signal, its work kept for a rerun: the message and the exit code a shell gives for that signal.</summary>
+internal sealed class StoppedException(string message, int exitCode) : Exception(message)
+{
+    public int ExitCode { get; } = exitCode;
+}

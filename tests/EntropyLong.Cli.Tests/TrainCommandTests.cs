@@ -93,6 +93,36 @@ public partial class TrainCommandTests
     }
 
     [Fact]
+    public void SigtermStopsAfterTheStepInProgressAndCheckpointsIt()
+    {
+        string dir = CliRunner.TempDir();
+        string corpus = Path.Combine(dir, "corpus.jsonl");
+        File.WriteAllLines(corpus, Enumerable.Range(0, 120).Select(i => JsonSerializer.Serialize(new { id = $"doc-{i}", text = TinyModels.Texts[i % TinyModels.Texts.Length] })));
+        string model = Path.Combine(dir, "m.gguf");
+        // Its own process, as Slurm signals it; checkpoints far apart, so only the stop can have written one.
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (string arg in (string[])[typeof(Commands.TrainCommand).Assembly.Location, "train", "--corpus", corpus, "--out", model, "--vocab", "300",
+                     "--ctx", "16", "--steps", "100000", "--batch", "2", "--checkpoint-every", "100000", .. Tiny[..^2], "--log-every", "1"])
+            start.ArgumentList.Add(arg);
+        using var train = System.Diagnostics.Process.Start(start)!;
+        _ = train.StandardOutput.ReadToEndAsync();
+        var stderr = new System.Text.StringBuilder();
+        for (string? line; (line = train.StandardError.ReadLine()) is not null && !line.StartsWith("step 3/");) stderr.AppendLine(line);
+        using (var kill = System.Diagnostics.Process.Start("kill", ["-TERM", train.Id.ToString(CultureInfo.InvariantCulture)])) kill.WaitForExit();
+        stderr.Append(train.StandardError.ReadToEnd());
+        Assert.True(train.WaitForExit(60_000), stderr.ToString());
+        Assert.True(train.ExitCode == 143, stderr.ToString());
+        var stopped = Regex.Match(stderr.ToString(), @"stopped at step (\d+) of 100000; checkpoint (\S+);");
+        Assert.True(stopped.Success, stderr.ToString());
+        Assert.Equal(model + ".ckpt", stopped.Groups[2].Value);
+        Assert.InRange(int.Parse(stopped.Groups[1].Value, CultureInfo.InvariantCulture), 3, 99_999);
+
+        var (code, _, err) = CliRunner.Run(["train", "--corpus", corpus, "--out", model, "--resume", "--stop-after", "1", .. Tiny]);
+        Assert.True(code == 0, err);
+        Assert.Contains($"resuming at step {stopped.Groups[1].Value} from {model}.ckpt", err);
+    }
+
+    [Fact]
     public void AnMdsOfAnotherTokenizerFallsBackToTheTextAndBadTokensAreRefused()
     {
         string dir = CliRunner.TempDir();

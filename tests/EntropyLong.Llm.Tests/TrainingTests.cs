@@ -85,6 +85,29 @@ public class TrainingTests
     }
 
     [Fact]
+    public void ACancelledRunCheckpointsItsLastFinishedStep()
+    {
+        var data = Data();
+        var options = Options(6); // checkpoints at steps 3 and 6
+        using var whole = TrainingSession.Start(Config, Vocab, data, options, threads: 2);
+        whole.Run(null, _ => { });
+
+        string checkpoint = TempPath("cancelled.ckpt");
+        using (var first = TrainingSession.Start(Config, Vocab, data, options, threads: 2))
+        {
+            using var stop = new CancellationTokenSource();
+            Assert.Throws<OperationCanceledException>(() => first.Run(checkpoint, p => { if (p.Step == 4) stop.Cancel(); }, stop.Token));
+            Assert.Equal(4, first.Step);
+        }
+        using var resumed = TrainingSession.Resume(checkpoint, data, threads: 2);
+        Assert.Equal(4, resumed.Step);
+        resumed.Run(checkpoint, _ => { });
+        var a = whole.Model().Tensors().ToArray();
+        var b = resumed.Model().Tensors().ToArray();
+        for (int i = 0; i < a.Length; i++) Assert.Equal(a[i].Data, b[i].Data);
+    }
+
+    [Fact]
     public void ARunStoppedAfterAStepAndResumedIsTheUninterruptedRun()
     {
         var data = Data();

@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using EntropyLong.Core;
@@ -259,13 +260,26 @@ public sealed class ExperimentAblationCommand : Command<ExperimentAblationComman
             var clock = Stopwatch.StartNew();
             var psi = new ProcessStartInfo(_self[0]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
             foreach (string a in _self.Skip(1).Concat(args)) psi.ArgumentList.Add(a);
-            using var output = new StreamWriter(log, append: true);
+            using var output = new StreamWriter(log, append: true) { AutoFlush = true }; // the log can be followed as it grows
             using var p = Process.Start(psi)!;
             p.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.WriteLine(e.Data); };
             p.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.WriteLine(e.Data); };
             p.BeginOutputReadLine();
             p.BeginErrorReadLine();
-            p.WaitForExit();
+            // SIGTERM sent to this process alone is passed on, and the stage (a training writes its checkpoint) waited
+            // for; Ctrl-C reaches the stage from the terminal itself.
+            bool terminated = false;
+            using (PosixSignalRegistration.Create(PosixSignal.SIGTERM, signal =>
+                   {
+                       signal.Cancel = true;
+                       if (terminated) return;
+                       terminated = true;
+                       Progress.Say($"SIGTERM: passed on to {name}; waiting for it to stop");
+                       using var kill = Process.Start("kill", ["-TERM", p.Id.ToString(CultureInfo.InvariantCulture)]);
+                       kill.WaitForExit();
+                   }))
+                p.WaitForExit();
+            if (terminated) throw new StoppedException($"{name} stopped by SIGTERM; rerun the same command to go on from here", 143);
             if (p.ExitCode != 0)
                 throw new UserInputException($"{name} failed (exit {p.ExitCode}); see {log}; rerun the same command to go on from here");
             AtomicFile.WriteAllBytes(marker, System.Text.Encoding.UTF8.GetBytes($"{DateTime.UtcNow:O} {clock.Elapsed.TotalSeconds:F0} s\n"));

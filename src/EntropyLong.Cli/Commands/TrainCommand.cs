@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.Runtime.InteropServices;
 using EntropyLong.Core;
 using EntropyLong.Data;
 using EntropyLong.Llm;
@@ -160,11 +161,37 @@ public sealed class TrainCommand : Command<TrainSettings>
             (p.HeldOutLoss is { } e ? $" held-out {e:F4}" : "");
         // A step line every --log-every steps goes to logs; on a terminal, the bar shows every step and held-out lines stay.
         bool terminal = !Console.IsErrorRedirected;
-        Progress.Run(quiet: false, progress => session.Run(checkpoint, p =>
+        // SIGTERM (Slurm's scancel, preemption, a time limit) or Ctrl-C stops after the step in progress and checkpoints
+        // it, so no finished step is lost. A second Ctrl-C ends the process at once; a second SIGTERM changes nothing,
+        // as Slurm and `experiment ablation` may both send one.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        int stoppedBy = 0; // the number of the signal that asked for the stop
+        void StopAfterStep(PosixSignalContext signal)
         {
-            progress.Report("training", (double)p.Step / p.Steps, $"step {p.Step}/{p.Steps} loss {p.Loss:F3} lr {p.LearningRate:E1} {p.TokensPerSecond:F0} tok/s");
-            if (p.HeldOutLoss is not null || (!terminal && (p.Step % s.LogEvery == 0 || p.Step == p.Steps))) Say(Line(p));
-        }, cancellationToken, s.StopAfter), lines: false);
+            bool first = Interlocked.CompareExchange(ref stoppedBy, signal.Signal == PosixSignal.SIGTERM ? 15 : 2, 0) == 0;
+            if (!first && signal.Signal == PosixSignal.SIGINT) return;
+            signal.Cancel = true;
+            if (!first) return;
+            Say($"{signal.Signal}: stopping after the step in progress to write the checkpoint (Ctrl-C again to stop at once)");
+            stop.Cancel();
+        }
+        using (PosixSignalRegistration.Create(PosixSignal.SIGTERM, StopAfterStep))
+        using (PosixSignalRegistration.Create(PosixSignal.SIGINT, StopAfterStep))
+        {
+            try
+            {
+                Progress.Run(quiet: false, progress => session.Run(checkpoint, p =>
+                {
+                    progress.Report("training", (double)p.Step / p.Steps, $"step {p.Step}/{p.Steps} loss {p.Loss:F3} lr {p.LearningRate:E1} {p.TokensPerSecond:F0} tok/s");
+                    if (p.HeldOutLoss is not null || (!terminal && (p.Step % s.LogEvery == 0 || p.Step == p.Steps))) Say(Line(p));
+                }, stop.Token, s.StopAfter), lines: false);
+            }
+            catch (OperationCanceledException) when (stoppedBy != 0)
+            {
+                Say($"stopped at step {session.Step} of {o.Steps}; checkpoint {checkpoint}; `train --resume` continues the run");
+                return 128 + stoppedBy; // the shell's code for a process ended by that signal
+            }
+        }
 
         session.SaveGguf(s.Out, s.F16 ? GgmlType.F16 : GgmlType.F32);
         double trainerLoss = session.HeldOutLoss();

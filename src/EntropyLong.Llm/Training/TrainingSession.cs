@@ -267,10 +267,10 @@ public sealed class TrainingSession : IDisposable
         return sum / count;
     }
 
-    /// <summary>Trains until <see cref="TrainOptions.Steps"/>, evaluating every EvalEvery steps (and at the end) and
-    /// checkpointing every CheckpointEvery steps (and at the end) when <paramref name="checkpoint"/> is given.</summary>
     /// <summary>Trains to the last step of the schedule, or only to <paramref name="stopAfter"/> (the schedule still spans
-    /// every step, so a run stopped there and resumed is the uninterrupted run), checkpointing on the way and at the end.</summary>
+    /// every step, so a run stopped there and resumed is the uninterrupted run), evaluating every EvalEvery steps and
+    /// checkpointing every CheckpointEvery steps and at the end when <paramref name="checkpoint"/> is given. Cancelled,
+    /// it finishes the step in progress, checkpoints it and throws <see cref="OperationCanceledException"/>.</summary>
     public void Run(string? checkpoint, Action<TrainProgress> report, CancellationToken ct = default, int? stopAfter = null)
     {
         int last = Math.Min(Options.Steps, stopAfter ?? Options.Steps);
@@ -291,9 +291,15 @@ public sealed class TrainingSession : IDisposable
         var clock = Stopwatch.StartNew();
         long tokensAtStart = TokensTrained;
         int stepAtStart = Step;
+        int saved = Step;
         while (Step < last)
         {
-            ct.ThrowIfCancellationRequested();
+            if (ct.IsCancellationRequested)
+            {
+                // Stopped between steps: every finished step is kept, so --resume loses none of them.
+                if (checkpoint is not null && Step != saved) SaveCheckpoint(checkpoint);
+                ct.ThrowIfCancellationRequested();
+            }
             int step = Step + 1;
             _trainer.ZeroGradients();
             double loss = 0;
@@ -343,7 +349,7 @@ public sealed class TrainingSession : IDisposable
             double rate = (TokensTrained - tokensAtStart) / Math.Max(seconds, 1e-9);
             var remaining = TimeSpan.FromSeconds(seconds / (Step - stepAtStart) * (last - Step));
             report(new TrainProgress(Step, o.Steps, (float)(loss / micro), lr, norm, rate, clock.Elapsed, remaining, eval));
-            if (checkpoint is not null && (Step % o.CheckpointEvery == 0 || Step == last)) SaveCheckpoint(checkpoint);
+            if (checkpoint is not null && (Step % o.CheckpointEvery == 0 || Step == last)) { SaveCheckpoint(checkpoint); saved = Step; }
         }
     }
 
