@@ -97,5 +97,16 @@ public class ExperimentTests(CliFixture cli)
         Assert.DoesNotContain("train-entropylong-s1: train", again.Stderr);
         Assert.Contains("train-entropylong-s1: done earlier", again.Stderr);
         Assert.Equal(before, File.ReadAllBytes(Path.Combine(dir, "ablation.json")));
+
+        // A training cut after its last checkpoint and before its marker resumes into the file the whole run wrote
+        // (the same format too: --f16 reaches the resumed stage).
+        string model = Path.Combine(dir, "models", "retrieval-s1.gguf");
+        byte[] trained = File.ReadAllBytes(model);
+        File.Delete(model);
+        File.Delete(Path.Combine(dir, "stages", "train-retrieval-s1.done"));
+        var resumedTraining = cli.Run(Ablation(dir)).Check();
+        Assert.Contains("train-retrieval-s1: train", resumedTraining.Stderr);
+        Assert.Contains("--resume", resumedTraining.Stderr);
+        Assert.Equal(trained, File.ReadAllBytes(model));
     }
 }

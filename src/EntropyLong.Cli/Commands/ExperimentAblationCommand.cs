@@ -150,14 +150,15 @@ public sealed class ExperimentAblationCommand : Command<ExperimentAblationComman
             {
                 string name = $"{arm}-s{seed}", gguf = Path.Combine(dir, "models", name + ".gguf"), checkpoint = Path.Combine(dir, "models", name + ".ckpt");
                 Directory.CreateDirectory(Path.GetDirectoryName(gguf)!);
+                // What a resumed run needs again (the checkpoint keeps the model and schedule, not how to write the file).
                 string[] common = ["train", "--data", Build(arm), "--out", gguf, "--checkpoint", checkpoint, "--log-every", "10",
-                    "--checkpoint-every", "10", "--eval-every", steps.ToString(CultureInfo.InvariantCulture), "--threads", threads];
+                    "--checkpoint-every", "10", "--eval-every", steps.ToString(CultureInfo.InvariantCulture), "--threads", threads, "--f16"];
                 run.Stage($"train-{name}", File.Exists(checkpoint)
                     ? [.. common, "--resume"]
                     : [.. common, "--init", model, "--ctx", s.Window.ToString(CultureInfo.InvariantCulture), "--rope-base", s.RopeBase.ToString("R", CultureInfo.InvariantCulture),
                         "--steps", steps.ToString(CultureInfo.InvariantCulture), "--batch", s.BatchWindows.ToString(CultureInfo.InvariantCulture),
                         "--lr", s.Lr.ToString("R", CultureInfo.InvariantCulture), "--warmup", Math.Max(1, steps / 10).ToString(CultureInfo.InvariantCulture),
-                        "--seed", seed.ToString(CultureInfo.InvariantCulture), "--f16"]);
+                        "--seed", seed.ToString(CultureInfo.InvariantCulture)]);
                 models.Add((arm, seed, gguf));
             }
 
