@@ -7,7 +7,7 @@ using YamlDotNet.Serialization;
 namespace EntropyLong.Cli;
 
 /// <summary>Hyperparameters from a JSON or YAML file, keys in snake_case (alpha, epsilon, window, top_k, seq_len,
-/// order, seed, separator, max_anchors_per_document, max_chunks_per_anchor, skip_first_tokens, word_entropy, copy_weight, drop_unverified, near_duplicate, hard_negatives; chunks are cut by
+/// order, seed, separator, max_anchors_per_document, max_chunks_per_anchor, min_document_gain, skip_first_tokens, word_entropy, copy_weight, drop_unverified, near_duplicate, hard_negatives; chunks are cut by
 /// `index --max-chars`). Errors name the file and key.</summary>
 public static class ConfigFile
 {

@@ -23,6 +23,9 @@ public sealed class BuildStats
     /// <summary>Pairs that passed verification and were not kept: their anchor had its share of better-ranked chunks
     /// (<see cref="PerAnchorCapStep"/>, --max-chunks-per-anchor).</summary>
     public long CandidatesCapped { get; set; }
+    /// <summary>Pairs that passed verification and were not kept: the chunk lowered the entropy of the rest of the
+    /// document too little (<see cref="DocumentGainStep"/>, --min-document-gain).</summary>
+    public long CandidatesBelowDocumentGain { get; set; }
     public long ChunksVerified { get; set; }
     public double DeltaSum { get; set; }
     public double MeanDelta => ChunksVerified == 0 ? 0 : DeltaSum / ChunksVerified;
@@ -42,6 +45,8 @@ public sealed class BuildStats
     public long ForwardTokens { get; set; }
     /// <summary>What judging every (anchor, candidate) pair with its own pass would have decoded.</summary>
     public long NaiveForwardTokens { get; set; }
+    /// <summary>Scorer tokens decoded to measure kept chunks' document gain (--min-document-gain).</summary>
+    public long DocumentGainForwardTokens { get; set; }
     public double ForwardTokensPerVerifiedChunk => ChunksVerified == 0 ? 0 : (double)ForwardTokens / ChunksVerified;
     public double NaiveForwardTokensPerVerifiedChunk => ChunksVerified == 0 ? 0 : (double)NaiveForwardTokens / ChunksVerified;
     public SortedDictionary<string, double> Seconds { get; set; } = new();
@@ -55,12 +60,13 @@ public sealed class BuildStats
         DocumentsUsed += o.DocumentsUsed; TokensIn += o.TokensIn; Anchors += o.Anchors;
         CandidatesRetrieved += o.CandidatesRetrieved; CandidatesJudged += o.CandidatesJudged; CandidatesUnfit += o.CandidatesUnfit;
         CandidatesNearDuplicate += o.CandidatesNearDuplicate; CandidatesContaminated += o.CandidatesContaminated;
-        CandidatesCapped += o.CandidatesCapped;
+        CandidatesCapped += o.CandidatesCapped; CandidatesBelowDocumentGain += o.CandidatesBelowDocumentGain;
         ChunksVerified += o.ChunksVerified; DeltaSum += o.DeltaSum; ContextsDroppedForLength += o.ContextsDroppedForLength;
         ContextsNegative += o.ContextsNegative;
         ContextsUnjudged += o.ContextsUnjudged;
         Sequences += o.Sequences; Samples += o.Samples; TokensOut += o.TokensOut;
         ScoringForwardTokens += o.ScoringForwardTokens; ForwardTokens += o.ForwardTokens; NaiveForwardTokens += o.NaiveForwardTokens;
+        DocumentGainForwardTokens += o.DocumentGainForwardTokens;
         foreach (var (k, v) in o.Seconds) Seconds[k] = Seconds.GetValueOrDefault(k) + v;
     }
 }

@@ -29,6 +29,9 @@ public sealed record EntropyLongOptions
     /// <summary>Beyond the paper: of each anchor's candidates that pass verification only the best-ranked N by retrieval stay
     /// kept; the others are marked capped (<see cref="PerAnchorCapStep"/>). 0 = no cap, the paper's.</summary>
     public int MaxChunksPerAnchor { get; init; }
+    /// <summary>Beyond the paper: a chunk that passes verification stays kept only if it also removes more than this share
+    /// of the entropy of the document's tokens outside its anchors (<see cref="DocumentGainStep"/>); null = the paper's.</summary>
+    public double? MinDocumentGain { get; init; }
     /// <summary>Target sequence length in tokens of the training model's tokenizer.</summary>
     public int SeqLen { get; init; } = 131072;
     public ContextOrder Order { get; init; } = ContextOrder.Shuffle;
@@ -53,6 +56,7 @@ public sealed record EntropyLongOptions
         if (MaxAnchorsPerDocument is < 1) throw new UserInputException($"max anchors per document must be >= 1 (got {MaxAnchorsPerDocument})");
         if (SkipFirstTokens < 0) throw new UserInputException($"skip-first must be >= 0 (got {SkipFirstTokens})");
         if (MaxChunksPerAnchor < 0) throw new UserInputException($"max chunks per anchor must be >= 0 (got {MaxChunksPerAnchor})");
+        if (MinDocumentGain is { } gain && !(gain is >= 0 and < 1)) throw new UserInputException($"min-document-gain must be in [0, 1) (got {gain})");
         if (!(CopyWeight is >= 0 and < 1)) throw new UserInputException($"copy-weight must be in [0, 1) (got {CopyWeight})");
         if (!(NearDuplicate is >= 0 and <= 1)) throw new UserInputException($"near-duplicate must be in [0, 1] (got {NearDuplicate})");
         if (HardNegatives < 0) throw new UserInputException($"hard-negatives must be >= 0 (got {HardNegatives})");

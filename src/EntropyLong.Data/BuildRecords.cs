@@ -40,10 +40,14 @@ public sealed record AnchorRecord(int Position, double Entropy, string Query, IR
 /// <summary>A retrieved candidate; h, h_prime and delta are null when it was not judged: a guard excluded it
 /// (<c>excluded</c> says why: near_duplicate, contaminated; written only then) or its chunk fills the scorer's context.
 /// <c>capped</c> (written only when true): it passed verification, but its anchor had its share of better-ranked
-/// chunks (--max-chunks-per-anchor), so it is not kept.</summary>
+/// chunks (--max-chunks-per-anchor), so it is not kept. <c>document_gain</c> (written only where measured,
+/// --min-document-gain): the share of the entropy of the document's tokens outside its anchors that the chunk removes;
+/// <c>below_document_gain</c> (written only when true): it passed verification, but that share was too small.</summary>
 public sealed record CandidateRecord(string ChunkId, string SourceDocumentId, double Score, double? H, double? HPrime, double? Delta, bool Kept,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Excluded = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] bool Capped = false);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] bool Capped = false,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? DocumentGain = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] bool BelowDocumentGain = false);
 
 /// <summary>Reads the records of <see cref="BuildFolder"/>'s JSON-lines files (writers use <see cref="JsonlWriter"/>).</summary>
 public static class BuildRecords

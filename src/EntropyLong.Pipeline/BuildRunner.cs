@@ -122,7 +122,8 @@ public sealed class BuildRunner(IReadOnlyList<IBuildStep> steps, int seqLen, Bui
         for (int a = 0; a < anchors.Length; a++)
         {
             var candidates = (doc.Candidates.ElementAtOrDefault(a) ?? []).Select(hit => verdicts.TryGetValue((a, hit.Key), out var v)
-                ? new CandidateRecord(hit.ChunkId, hit.DocumentId, Math.Round(hit.Score, 6), Math.Round(v.H, 6), Math.Round(v.HPrime, 6), Math.Round(v.Delta, 6), v.Kept, Capped: v.Capped)
+                ? new CandidateRecord(hit.ChunkId, hit.DocumentId, Math.Round(hit.Score, 6), Math.Round(v.H, 6), Math.Round(v.HPrime, 6), Math.Round(v.Delta, 6), v.Kept, Capped: v.Capped,
+                    DocumentGain: v.DocumentGain is { } gain ? Math.Round(gain, 6) : null, BelowDocumentGain: v.BelowDocumentGain)
                 : new CandidateRecord(hit.ChunkId, hit.DocumentId, Math.Round(hit.Score, 6), null, null, null, false, doc.Excluded.GetValueOrDefault(hit.Key))).ToList();
             anchors[a] = new AnchorRecord(doc.Anchors[a].Position, Math.Round(doc.Anchors[a].Entropy, 6), doc.Queries.ElementAtOrDefault(a) ?? "", candidates);
         }

@@ -124,6 +124,7 @@ public static partial class DatasetCard
         yield return ("window (query: tokens either side of the anchor)", $"{options.Window}");
         yield return ("top_k (candidates per anchor)", $"{options.TopK}");
         yield return ("max anchors per document", options.MaxAnchorsPerDocument is { } cap ? $"{cap}" : "no cap");
+        if (options.MinDocumentGain is { } gain) yield return ("kept chunks remove more of the entropy of the rest of the document than", $"{gain:0.###}");
         if (options.MaxChunksPerAnchor is > 0 and var kept) yield return ("kept chunks per anchor (best retrieval rank first), at most", $"{kept}");
         if (options.SkipFirstTokens > 0) yield return ("no anchors in the first tokens", $"{options.SkipFirstTokens}");
         if (options.WordEntropy) yield return ("anchors", "words (entropy summed over a word's tokens)");

@@ -194,6 +194,7 @@ public sealed class ReportData
                 };
                 if (c.Excluded is { } why) cand["excluded"] = why;
                 if (c.Capped) cand["capped"] = true;
+                if (c.BelowDocumentGain) cand["below_gain"] = true;
                 cands.Add(cand);
             }
             anchors.Add(new JsonObject

@@ -222,4 +222,51 @@ public class GuardBuildTests
         Assert.Equal(DecontaminateCandidatesStep.Reason, BuildRunner.DetailsOf(decontaminated.Documents.First(d => d.Excluded.Count > 0))
             .Anchors.SelectMany(a => a.Candidates).First(c => c.Excluded is not null).Excluded);
     }
+
+    [Fact]
+    public void TheDocumentGainKeepsTheChunksThatExplainMoreOfTheDocumentAndMarksTheOthers()
+    {
+        var retriever = new LexicalRetriever(Pool);
+        var plain = Process(retriever, Options, Roots);
+        // Measured at 0 first (kept when the chunk lowers the rest of the document at all), for a threshold between gains.
+        var measured = Process(retriever, Options with { MinDocumentGain = 0 }, Roots);
+        var gains = measured.Documents.SelectMany(d => d.Verdicts).Where(v => v.DocumentGain is not null).Select(v => v.DocumentGain!.Value).Order().ToList();
+        Assert.True(gains.Count >= 10, $"{gains.Count} kept pairs");
+        double min = gains[gains.Count / 2];
+        var filtered = Process(retriever, Options with { MinDocumentGain = min }, Roots);
+
+        using var model = new CopyingModel();
+        int[] separator = model.Tokenize(Options.Separator);
+        long below = 0;
+        foreach (var (before, after) in plain.Documents.Zip(filtered.Documents))
+        {
+            Assert.Equal(before.Verdicts.Count, after.Verdicts.Count);
+            foreach (var (v, w) in before.Verdicts.Zip(after.Verdicts))
+            {
+                Assert.Equal((v.Anchor, v.Chunk, v.Delta), (w.Anchor, w.Chunk, w.Delta));
+                if (!v.Kept) { Assert.Equal(v, w); continue; }
+                // The gain, from the definition: [BOS; chunk; separator; document] scored at every document token, and
+                // the entropy removed outside the anchors as a share of stage 1's there.
+                string text = before.Candidates.SelectMany(h => h).First(c => c.Key == v.Chunk).Text;
+                int[] prefix = [model.Info.BosToken!.Value, .. model.Tokenize(text), .. separator];
+                int length = Math.Min(before.Tokens.Length - 1, model.Info.ContextLength - prefix.Length);
+                float[] withChunk = model.Score([new ScoreGroup(prefix, [new ScoreSequence(before.Tokens.AsMemory(1, length), Enumerable.Range(prefix.Length, length).ToArray())])])[0];
+                var anchorTokens = before.Anchors.SelectMany(a => Enumerable.Range(a.Start, a.Position - a.Start + 1)).ToHashSet();
+                var outside = Enumerable.Range(1, length).Where(t => !anchorTokens.Contains(t)).ToList();
+                double h = outside.Sum(t => (double)before.Entropy[t]), hPrime = outside.Sum(t => (double)withChunk[t - 1]);
+                Assert.Equal((h - hPrime) / h, w.DocumentGain!.Value, 9);
+                Assert.Equal(w.DocumentGain > min, w.Kept);
+                Assert.Equal(!w.Kept, w.BelowDocumentGain);
+                Assert.True(w.Passed);
+                if (w.BelowDocumentGain) below++;
+            }
+        }
+        Assert.InRange(below, 1, gains.Count - 1);
+        Assert.Equal(below, filtered.Stats.CandidatesBelowDocumentGain);
+        Assert.True(filtered.Stats.DocumentGainForwardTokens > 0);
+        Assert.Equal(0, plain.Stats.DocumentGainForwardTokens);
+        var record = filtered.Documents.Select(BuildRunner.DetailsOf).SelectMany(d => d.Anchors).SelectMany(a => a.Candidates).First(c => c.BelowDocumentGain);
+        Assert.False(record.Kept);
+        Assert.NotNull(record.DocumentGain);
+    }
 }

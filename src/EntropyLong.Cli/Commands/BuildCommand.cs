@@ -41,6 +41,9 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
         [CommandOption("--max-chunks-per-anchor <N>"), Description("Beyond the paper: of an anchor's candidates that pass verification keep the N ranked highest by retrieval; the others are marked \"capped\" in details.jsonl (default: 0, no cap, the paper's, for a --model you name; 1 for the shipped default scorer)")]
         [OptionRange(0, OptionLimits.Candidates)]
         public int? MaxChunksPerAnchor { get; init; }
+        [CommandOption("--min-document-gain <X>"), Description("Beyond the paper: a chunk that passes verification stays kept only if, placed before the document, it also removes more than this share of the entropy of the document's tokens outside its anchors (off; 0-1); marked \"below_document_gain\" in details.jsonl")]
+        [OptionRange(0.0, 1.0, MaxExclusive = true)]
+        public double? MinDocumentGain { get; init; }
         [CommandOption("--skip-first <N>"), Description("Beyond the paper: no anchors among a document's first N scorer tokens, predicted with little context (0)")]
         [OptionRange(0, OptionLimits.Tokens)]
         public int? SkipFirst { get; init; }
@@ -337,6 +340,7 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
             TopK = s.TopK ?? o.TopK,
             MaxAnchorsPerDocument = s.MaxAnchors ?? o.MaxAnchorsPerDocument,
             MaxChunksPerAnchor = s.MaxChunksPerAnchor ?? o.MaxChunksPerAnchor,
+            MinDocumentGain = s.MinDocumentGain ?? o.MinDocumentGain,
             SkipFirstTokens = s.SkipFirst ?? o.SkipFirstTokens,
             WordEntropy = s.WordEntropy || o.WordEntropy,
             CopyWeight = s.CopyWeight ?? o.CopyWeight,

@@ -5,13 +5,14 @@ public static class BuildSteps
 {
     /// <summary>The paper's method: entropy, anchors, retrieval, verification, assembly; with this project's guards
     /// around it: decontamination against <paramref name="evaluationData"/> when given (documents before scoring,
-    /// retrieved chunks before verification), the near-duplicate guard unless options turn it off, and the per-anchor cap
-    /// on kept chunks when options set one.</summary>
+    /// retrieved chunks before verification), the near-duplicate guard unless options turn it off, and, when options
+    /// set them, the document-gain filter and then the per-anchor cap on kept chunks.</summary>
     public static IReadOnlyList<IBuildStep> EntropyLong(IEntropyModel scorer, IRetriever retriever, ITrainingTokenizer tokenizer,
         EntropyLongOptions options, bool naive = false, NGramSet? evaluationData = null)
     {
         var steps = AnchoredCandidates(scorer, retriever, options, evaluationData);
         steps.Add(new VerificationStep(scorer, options, naive));
+        if (options.MinDocumentGain is not null) steps.Add(new DocumentGainStep(scorer, options));
         if (options.MaxChunksPerAnchor is > 0 and var cap) steps.Add(new PerAnchorCapStep(cap));
         steps.Add(new AssemblyStep(scorer, tokenizer, options));
         return steps;

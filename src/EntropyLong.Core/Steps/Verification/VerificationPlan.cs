@@ -11,8 +11,16 @@ public readonly record struct Verdict(int Document, int Anchor, long Chunk, floa
     /// <summary>Passed verification but not kept: the anchor already had its share of better-ranked chunks (<see cref="PerAnchorCapStep"/>).</summary>
     public bool Capped { get; init; }
 
-    /// <summary>Passed verification (dI > epsilon), whether kept or capped.</summary>
-    public bool Passed => Kept || Capped;
+    /// <summary>Passed verification but not kept: placed before the document it lowered the entropy of the rest of the
+    /// document too little (<see cref="DocumentGainStep"/>).</summary>
+    public bool BelowDocumentGain { get; init; }
+
+    /// <summary>What the chunk removes of the entropy of the document's tokens outside its anchors, where
+    /// <see cref="DocumentGainStep"/> measured it (chunks that passed verification).</summary>
+    public double? DocumentGain { get; init; }
+
+    /// <summary>Passed verification (dI > epsilon), whether kept, capped or below the document gain.</summary>
+    public bool Passed => Kept || Capped || BelowDocumentGain;
 }
 
 /// <summary>What the verifier needs to know about the scoring model and the join between chunk and document.</summary>
