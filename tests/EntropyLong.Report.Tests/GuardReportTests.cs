@@ -4,8 +4,8 @@ using EntropyLong.TestSupport;
 
 namespace EntropyLong.Report.Tests;
 
-/// <summary>The report on a hand-made build with a hard negative, a candidate the near-duplicate guard excluded and one
-/// the per-anchor cap left out: each is shown apart from what was verified.</summary>
+/// <summary>The report on a hand-made build with a hard negative, a candidate the near-duplicate guard excluded, one
+/// the per-anchor cap left out and one below the document gain: each is shown apart from what was verified.</summary>
 public class GuardReportTests : IAsyncLifetime
 {
     private readonly Browser _browser = new();
@@ -26,6 +26,7 @@ public class GuardReportTests : IAsyncLifetime
                     new CandidateRecord("verified#0", "verified", 0.8, 6, 2, 0.667, true),
                     new CandidateRecord("capped#0", "capped", 0.75, 6, 1, 0.833, false, Capped: true),
                     new CandidateRecord("failed#0", "failed", 0.7, 6, 5, 0.167, false),
+                    new CandidateRecord("general#0", "general", 0.65, 6, 2.5, 0.583, false, DocumentGain: 0.01, BelowDocumentGain: true),
                 ]),
             ]));
             details.Complete();
@@ -44,14 +45,14 @@ public class GuardReportTests : IAsyncLifetime
         }
         BuildFolder.WriteJson(Path.Combine(dir, BuildFolder.Stats), new BuildStats
         {
-            DocumentsRead = 1, DocumentsUsed = 1, Anchors = 1, CandidatesRetrieved = 4, CandidatesJudged = 3, CandidatesNearDuplicate = 1,
-            CandidatesCapped = 1, ChunksVerified = 1, ContextsNegative = 1,
+            DocumentsRead = 1, DocumentsUsed = 1, Anchors = 1, CandidatesRetrieved = 5, CandidatesJudged = 4, CandidatesNearDuplicate = 1,
+            CandidatesCapped = 1, CandidatesBelowDocumentGain = 1, ChunksVerified = 1, ContextsNegative = 1,
         });
         return dir;
     }
 
     [Fact]
-    public async Task HardNegativesExcludedAndCappedCandidatesShowApartFromWhatWasVerified()
+    public async Task HardNegativesExcludedCappedAndLowGainCandidatesShowApartFromWhatWasVerified()
     {
         string dir = Build();
         var data = ReportData.Read(new BuildFiles(dir), new ReportOptions());
@@ -62,6 +63,7 @@ public class GuardReportTests : IAsyncLifetime
         Assert.Equal("1", await page.Locator("dd[data-key=candidates_near_duplicate]").TextContentAsync());
         Assert.Equal("1", await page.Locator("dd[data-key=contexts_negative]").TextContentAsync());
         Assert.Equal("1", await page.Locator("dd[data-key=candidates_capped]").TextContentAsync());
+        Assert.Equal("1", await page.Locator("dd[data-key=candidates_below_document_gain]").TextContentAsync());
         Assert.Contains("1 verified, 1 negatives", await page.Locator("#doc-list li .meta").TextContentAsync());
         Assert.Contains("1 verified contexts and 1 hard negatives", await page.Locator("#doc .facts").TextContentAsync());
         // In sequence order: the negative first, marked; the verified context unmarked.
@@ -77,6 +79,7 @@ public class GuardReportTests : IAsyncLifetime
         Assert.Equal("\u2713", await rows.Nth(1).Locator("td").Nth(7).TextContentAsync());
         Assert.Equal("passed, capped", await rows.Nth(2).Locator("td").Nth(7).TextContentAsync());
         Assert.Equal("", await rows.Nth(3).Locator("td").Nth(7).TextContentAsync());
+        Assert.Equal("passed, below the document gain", await rows.Nth(4).Locator("td").Nth(7).TextContentAsync());
         Assert.Equal(1, await page.Locator("#doc-text mark.verified").CountAsync());
         Assert.Empty(errors);
     }

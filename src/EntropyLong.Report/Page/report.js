@@ -154,7 +154,7 @@
     a.cands.forEach((c, r) => {
       const row = el("tr", { class: c.kept ? "kept" : "" }, el("td", {}, r + 1), el("td", {}, c.chunk), el("td", {}, c.src),
         el("td", {}, fmt(c.score)), el("td", {}, fmt(c.h)), el("td", {}, fmt(c.hp)), el("td", {}, fmt(c.d)),
-        el("td", {}, c.h === null ? "not judged" + (c.excluded ? ": " + c.excluded.replace("_", "-") : "") : c.kept ? "\u2713" : c.capped ? "passed, capped" : ""));
+        el("td", {}, c.h === null ? "not judged" + (c.excluded ? ": " + c.excluded.replace("_", "-") : "") : c.kept ? "\u2713" : c.capped ? "passed, capped" : c.below_gain ? "passed, below the document gain" : ""));
       body.append(row);
     });
     detail.append(el("p", {}, a.cands.length + " candidates, " + a.cands.filter(c => c.kept).length + " kept:"),
