@@ -92,6 +92,9 @@ public partial class TrainCommandTests
         Assert.Contains("resuming at step 3", err);
     }
 
+    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "kill")]
+    private static partial int SendSignal(int pid, int signal);
+
     [Fact]
     public void SigtermStopsAfterTheStepInProgressAndCheckpointsIt()
     {
@@ -108,7 +111,7 @@ public partial class TrainCommandTests
         _ = train.StandardOutput.ReadToEndAsync();
         var stderr = new System.Text.StringBuilder();
         for (string? line; (line = train.StandardError.ReadLine()) is not null && !line.StartsWith("step 3/");) stderr.AppendLine(line);
-        using (var kill = System.Diagnostics.Process.Start("kill", ["-TERM", train.Id.ToString(CultureInfo.InvariantCulture)])) kill.WaitForExit();
+        Assert.Equal(0, SendSignal(train.Id, 15)); // SIGTERM
         stderr.Append(train.StandardError.ReadToEnd());
         Assert.True(train.WaitForExit(60_000), stderr.ToString());
         Assert.True(train.ExitCode == 143, stderr.ToString());

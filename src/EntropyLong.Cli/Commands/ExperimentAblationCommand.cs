@@ -18,7 +18,7 @@ namespace EntropyLong.Cli.Commands;
 /// <summary>entropylong experiment ablation: the paper's ablation in miniature. The model that scores the data is the
 /// model then trained on it: each arm's data is built from the same corpus, the model is trained further on it with the
 /// same steps and seeds, and every trained model is evaluated on tasks and documents it never saw in training.</summary>
-public sealed class ExperimentAblationCommand : Command<ExperimentAblationCommand.Settings>
+public sealed partial class ExperimentAblationCommand : Command<ExperimentAblationCommand.Settings>
 {
     public sealed class Settings : CommandSettings
     {
@@ -243,8 +243,20 @@ public sealed class ExperimentAblationCommand : Command<ExperimentAblationComman
     /// <summary>Runs each stage as a child process of this CLI (as a cluster would run it), its output in logs/STAGE.log; a
     /// stage done in an earlier run (its marker in stages/) is skipped, and one cut short picks up through the command's
     /// own resume.</summary>
-    private sealed class StageRunner(string dir)
+    private sealed partial class StageRunner(string dir)
     {
+        private const int SigTerm = 15;
+
+        // libc's kill(2): .NET sends a process no signal but SIGKILL, and a kill(1) binary is not on every machine.
+        [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+        private static partial int SendSignal(int pid, int signal);
+
+        private static void Terminate(int pid)
+        {
+            if (SendSignal(pid, SigTerm) != 0)
+                Progress.Say($"SIGTERM could not be passed on to process {pid} (errno {Marshal.GetLastPInvokeError()})");
+        }
+
         private readonly IReadOnlyList<string> _self = Slurm.SelfCommand();
 
         private string Marker(string name) => Path.Combine(dir, "stages", name + ".done");
@@ -276,8 +288,7 @@ public sealed class ExperimentAblationCommand : Command<ExperimentAblationComman
                        if (terminated) return;
                        terminated = true;
                        Progress.Say($"SIGTERM: passed on to {name}; waiting for it to stop");
-                       using var kill = Process.Start("kill", ["-TERM", p.Id.ToString(CultureInfo.InvariantCulture)]);
-                       kill.WaitForExit();
+                       Terminate(p.Id);
                    }))
                 p.WaitForExit();
             if (terminated) throw new StoppedException($"{name} stopped by SIGTERM; rerun the same command to go on from here", 143);
