@@ -48,7 +48,6 @@ public class ExcludingRetrieverTests
         Assert.Equal([1, 2, 3, 6, 7, 8, 11], hits[0].Select(h => h.Key));
         Assert.Equal([8, 16], inner.Asked);
         Assert.Equal(6, retriever.Excluded); // keys 0, 5 and 10 for each query
-
     }
 
     [Fact]

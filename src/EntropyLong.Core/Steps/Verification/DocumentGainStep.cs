@@ -14,8 +14,7 @@ public sealed class DocumentGainStep(IEntropyModel scorer, EntropyLongOptions op
     public void Run(BuildBlock block, CancellationToken cancellationToken)
     {
         double min = options.MinDocumentGain ?? throw new InvalidOperationException("no minimum document gain is set");
-        var info = scorer.Info;
-        int[] separator = scorer.Tokenize(options.Separator);
+        var layout = VerificationLayout.For(scorer, options);
         var chunkTokens = new Dictionary<long, int[]>();
         var passes = new List<(BuildDocument Document, long Chunk)>();
         var groups = new List<ScoreGroup>();
@@ -25,9 +24,9 @@ public sealed class DocumentGainStep(IEntropyModel scorer, EntropyLongOptions op
             foreach (long chunk in d.Verdicts.Where(v => v.Kept).Select(v => v.Chunk).Distinct())
             {
                 if (!chunkTokens.TryGetValue(chunk, out var tokens)) chunkTokens[chunk] = tokens = scorer.Tokenize(texts[chunk]);
-                int[] prefix = info.AddsBos && info.BosToken is int bos ? [bos, .. tokens, .. separator] : [.. tokens, .. separator];
+                int[] prefix = layout.Prefix(tokens);
                 // Verification fitted the chunk with at least its anchor, so at least one body token fits.
-                int length = Math.Min(d.Tokens.Length - d.BodyStart, info.ContextLength - prefix.Length);
+                int length = Math.Min(d.Tokens.Length - d.BodyStart, layout.ContextLength - prefix.Length);
                 groups.Add(new ScoreGroup(prefix, [new ScoreSequence(d.Tokens.AsMemory(d.BodyStart, length), Enumerable.Range(prefix.Length, length).ToArray())]));
                 passes.Add((d, chunk));
             }
@@ -37,7 +36,13 @@ public sealed class DocumentGainStep(IEntropyModel scorer, EntropyLongOptions op
         block.Stats.DocumentGainForwardTokens += groups.ForwardTokens();
 
         var gains = new Dictionary<(BuildDocument, long), double>();
-        for (int p = 0; p < passes.Count; p++) gains[passes[p]] = Gain(passes[p].Document, results[p]);
+        var anchorMasks = new Dictionary<BuildDocument, bool[]>();
+        for (int p = 0; p < passes.Count; p++)
+        {
+            var d = passes[p].Document;
+            if (!anchorMasks.TryGetValue(d, out var inAnchor)) anchorMasks[d] = inAnchor = AnchorMask(d);
+            gains[passes[p]] = Gain(d, inAnchor, results[p]);
+        }
         foreach (var d in block.Active.Where(d => d.Verdicts.Any(v => v.Kept)))
         {
             d.Verdicts = d.Verdicts.Select(v =>
@@ -50,12 +55,18 @@ public sealed class DocumentGainStep(IEntropyModel scorer, EntropyLongOptions op
         }
     }
 
-    /// <summary>The share of the entropy of the document's tokens outside its anchors that a chunk removes, over the body
-    /// tokens its pass scored (<paramref name="withChunk"/>[i] predicts body token i).</summary>
-    public static double Gain(BuildDocument d, ReadOnlySpan<float> withChunk)
+    /// <summary>Which of the document's tokens belong to an anchor (every token of a word anchor).</summary>
+    private static bool[] AnchorMask(BuildDocument d)
     {
         var inAnchor = new bool[d.Tokens.Length];
         foreach (var anchor in d.Anchors) Array.Fill(inAnchor, true, anchor.Start, anchor.Position - anchor.Start + 1);
+        return inAnchor;
+    }
+
+    /// <summary>The share of the entropy of the document's tokens outside its anchors that a chunk removes, over the body
+    /// tokens its pass scored (<paramref name="withChunk"/>[i] predicts body token i).</summary>
+    private static double Gain(BuildDocument d, bool[] inAnchor, ReadOnlySpan<float> withChunk)
+    {
         double without = 0, with = 0;
         for (int i = 0; i < withChunk.Length; i++)
         {

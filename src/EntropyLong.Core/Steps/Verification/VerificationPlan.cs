@@ -28,7 +28,17 @@ public readonly record struct Verdict(int Document, int Anchor, long Chunk, floa
 /// <param name="Separator">Tokens between a chunk and the document.</param>
 /// <param name="CutQuantum">When [chunk; document prefix] exceeds the context, the document prefix is cut from the
 /// left at a multiple of this many tokens, so anchors and chunks share the cut prefix's baseline pass.</param>
-public sealed record VerificationLayout(int? Bos, int[] Separator, int ContextLength, int CutQuantum = 64);
+public sealed record VerificationLayout(int? Bos, int[] Separator, int ContextLength, int CutQuantum = 64)
+{
+    /// <summary>The layout <paramref name="scorer"/> judges with: its BOS when it adds one, the options' separator.</summary>
+    public static VerificationLayout For(IEntropyModel scorer, EntropyLongOptions options) =>
+        new(scorer.Info.AddsBos ? scorer.Info.BosToken : null, scorer.Tokenize(options.Separator), scorer.Info.ContextLength);
+
+    /// <summary>What precedes the document in a pass with <paramref name="chunk"/>: [BOS;] chunk; separator.</summary>
+    public int[] Prefix(int[] chunk) => Bos is int b ? [b, .. chunk, .. Separator] : [.. chunk, .. Separator];
+
+    public int PrefixLength(int[] chunk) => (Bos is null ? 0 : 1) + chunk.Length + Separator.Length;
+}
 
 /// <summary>Stage 4 planned for a block of documents (METHOD.md, exactness note): H'(t) depends only on the chunk and
 /// x_1..x_t, so one pass over [chunk; document up to its last anchor that retrieved the chunk] judges every such
@@ -75,7 +85,7 @@ public sealed class VerificationPlan
                 if (first < 0) continue;
                 foreach (long chunk in doc.Candidates[a].Distinct())
                 {
-                    int prefix = PrefixLength(chunkTokens[chunk], layout);
+                    int prefix = layout.PrefixLength(chunkTokens[chunk]);
                     int budget = layout.ContextLength - prefix;
                     if (budget < 1) { unfit++; continue; }
                     int cut = CutFor(k, budget, layout.CutQuantum);
@@ -102,7 +112,7 @@ public sealed class VerificationPlan
 
         foreach (var (chunk, byDoc) in passes)
         {
-            int[] prefix = Prefix(chunkTokens[chunk], layout);
+            int[] prefix = layout.Prefix(chunkTokens[chunk]);
             var seqs = new List<ScoreSequence>();
             var slots = new List<Slot[]>();
             foreach (var ((d, cut), anchors) in byDoc)
@@ -211,7 +221,4 @@ public sealed class VerificationPlan
     // Body indices of an anchor's first and last token (the same for a token anchor).
     private static (int First, int Last) BodySpan(DocumentCandidates doc, int anchor) =>
         (doc.Anchors[anchor].Start - doc.BodyStart, doc.Anchors[anchor].Position - doc.BodyStart);
-    private static int PrefixLength(int[] chunk, VerificationLayout layout) => (layout.Bos is null ? 0 : 1) + chunk.Length + layout.Separator.Length;
-    private static int[] Prefix(int[] chunk, VerificationLayout layout) =>
-        layout.Bos is int b ? [b, .. chunk, .. layout.Separator] : [.. chunk, .. layout.Separator];
 }

@@ -28,8 +28,7 @@ public sealed class VerificationStep(IEntropyModel scorer, EntropyLongOptions op
         foreach (var d in documents.Where(d => !d.Skipped))
             foreach (var hit in Judged(d).SelectMany(hits => hits))
                 if (!chunkTokens.ContainsKey(hit.Key)) chunkTokens[hit.Key] = scorer.Tokenize(hit.Text);
-        var info = scorer.Info;
-        var layout = new VerificationLayout(info.AddsBos ? info.BosToken : null, scorer.Tokenize(options.Separator), info.ContextLength);
+        var layout = VerificationLayout.For(scorer, options);
         var candidates = documents.Select(d => d.Skipped
             ? new DocumentCandidates(d.Tokens, d.BodyStart, [], [])
             : new DocumentCandidates(d.Tokens, d.BodyStart, d.Anchors, Judged(d).Select(hits => hits.Select(h => h.Key).ToArray()).ToArray())).ToList();
