@@ -15,17 +15,7 @@ public static class ConfigFile
     /// leaves out.</summary>
     public static EntropyLongOptions Read(string path, EntropyLongOptions? defaults = null)
     {
-        if (!File.Exists(path)) throw new UserInputException($"{path}: config file not found");
-        JsonObject fields;
-        try
-        {
-            fields = Parse(path, File.ReadAllText(path));
-        }
-        catch (Exception e) when (e is JsonException or YamlDotNet.Core.YamlException)
-        {
-            throw new UserInputException($"{path}: invalid configuration ({e.Message})", e);
-        }
-
+        var fields = Fields(path);
         var types = Json.GetTypeInfo(typeof(EntropyLongOptions)).Properties.ToDictionary(p => p.Name, p => p.PropertyType);
         foreach (var (key, value) in fields)
         {
@@ -47,6 +37,20 @@ public static class ConfigFile
             throw new UserInputException($"{path}: {e.Message}", e);
         }
         return options;
+    }
+
+    /// <summary>The keys and values the file states, as JSON whichever its format; not checked against the options.</summary>
+    public static JsonObject Fields(string path)
+    {
+        if (!File.Exists(path)) throw new UserInputException($"{path}: config file not found");
+        try
+        {
+            return Parse(path, File.ReadAllText(path));
+        }
+        catch (Exception e) when (e is JsonException or YamlDotNet.Core.YamlException)
+        {
+            throw new UserInputException($"{path}: invalid configuration ({e.Message})", e);
+        }
     }
 
     private static bool Fits(JsonNode? value, Type type)

@@ -60,6 +60,7 @@ internal static class Program
         {
             experiment.SetDescription("Experiments that train and evaluate models on built data.");
             experiment.AddCommand<ExperimentAblationCommand>("ablation").WithDescription("The paper's ablation in miniature: each kind of data built, trained on and evaluated (resumable).");
+            experiment.AddCommand<ExperimentMergeCommand>("merge").WithDescription("One table from ablations with the same settings run in different folders (seeds on other machines).");
         });
     }
 }

@@ -180,29 +180,26 @@ public sealed partial class ExperimentAblationCommand : Command<ExperimentAblati
         }
 
         // 5. The table over seeds, as JSON, Markdown and a chart.
-        var cells = AblationTable.Summarize(results);
-        string[] rows = ["none", .. s.ArmList];
-        var json = new JsonObject
-        {
-            ["arms"] = new JsonArray(rows.Select(a => (JsonNode)a).ToArray()), ["seeds"] = new JsonArray(s.SeedList.Select(x => (JsonNode)x).ToArray()),
-            ["training_tokens"] = s.TrainingTokens, ["steps"] = steps, ["ctx"] = s.Window, ["rope_base"] = s.RopeBase, ["roots"] = s.RootDocuments,
-            ["samples"] = s.SamplesPerTask, ["model"] = model, ["cells"] = AblationTable.Json(cells),
-            ["results"] = new JsonArray(results.Select(r => (JsonNode)new JsonObject
-            {
-                ["arm"] = r.Arm, ["seed"] = r.Seed, ["task"] = r.Task, ["length"] = r.Length, ["value"] = Math.Round(r.Value, 4),
-            }).ToArray()),
-        };
-        AtomicFile.WriteAllBytes(Path.Combine(dir, "ablation.json"), JsonSerializer.SerializeToUtf8Bytes(json, BuildFolder.Json));
-        string table = $"# Ablation in miniature\n\nArms: {string.Join(", ", rows)} (none: the model before continued training). " +
-            $"Seeds {string.Join(", ", s.SeedList)}; {steps} steps x {s.BatchWindows} windows of {s.Window} tokens per run; RoPE base {s.RopeBase:G}; " +
-            $"{s.RootDocuments:N0} root documents per build; {s.SamplesPerTask} RULER samples per task and length.\n" +
+        var settings = new AblationSettings(s.TrainingTokens, steps, s.BatchWindows, s.Window, s.RopeBase, s.RootDocuments, s.SamplesPerTask, model, ConfigFile.Fields(buildConfig));
+        WriteTables(dir, new AblationRun(["none", .. s.ArmList], s.SeedList, settings, results));
+        return 0;
+    }
+
+    /// <summary>ablation.json, ablation.md and ablation.png in <paramref name="dir"/>; the table is printed too.</summary>
+    internal static void WriteTables(string dir, AblationRun run)
+    {
+        AtomicFile.WriteAllBytes(Path.Combine(dir, "ablation.json"), JsonSerializer.SerializeToUtf8Bytes(run.ToJson(), BuildFolder.Json));
+        var cells = AblationTable.Summarize(run.Results);
+        var s = run.Settings;
+        string table = $"# Ablation in miniature\n\nArms: {string.Join(", ", run.Arms)} (none: the model before continued training). " +
+            $"Seeds {string.Join(", ", run.Seeds)}; {s.Steps} steps{(s.Batch is { } b ? $" x {b}" : " of")} windows of {s.Ctx} tokens per run; RoPE base {s.RopeBase:G}; " +
+            $"{s.Roots:N0} root documents per build; {s.Samples} RULER samples per task and length.\n" +
             "RULER tasks: accuracy (%) of the gold answer's log-likelihood over 4 distractors (chance 20); heldout_loss: nats per token " +
-            "on the held-out documents. Cells: mean ± half-width of the 95% interval over seeds.\n\n" + AblationTable.Markdown(cells, rows);
+            "on the held-out documents. Cells: mean ± half-width of the 95% interval over seeds.\n\n" + AblationTable.Markdown(cells, run.Arms);
         AtomicFile.WriteAllBytes(Path.Combine(dir, "ablation.md"), System.Text.Encoding.UTF8.GetBytes(table));
-        Report.AblationChart.Write(Path.Combine(dir, "ablation.png"), cells, rows);
+        Report.AblationChart.Write(Path.Combine(dir, "ablation.png"), cells, run.Arms);
         Console.Write(table);
         Progress.Say($"wrote {Path.Combine(dir, "ablation.md")}, ablation.json and ablation.png");
-        return 0;
     }
 
     // Read through BuildFiles, which names the file when stats.json is missing or damaged.

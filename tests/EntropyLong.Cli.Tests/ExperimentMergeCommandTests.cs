@@ -1,0 +1,53 @@
+using System.Text.Json.Nodes;
+using EntropyLong.Eval.Ablation;
+
+namespace EntropyLong.Cli.Tests;
+
+[Collection(CliRunner.Name)]
+public class ExperimentMergeCommandTests
+{
+    /// <summary>A finished experiment folder holding only its ablation.json: one seed of two arms.</summary>
+    private static string Experiment(int seed, double entropylong, double random)
+    {
+        string dir = CliRunner.TempDir();
+        var run = new AblationRun(["none", "entropylong", "random"], [seed], new AblationSettings(600_000, 37, 8, 2048, 40000, 1000, 50, "/m/default.gguf", null),
+        [
+            new("none", 0, "vt", 1024, 58), new("entropylong", seed, "vt", 1024, entropylong), new("entropylong", seed, "vt", 2048, entropylong - 10),
+            new("random", seed, "vt", 1024, random), new("random", seed, "vt", 2048, random - 10),
+        ]);
+        File.WriteAllText(Path.Combine(dir, "ablation.json"), run.ToJson().ToJsonString());
+        return dir;
+    }
+
+    [Fact]
+    public void TwoSeedsRunInTwoFoldersMakeOneTableWithIntervals()
+    {
+        string out_ = Path.Combine(CliRunner.TempDir(), "merged");
+        var (code, text, err) = CliRunner.Run("experiment", "merge", Experiment(1, 46, 42), Path.Combine(Experiment(2, 48, 42), "ablation.json"), "--out", out_);
+        Assert.True(code == 0, err);
+        Assert.Contains("Seeds 1, 2; 37 steps x 8 windows of 2048 tokens per run", text);
+        Assert.Contains("| entropylong | 47.00 ± 12.71 | 37.00 ± 12.71 |", text);
+        Assert.Contains("| random | 42.00 ± 0.00 | 32.00 ± 0.00 |", text);
+        Assert.Contains("| none | 58.00 | - |", text);
+        Assert.Equal(text, File.ReadAllText(Path.Combine(out_, "ablation.md")));
+        Assert.True(new FileInfo(Path.Combine(out_, "ablation.png")).Length > 0);
+        var json = JsonNode.Parse(File.ReadAllText(Path.Combine(out_, "ablation.json")))!;
+        Assert.Equal([1, 2], json["seeds"]!.AsArray().Select(s => (int)s!));
+    }
+
+    [Fact]
+    public void AFolderWithoutATableOrAFileThatIsNotOneIsNamed()
+    {
+        string unfinished = CliRunner.TempDir(), out_ = CliRunner.TempDir();
+        var (code, _, err) = CliRunner.Run("experiment", "merge", Experiment(1, 46, 42), unfinished, "--out", out_);
+        Assert.Equal(3, code);
+        Assert.Equal($"error: {Path.Combine(unfinished, "ablation.json")}: not found (an experiment writes ablation.json when every stage is done)", err.Trim());
+
+        string broken = Path.Combine(unfinished, "ablation.json");
+        File.WriteAllText(broken, "{\"arms\": [");
+        (code, _, err) = CliRunner.Run("experiment", "merge", Experiment(1, 46, 42), broken, "--out", out_);
+        Assert.Equal(3, code);
+        Assert.StartsWith($"error: {broken}: invalid JSON", err.Trim());
+        Assert.False(File.Exists(Path.Combine(out_, "ablation.json")));
+    }
+}

@@ -1,0 +1,110 @@
+using System.Text.Json.Nodes;
+using EntropyLong.Core;
+using EntropyLong.Eval.Ablation;
+
+namespace EntropyLong.Eval.Tests;
+
+public class AblationRunTests
+{
+    private static AblationSettings Settings(int steps = 37, int? batch = 8, string model = "/a/default.gguf", JsonObject? config = null) =>
+        new(600_000, steps, batch, 2048, 40000, 1000, 50, model, config);
+
+    /// <summary>One seed's run: the untrained model's fixed scores and, per arm, an accuracy and a loss.</summary>
+    private static AblationRun Run(int seed, double entropylong, double random, AblationSettings? settings = null, double untrained = 58) =>
+        new(["none", "entropylong", "random"], [seed], settings ?? Settings(),
+        [
+            new("none", 0, "vt", 1024, untrained), new("none", 0, "heldout_loss", 2048, 5.09),
+            new("entropylong", seed, "vt", 1024, entropylong), new("entropylong", seed, "heldout_loss", 2048, 4.9),
+            new("random", seed, "vt", 1024, random), new("random", seed, "heldout_loss", 2048, 4.8 + seed / 100.0),
+        ]);
+
+    [Fact]
+    public void CellsAreTheMeanAndTheHalfWidthOfStudentsInterval()
+    {
+        var cells = AblationTable.Summarize([new("a", 1, "vt", 1024, 46), new("a", 2, "vt", 1024, 48), new("b", 1, "vt", 1024, 30)]);
+        var a = Assert.Single(cells, c => c.Arm == "a");
+        Assert.Equal(47, a.Mean);
+        Assert.Equal(12.706, a.HalfWidth95, 1e-9); // sd sqrt(2), over sqrt(2) seeds, times t(1 df)
+        Assert.True(double.IsNaN(Assert.Single(cells, c => c.Arm == "b").HalfWidth95));
+    }
+
+    [Fact]
+    public void SeedsRunApartMergeIntoOneTableWithTheUntrainedModelOnce()
+    {
+        var merged = AblationRun.Merge([Run(2, 48, 40), Run(1, 46, 42)], ["s2.json", "s1.json"]);
+        Assert.Equal([1, 2], merged.Seeds);
+        Assert.Equal(["none", "entropylong", "random"], merged.Arms);
+        Assert.Equal(2, merged.Results.Count(r => r.Arm == "none"));
+        Assert.Equal([1, 1, 2, 2], merged.Results.Where(r => r.Arm == "entropylong" || r.Arm == "random").Where(r => r.Task == "vt").Select(r => r.Seed).Order());
+        // Results run arm by arm, seeds in order within an arm.
+        Assert.Equal([1, 1, 2, 2], merged.Results.Where(r => r.Arm == "entropylong").Select(r => r.Seed));
+        var cell = Assert.Single(AblationTable.Summarize(merged.Results), c => c.Arm == "entropylong" && c.Task == "vt");
+        Assert.Equal((2, 47.0), (cell.Seeds, cell.Mean));
+        Assert.Equal(12.706, cell.HalfWidth95, 1e-9);
+    }
+
+    [Fact]
+    public void AnArmRunLaterJoinsTheTable()
+    {
+        var later = new AblationRun(["none", "nextlong"], [1], Settings(), [new("none", 0, "vt", 1024, 58), new("nextlong", 1, "vt", 1024, 44)]);
+        var merged = AblationRun.Merge([Run(1, 46, 42), later], ["a", "b"]);
+        Assert.Equal(["none", "entropylong", "random", "nextlong"], merged.Arms);
+        Assert.Equal(44, Assert.Single(merged.Results, r => r.Arm == "nextlong").Value);
+    }
+
+    [Fact]
+    public void TheSameRunGivenTwiceChangesNothingButASeedWithOtherResultsIsRefused()
+    {
+        Assert.Equal(Run(1, 46, 42).Results, AblationRun.Merge([Run(1, 46, 42), Run(1, 46, 42)], ["a", "b"]).Results);
+        var e = Assert.Throws<UserInputException>(() => AblationRun.Merge([Run(1, 46, 42), Run(1, 47, 42)], ["a.json", "b.json"]));
+        Assert.Equal("b.json: entropylong seed 1 is also in a.json, with other results (vt at 1024: 47 against 46); merge each seed once", e.Message);
+    }
+
+    [Fact]
+    public void RunsWithOtherSettingsOrAnotherUntrainedModelAreRefused()
+    {
+        var e = Assert.Throws<UserInputException>(() => AblationRun.Merge([Run(1, 46, 42), Run(2, 46, 42, Settings(steps: 19))], ["a.json", "b.json"]));
+        Assert.Equal("b.json: steps is 19, a.json has 37: only runs with the same settings merge", e.Message);
+        e = Assert.Throws<UserInputException>(() => AblationRun.Merge([Run(1, 46, 42), Run(2, 46, 42, Settings(model: "/a/other.gguf"))], ["a", "b"]));
+        Assert.StartsWith("b: model is other.gguf, a has default.gguf", e.Message);
+        e = Assert.Throws<UserInputException>(() => AblationRun.Merge([Run(1, 46, 42), Run(2, 46, 42, untrained: 60)], ["a", "b"]));
+        Assert.Equal("b: the untrained model scores 60 on vt at 1024, 58 in a: not the same model or evaluation", e.Message);
+        var loose = JsonNode.Parse("""{"alpha": 1.0}""")!.AsObject();
+        var strict = JsonNode.Parse("""{"alpha": 2.0}""")!.AsObject();
+        e = Assert.Throws<UserInputException>(() => AblationRun.Merge([Run(1, 46, 42, Settings(config: loose)), Run(2, 46, 42, Settings(config: strict))], ["a", "b"]));
+        Assert.Equal("""b: build_config is {"alpha":2.0}, a has {"alpha":1.0}: only runs with the same settings merge""", e.Message);
+        e = Assert.Throws<UserInputException>(() => AblationRun.Merge([Run(1, 46, 42), Run(2, 46, 42, Settings(batch: 4))], ["a", "b"]));
+        Assert.Equal("b: batch is 4, a has 8: only runs with the same settings merge", e.Message);
+    }
+
+    [Fact]
+    public void AFileWrittenBeforeBatchAndBuildConfigWereRecordedMergesWithANewerOne()
+    {
+        var old = Run(1, 46, 42, Settings(batch: null, model: "/elsewhere/default.gguf"));
+        var json = old.ToJson();
+        json.Remove("batch");
+        json.Remove("build_config");
+        var read = AblationRun.FromJson(JsonNode.Parse(json.ToJsonString()), "old.json");
+        Assert.Equal((null, null), (read.Settings.Batch, read.Settings.BuildConfig));
+
+        var config = JsonNode.Parse("""{"top_k": 8}""")!.AsObject();
+        var merged = AblationRun.Merge([read, Run(2, 48, 40, Settings(config: config))], ["old.json", "new.json"]);
+        Assert.Equal(8, merged.Settings.Batch);
+        Assert.True(JsonNode.DeepEquals(config, merged.Settings.BuildConfig));
+        Assert.Equal("/elsewhere/default.gguf", merged.Settings.Model);
+    }
+
+    [Fact]
+    public void ItsJsonReadsBackAndAnotherFileIsNamedInTheError()
+    {
+        var run = Run(1, 46.25, 42, Settings(config: JsonNode.Parse("""{"top_k": 8}""")!.AsObject()));
+        var back = AblationRun.FromJson(JsonNode.Parse(run.ToJson().ToJsonString()), "x");
+        Assert.Equal(run.Results, back.Results);
+        Assert.Equal(run.Arms, back.Arms);
+        Assert.Equal(run.Settings with { BuildConfig = null }, back.Settings with { BuildConfig = null });
+        Assert.True(JsonNode.DeepEquals(run.Settings.BuildConfig, back.Settings.BuildConfig));
+
+        var e = Assert.Throws<UserInputException>(() => AblationRun.FromJson(JsonNode.Parse("""{"arms": ["none"]}"""), "stats.json"));
+        Assert.Equal("stats.json: not an ablation.json (a field is missing or of the wrong kind)", e.Message);
+    }
+}
