@@ -7,6 +7,30 @@ namespace EntropyLong.Cli.Tests;
 public class ScoreCommandTests
 {
     [Fact]
+    public void SaysHowItsEntropiesAreShapedAsTheAnchorRuleSeesThem()
+    {
+        string dir = CliRunner.TempDir();
+        string input = Path.Combine(dir, "in.jsonl"), output = Path.Combine(dir, "out.jsonl");
+        File.WriteAllLines(input, TinyModels.Texts.Select((t, i) => JsonSerializer.Serialize(new { id = $"d{i}", text = t })));
+        var (code, _, err) = CliRunner.Run("score", "--model", TinyModels.Get().Path, "--input", input, "--out", output, "--exact");
+        Assert.True(code == 0, err);
+        // The printed figures are the written entropies' own.
+        var entropies = File.ReadAllLines(output).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("entropy").EnumerateArray()
+            .Where(h => h.ValueKind == JsonValueKind.Number).Select(h => h.GetDouble()).ToArray()).ToArray();
+        double[] all = [.. entropies.SelectMany(h => h)];
+        double mean = all.Average(), std = Math.Sqrt(all.Select(h => (h - mean) * (h - mean)).Average());
+        var perToken = System.Text.RegularExpressions.Regex.Match(err,
+            @"entropy per token: ([\d,]+) scored, mean ([\d.]+) nats, standard deviation ([\d.]+); tau = mean \+ 2 std per document \(the paper's anchor rule\) marks ([\d.]+)% of them, in (\d+) of (\d+) documents");
+        Assert.True(perToken.Success, err);
+        Assert.Equal(all.Length.ToString("N0", System.Globalization.CultureInfo.InvariantCulture), perToken.Groups[1].Value);
+        Assert.Equal(mean, double.Parse(perToken.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture), 0.0006);
+        Assert.Equal(std, double.Parse(perToken.Groups[3].Value, System.Globalization.CultureInfo.InvariantCulture), 0.0006);
+        int anchored = entropies.Count(h => h.Any(x => x > h.Average() + 2 * Math.Sqrt(h.Select(y => (y - h.Average()) * (y - h.Average())).Average())));
+        Assert.Equal($"{anchored} of {entropies.Length}", $"{perToken.Groups[5].Value} of {perToken.Groups[6].Value}");
+        Assert.Contains("entropy per word (summed over its tokens, as --word-entropy reads them): ", err);
+    }
+
+    [Fact]
     public void WritesTokensAndEntropiesPerDocumentAndSkipsBadLines()
     {
         string dir = CliRunner.TempDir();

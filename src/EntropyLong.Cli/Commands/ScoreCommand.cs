@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.ComponentModel;
 using EntropyLong.Core;
 using EntropyLong.Data;
@@ -30,6 +31,10 @@ public sealed class ScoreCommand : Command<ScoreCommand.Settings>
         if (!s.Quiet)
             Progress.Say($"model {engine.Info.Name} ({engine.Info.Architecture}, {engine.Info.Parameters:N0} parameters), vocabulary {engine.Info.VocabSize}, context {engine.Info.ContextLength}, BOS {(engine.Info.AddsBos ? "prepended" : "not used")}{(s.Exact ? ", exact mode" : "")}");
         long docs = 0, tokens = 0;
+        // The shape of the entropies at the paper's alpha, per token and per word (the default scorer's unit).
+        double alpha = new EntropyLongOptions().Alpha;
+        EntropySummary perToken = new(alpha), perWord = new(alpha);
+        int bodyStart = engine.Info.AddsBos && engine.Info.BosToken is not null ? 1 : 0;
         using var writer = new JsonlWriter(s.Out);
         Progress.Run(s.Quiet, progress =>
         {
@@ -52,6 +57,8 @@ public sealed class ScoreCommand : Command<ScoreCommand.Settings>
                         w.WriteEndObject();
                     });
                     tokens += seqs[i].Length;
+                    perToken.Add(entropy[i]);
+                    perWord.Add(entropy[i], TokenPieces.Of(engine, seqs[i], bodyStart));
                 }
                 docs += block.Length;
                 progress.Report("scoring", reader.TotalBytes == 0 ? double.NaN : (double)reader.BytesRead / reader.TotalBytes, $"{docs:N0} documents, {tokens:N0} tokens");
@@ -62,8 +69,14 @@ public sealed class ScoreCommand : Command<ScoreCommand.Settings>
         if (!s.Quiet)
         {
             Console.Error.WriteLine($"wrote {docs:N0} documents ({tokens:N0} tokens) to {s.Out}");
+            Console.Error.WriteLine(Shape("per token", perToken));
+            Console.Error.WriteLine(Shape("per word (summed over its tokens, as --word-entropy reads them)", perWord));
             if (reader.Stats.Skipped > 0) Console.Error.WriteLine(reader.Stats.Summary());
         }
         return 0;
     }
+
+    private static string Shape(string unit, EntropySummary e) => string.Create(CultureInfo.InvariantCulture,
+        $"entropy {unit}: {e.Units:N0} scored, mean {e.Mean:F3} nats, standard deviation {e.StdDev:F3}; tau = mean + {e.Alpha:G} std per document " +
+        $"(the paper's anchor rule) marks {e.AnchorShare * 100:F2}% of them, in {e.DocumentsWithAnchors:N0} of {e.Documents:N0} documents");
 }
