@@ -12,8 +12,8 @@ public static class AblationChart
 
     public static void Write(string path, IReadOnlyList<AblationCell> cells, IReadOnlyList<string> arms, double chance = 20)
     {
-        int length = cells.Where(c => c.Task != "heldout_loss").Select(c => c.Length).DefaultIfEmpty(0).Max();
-        var tasks = cells.Where(c => c.Length == length && c.Task != "heldout_loss").Select(c => c.Task).Distinct().ToList();
+        int length = cells.Where(c => c.Task != AblationTable.HeldOutLoss).Select(c => c.Length).DefaultIfEmpty(0).Max();
+        var tasks = cells.Where(c => c.Length == length && c.Task != AblationTable.HeldOutLoss).Select(c => c.Task).Distinct().ToList();
         var plot = new Plot();
         plot.Title($"RULER by log-likelihood at {length} tokens");
         plot.YLabel("accuracy (%)");

@@ -26,6 +26,9 @@ public class ExperimentMergeCommandTests
         var (code, text, err) = CliRunner.Run("experiment", "merge", Experiment(1, 46, 42), Path.Combine(Experiment(2, 48, 42), "ablation.json"), "--out", out_);
         Assert.True(code == 0, err);
         Assert.Contains("Seeds 1, 2; 37 steps x 8 windows of 2048 tokens per run", text);
+        // The RULER average over tasks comes first (one task here, so it is that task's), then each task.
+        Assert.True(text.IndexOf("| ruler_average | 1024 | 2048 |", StringComparison.Ordinal) is > 0 and var average
+                    && average < text.IndexOf("| vt | 1024 | 2048 |", StringComparison.Ordinal), text);
         Assert.Contains("| entropylong | 47.00 ± 12.71 | 37.00 ± 12.71 |", text);
         Assert.Contains("| random | 42.00 ± 0.00 | 32.00 ± 0.00 |", text);
         Assert.Contains("| none | 58.00 | - |", text);

@@ -29,6 +29,21 @@ public class AblationRunTests
     }
 
     [Fact]
+    public void AModelsRulerAverageIsItsMeanOverTheTasksAtEachLengthWithoutTheLoss()
+    {
+        AblationResult[] results =
+        [
+            new("a", 1, "vt", 1024, 40), new("a", 1, "cwe", 1024, 60), new("a", 1, "vt", 2048, 30), new("a", 1, "heldout_loss", 2048, 4.9),
+            new("a", 2, "vt", 1024, 44), new("a", 2, "cwe", 1024, 60),
+        ];
+        Assert.Equal(
+            [new("a", 1, "ruler_average", 1024, 50), new("a", 1, "ruler_average", 2048, 30), new AblationResult("a", 2, "ruler_average", 1024, 52)],
+            AblationTable.RulerAverages(results));
+        var cell = Assert.Single(AblationTable.Summarize(AblationTable.RulerAverages(results)), c => c.Length == 1024);
+        Assert.Equal((51.0, 12.706), (cell.Mean, Math.Round(cell.HalfWidth95, 9)));
+    }
+
+    [Fact]
     public void SeedsRunApartMergeIntoOneTableWithTheUntrainedModelOnce()
     {
         var merged = AblationRun.Merge([Run(2, 48, 40), Run(1, 46, 42)], ["s2.json", "s1.json"]);

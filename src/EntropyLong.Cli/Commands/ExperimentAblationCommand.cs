@@ -176,7 +176,7 @@ public sealed partial class ExperimentAblationCommand : Command<ExperimentAblati
                     "--samples", s.SamplesPerTask.ToString(CultureInfo.InvariantCulture), "--seed", "1", "--threads", threads, "--out", eval]);
                 results.AddRange(RulerResults(arm, seed, eval));
             }
-            results.Add(new AblationResult(arm, seed, "heldout_loss", s.Window, HeldOutLoss(path, corpus, s.Window, Path.Combine(eval, "heldout.json"), s.Threads)));
+            results.Add(new AblationResult(arm, seed, AblationTable.HeldOutLoss, s.Window, HeldOutLoss(path, corpus, s.Window, Path.Combine(eval, "heldout.json"), s.Threads)));
         }
 
         // 5. The table over seeds, as JSON, Markdown and a chart.
@@ -189,12 +189,13 @@ public sealed partial class ExperimentAblationCommand : Command<ExperimentAblati
     internal static void WriteTables(string dir, AblationRun run)
     {
         AtomicFile.WriteAllBytes(Path.Combine(dir, "ablation.json"), JsonSerializer.SerializeToUtf8Bytes(run.ToJson(), BuildFolder.Json));
-        var cells = AblationTable.Summarize(run.Results);
+        var cells = AblationTable.Summarize(AblationTable.RulerAverages(run.Results).Concat(run.Results));
         var s = run.Settings;
         string table = $"# Ablation in miniature\n\nArms: {string.Join(", ", run.Arms)} (none: the model before continued training). " +
             $"Seeds {string.Join(", ", run.Seeds)}; {s.Steps} steps{(s.Batch is { } b ? $" x {b}" : " of")} windows of {s.Ctx} tokens per run; RoPE base {s.RopeBase:G}; " +
             $"{s.Roots:N0} root documents per build; {s.Samples} RULER samples per task and length.\n" +
-            "RULER tasks: accuracy (%) of the gold answer's log-likelihood over 4 distractors (chance 20); heldout_loss: nats per token " +
+            "RULER tasks: accuracy (%) of the gold answer's log-likelihood over 4 distractors (chance 20); ruler_average: a model's mean " +
+            "accuracy over the tasks; heldout_loss: nats per token " +
             "on the held-out documents. Cells: mean ± half-width of the 95% interval over seeds.\n\n" + AblationTable.Markdown(cells, run.Arms);
         AtomicFile.WriteAllBytes(Path.Combine(dir, "ablation.md"), System.Text.Encoding.UTF8.GetBytes(table));
         Report.AblationChart.Write(Path.Combine(dir, "ablation.png"), cells, run.Arms);

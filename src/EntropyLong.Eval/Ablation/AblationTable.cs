@@ -14,6 +14,16 @@ public sealed record AblationCell(string Arm, string Task, int Length, int Seeds
 
 public static class AblationTable
 {
+    /// <summary>The task name of the held-out loss, and of each model's RULER average (see <see cref="RulerAverages"/>).</summary>
+    public const string HeldOutLoss = "heldout_loss", RulerAverage = "ruler_average";
+
+    /// <summary>Each model's RULER average at each length, the mean accuracy over its tasks (the paper's headline
+    /// figure), as a result of its own: summarized, it gets a mean and interval over seeds like any task.</summary>
+    public static IEnumerable<AblationResult> RulerAverages(IEnumerable<AblationResult> results) =>
+        results.Where(r => r.Task is not (HeldOutLoss or RulerAverage))
+            .GroupBy(r => (r.Arm, r.Seed, r.Length))
+            .Select(g => new AblationResult(g.Key.Arm, g.Key.Seed, RulerAverage, g.Key.Length, g.Average(r => r.Value)));
+
     // Two-sided 95% quantiles of Student's t for 1..30 degrees of freedom.
     private static readonly double[] T975 =
     [
