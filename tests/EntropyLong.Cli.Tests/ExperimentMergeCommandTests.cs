@@ -32,6 +32,9 @@ public class ExperimentMergeCommandTests
         Assert.Contains("| entropylong | 47.00 ± 12.71 | 37.00 ± 12.71 |", text);
         Assert.Contains("| random | 42.00 ± 0.00 | 32.00 ± 0.00 |", text);
         Assert.Contains("| none | 58.00 | - |", text);
+        // Paired by seed: entropylong minus random is 4 in seed 1 and 6 in seed 2, at both lengths.
+        Assert.Contains("## Paired by seed: entropylong minus each arm", text);
+        Assert.Contains("| ruler_average: entropylong minus | 1024 | 2048 |\n|---|---|---|\n| random | 5.00 ± 12.71 | 5.00 ± 12.71 |", text);
         Assert.Equal(text, File.ReadAllText(Path.Combine(out_, "ablation.md")));
         Assert.True(new FileInfo(Path.Combine(out_, "ablation.png")).Length > 0);
         var json = JsonNode.Parse(File.ReadAllText(Path.Combine(out_, "ablation.json")))!;

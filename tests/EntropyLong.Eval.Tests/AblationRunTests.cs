@@ -44,6 +44,22 @@ public class AblationRunTests
     }
 
     [Fact]
+    public void ArmsAreComparedWithTheMethodSeedBySeed()
+    {
+        var run = AblationRun.Merge([Run(1, 46, 42), Run(2, 48, 40)], ["a", "b"]);
+        Assert.Equal("entropylong", run.Reference);
+        var paired = run.PairedCells();
+        // RULER average (vt alone here): 46 - 42 and 48 - 40; loss: 4.9 - 4.81 and 4.9 - 4.82. The untrained model has no seed to pair.
+        var average = Assert.Single(paired, c => c.Task == "ruler_average: entropylong minus");
+        Assert.Equal(("random", 2, 6.0), (average.Arm, average.Seeds, average.Mean));
+        Assert.Equal(12.706 * 2, average.HalfWidth95, 1e-9);
+        var loss = Assert.Single(paired, c => c.Task == "heldout_loss: entropylong minus");
+        Assert.Equal(0.085, loss.Mean, 1e-12);
+        Assert.Equal(2, paired.Count);
+        Assert.Equal("random", new AblationRun(["none", "random"], [1], Settings(), []).Reference);
+    }
+
+    [Fact]
     public void SeedsRunApartMergeIntoOneTableWithTheUntrainedModelOnce()
     {
         var merged = AblationRun.Merge([Run(2, 48, 40), Run(1, 46, 42)], ["s2.json", "s1.json"]);

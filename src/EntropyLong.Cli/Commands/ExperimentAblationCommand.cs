@@ -189,7 +189,7 @@ public sealed partial class ExperimentAblationCommand : Command<ExperimentAblati
     internal static void WriteTables(string dir, AblationRun run)
     {
         AtomicFile.WriteAllBytes(Path.Combine(dir, "ablation.json"), JsonSerializer.SerializeToUtf8Bytes(run.ToJson(), BuildFolder.Json));
-        var cells = AblationTable.Summarize(AblationTable.RulerAverages(run.Results).Concat(run.Results));
+        var cells = run.Cells();
         var s = run.Settings;
         string table = $"# Ablation in miniature\n\nArms: {string.Join(", ", run.Arms)} (none: the model before continued training). " +
             $"Seeds {string.Join(", ", run.Seeds)}; {s.Steps} steps{(s.Batch is { } b ? $" x {b}" : " of")} windows of {s.Ctx} tokens per run; RoPE base {s.RopeBase:G}; " +
@@ -197,6 +197,10 @@ public sealed partial class ExperimentAblationCommand : Command<ExperimentAblati
             "RULER tasks: accuracy (%) of the gold answer's log-likelihood over 4 distractors (chance 20); ruler_average: a model's mean " +
             "accuracy over the tasks; heldout_loss: nats per token " +
             "on the held-out documents. Cells: mean ± half-width of the 95% interval over seeds.\n\n" + AblationTable.Markdown(cells, run.Arms);
+        if (run.PairedCells() is { Count: > 0 } paired)
+            table += $"## Paired by seed: {run.Reference} minus each arm\n\nA seed's models share the starting model, the training seed and the RULER " +
+                     "samples; the interval of the difference over seeds is the one that compares two arms.\n\n" +
+                     AblationTable.Markdown(paired, run.Arms.Where(a => a != run.Reference && a != "none").ToList());
         AtomicFile.WriteAllBytes(Path.Combine(dir, "ablation.md"), System.Text.Encoding.UTF8.GetBytes(table));
         Report.AblationChart.Write(Path.Combine(dir, "ablation.png"), cells, run.Arms);
         Console.Write(table);

@@ -13,12 +13,24 @@ public sealed record AblationSettings(long TrainingTokens, int Steps, int? Batch
 /// results. Runs made with the same settings, seeds on different machines say, merge into one table.</summary>
 public sealed record AblationRun(IReadOnlyList<string> Arms, IReadOnlyList<int> Seeds, AblationSettings Settings, IReadOnlyList<AblationResult> Results)
 {
+    /// <summary>The arm the others are compared with, pair by pair: the method's when it ran, else the first.</summary>
+    public string? Reference => Arms.Contains("entropylong") ? "entropylong" : Arms.FirstOrDefault(a => a != "none");
+
+    /// <summary>Each arm's mean and interval over seeds, per task and length, each model's RULER average first.</summary>
+    public IReadOnlyList<AblationCell> Cells() => AblationTable.Summarize(AblationTable.RulerAverages(Results).Concat(Results));
+
+    /// <summary><see cref="Reference"/> minus each other arm, seed by seed (<see cref="AblationTable.PairedDifferences"/>).</summary>
+    public IReadOnlyList<AblationCell> PairedCells() => Reference is { } reference
+        ? AblationTable.Summarize(AblationTable.PairedDifferences([.. AblationTable.RulerAverages(Results), .. Results], reference))
+        : [];
+
     public JsonObject ToJson() => new()
     {
         ["arms"] = new JsonArray(Arms.Select(a => (JsonNode)a).ToArray()), ["seeds"] = new JsonArray(Seeds.Select(x => (JsonNode)x).ToArray()),
         ["training_tokens"] = Settings.TrainingTokens, ["steps"] = Settings.Steps, ["batch"] = Settings.Batch, ["ctx"] = Settings.Ctx, ["rope_base"] = Settings.RopeBase,
         ["roots"] = Settings.Roots, ["samples"] = Settings.Samples, ["model"] = Settings.Model, ["build_config"] = Settings.BuildConfig?.DeepClone(),
-        ["cells"] = AblationTable.Json(AblationTable.Summarize(Results)),
+        ["cells"] = AblationTable.Json(Cells()),
+        ["paired"] = AblationTable.Json(PairedCells()),
         ["results"] = new JsonArray(Results.Select(r => (JsonNode)new JsonObject
         {
             ["arm"] = r.Arm, ["seed"] = r.Seed, ["task"] = r.Task, ["length"] = r.Length, ["value"] = Math.Round(r.Value, 4),

@@ -32,6 +32,19 @@ public static class AblationTable
     ];
 
     /// <summary>t_{0.975} with <paramref name="df"/> degrees of freedom (1.96 beyond the table).</summary>
+    /// <summary>Per seed, <paramref name="reference"/>'s RULER average and held-out loss minus each other arm's, as
+    /// results of that arm (task "ruler_average: REFERENCE minus", say). A seed's models share the starting model,
+    /// the training seed and the RULER samples, so the difference removes what they share and its interval over seeds
+    /// is the one that compares two arms. <paramref name="results"/> must hold the averages
+    /// (<see cref="RulerAverages"/>); an arm is paired on the seeds it shares with the reference.</summary>
+    public static IEnumerable<AblationResult> PairedDifferences(IReadOnlyList<AblationResult> results, string reference)
+    {
+        var mine = results.Where(r => r.Arm == reference && r.Task is (RulerAverage or HeldOutLoss)).ToDictionary(r => (r.Seed, r.Task, r.Length), r => r.Value);
+        return results.Where(r => r.Arm != reference && r.Task is (RulerAverage or HeldOutLoss))
+            .Where(r => mine.ContainsKey((r.Seed, r.Task, r.Length)))
+            .Select(r => r with { Task = $"{r.Task}: {reference} minus", Value = mine[(r.Seed, r.Task, r.Length)] - r.Value });
+    }
+
     public static double TQuantile(int df) => df < 1 ? double.NaN : df <= T975.Length ? T975[df - 1] : 1.96;
 
     public static IReadOnlyList<AblationCell> Summarize(IEnumerable<AblationResult> results) =>
@@ -46,7 +59,7 @@ public static class AblationTable
             .ToList();
 
     /// <summary>A Markdown table per task: rows are arms (in <paramref name="arms"/> order), columns lengths; each cell
-    /// "mean ± half-width".</summary>
+    /// "mean ± half-width", losses to three decimals.</summary>
     public static string Markdown(IReadOnlyList<AblationCell> cells, IReadOnlyList<string> arms)
     {
         var inv = CultureInfo.InvariantCulture;
@@ -54,6 +67,8 @@ public static class AblationTable
         foreach (var task in cells.Select(c => c.Task).Distinct())
         {
             var lengths = cells.Where(c => c.Task == task).Select(c => c.Length).Distinct().Order().ToList();
+            // Losses differ in the third decimal, accuracies (in %) in the first.
+            string format = task.StartsWith(HeldOutLoss, StringComparison.Ordinal) ? "0.000" : "0.00";
             sb.Append("| ").Append(task).Append(" | ").Append(string.Join(" | ", lengths.Select(l => l.ToString(inv)))).Append(" |\n");
             sb.Append("|---|").Append(string.Concat(lengths.Select(_ => "---|"))).Append('\n');
             foreach (var arm in arms)
@@ -62,8 +77,8 @@ public static class AblationTable
                 foreach (int l in lengths)
                 {
                     var c = cells.FirstOrDefault(x => x.Arm == arm && x.Task == task && x.Length == l);
-                    sb.Append(' ').Append(c is null ? "-" : double.IsNaN(c.HalfWidth95) ? c.Mean.ToString("0.00", inv)
-                        : $"{c.Mean.ToString("0.00", inv)} ± {c.HalfWidth95.ToString("0.00", inv)}").Append(" |");
+                    sb.Append(' ').Append(c is null ? "-" : double.IsNaN(c.HalfWidth95) ? c.Mean.ToString(format, inv)
+                        : $"{c.Mean.ToString(format, inv)} ± {c.HalfWidth95.ToString(format, inv)}").Append(" |");
                 }
                 sb.Append('\n');
             }
