@@ -123,6 +123,10 @@ public class AblationRunTests
         Assert.Equal(8, merged.Settings.Batch);
         Assert.True(JsonNode.DeepEquals(config, merged.Settings.BuildConfig));
         Assert.Equal("/elsewhere/default.gguf", merged.Settings.Model);
+        // A third run is held to what the second recorded.
+        var e = Assert.Throws<UserInputException>(() => AblationRun.Merge([read, Run(2, 48, 40, Settings(config: config)), Run(3, 47, 41, Settings(batch: 4))],
+            ["old.json", "new.json", "third.json"]));
+        Assert.Equal("third.json: batch is 4, new.json has 8: only runs with the same settings merge", e.Message);
     }
 
     [Fact]

@@ -64,27 +64,29 @@ public sealed record AblationRun(IReadOnlyList<string> Arms, IReadOnlyList<int> 
     {
         if (runs.Count == 0) throw new ArgumentException("nothing to merge", nameof(runs));
         var first = runs[0].Settings;
-        var buildConfig = first.BuildConfig;
-        string firstSource = sources[0];
+        // Batch and build config are recorded by newer files only: each is checked against the first run that has it.
+        var (batch, batchSource) = (first.Batch, sources[0]);
+        var (buildConfig, configSource) = (first.BuildConfig, sources[0]);
         for (int i = 1; i < runs.Count; i++)
         {
             var other = runs[i].Settings;
-            void Same<T>(string key, T a, T b)
+            void Same<T>(string key, T a, T b, string source)
             {
                 if (!EqualityComparer<T>.Default.Equals(a, b))
-                    throw new UserInputException($"{sources[i]}: {key} is {Format(b)}, {firstSource} has {Format(a)}: only runs with the same settings merge");
+                    throw new UserInputException($"{sources[i]}: {key} is {Format(b)}, {source} has {Format(a)}: only runs with the same settings merge");
             }
-            Same("training_tokens", first.TrainingTokens, other.TrainingTokens);
-            Same("steps", first.Steps, other.Steps);
-            if (first.Batch is not null && other.Batch is not null) Same("batch", first.Batch, other.Batch);
-            Same("ctx", first.Ctx, other.Ctx);
-            Same("rope_base", first.RopeBase, other.RopeBase);
-            Same("roots", first.Roots, other.Roots);
-            Same("samples", first.Samples, other.Samples);
-            Same("model", Path.GetFileName(first.Model), Path.GetFileName(other.Model));
+            Same("training_tokens", first.TrainingTokens, other.TrainingTokens, sources[0]);
+            Same("steps", first.Steps, other.Steps, sources[0]);
+            Same("ctx", first.Ctx, other.Ctx, sources[0]);
+            Same("rope_base", first.RopeBase, other.RopeBase, sources[0]);
+            Same("roots", first.Roots, other.Roots, sources[0]);
+            Same("samples", first.Samples, other.Samples, sources[0]);
+            Same("model", Path.GetFileName(first.Model), Path.GetFileName(other.Model), sources[0]);
+            if (batch is not null && other.Batch is not null) Same("batch", batch, other.Batch, batchSource);
+            else if (other.Batch is not null) (batch, batchSource) = (other.Batch, sources[i]);
             if (buildConfig is not null && other.BuildConfig is not null && !JsonNode.DeepEquals(buildConfig, other.BuildConfig))
-                throw new UserInputException($"{sources[i]}: build_config is {other.BuildConfig.ToJsonString()}, {firstSource} has {buildConfig.ToJsonString()}: only runs with the same settings merge");
-            buildConfig ??= other.BuildConfig;
+                throw new UserInputException($"{sources[i]}: build_config is {other.BuildConfig.ToJsonString()}, {configSource} has {buildConfig.ToJsonString()}: only runs with the same settings merge");
+            if (buildConfig is null && other.BuildConfig is not null) (buildConfig, configSource) = (other.BuildConfig, sources[i]);
         }
 
         var results = new Dictionary<(string Arm, int Seed, string Task, int Length), (double Value, string Source)>();
@@ -106,7 +108,7 @@ public sealed record AblationRun(IReadOnlyList<string> Arms, IReadOnlyList<int> 
 
         var arms = runs.SelectMany(r => r.Arms).Distinct().ToList();
         var seeds = runs.SelectMany(r => r.Seeds).Distinct().Order().ToList();
-        return new AblationRun(arms, seeds, first with { Batch = runs.Select(r => r.Settings.Batch).FirstOrDefault(b => b is not null), BuildConfig = buildConfig },
+        return new AblationRun(arms, seeds, first with { Batch = batch, BuildConfig = buildConfig },
             order.OrderBy(k => arms.IndexOf(k.Item1)).ThenBy(k => k.Item2)
                 .Select(k => new AblationResult(k.Item1, k.Item2, k.Item3, k.Item4, results[k].Value)).ToList());
     }
