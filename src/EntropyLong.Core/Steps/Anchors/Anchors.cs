@@ -14,19 +14,28 @@ public static class Anchors
     /// std; NaN entries, such as position 0 with nothing before it, are not scored); every position with
     /// H > tau is an anchor, from position <paramref name="skipFirst"/> on. With a cap, the highest-entropy anchors are
     /// kept, returned in position order.</summary>
-    public static (double Threshold, Anchor[] Anchors) Select(ReadOnlySpan<float> entropy, double alpha, int? cap = null, int skipFirst = 0)
-    {
-        var all = new Anchor[entropy.Length];
-        for (int i = 0; i < entropy.Length; i++) all[i] = new Anchor(i, entropy[i]);
-        return Threshold(all, alpha, cap, skipFirst);
-    }
+    public static (double Threshold, Anchor[] Anchors) Select(ReadOnlySpan<float> entropy, double alpha, int? cap = null, int skipFirst = 0) =>
+        SelectUnits(TokenUnits(entropy), alpha, cap, skipFirst);
 
     /// <summary>Beyond the paper: the same rule over words instead of tokens. A word is a maximal run of tokens whose
     /// pieces join letters or digits (a piece that starts a word begins with anything else, such as a space); its
     /// entropy is the sum over its tokens, so a rare word split into fragments counts once, with all of its
     /// uncertainty, and the fragments after its first token cannot be anchors of their own.</summary>
     public static (double Threshold, Anchor[] Anchors) SelectWords(ReadOnlySpan<float> entropy, IReadOnlyList<string> pieces, double alpha,
-        int? cap = null, int skipFirst = 0)
+        int? cap = null, int skipFirst = 0) =>
+        SelectUnits(WordUnits(entropy, pieces), alpha, cap, skipFirst);
+
+    /// <summary>Every token as a unit the rule can mark (NaN where nothing predicts it).</summary>
+    public static Anchor[] TokenUnits(ReadOnlySpan<float> entropy)
+    {
+        var all = new Anchor[entropy.Length];
+        for (int i = 0; i < entropy.Length; i++) all[i] = new Anchor(i, entropy[i]);
+        return all;
+    }
+
+    /// <summary>Every word (see <see cref="SelectWords"/>) as a unit, its entropy the sum over its tokens (NaN when a
+    /// token of it is not scored).</summary>
+    public static List<Anchor> WordUnits(ReadOnlySpan<float> entropy, IReadOnlyList<string> pieces)
     {
         var words = new List<Anchor>();
         foreach (var (start, end) in Words(pieces))
@@ -40,7 +49,7 @@ public static class Anchors
             }
             words.Add(new Anchor(end, scored ? (float)sum : float.NaN) { Start = start });
         }
-        return Threshold(words, alpha, cap, skipFirst);
+        return words;
     }
 
     /// <summary>Token spans (first, last) of the words of a document's pieces (see <see cref="SelectWords"/>). An empty
@@ -66,7 +75,9 @@ public static class Anchors
         return null;
     }
 
-    private static (double Threshold, Anchor[] Anchors) Threshold(IReadOnlyList<Anchor> units, double alpha, int? cap, int skipFirst)
+    /// <summary>The rule over <paramref name="units"/> (<see cref="TokenUnits"/> or <see cref="WordUnits"/>): tau and the
+    /// units above it, as <see cref="Select"/> says.</summary>
+    public static (double Threshold, Anchor[] Anchors) SelectUnits(IReadOnlyList<Anchor> units, double alpha, int? cap = null, int skipFirst = 0)
     {
         double sum = 0, sumSq = 0;
         int n = 0;

@@ -20,20 +20,13 @@ public sealed class EntropySummary(double alpha)
     public double StdDev => Units == 0 ? double.NaN : Math.Sqrt(Math.Max(0, _sumSq / Units - Mean * Mean));
     public double AnchorShare => Units == 0 ? double.NaN : (double)Anchors / Units;
 
-    /// <summary>Adds one document's units: tokens, or with <paramref name="pieces"/> words (their tokens' entropies
-    /// summed, as <see cref="Core.Anchors.SelectWords"/> takes them). NaN entries are not scored.</summary>
+    /// <summary>Adds one document's units: tokens, or with <paramref name="pieces"/> words (<see cref="Core.Anchors.WordUnits"/>).
+    /// NaN entries are not scored.</summary>
     public void Add(ReadOnlySpan<float> entropy, IReadOnlyList<string>? pieces = null)
     {
-        var (_, anchors) = pieces is null ? Core.Anchors.Select(entropy, Alpha) : Core.Anchors.SelectWords(entropy, pieces, Alpha);
-        if (pieces is null)
-            foreach (float h in entropy) Count(h);
-        else
-            foreach (var (start, end) in Core.Anchors.Words(pieces))
-            {
-                double sum = 0;
-                for (int i = start; i <= end; i++) sum += entropy[i];
-                Count((float)sum);
-            }
+        IReadOnlyList<Anchor> units = pieces is null ? Core.Anchors.TokenUnits(entropy) : Core.Anchors.WordUnits(entropy, pieces);
+        var (_, anchors) = Core.Anchors.SelectUnits(units, Alpha);
+        foreach (var unit in units) Count(unit.Entropy);
         Documents++;
         Anchors += anchors.Length;
         if (anchors.Length > 0) DocumentsWithAnchors++;
