@@ -21,7 +21,7 @@ public sealed record AblationRun(IReadOnlyList<string> Arms, IReadOnlyList<int> 
 
     /// <summary><see cref="Reference"/> minus each other arm, seed by seed (<see cref="AblationTable.PairedDifferences"/>).</summary>
     public IReadOnlyList<AblationCell> PairedCells() => Reference is { } reference
-        ? AblationTable.Summarize(AblationTable.PairedDifferences([.. AblationTable.RulerAverages(Results), .. Results], reference))
+        ? AblationTable.Summarize(AblationTable.PairedDifferences(Results, reference))
         : [];
 
     public JsonObject ToJson() => new()

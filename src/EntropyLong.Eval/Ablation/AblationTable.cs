@@ -32,16 +32,15 @@ public static class AblationTable
     ];
 
     /// <summary>t_{0.975} with <paramref name="df"/> degrees of freedom (1.96 beyond the table).</summary>
-    /// <summary>Per seed, <paramref name="reference"/>'s RULER average and held-out loss minus each other arm's, as
-    /// results of that arm (task "ruler_average: REFERENCE minus", say). A seed's models share the starting model,
-    /// the training seed and the RULER samples, so the difference removes what they share and its interval over seeds
-    /// is the one that compares two arms. <paramref name="results"/> must hold the averages
-    /// (<see cref="RulerAverages"/>); an arm is paired on the seeds it shares with the reference.</summary>
+    /// <summary>Per seed, <paramref name="reference"/>'s RULER average (<see cref="RulerAverages"/>) and held-out loss minus
+    /// each other arm's, as results of that arm (task "ruler_average: REFERENCE minus", say). A seed's models share the
+    /// starting model, the training seed and the RULER samples, so the difference removes what they share and its
+    /// interval over seeds is the one that compares two arms. An arm is paired on the seeds it shares with the reference.</summary>
     public static IEnumerable<AblationResult> PairedDifferences(IReadOnlyList<AblationResult> results, string reference)
     {
-        var mine = results.Where(r => r.Arm == reference && r.Task is (RulerAverage or HeldOutLoss)).ToDictionary(r => (r.Seed, r.Task, r.Length), r => r.Value);
-        return results.Where(r => r.Arm != reference && r.Task is (RulerAverage or HeldOutLoss))
-            .Where(r => mine.ContainsKey((r.Seed, r.Task, r.Length)))
+        var compared = RulerAverages(results).Concat(results.Where(r => r.Task == HeldOutLoss)).ToList();
+        var mine = compared.Where(r => r.Arm == reference).ToDictionary(r => (r.Seed, r.Task, r.Length), r => r.Value);
+        return compared.Where(r => r.Arm != reference && mine.ContainsKey((r.Seed, r.Task, r.Length)))
             .Select(r => r with { Task = $"{r.Task}: {reference} minus", Value = mine[(r.Seed, r.Task, r.Length)] - r.Value });
     }
 
