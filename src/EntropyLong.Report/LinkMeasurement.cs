@@ -31,6 +31,30 @@ public sealed record LinkMetrics
     /// <summary>Anchors of linked documents, and those inside the mention of a linked document (when mentions are known).</summary>
     [JsonPropertyName("anchors_of_linked_documents")] public long AnchorsOfLinkedDocuments { get; init; }
     [JsonPropertyName("anchors_in_mentions")] public long AnchorsInMentions { get; init; }
+    /// <summary>Verification's verdicts by retrieval rank (1, 2-4, 5-8, 9-16, ...), over the judged candidates of linked documents.</summary>
+    [JsonPropertyName("by_rank")] public IReadOnlyList<RankBand> ByRank { get; init; } = [];
+}
+
+/// <summary>The judged candidates at a band of retrieval ranks, each counted once per anchor (verdicts, not distinct
+/// pairs). <see cref="LinkRate"/> is what the rank alone says; <see cref="LikelihoodRatio"/>, how many times as often a
+/// linked candidate passes verification as an unlinked one, is the evidence verification adds. What passes is linked
+/// with odds the rank's odds times that ratio, so a weak test among many deep candidates keeps mostly unlinked ones.
+/// Passing is the entropy test (dI at least epsilon), whether or not the chunk was then kept.</summary>
+public sealed record RankBand
+{
+    [JsonPropertyName("ranks")] public string Ranks { get; init; } = "";
+    [JsonPropertyName("judged")] public long Judged { get; init; }
+    [JsonPropertyName("linked")] public long Linked { get; init; }
+    [JsonPropertyName("passed")] public long Passed { get; init; }
+    [JsonPropertyName("passed_linked")] public long PassedLinked { get; init; }
+    [JsonPropertyName("link_rate")] public double LinkRate => Ratio(Linked, Judged);
+    [JsonPropertyName("precision_passed")] public double PrecisionPassed => Ratio(PassedLinked, Passed);
+    [JsonPropertyName("pass_rate_linked")] public double PassRateLinked => Ratio(PassedLinked, Linked);
+    [JsonPropertyName("pass_rate_unlinked")] public double PassRateUnlinked => Ratio(Passed - PassedLinked, Judged - Linked);
+    /// <summary>Null when either pass rate is zero.</summary>
+    [JsonPropertyName("likelihood_ratio")] public double? LikelihoodRatio => PassRateLinked > 0 && PassRateUnlinked > 0 ? PassRateLinked / PassRateUnlinked : null;
+
+    private static double Ratio(long part, long whole) => whole == 0 ? 0 : (double)part / whole;
 }
 
 public static class LinkMeasurement
@@ -95,6 +119,7 @@ public static class LinkMeasurement
         var top1 = new HashSet<(string, string)>();
         var retrieved = new HashSet<(string, string)>();
         long linkedDocs = 0, recalled = 0, anchors = 0, inMentions = 0;
+        var bands = new List<long[]>(); // judged, linked, passed, passed and linked
         foreach (var (_, r) in BuildRecords.Read<DetailsRecord>(details))
         {
             if (!links.TryGetValue(r.DocumentId, out var mine) || mine.Targets.Count == 0) continue;
@@ -112,9 +137,19 @@ public static class LinkMeasurement
                     var pair = (r.DocumentId, c.SourceDocumentId);
                     retrieved.Add(pair);
                     if (i == 0) top1.Add(pair);
+                    bool linked = mine.Targets.Contains(c.SourceDocumentId);
+                    if (c.Delta is not null)
+                    {
+                        int band = RankBand(i + 1);
+                        while (bands.Count <= band) bands.Add(new long[4]);
+                        bands[band][0]++;
+                        if (linked) bands[band][1]++;
+                        if (c.Passed) bands[band][2]++;
+                        if (c.Passed && linked) bands[band][3]++;
+                    }
                     if (!c.Kept) continue;
                     verified.Add(pair);
-                    found |= mine.Targets.Contains(c.SourceDocumentId);
+                    found |= linked;
                 }
             }
             if (found) recalled++;
@@ -134,8 +169,17 @@ public static class LinkMeasurement
             RecallDocs = linkedDocs == 0 ? 0 : (double)recalled / linkedDocs,
             AnchorsOfLinkedDocuments = anchors,
             AnchorsInMentions = inMentions,
+            ByRank = [.. bands.Select((b, band) => new RankBand
+            {
+                Ranks = RankBandName(band), Judged = b[0], Linked = b[1], Passed = b[2], PassedLinked = b[3],
+            })],
         };
     }
+
+    // Bands that double: 1, 2-4, 5-8, 9-16, 17-32, ...
+    private static int RankBand(int rank) => rank == 1 ? 0 : Math.Max(1, System.Numerics.BitOperations.Log2((uint)(rank - 1)));
+
+    private static string RankBandName(int band) => band == 0 ? "1" : $"{(band == 1 ? 2 : (1 << band) + 1)}-{1 << (band + 1)}";
 
     // Where each token's text starts in the document (the pieces concatenate to it; an empty piece continues a
     // character split across tokens, which starts where its head does).

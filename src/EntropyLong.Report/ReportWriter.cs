@@ -173,6 +173,16 @@ public static class ReportWriter
         ];
         foreach (var (label, value) in rows) sb.Append($"<tr><th>{H(label)}</th><td>{H(value)}</td></tr>\n");
         sb.Append("</tbody></table>\n");
+        if (m.ByRank.Count == 0) return;
+        sb.Append("<p>Verification by retrieval rank, over the judged candidates of documents with links: what a rank " +
+                  "alone says (linked), and how many times as often a linked candidate passes the entropy test as an " +
+                  "unlinked one (likelihood ratio, the evidence verification adds).</p>\n<table id=\"links-by-rank\"><thead><tr>" +
+                  "<th>ranks</th><th>judged</th><th>linked</th><th>passed</th><th>passed that are linked</th>" +
+                  "<th>likelihood ratio</th></tr></thead><tbody>\n");
+        foreach (var b in m.ByRank)
+            sb.Append($"<tr><td>{b.Ranks}</td><td>{b.Judged:N0}</td><td>{P(b.LinkRate)}</td><td>{b.Passed:N0}</td><td>{P(b.PrecisionPassed)}</td>" +
+                      $"<td>{(b.LikelihoodRatio is { } r ? r.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture) : "-")}</td></tr>\n");
+        sb.Append("</tbody></table>\n");
     }
 
     /// <summary>A JSON object as a two-column table, nested objects flattened with dotted keys.</summary>

@@ -25,6 +25,48 @@ public class LinkMeasurementTests
         Assert.Equal(3.0 / 6, m.PrecisionRetrieved, 12);  // (A,B) (A,C) (B,A) of six pairs
         Assert.Equal(0.5, m.RecallDocs, 12);              // A keeps B; B keeps nothing it links to
         Assert.Equal((3, 1), (m.AnchorsOfLinkedDocuments, m.AnchorsInMentions)); // A's first anchor is at "{B}"
+        Assert.Equal(["1", "2-4"], m.ByRank.Select(b => b.Ranks));
+        var first = m.ByRank[0];                          // B (linked), Y, Z: all passed
+        Assert.Equal((3L, 1L, 3L, 1L), (first.Judged, first.Linked, first.Passed, first.PassedLinked));
+        Assert.Equal((1.0, 1.0, 1.0 / 3), (first.PassRateLinked, first.PassRateUnlinked, first.PrecisionPassed));
+        Assert.Equal(1.0, first.LikelihoodRatio);
+        var second = m.ByRank[1];                         // X, A (linked): both failed; C was not judged
+        Assert.Equal((2L, 1L, 0L, 0L), (second.Judged, second.Linked, second.Passed, second.PassedLinked));
+        Assert.Null(second.LikelihoodRatio);
+    }
+
+    [Fact]
+    public void RanksFallIntoDoublingBandsAndPassingIncludesCappedAndBelowGain()
+    {
+        string dir = Scratch.NewPath("links-by-rank");
+        Directory.CreateDirectory(dir);
+        // One anchor, 17 judged candidates: rank 5 links and passed but was capped, rank 9 passed the entropy test but
+        // not the document gain, rank 17 links and failed; the rest neither link nor pass.
+        var candidates = Enumerable.Range(1, 17).Select(rank => rank switch
+        {
+            5 => Judged("L", kept: false) with { Capped = true },
+            9 => Judged("N9", kept: false) with { BelowDocumentGain = true },
+            17 => Judged("L2", kept: false),
+            _ => Judged($"N{rank}", kept: false),
+        }).ToList();
+        using (var details = new JsonlWriter(Path.Combine(dir, BuildFolder.Details)))
+        {
+            details.Write(new DetailsRecord("A", null, ["", "x"], [null, 5], 1, [new AnchorRecord(1, 5, "q", candidates)]));
+            details.Complete();
+        }
+        using (var sequences = new JsonlWriter(Path.Combine(dir, BuildFolder.Sequences))) sequences.Complete();
+        BuildFolder.WriteJson(Path.Combine(dir, BuildFolder.Stats), new BuildStats { DocumentsRead = 1, DocumentsUsed = 0, Anchors = 1 });
+        string linksFile = Path.Combine(dir, "links.jsonl");
+        File.WriteAllLines(linksFile, ["""{"id": "A", "links": ["L", "L2"]}"""]);
+
+        var m = LinkMeasurement.Measure(new BuildFiles(dir), LinkMeasurement.Read(linksFile));
+
+        Assert.Equal(["1", "2-4", "5-8", "9-16", "17-32"], m.ByRank.Select(b => b.Ranks));
+        Assert.Equal([1L, 3, 4, 8, 1], m.ByRank.Select(b => b.Judged));
+        Assert.Equal([0L, 0, 1, 0, 1], m.ByRank.Select(b => b.Linked));
+        Assert.Equal([0L, 0, 1, 1, 0], m.ByRank.Select(b => b.Passed));
+        Assert.Equal([0L, 0, 1, 0, 0], m.ByRank.Select(b => b.PassedLinked));
+        Assert.Equal(0, m.VerifiedPairs);
     }
 
     [Theory]
@@ -45,6 +87,8 @@ public class LinkMeasurementTests
             Assert.Contains("<th>precision of verified pairs</th><td>33.3% of 3</td>", html);
             Assert.Contains("<th>precision of any retrieved</th><td>50.0%</td>", html);
             Assert.Contains("<th>anchors inside a mention of a linked entry</th><td>1 of 3</td>", html);
+            Assert.Contains("<tr><td>1</td><td>3</td><td>33.3%</td><td>3</td><td>33.3%</td><td>1.0</td></tr>", html);
+            Assert.Contains("<tr><td>2-4</td><td>2</td><td>50.0%</td><td>0</td><td>0.0%</td><td>-</td></tr>", html);
         }
     }
 

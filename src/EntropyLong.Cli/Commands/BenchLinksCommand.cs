@@ -38,6 +38,11 @@ public sealed class BenchLinksCommand : Command<BenchLinksCommand.Settings>
                               $"top-1 retrieved {m.PrecisionTop1:P1}, any retrieved {m.PrecisionRetrieved:P1}");
             Console.WriteLine($"recall: {m.RecallDocs:P1} of linked documents have a verified chunk from a document they link to");
             Console.WriteLine($"anchors inside a mention of a linked document: {m.AnchorsInMentions:N0} of {m.AnchorsOfLinkedDocuments:N0}");
+            if (m.ByRank.Count == 0) return 0;
+            Console.WriteLine("verification by retrieval rank (judged candidates of linked documents; likelihood ratio: how many times as often a linked one passes):");
+            Console.WriteLine($"{"ranks",-7} {"judged",8} {"linked",7} {"passed",7} {"passed: linked",14} {"linked pass",11} {"unlinked pass",13} {"likelihood ratio",16}");
+            foreach (var b in m.ByRank)
+                Console.WriteLine($"{b.Ranks,-7} {b.Judged,8:N0} {b.LinkRate,7:P1} {b.Passed,7:N0} {b.PrecisionPassed,14:P1} {b.PassRateLinked,11:P1} {b.PassRateUnlinked,13:P1} {(b.LikelihoodRatio is { } r ? r.ToString("0.0") : "-"),16}");
         }
         return 0;
     }
