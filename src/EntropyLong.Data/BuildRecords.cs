@@ -47,11 +47,7 @@ public sealed record CandidateRecord(string ChunkId, string SourceDocumentId, do
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Excluded = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] bool Capped = false,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? DocumentGain = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] bool BelowDocumentGain = false)
-{
-    /// <summary>It passed the entropy test (dI at least epsilon), whether or not it was then kept.</summary>
-    [JsonIgnore] public bool Passed => Kept || Capped || BelowDocumentGain;
-}
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] bool BelowDocumentGain = false);
 
 /// <summary>Reads the records of <see cref="BuildFolder"/>'s JSON-lines files (writers use <see cref="JsonlWriter"/>).</summary>
 public static class BuildRecords

@@ -39,7 +39,8 @@ public sealed record LinkMetrics
 /// pairs). <see cref="LinkRate"/> is what the rank alone says; <see cref="LikelihoodRatio"/>, how many times as often a
 /// linked candidate passes verification as an unlinked one, is the evidence verification adds. What passes is linked
 /// with odds the rank's odds times that ratio, so a weak test among many deep candidates keeps mostly unlinked ones.
-/// Passing is the entropy test (dI at least epsilon), whether or not the chunk was then kept.</summary>
+/// Passing is verification: dI at least epsilon, and the document gain when the build asked for it, whether or not
+/// the chunk was then kept.</summary>
 public sealed record RankBand
 {
     [JsonPropertyName("ranks")] public string Ranks { get; init; } = "";
@@ -142,10 +143,13 @@ public static class LinkMeasurement
                     {
                         int band = RankBand(i + 1);
                         while (bands.Count <= band) bands.Add(new long[4]);
+                        // Passed every test the build applied (dI, and the document gain when asked for); a capped
+                        // chunk passed and gave way to a better-ranked one.
+                        bool passed = c.Kept || c.Capped;
                         bands[band][0]++;
                         if (linked) bands[band][1]++;
-                        if (c.Passed) bands[band][2]++;
-                        if (c.Passed && linked) bands[band][3]++;
+                        if (passed) bands[band][2]++;
+                        if (passed && linked) bands[band][3]++;
                     }
                     if (!c.Kept) continue;
                     verified.Add(pair);

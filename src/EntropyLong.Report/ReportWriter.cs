@@ -175,7 +175,7 @@ public static class ReportWriter
         sb.Append("</tbody></table>\n");
         if (m.ByRank.Count == 0) return;
         sb.Append("<p>Verification by retrieval rank, over the judged candidates of documents with links: what a rank " +
-                  "alone says (linked), and how many times as often a linked candidate passes the entropy test as an " +
+                  "alone says (linked), and how many times as often a linked candidate passes verification as an " +
                   "unlinked one (likelihood ratio, the evidence verification adds).</p>\n<table id=\"links-by-rank\"><thead><tr>" +
                   "<th>ranks</th><th>judged</th><th>linked</th><th>passed</th><th>passed that are linked</th>" +
                   "<th>likelihood ratio</th></tr></thead><tbody>\n");

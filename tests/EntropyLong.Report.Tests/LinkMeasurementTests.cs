@@ -36,12 +36,12 @@ public class LinkMeasurementTests
     }
 
     [Fact]
-    public void RanksFallIntoDoublingBandsAndPassingIncludesCappedAndBelowGain()
+    public void RanksFallIntoDoublingBandsAndCappedChunksPassedButChunksBelowTheDocumentGainDidNot()
     {
         string dir = Scratch.NewPath("links-by-rank");
         Directory.CreateDirectory(dir);
         // One anchor, 17 judged candidates: rank 5 links and passed but was capped, rank 9 passed the entropy test but
-        // not the document gain, rank 17 links and failed; the rest neither link nor pass.
+        // failed the document gain, rank 17 links and failed; the rest neither link nor pass.
         var candidates = Enumerable.Range(1, 17).Select(rank => rank switch
         {
             5 => Judged("L", kept: false) with { Capped = true },
@@ -64,7 +64,7 @@ public class LinkMeasurementTests
         Assert.Equal(["1", "2-4", "5-8", "9-16", "17-32"], m.ByRank.Select(b => b.Ranks));
         Assert.Equal([1L, 3, 4, 8, 1], m.ByRank.Select(b => b.Judged));
         Assert.Equal([0L, 0, 1, 0, 1], m.ByRank.Select(b => b.Linked));
-        Assert.Equal([0L, 0, 1, 1, 0], m.ByRank.Select(b => b.Passed));
+        Assert.Equal([0L, 0, 1, 0, 0], m.ByRank.Select(b => b.Passed));
         Assert.Equal([0L, 0, 1, 0, 0], m.ByRank.Select(b => b.PassedLinked));
         Assert.Equal(0, m.VerifiedPairs);
     }
