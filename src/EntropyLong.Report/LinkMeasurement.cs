@@ -31,19 +31,24 @@ public sealed record LinkMetrics
     /// <summary>Anchors of linked documents, and those inside the mention of a linked document (when mentions are known).</summary>
     [JsonPropertyName("anchors_of_linked_documents")] public long AnchorsOfLinkedDocuments { get; init; }
     [JsonPropertyName("anchors_in_mentions")] public long AnchorsInMentions { get; init; }
+    /// <summary>Over the documents whose mentions are known: the share of their tokens inside a mention, and of their
+    /// anchors (an anchor's last token). Equal shares mean the anchors find the linked terms no more often than chance.</summary>
+    [JsonPropertyName("mention_token_share")] public double MentionTokenShare { get; init; }
+    [JsonPropertyName("mention_anchor_share")] public double MentionAnchorShare { get; init; }
+    /// <summary>Verification's verdicts at anchors inside a mention and at the other anchors of those documents.</summary>
+    [JsonPropertyName("at_mentions")] public VerdictCounts AtMentions { get; init; } = new();
+    [JsonPropertyName("elsewhere")] public VerdictCounts Elsewhere { get; init; } = new();
     /// <summary>Verification's verdicts by retrieval rank (1, 2-4, 5-8, 9-16, ...), over the judged candidates of linked documents.</summary>
     [JsonPropertyName("by_rank")] public IReadOnlyList<RankBand> ByRank { get; init; } = [];
 }
 
-/// <summary>The judged candidates at a band of retrieval ranks, each counted once per anchor (verdicts, not distinct
-/// pairs). <see cref="LinkRate"/> is what the rank alone says; <see cref="LikelihoodRatio"/>, how many times as often a
-/// linked candidate passes verification as an unlinked one, is the evidence verification adds. What passes is linked
-/// with odds the rank's odds times that ratio, so a weak test among many deep candidates keeps mostly unlinked ones.
-/// Passing is verification: dI at least epsilon, and the document gain when the build asked for it, whether or not
-/// the chunk was then kept.</summary>
-public sealed record RankBand
+/// <summary>Verdicts on judged candidates of documents with links, each counted once per anchor (verdicts, not distinct
+/// pairs). <see cref="LikelihoodRatio"/>, how many times as often a linked candidate passes verification as an
+/// unlinked one, is the evidence verification adds; what passes is linked with odds the group's odds
+/// (<see cref="LinkRate"/>) times that ratio. Passing is verification: dI at least epsilon, and the document gain when
+/// the build asked for it, whether or not the chunk was then kept.</summary>
+public record VerdictCounts
 {
-    [JsonPropertyName("ranks")] public string Ranks { get; init; } = "";
     [JsonPropertyName("judged")] public long Judged { get; init; }
     [JsonPropertyName("linked")] public long Linked { get; init; }
     [JsonPropertyName("passed")] public long Passed { get; init; }
@@ -55,7 +60,19 @@ public sealed record RankBand
     /// <summary>Null when either pass rate is zero.</summary>
     [JsonPropertyName("likelihood_ratio")] public double? LikelihoodRatio => PassRateLinked > 0 && PassRateUnlinked > 0 ? PassRateLinked / PassRateUnlinked : null;
 
+    internal VerdictCounts Add(bool linked, bool passed) => this with
+    {
+        Judged = Judged + 1, Linked = Linked + (linked ? 1 : 0), Passed = Passed + (passed ? 1 : 0), PassedLinked = PassedLinked + (linked && passed ? 1 : 0),
+    };
+
     private static double Ratio(long part, long whole) => whole == 0 ? 0 : (double)part / whole;
+}
+
+/// <summary>The verdicts at a band of retrieval ranks. <see cref="VerdictCounts.LinkRate"/> is what the rank alone
+/// says, so a weak test among many deep candidates keeps mostly unlinked ones.</summary>
+public sealed record RankBand : VerdictCounts
+{
+    [JsonPropertyName("ranks")] public string Ranks { get; init; } = "";
 }
 
 public static class LinkMeasurement
@@ -120,18 +137,34 @@ public static class LinkMeasurement
         var top1 = new HashSet<(string, string)>();
         var retrieved = new HashSet<(string, string)>();
         long linkedDocs = 0, recalled = 0, anchors = 0, inMentions = 0;
-        var bands = new List<long[]>(); // judged, linked, passed, passed and linked
+        long placedTokens = 0, mentionTokens = 0, placedAnchors = 0, mentionAnchors = 0; // of documents whose mentions are known
+        var bands = new List<VerdictCounts>();
+        VerdictCounts atMentions = new(), elsewhere = new();
         foreach (var (_, r) in BuildRecords.Read<DetailsRecord>(details))
         {
             if (!links.TryGetValue(r.DocumentId, out var mine) || mine.Targets.Count == 0) continue;
             linkedDocs++;
             bool found = false;
             var starts = TokenStarts(r.Tokens);
+            bool InMention(int token) => mine.Mentions.Any(m => starts[token] >= m.Start && starts[token] < m.End);
+            bool placed = mine.Mentions.Count > 0;
+            if (placed)
+                for (int t = 0; t < r.Tokens.Count; t++)
+                    if (r.Tokens[t].Length > 0)
+                    {
+                        placedTokens++;
+                        if (InMention(t)) mentionTokens++;
+                    }
             foreach (var a in r.Anchors)
             {
                 anchors++;
-                int at = starts[Math.Min(a.Position, starts.Length - 1)];
-                if (mine.Mentions.Any(m => at >= m.Start && at < m.End)) inMentions++;
+                bool anchorInMention = InMention(Math.Min(a.Position, starts.Length - 1));
+                if (anchorInMention) inMentions++;
+                if (placed)
+                {
+                    placedAnchors++;
+                    if (anchorInMention) mentionAnchors++;
+                }
                 for (int i = 0; i < a.Candidates.Count; i++)
                 {
                     var c = a.Candidates[i];
@@ -142,14 +175,13 @@ public static class LinkMeasurement
                     if (c.Delta is not null)
                     {
                         int band = RankBand(i + 1);
-                        while (bands.Count <= band) bands.Add(new long[4]);
+                        while (bands.Count <= band) bands.Add(new RankBand { Ranks = RankBandName(bands.Count) });
                         // Passed every test the build applied (dI, and the document gain when asked for); a capped
                         // chunk passed and gave way to a better-ranked one.
                         bool passed = c.Kept || c.Capped;
-                        bands[band][0]++;
-                        if (linked) bands[band][1]++;
-                        if (passed) bands[band][2]++;
-                        if (passed && linked) bands[band][3]++;
+                        bands[band] = bands[band].Add(linked, passed);
+                        if (placed && anchorInMention) atMentions = atMentions.Add(linked, passed);
+                        else if (placed) elsewhere = elsewhere.Add(linked, passed);
                     }
                     if (!c.Kept) continue;
                     verified.Add(pair);
@@ -173,10 +205,11 @@ public static class LinkMeasurement
             RecallDocs = linkedDocs == 0 ? 0 : (double)recalled / linkedDocs,
             AnchorsOfLinkedDocuments = anchors,
             AnchorsInMentions = inMentions,
-            ByRank = [.. bands.Select((b, band) => new RankBand
-            {
-                Ranks = RankBandName(band), Judged = b[0], Linked = b[1], Passed = b[2], PassedLinked = b[3],
-            })],
+            MentionTokenShare = placedTokens == 0 ? 0 : (double)mentionTokens / placedTokens,
+            MentionAnchorShare = placedAnchors == 0 ? 0 : (double)mentionAnchors / placedAnchors,
+            AtMentions = atMentions,
+            Elsewhere = elsewhere,
+            ByRank = [.. bands.Cast<RankBand>()],
         };
     }
 

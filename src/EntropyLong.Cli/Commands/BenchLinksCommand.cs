@@ -38,6 +38,12 @@ public sealed class BenchLinksCommand : Command<BenchLinksCommand.Settings>
                               $"top-1 retrieved {m.PrecisionTop1:P1}, any retrieved {m.PrecisionRetrieved:P1}");
             Console.WriteLine($"recall: {m.RecallDocs:P1} of linked documents have a verified chunk from a document they link to");
             Console.WriteLine($"anchors inside a mention of a linked document: {m.AnchorsInMentions:N0} of {m.AnchorsOfLinkedDocuments:N0}");
+            if (m.MentionTokenShare > 0)
+            {
+                Console.WriteLine($"where mentions are known, {m.MentionAnchorShare:P1} of anchors are inside one, against {m.MentionTokenShare:P1} of tokens");
+                static string Verdicts(VerdictCounts v) => $"a linked candidate passes {v.PassRateLinked:P1}, an unlinked one {v.PassRateUnlinked:P1}, what passes is linked {v.PrecisionPassed:P1} (likelihood ratio {(v.LikelihoodRatio is { } r ? r.ToString("0.0") : "-")})";
+                Console.WriteLine($"verification at anchors inside a mention: {Verdicts(m.AtMentions)}; at the others: {Verdicts(m.Elsewhere)}");
+            }
             if (m.ByRank.Count == 0) return 0;
             Console.WriteLine("verification by retrieval rank (judged candidates of linked documents; likelihood ratio: how many times as often a linked one passes):");
             Console.WriteLine($"{"ranks",-7} {"judged",8} {"linked",7} {"passed",7} {"passed: linked",14} {"linked pass",11} {"unlinked pass",13} {"likelihood ratio",16}");
