@@ -169,9 +169,12 @@ internal sealed unsafe class HnswGraph : IDisposable
 /// <summary>HNSW parameters: connectivity M, construction and search beam widths, stored scalar type.</summary>
 public sealed record HnswSettings
 {
-    public int Connectivity { get; init; } = 16;
-    public int ExpansionAdd { get; init; } = 128;
-    public int ExpansionSearch { get; init; } = 128;
+    /// <summary>The defaults of `index` and `bench index` alike.</summary>
+    public const int DefaultConnectivity = 16, DefaultExpansion = 128;
+
+    public int Connectivity { get; init; } = DefaultConnectivity;
+    public int ExpansionAdd { get; init; } = DefaultExpansion;
+    public int ExpansionSearch { get; init; } = DefaultExpansion;
     /// <summary>How the graph stores vectors: <see cref="ScalarKind.Float32"/>, <see cref="ScalarKind.Float16"/> or
     /// <see cref="ScalarKind.Int8"/> (see <see cref="Quantizations"/>).</summary>
     public ScalarKind Quantization { get; init; } = ScalarKind.Float32;

@@ -32,19 +32,22 @@ public sealed class BenchIndexCommand : Command<BenchIndexCommand.Settings>
         public int K { get; init; } = 32;
 
         [CommandOption("--connectivity <M>")]
-        [DefaultValue(16)]
+        [Description("HNSW links per graph node (M).")]
+        [DefaultValue(HnswSettings.DefaultConnectivity)]
         [OptionRange(2, 1024)]
-        public int Connectivity { get; init; } = 16;
+        public int Connectivity { get; init; } = HnswSettings.DefaultConnectivity;
 
         [CommandOption("--expansion-add <EF>")]
-        [DefaultValue(128)]
+        [Description("Search beam while inserting into the graph (ef_construction).")]
+        [DefaultValue(HnswSettings.DefaultExpansion)]
         [OptionRange(1, OptionLimits.Candidates)]
-        public int ExpansionAdd { get; init; } = 128;
+        public int ExpansionAdd { get; init; } = HnswSettings.DefaultExpansion;
 
         [CommandOption("--expansion-search <EF>")]
-        [DefaultValue(128)]
+        [Description("Search beam of the measured queries (ef).")]
+        [DefaultValue(HnswSettings.DefaultExpansion)]
         [OptionRange(1, OptionLimits.Candidates)]
-        public int ExpansionSearch { get; init; } = 128;
+        public int ExpansionSearch { get; init; } = HnswSettings.DefaultExpansion;
 
         [CommandOption("--quantize <KINDS>")]
         [Description("Graph scalar types to measure, comma-separated (f32, f16, i8), each on the same vectors and queries.")]

@@ -31,20 +31,22 @@ public sealed class IndexCommand : Command<IndexCommand.Settings>
         public bool NoHnsw { get; init; }
 
         [CommandOption("--connectivity <M>")]
-        [DefaultValue(16)]
+        [Description("HNSW links per graph node (M).")]
+        [DefaultValue(HnswSettings.DefaultConnectivity)]
         [OptionRange(2, 1024)]
-        public int Connectivity { get; init; } = 16;
+        public int Connectivity { get; init; } = HnswSettings.DefaultConnectivity;
 
         [CommandOption("--expansion-add <EF>")]
-        [DefaultValue(128)]
+        [Description("Search beam while inserting into the graph (ef_construction).")]
+        [DefaultValue(HnswSettings.DefaultExpansion)]
         [OptionRange(1, OptionLimits.Candidates)]
-        public int ExpansionAdd { get; init; } = 128;
+        public int ExpansionAdd { get; init; } = HnswSettings.DefaultExpansion;
 
         [CommandOption("--expansion-search <EF>")]
         [Description("Default search beam stored with the index.")]
-        [DefaultValue(128)]
+        [DefaultValue(HnswSettings.DefaultExpansion)]
         [OptionRange(1, OptionLimits.Candidates)]
-        public int ExpansionSearch { get; init; } = 128;
+        public int ExpansionSearch { get; init; } = HnswSettings.DefaultExpansion;
 
         [CommandOption("--quantize <KIND>")]
         [Description("Scalar type of the graph's vectors: f32, f16 or i8 (4, 2 or 1 byte per coordinate; the links take the same). Hits are rescored from the float32 vectors, so only which chunks are found can change.")]
