@@ -59,6 +59,8 @@ public record VerdictCounts
     [JsonPropertyName("pass_rate_unlinked")] public double PassRateUnlinked => Ratio(Passed - PassedLinked, Judged - Linked);
     /// <summary>Null when either pass rate is zero.</summary>
     [JsonPropertyName("likelihood_ratio")] public double? LikelihoodRatio => PassRateLinked > 0 && PassRateUnlinked > 0 ? PassRateLinked / PassRateUnlinked : null;
+    /// <summary>The ratio as the text and the report print it: one decimal, "-" when there is none.</summary>
+    [JsonIgnore] public string LikelihoodRatioText => LikelihoodRatio is { } r ? r.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture) : "-";
 
     internal VerdictCounts Add(bool linked, bool passed) => this with
     {
@@ -137,7 +139,7 @@ public static class LinkMeasurement
         var top1 = new HashSet<(string, string)>();
         var retrieved = new HashSet<(string, string)>();
         long linkedDocs = 0, recalled = 0, anchors = 0, inMentions = 0;
-        long placedTokens = 0, mentionTokens = 0, placedAnchors = 0, mentionAnchors = 0; // of documents whose mentions are known
+        long placedTokens = 0, mentionTokens = 0, placedAnchors = 0; // of documents whose mentions are known
         var bands = new List<VerdictCounts>();
         VerdictCounts atMentions = new(), elsewhere = new();
         foreach (var (_, r) in BuildRecords.Read<DetailsRecord>(details))
@@ -158,13 +160,10 @@ public static class LinkMeasurement
             foreach (var a in r.Anchors)
             {
                 anchors++;
+                // Only a document whose mentions are known has anchors inside one.
                 bool anchorInMention = InMention(Math.Min(a.Position, starts.Length - 1));
                 if (anchorInMention) inMentions++;
-                if (placed)
-                {
-                    placedAnchors++;
-                    if (anchorInMention) mentionAnchors++;
-                }
+                if (placed) placedAnchors++;
                 for (int i = 0; i < a.Candidates.Count; i++)
                 {
                     var c = a.Candidates[i];
@@ -206,7 +205,7 @@ public static class LinkMeasurement
             AnchorsOfLinkedDocuments = anchors,
             AnchorsInMentions = inMentions,
             MentionTokenShare = placedTokens == 0 ? 0 : (double)mentionTokens / placedTokens,
-            MentionAnchorShare = placedAnchors == 0 ? 0 : (double)mentionAnchors / placedAnchors,
+            MentionAnchorShare = placedAnchors == 0 ? 0 : (double)inMentions / placedAnchors,
             AtMentions = atMentions,
             Elsewhere = elsewhere,
             ByRank = [.. bands.Cast<RankBand>()],

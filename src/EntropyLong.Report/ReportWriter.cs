@@ -184,7 +184,7 @@ public static class ReportWriter
                   "<th>likelihood ratio</th></tr></thead><tbody>\n");
         foreach (var b in m.ByRank)
             sb.Append($"<tr><td>{b.Ranks}</td><td>{b.Judged:N0}</td><td>{P(b.LinkRate)}</td><td>{b.Passed:N0}</td><td>{P(b.PrecisionPassed)}</td>" +
-                      $"<td>{(b.LikelihoodRatio is { } r ? r.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture) : "-")}</td></tr>\n");
+                      $"<td>{b.LikelihoodRatioText}</td></tr>\n");
         sb.Append("</tbody></table>\n");
     }
 

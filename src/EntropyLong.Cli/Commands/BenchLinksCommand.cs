@@ -41,14 +41,14 @@ public sealed class BenchLinksCommand : Command<BenchLinksCommand.Settings>
             if (m.MentionTokenShare > 0)
             {
                 Console.WriteLine($"where mentions are known, {m.MentionAnchorShare:P1} of anchors are inside one, against {m.MentionTokenShare:P1} of tokens");
-                static string Verdicts(VerdictCounts v) => $"a linked candidate passes {v.PassRateLinked:P1}, an unlinked one {v.PassRateUnlinked:P1}, what passes is linked {v.PrecisionPassed:P1} (likelihood ratio {(v.LikelihoodRatio is { } r ? r.ToString("0.0") : "-")})";
+                static string Verdicts(VerdictCounts v) => $"a linked candidate passes {v.PassRateLinked:P1}, an unlinked one {v.PassRateUnlinked:P1}, what passes is linked {v.PrecisionPassed:P1} (likelihood ratio {v.LikelihoodRatioText})";
                 Console.WriteLine($"verification at anchors inside a mention: {Verdicts(m.AtMentions)}; at the others: {Verdicts(m.Elsewhere)}");
             }
             if (m.ByRank.Count == 0) return 0;
             Console.WriteLine("verification by retrieval rank (judged candidates of linked documents; likelihood ratio: how many times as often a linked one passes):");
             Console.WriteLine($"{"ranks",-7} {"judged",8} {"linked",7} {"passed",7} {"passed: linked",14} {"linked pass",11} {"unlinked pass",13} {"likelihood ratio",16}");
             foreach (var b in m.ByRank)
-                Console.WriteLine($"{b.Ranks,-7} {b.Judged,8:N0} {b.LinkRate,7:P1} {b.Passed,7:N0} {b.PrecisionPassed,14:P1} {b.PassRateLinked,11:P1} {b.PassRateUnlinked,13:P1} {(b.LikelihoodRatio is { } r ? r.ToString("0.0") : "-"),16}");
+                Console.WriteLine($"{b.Ranks,-7} {b.Judged,8:N0} {b.LinkRate,7:P1} {b.Passed,7:N0} {b.PrecisionPassed,14:P1} {b.PassRateLinked,11:P1} {b.PassRateUnlinked,13:P1} {b.LikelihoodRatioText,16}");
         }
         return 0;
     }
