@@ -31,9 +31,12 @@ public sealed record LinkMetrics
     /// <summary>Anchors of linked documents, and those inside the mention of a linked document (when mentions are known).</summary>
     [JsonPropertyName("anchors_of_linked_documents")] public long AnchorsOfLinkedDocuments { get; init; }
     [JsonPropertyName("anchors_in_mentions")] public long AnchorsInMentions { get; init; }
-    /// <summary>Over the documents whose mentions are known: the share of their tokens inside a mention, and of their
-    /// anchors (an anchor's last token). Equal shares mean the anchors find the linked terms no more often than chance.</summary>
+    /// <summary>Over the documents whose mentions are known: the share of their tokens inside a mention, of their words
+    /// (as word anchors count them; a word by its last token), and of their anchors (an anchor's last token). An anchor
+    /// share equal to that of the units the build chose anchors from (words with word entropy, else tokens) means the
+    /// anchors find the linked terms no more often than chance.</summary>
     [JsonPropertyName("mention_token_share")] public double MentionTokenShare { get; init; }
+    [JsonPropertyName("mention_word_share")] public double MentionWordShare { get; init; }
     [JsonPropertyName("mention_anchor_share")] public double MentionAnchorShare { get; init; }
     /// <summary>Verification's verdicts at anchors inside a mention and at the other anchors of those documents.</summary>
     [JsonPropertyName("at_mentions")] public VerdictCounts AtMentions { get; init; } = new();
@@ -139,7 +142,7 @@ public static class LinkMeasurement
         var top1 = new HashSet<(string, string)>();
         var retrieved = new HashSet<(string, string)>();
         long linkedDocs = 0, recalled = 0, anchors = 0, inMentions = 0;
-        long placedTokens = 0, mentionTokens = 0, placedAnchors = 0; // of documents whose mentions are known
+        long placedTokens = 0, mentionTokens = 0, placedWords = 0, mentionWords = 0, placedAnchors = 0; // of documents whose mentions are known
         var bands = new List<VerdictCounts>();
         VerdictCounts atMentions = new(), elsewhere = new();
         foreach (var (_, r) in BuildRecords.Read<DetailsRecord>(details))
@@ -156,6 +159,13 @@ public static class LinkMeasurement
                     {
                         placedTokens++;
                         if (InMention(t)) mentionTokens++;
+                    }
+            if (placed)
+                foreach (var (start, end) in Anchors.Words(r.Tokens))
+                    if (Enumerable.Range(start, end - start + 1).Any(t => r.Tokens[t].Length > 0))
+                    {
+                        placedWords++;
+                        if (InMention(end)) mentionWords++;
                     }
             foreach (var a in r.Anchors)
             {
@@ -205,6 +215,7 @@ public static class LinkMeasurement
             AnchorsOfLinkedDocuments = anchors,
             AnchorsInMentions = inMentions,
             MentionTokenShare = placedTokens == 0 ? 0 : (double)mentionTokens / placedTokens,
+            MentionWordShare = placedWords == 0 ? 0 : (double)mentionWords / placedWords,
             MentionAnchorShare = placedAnchors == 0 ? 0 : (double)inMentions / placedAnchors,
             AtMentions = atMentions,
             Elsewhere = elsewhere,

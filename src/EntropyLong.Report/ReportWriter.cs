@@ -170,7 +170,7 @@ public static class ReportWriter
             ("precision of any retrieved", P(m.PrecisionRetrieved)),
             ("documents with a verified linked entry (recall)", P(m.RecallDocs)),
             ("anchors inside a mention of a linked entry", $"{m.AnchorsInMentions:N0} of {m.AnchorsOfLinkedDocuments:N0}"),
-            ("where mentions are known: anchors / tokens inside one", $"{P(m.MentionAnchorShare)} / {P(m.MentionTokenShare)}"),
+            ("where mentions are known: anchors / tokens / words inside one", $"{P(m.MentionAnchorShare)} / {P(m.MentionTokenShare)} / {P(m.MentionWordShare)}"),
             ("at anchors inside a mention: linked candidates that pass / what passes that is linked", $"{P(m.AtMentions.PassRateLinked)} / {P(m.AtMentions.PrecisionPassed)}"),
             ("at the other anchors: linked candidates that pass / what passes that is linked", $"{P(m.Elsewhere.PassRateLinked)} / {P(m.Elsewhere.PrecisionPassed)}"),
         ];

@@ -25,8 +25,8 @@ public class LinkMeasurementTests
         Assert.Equal(3.0 / 6, m.PrecisionRetrieved, 12);  // (A,B) (A,C) (B,A) of six pairs
         Assert.Equal(0.5, m.RecallDocs, 12);              // A keeps B; B keeps nothing it links to
         Assert.Equal((3, 1), (m.AnchorsOfLinkedDocuments, m.AnchorsInMentions)); // A's first anchor is at "{B}"
-        // Only A's mentions are known: "{B}" is 1 of its 5 text tokens, and 1 of its 2 anchors.
-        Assert.Equal((0.2, 0.5), (m.MentionTokenShare, m.MentionAnchorShare));
+        // Only A's mentions are known: "{B}" is 1 of its 5 text tokens, 1 of its 5 words, and 1 of its 2 anchors.
+        Assert.Equal((0.2, 0.2, 0.5), (m.MentionTokenShare, m.MentionWordShare, m.MentionAnchorShare));
         Assert.Equal((2L, 1L, 1L, 1L), (m.AtMentions.Judged, m.AtMentions.Linked, m.AtMentions.Passed, m.AtMentions.PassedLinked)); // B, X
         Assert.Equal((1L, 0L, 1L, 0L), (m.Elsewhere.Judged, m.Elsewhere.Linked, m.Elsewhere.Passed, m.Elsewhere.PassedLinked));     // Y; C not judged
         Assert.Equal(["1", "2-4"], m.ByRank.Select(b => b.Ranks));
@@ -91,11 +91,34 @@ public class LinkMeasurementTests
             Assert.Contains("<th>precision of verified pairs</th><td>33.3% of 3</td>", html);
             Assert.Contains("<th>precision of any retrieved</th><td>50.0%</td>", html);
             Assert.Contains("<th>anchors inside a mention of a linked entry</th><td>1 of 3</td>", html);
-            Assert.Contains("<th>where mentions are known: anchors / tokens inside one</th><td>50.0% / 20.0%</td>", html);
+            Assert.Contains("<th>where mentions are known: anchors / tokens / words inside one</th><td>50.0% / 20.0% / 20.0%</td>", html);
             Assert.Contains("<th>at anchors inside a mention: linked candidates that pass / what passes that is linked</th><td>100.0% / 100.0%</td>", html);
             Assert.Contains("<tr><td>1</td><td>3</td><td>33.3%</td><td>3</td><td>33.3%</td><td>1.0</td></tr>", html);
             Assert.Contains("<tr><td>2-4</td><td>2</td><td>50.0%</td><td>0</td><td>0.0%</td><td>-</td></tr>", html);
         }
+    }
+
+    [Fact]
+    public void WordsInAMentionAreCountedByTheirLastTokenAsWordAnchorsAre()
+    {
+        string dir = Scratch.NewPath("links-words");
+        Directory.CreateDirectory(dir);
+        // "a {foo} b": the mention "{foo}" is characters [2, 7); its tokens "fo", "o", "}" are 3 of 6, but of the words
+        // "a", " {", "foo", "}", " b" only "foo" and "}" end inside it. The anchor is the word "foo" (tokens 3-4).
+        string[] pieces = ["", "a", " {", "fo", "o", "}", " b"];
+        using (var details = new JsonlWriter(Path.Combine(dir, BuildFolder.Details)))
+        {
+            details.Write(new DetailsRecord("A", null, pieces, [null, 1, 1, 5, 4, 1, 1], 4, [new AnchorRecord(4, 9, "q", [Judged("B", kept: true)])]));
+            details.Complete();
+        }
+        using (var sequences = new JsonlWriter(Path.Combine(dir, BuildFolder.Sequences))) sequences.Complete();
+        BuildFolder.WriteJson(Path.Combine(dir, BuildFolder.Stats), new BuildStats { DocumentsRead = 1, DocumentsUsed = 1, Anchors = 1 });
+        string linksFile = Path.Combine(dir, "links.jsonl");
+        File.WriteAllLines(linksFile, ["""{"id": "A", "links": ["B"], "mentions": [[2, 7, "B"]]}"""]);
+
+        var m = LinkMeasurement.Measure(new BuildFiles(dir), LinkMeasurement.Read(linksFile));
+
+        Assert.Equal((0.5, 0.4, 1.0), (m.MentionTokenShare, m.MentionWordShare, m.MentionAnchorShare));
     }
 
     // Three documents: A links to B and C (mentioning B at "{B}"), B links to A, D has no links.

@@ -40,7 +40,7 @@ public sealed class BenchLinksCommand : Command<BenchLinksCommand.Settings>
             Console.WriteLine($"anchors inside a mention of a linked document: {m.AnchorsInMentions:N0} of {m.AnchorsOfLinkedDocuments:N0}");
             if (m.MentionTokenShare > 0)
             {
-                Console.WriteLine($"where mentions are known, {m.MentionAnchorShare:P1} of anchors are inside one, against {m.MentionTokenShare:P1} of tokens");
+                Console.WriteLine($"where mentions are known, {m.MentionAnchorShare:P1} of anchors are inside one, against {m.MentionTokenShare:P1} of tokens and {m.MentionWordShare:P1} of words");
                 static string Verdicts(VerdictCounts v) => $"a linked candidate passes {v.PassRateLinked:P1}, an unlinked one {v.PassRateUnlinked:P1}, what passes is linked {v.PrecisionPassed:P1} (likelihood ratio {v.LikelihoodRatioText})";
                 Console.WriteLine($"verification at anchors inside a mention: {Verdicts(m.AtMentions)}; at the others: {Verdicts(m.Elsewhere)}");
             }
