@@ -165,7 +165,7 @@ public static class ReportWriter
         (string, string)[] rows =
         [
             ("documents with links", m.LinkedDocuments.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)),
-            ("precision of verified pairs", $"{P(m.PrecisionVerified)} of {m.VerifiedPairs:N0}"),
+            ("precision of verified pairs", $"{P(m.PrecisionVerified)} of {m.VerifiedPairs:N0} (95% interval {P(m.PrecisionVerifiedInterval[0])} to {P(m.PrecisionVerifiedInterval[1])})"),
             ("precision of top-1 retrieved", P(m.PrecisionTop1)),
             ("precision of any retrieved", P(m.PrecisionRetrieved)),
             ("documents with a verified linked entry (recall)", P(m.RecallDocs)),

@@ -21,6 +21,8 @@ public class LinkMeasurementTests
         Assert.Equal(2, m.LinkedDocuments);
         Assert.Equal(3, m.VerifiedPairs);                 // (A,B) (A,Y) (B,Z)
         Assert.Equal(1.0 / 3, m.PrecisionVerified, 12);   // (A,B)
+        // Resampling the two documents gives A twice (2 of 4), B twice (0 of 1) or both (1 of 3).
+        Assert.Equal([0.0, 0.5], m.PrecisionVerifiedInterval);
         Assert.Equal(1.0 / 3, m.PrecisionTop1, 12);       // (A,B) of (A,B) (A,Y) (B,Z)
         Assert.Equal(3.0 / 6, m.PrecisionRetrieved, 12);  // (A,B) (A,C) (B,A) of six pairs
         Assert.Equal(0.5, m.RecallDocs, 12);              // A keeps B; B keeps nothing it links to
@@ -88,7 +90,7 @@ public class LinkMeasurementTests
         Assert.Equal(corpusHasLinks, html.Contains("id=\"links-table\""));
         if (corpusHasLinks)
         {
-            Assert.Contains("<th>precision of verified pairs</th><td>33.3% of 3</td>", html);
+            Assert.Contains("<th>precision of verified pairs</th><td>33.3% of 3 (95% interval 0.0% to 50.0%)</td>", html);
             Assert.Contains("<th>precision of any retrieved</th><td>50.0%</td>", html);
             Assert.Contains("<th>anchors inside a mention of a linked entry</th><td>1 of 3</td>", html);
             Assert.Contains("<th>where mentions are known: anchors / tokens / words inside one</th><td>50.0% / 20.0% / 20.0%</td>", html);
@@ -152,6 +154,23 @@ public class LinkMeasurementTests
         ]);
 
         return (dir, linksFile);
+    }
+
+    [Fact]
+    public void TheBootstrapIntervalResamplesDocumentsAndMatchesTheBinomialOneForSinglePairs()
+    {
+        Assert.Equal((0.0, 0.0), LinkMeasurement.BootstrapInterval([]));
+        Assert.Equal((0.5, 0.5), LinkMeasurement.BootstrapInterval([(1, 2), (2, 4), (0, 0), (3, 6)]));
+        // 400 documents of one pair each, a quarter linked: the binomial interval 0.25 +- 1.96 * 0.0217.
+        var single = Enumerable.Repeat((1, 1), 100).Concat(Enumerable.Repeat((0, 1), 300)).ToList();
+        var (low, high) = LinkMeasurement.BootstrapInterval(single);
+        Assert.InRange(low, 0.2075 - 0.01, 0.2075 + 0.01);
+        Assert.InRange(high, 0.2925 - 0.01, 0.2925 + 0.01);
+        // The same pairs in 40 documents of 10 that stand or fall together: about three times as wide.
+        var clustered = Enumerable.Repeat((10, 10), 10).Concat(Enumerable.Repeat((0, 10), 30)).ToList();
+        var (cLow, cHigh) = LinkMeasurement.BootstrapInterval(clustered);
+        Assert.InRange((cHigh - cLow) / (high - low), 2.5, 3.8);
+        Assert.Equal((cLow, cHigh), LinkMeasurement.BootstrapInterval(clustered));
     }
 
     [Fact]

@@ -34,7 +34,8 @@ public sealed class BenchLinksCommand : Command<BenchLinksCommand.Settings>
         else
         {
             Console.WriteLine($"{m.DocumentsRead:N0} documents read, {m.DocumentsUsed:N0} used, {m.Anchors:N0} anchors; {m.LinkedDocuments:N0} documents have links");
-            Console.WriteLine($"precision (share of distinct (document, source) pairs that are links): verified {m.PrecisionVerified:P1} of {m.VerifiedPairs:N0} pairs, " +
+            Console.WriteLine($"precision (share of distinct (document, source) pairs that are links): verified {m.PrecisionVerified:P1} of {m.VerifiedPairs:N0} pairs " +
+                              $"(95% interval {m.PrecisionVerifiedInterval[0]:P1} to {m.PrecisionVerifiedInterval[1]:P1}, documents resampled), " +
                               $"top-1 retrieved {m.PrecisionTop1:P1}, any retrieved {m.PrecisionRetrieved:P1}");
             Console.WriteLine($"recall: {m.RecallDocs:P1} of linked documents have a verified chunk from a document they link to");
             Console.WriteLine($"anchors inside a mention of a linked document: {m.AnchorsInMentions:N0} of {m.AnchorsOfLinkedDocuments:N0}");
