@@ -7,10 +7,15 @@ difference accounts for the documents being shared. Pairs are counted as `bench 
 Usage: tools/links-paired.py CORPUS.jsonl[.gz] BASE_BUILD BUILD...   (the corpus whose records carry `links`)
 """
 import json
+import math
 import random
 import sys
 
 from corpus_links import read_links
+
+DRAWS = 2000
+# The percentiles `bench links` takes for precision_verified_ci95 (LinkMeasurement.BootstrapInterval).
+LOW, HIGH = int(0.025 * (DRAWS - 1)), math.ceil(0.975 * (DRAWS - 1))
 
 
 def pairs_per_document(build, links):
@@ -46,12 +51,12 @@ def main():
         docs = sorted(base)
         rng = random.Random(1)
         diffs = []
-        for _ in range(2000):
+        for _ in range(DRAWS):
             draw = [rng.choice(docs) for _ in docs]
             diffs.append(precision(other, draw) - precision(base, draw))
         diffs.sort()
         p, b = precision(other, docs), precision(base, docs)
-        print(f"| {build} | {len(docs)} | {p:.1%} | {b:.1%} | {p - b:+.1%} | {diffs[50]:+.1%} to {diffs[1949]:+.1%} "
+        print(f"| {build} | {len(docs)} | {p:.1%} | {b:.1%} | {p - b:+.1%} | {diffs[LOW]:+.1%} to {diffs[HIGH]:+.1%} "
               f"| {sum(d <= 0 for d in diffs) / len(diffs):.0%} |")
 
 
