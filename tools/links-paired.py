@@ -8,6 +8,7 @@ Usage: tools/links-paired.py CORPUS.jsonl[.gz] BASE_BUILD BUILD...   (the corpus
 """
 import json
 import math
+import os
 import random
 import sys
 
@@ -21,8 +22,15 @@ LOW, HIGH = int(0.025 * (DRAWS - 1)), math.ceil(0.975 * (DRAWS - 1))
 def pairs_per_document(build, links):
     """document id -> (linked pairs, pairs) over the kept candidates, for the documents with links."""
     out = {}
-    with open(f"{build}/details.jsonl", encoding="utf-8") as f:
-        for r in map(json.loads, f):
+    path = f"{build}/details.jsonl"
+    if not os.path.isfile(path):
+        sys.exit(f"{path}: not found; give finished builds made without --no-details")
+    with open(path, encoding="utf-8") as f:
+        for line, text in enumerate(f, 1):
+            try:
+                r = json.loads(text)
+            except json.JSONDecodeError as e:
+                sys.exit(f"{path}:{line}: not JSON ({e.msg})")
             doc = r["document_id"]
             if doc not in links:
                 continue
