@@ -1,10 +1,31 @@
-"""The links of a corpus (JSON lines, optionally gzipped): id -> the set of ids its record's `links` names, for the
-records that have any. Shared by the links-*.py tools."""
+"""What the links-*.py tools share: the links of a corpus (JSON lines, optionally gzipped): id -> the set of ids its
+record's `links` names, for the records that have any; and the records of a build's details.jsonl."""
 import gzip
 import json
+import os
+import sys
 
 
 def read_links(corpus):
+    if not os.path.isfile(corpus):
+        sys.exit(f"{corpus}: not found")
     opener = gzip.open if corpus.endswith(".gz") else open
     with opener(corpus, "rt", encoding="utf-8") as f:
-        return {r["id"]: set(r["links"]) for r in map(json.loads, f) if r.get("links")}
+        return {r["id"]: set(r["links"]) for r in _records(corpus, f) if r.get("links")}
+
+
+def _records(path, lines):
+    for line, text in enumerate(lines, 1):
+        try:
+            yield json.loads(text)
+        except json.JSONDecodeError as e:
+            sys.exit(f"{path}:{line}: not JSON ({e.msg})")
+
+
+def read_details(build):
+    """The records of BUILD/details.jsonl in order; a missing or malformed file ends the tool with its name (and line)."""
+    path = f"{build}/details.jsonl"
+    if not os.path.isfile(path):
+        sys.exit(f"{path}: not found; give finished builds made without --no-details")
+    with open(path, encoding="utf-8") as f:
+        yield from _records(path, f)

@@ -6,13 +6,11 @@ difference accounts for the documents being shared. Pairs are counted as `bench 
 
 Usage: tools/links-paired.py CORPUS.jsonl[.gz] BASE_BUILD BUILD...   (the corpus whose records carry `links`)
 """
-import json
 import math
-import os
 import random
 import sys
 
-from corpus_links import read_links
+from corpus_links import read_details, read_links
 
 DRAWS = 2000
 # The percentiles `bench links` takes for precision_verified_ci95 (LinkMeasurement.BootstrapInterval).
@@ -22,20 +20,12 @@ LOW, HIGH = int(0.025 * (DRAWS - 1)), math.ceil(0.975 * (DRAWS - 1))
 def pairs_per_document(build, links):
     """document id -> (linked pairs, pairs) over the kept candidates, for the documents with links."""
     out = {}
-    path = f"{build}/details.jsonl"
-    if not os.path.isfile(path):
-        sys.exit(f"{path}: not found; give finished builds made without --no-details")
-    with open(path, encoding="utf-8") as f:
-        for line, text in enumerate(f, 1):
-            try:
-                r = json.loads(text)
-            except json.JSONDecodeError as e:
-                sys.exit(f"{path}:{line}: not JSON ({e.msg})")
-            doc = r["document_id"]
-            if doc not in links:
-                continue
-            sources = {c["source_document_id"] for a in r.get("anchors") or [] for c in a["candidates"] if c.get("kept")}
-            out[doc] = (len(sources & links[doc]), len(sources))
+    for r in read_details(build):
+        doc = r["document_id"]
+        if doc not in links:
+            continue
+        sources = {c["source_document_id"] for a in r.get("anchors") or [] for c in a["candidates"] if c.get("kept")}
+        out[doc] = (len(sources & links[doc]), len(sources))
     return out
 
 

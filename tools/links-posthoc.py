@@ -13,10 +13,9 @@ a kept chunk from a document they link to; documents used counts every root with
 
 Usage: tools/links-posthoc.py BUILD CORPUS.jsonl[.gz]   (the corpus whose records carry `links`)
 """
-import json
 import sys
 
-from corpus_links import read_links
+from corpus_links import read_details, read_links
 
 
 def measure(build, links, choose, top_k=None, min_support=1):
@@ -24,32 +23,30 @@ def measure(build, links, choose, top_k=None, min_support=1):
     whose source document passes for at least min_support of the root's anchors."""
     kept_pairs, top1_pairs, pool_pairs = set(), set(), set()
     documents, found, used, roots = 0, 0, 0, 0
-    with open(f"{build}/details.jsonl", encoding="utf-8") as f:
-        for line in f:
-            record = json.loads(line)
-            doc = record["document_id"]
-            roots += 1
-            has_links = doc in links
-            documents += has_links
-            linked = kept_any = False
-            anchors = record.get("anchors") or []
-            support = {}
-            for anchor in anchors:
-                for source in {c["source_document_id"] for c in anchor["candidates"][:top_k] if passes(c)}:
-                    support[source] = support.get(source, 0) + 1
-            for anchor in anchors:
-                candidates = anchor["candidates"][:top_k]
+    for record in read_details(build):
+        doc = record["document_id"]
+        roots += 1
+        has_links = doc in links
+        documents += has_links
+        linked = kept_any = False
+        anchors = record.get("anchors") or []
+        support = {}
+        for anchor in anchors:
+            for source in {c["source_document_id"] for c in anchor["candidates"][:top_k] if passes(c)}:
+                support[source] = support.get(source, 0) + 1
+        for anchor in anchors:
+            candidates = anchor["candidates"][:top_k]
+            if has_links:
+                top1_pairs.update((doc, c["source_document_id"]) for c in candidates[:1])
+                pool_pairs.update((doc, c["source_document_id"]) for c in candidates)
+            passing = [c for c in candidates if passes(c) and support[c["source_document_id"]] >= min_support]
+            for c in choose(passing, support):
+                kept_any = True
                 if has_links:
-                    top1_pairs.update((doc, c["source_document_id"]) for c in candidates[:1])
-                    pool_pairs.update((doc, c["source_document_id"]) for c in candidates)
-                passing = [c for c in candidates if passes(c) and support[c["source_document_id"]] >= min_support]
-                for c in choose(passing, support):
-                    kept_any = True
-                    if has_links:
-                        kept_pairs.add((doc, c["source_document_id"]))
-                        linked |= c["source_document_id"] in links[doc]
-            found += linked
-            used += kept_any
+                    kept_pairs.add((doc, c["source_document_id"]))
+                    linked |= c["source_document_id"] in links[doc]
+        found += linked
+        used += kept_any
     return kept_pairs, top1_pairs, pool_pairs, found, documents, used, roots
 
 
@@ -71,6 +68,7 @@ def main():
     most_supported = lambda p, support: [max(p, key=lambda c: support[c["source_document_id"]])] if p else []
     rules = [("all", "every passing chunk", lambda p, _: p, None, 1)]
     rules += [("all", f"best-ranked {n}", lambda p, _, n=n: p[:n], None, 1) for n in (1, 2, 3)]
+    rules += [("8", "every passing chunk", lambda p, _: p, 8, 1)]
     rules += [("all", "largest dI, 1", lambda p, _: [max(p, key=lambda c: c["delta"])] if p else [], None, 1)]
     rules += [(str(k), "best-ranked 1", first, k, 1) for k in (1, 2, 4, 8, 16)]
     rules += [(str(k) if k else "all", f"best-ranked 1, source passing for >= {s} anchors", first, k, s)
