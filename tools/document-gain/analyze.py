@@ -12,7 +12,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from corpus_links import read_links  # noqa: E402
+from corpus_links import read_details, read_links  # noqa: E402
 
 pairs_path, corpus, build = sys.argv[1:4]
 links = read_links(corpus)
@@ -23,8 +23,7 @@ with open(pairs_path, encoding="utf-8") as f:
 for candidates in by_anchor.values():
     candidates.sort(key=lambda r: r["rank"])
 scored = {doc for doc, _ in by_anchor}
-with open(os.path.join(build, "details.jsonl"), encoding="utf-8") as f:
-    roots = [json.loads(line)["document_id"] for line in f]
+roots = [record["document_id"] for record in read_details(build)]
 roots = roots[: max(i for i, doc in enumerate(roots) if doc in scored) + 1]  # a run cut short covers the first roots
 linked_roots = {doc for doc in roots if doc in links}
 print(f"{len(roots)} roots ({len(linked_roots)} with links), {len(by_anchor)} anchors, {sum(map(len, by_anchor.values()))} pairs")
