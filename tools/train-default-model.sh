@@ -5,24 +5,17 @@
 # unsure of; then four passes over the sample corpus's training split in two schedules. Each stage starts from the
 # previous stage's checkpoint with --init; the text, checkpoints and logs go to WORK.
 # Usage: tools/train-default-model.sh [WORK]   (default /tmp/default-model)   About 110 minutes on 2 cores.
-# Any stage continues after an interruption when its command is rerun with --resume added (resume is bit-identical).
+# Any stage continues after an interruption when its train command is rerun with --resume added (resume is
+# bit-identical; stage 1's is in tools/train-language-stage.sh).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 work="$(realpath -m "${1:-/tmp/default-model}")"
-mkdir -p "$work/corpus"
 cd "$root"
-if [ ! -f "$work/corpus/pydoc.jsonl.gz" ]; then
-  tools/make-training-corpus.sh "$work/text"
-  mv "$work/text/pydoc.jsonl.gz" "$work/corpus/" # the copy of the sample corpus it also writes is left out here
-  rm -rf "$work/text"
-fi
 sample=data/sample/corpus.jsonl.gz
 common=(--checkpoint-every 100)
 
-# 1. Language, from the Python documentation only: plain text in 256-token windows, vocabulary learned from it.
-./entropylong train "${common[@]}" --corpus "$work/corpus" --out "$work/stage1.gguf" --checkpoint "$work/stage1.ckpt" \
-  --vocab 4096 --dim 128 --layers 4 --heads 4 --ctx 256 --steps 2000 --batch 16 --micro-batch 4 \
-  --lr 3e-3 --warmup 50 --eval-every 250 --seed 11 --log-every 20 2> >(tee "$work/stage1.log" >&2)
+# 1. Language, from the Python documentation only (its vocabulary learned from it too).
+tools/train-language-stage.sh "$work"
 
 # 2. Two passes over the sample corpus's training split in 1,024-token windows (the held-out split stays unseen).
 ./entropylong train "${common[@]}" --corpus "$sample" --out "$work/stage2.gguf" --checkpoint "$work/stage2.ckpt" \

@@ -3,24 +3,17 @@
 # default's shape, its vocabulary and weights learned only from the Python 3.11 documentation
 # (tools/make-training-corpus.sh), none of the sample corpus, so that the corpus's own terms are what it is unsure
 # of. Two stages, the second a new run (--init) from the first's checkpoint. Model, checkpoints and logs go to
-# WORK. Either stage continues after an interruption when its command is rerun with --resume added.
+# WORK. Either stage continues after an interruption when its train command is rerun with --resume added (stage 1's is
+# in tools/train-language-stage.sh).
 # Usage: tools/train-outsider-candidate.sh [WORK]   (default /tmp/outsider-candidate)   About 55 minutes on 2 cores.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 work="$(realpath -m "${1:-/tmp/outsider-candidate}")"
-mkdir -p "$work/corpus"
 cd "$root"
-if [ ! -f "$work/corpus/pydoc.jsonl.gz" ]; then
-  tools/make-training-corpus.sh "$work/text"
-  mv "$work/text/pydoc.jsonl.gz" "$work/corpus/" # the sample corpus it also writes is left out
-  rm -rf "$work/text"
-fi
 common=(--corpus "$work/corpus" --log-every 20 --checkpoint-every 100)
 
 # 1. Plain text in 256-token windows (no copying curriculum: the default scorer's copy mixture supplies copying).
-./entropylong train "${common[@]}" --out "$work/stage1.gguf" --checkpoint "$work/stage1.ckpt" \
-  --vocab 4096 --dim 128 --layers 4 --heads 4 --ctx 256 --steps 2000 --batch 16 --micro-batch 4 \
-  --lr 3e-3 --warmup 50 --eval-every 250 --seed 11 2> >(tee "$work/stage1.log" >&2)
+tools/train-language-stage.sh "$work"
 
 # 2. The full context, 1,024-token windows, where a chunk and the document after it are scored together.
 ./entropylong train "${common[@]}" --out "$work/candidate.gguf" --checkpoint "$work/stage2.ckpt" \
