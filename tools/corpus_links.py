@@ -1,5 +1,5 @@
-"""What the links-*.py tools share: the links of a corpus (JSON lines, optionally gzipped): id -> the set of ids its
-record's `links` names, for the records that have any; and the records of a build's details.jsonl."""
+"""What the links tools share: the records of a corpus (JSON lines, optionally gzipped); its links: id -> the set of ids
+its record's `links` names, for the records that have any; and the records of a build's details.jsonl."""
 import gzip
 import json
 import os
@@ -7,11 +7,21 @@ import sys
 
 
 def read_links(corpus):
+    return {r["id"]: set(r["links"]) for r in read_corpus(corpus) if r.get("links")}
+
+
+def read_corpus(corpus, required=("id",)):
+    """The records of a JSON-lines corpus (optionally gzipped) in order; a missing or malformed file, or a record without
+    one of the required keys, ends the tool with its name (and line)."""
     if not os.path.isfile(corpus):
         sys.exit(f"{corpus}: not found")
     opener = gzip.open if corpus.endswith(".gz") else open
     with opener(corpus, "rt", encoding="utf-8") as f:
-        return {r["id"]: set(r["links"]) for r in _records(corpus, f) if r.get("links")}
+        for line, record in enumerate(_records(corpus, f), 1):
+            missing = [k for k in required if not isinstance(record, dict) or k not in record]
+            if missing:
+                sys.exit(f"{corpus}:{line}: no {', '.join(missing)}")
+            yield record
 
 
 def _records(path, lines):

@@ -47,6 +47,7 @@ foreach (string spec in args.Skip(1))
         if (text.Length == 0) continue;
         string head = text.Split('\n')[0].Trim();
         if (prefix == "devil") head = head.Split(',')[0].Trim(); // "ABASEMENT, n.  A decent ..." -> ABASEMENT
+        if (prefix == "gcide") head = head.Split('\\')[0].Trim(); // "Abound \A*bound"\, v. i. ..." -> Abound
         string id = $"{prefix}:{head}";
         for (int k = 2; !ids.Add(id); k++) id = $"{prefix}:{head}#{k}";
         idOf[offset] = id;
