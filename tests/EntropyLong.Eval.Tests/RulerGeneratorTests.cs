@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using EntropyLong.Core;
+using EntropyLong.Eval.Models;
 using EntropyLong.Eval.Ruler;
 
 namespace EntropyLong.Eval.Tests;
@@ -229,6 +230,40 @@ public class RulerGeneratorTests
     public void TooShortALengthIsAClearError()
     {
         Assert.Throws<UserInputException>(() => Gen("niah_single_2", 100));
+    }
+
+    [Fact]
+    public void VtAtATightLengthBacksOffNoFurtherThanItsChainAndOtherwiseSaysItIsTooShort()
+    {
+        // Backing off by 5 noise sentences at a time went below the chain's 5 lines at some lengths, and drawing the
+        // chain's places then failed ("sample larger than population"): it found the default model's tokenizer at 1,024.
+        int drawn = 0;
+        for (int length = 520; length <= 1000; length += 4)
+        {
+            try
+            {
+                foreach (var s in RulerGenerator.Generate(RulerTasks.Find("vt")!, length, 5, 42, new UnevenLetters(), Inputs))
+                {
+                    Assert.True(s.Length <= length);
+                    Assert.Equal(5, Regex.Matches(s.Input[s.Input.LastIndexOf("Memorize", StringComparison.Ordinal)..], @"VAR [A-Z]{5} =").Count);
+                    drawn++;
+                }
+            }
+            catch (UserInputException e)
+            {
+                Assert.Contains("no sample fits", e.Message);
+            }
+        }
+        Assert.True(drawn > 0);
+    }
+
+    /// <summary>Words, and a token more for each capital A-M: random variable names vary in length, as with BPE.</summary>
+    private sealed class UnevenLetters : ITokenizer
+    {
+        public string Description => "test uneven letters";
+        public int[] Tokenize(string text) => new int[CountTokens(text)];
+        public string Detokenize(ReadOnlySpan<int> tokens) => throw new NotSupportedException();
+        public int CountTokens(string text) => Tok.CountTokens(text) + text.Count(c => c is >= 'A' and <= 'M');
     }
 
     [Fact]

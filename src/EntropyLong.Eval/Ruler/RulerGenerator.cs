@@ -86,15 +86,18 @@ public static class RulerGenerator
         }
 
         /// <summary>Draws a sample of <paramref name="size"/> units, backing off by <paramref name="step"/> while
-        /// it does not fit (the reference's retry loop, which would spin forever at the floor; this stops).</summary>
-        public (string Text, T Answer, int Length) Fit<T>(Func<int, (string, T)> make, int size, int step)
+        /// it does not fit (the reference's retry loop, which would spin forever at the floor; this stops). A task
+        /// that cannot be drawn below <paramref name="smallest"/> units backs off to that and no further (the
+        /// reference's back-off would go below it and then spin on the error).</summary>
+        public (string Text, T Answer, int Length) Fit<T>(Func<int, (string, T)> make, int size, int step, int? smallest = null)
         {
             for (int floorTries = 0; ;)
             {
                 var (text, answer) = make(size);
                 int length = Count(text) + Task.TokensToGenerate;
                 if (length <= MaxSeqLength) return (text, answer, length);
-                if (size > step) size -= step;
+                if (size > step && size - step >= (smallest ?? 0)) size -= step;
+                else if (size > smallest) size = smallest.Value;
                 else if (++floorTries >= 50)
                     throw TooShort($"{What}: no sample fits in {MaxSeqLength} tokens even with the smallest haystack " +
                                                  $"({length} tokens with this tokenizer); use a larger length");
@@ -250,7 +253,9 @@ public static class RulerGenerator
             // tokens (the reference's first call, with nothing to generate), answered by its variables.
             var iclCtx = new Ctx(t with { TokensToGenerate = 0 }, 500, ctx.Seed, ctx.Tokenizer, ctx.Inputs, $"{t.Name} one-shot example (500 tokens at most, as in the reference)");
             int iclSize = SearchWith(iclCtx, n => Make(n, true).Item1, 5, 0);
-            var (iclText, iclAnswer, _) = iclCtx.Fit(n => Make(n, true), iclSize, 5);
+            // a chain's lines go between noise sentences at distinct places: fewer sentences than lines cannot be drawn
+            int Smallest(bool isIcl) => (isIcl ? Math.Min(10, t.NumHops) : t.NumHops) + 1;
+            var (iclText, iclAnswer, _) = iclCtx.Fit(n => Make(n, true), iclSize, 5, Smallest(true));
             string icl = iclText + " " + string.Join(' ', iclAnswer) + "\n";
             int exampleTokens = ctx.Count(icl);
 
@@ -271,7 +276,7 @@ public static class RulerGenerator
                     var (input, vars) = Make(n, false);
                     // the example goes before the task template (at its start, with no chat template)
                     return (RandomizeIcl(icl) + "\n" + input, vars);
-                }, size, incremental);
+                }, size, incremental, Smallest(false));
                 samples.Add(ctx.Finish(index, text, answer, length, RulerTemplates.VtAnswerPrefix));
             }
             return samples;
