@@ -96,7 +96,7 @@ public static class RulerGenerator
                 var (text, answer) = make(size);
                 int length = Count(text) + Task.TokensToGenerate;
                 if (length <= MaxSeqLength) return (text, answer, length);
-                if (size > step && size - step >= (smallest ?? 0)) size -= step;
+                if (size - step >= (smallest ?? 1)) size -= step;
                 else if (size > smallest) size = smallest.Value;
                 else if (++floorTries >= 50)
                     throw TooShort($"{What}: no sample fits in {MaxSeqLength} tokens even with the smallest haystack " +
@@ -219,10 +219,12 @@ public static class RulerGenerator
             var rng = ctx.Rng;
             string fullTemplate = RulerTemplates.VtTemplate + RulerTemplates.VtAnswerPrefix;
 
+            int Hops(bool isIcl) => isIcl ? Math.Min(10, t.NumHops) : t.NumHops;
+
             (string, List<string>) Make(int numNoises, bool isIcl)
             {
                 int k = isIcl ? 3 : 5;
-                int hops = isIcl ? Math.Min(10, t.NumHops) : t.NumHops;
+                int hops = Hops(isIcl);
                 int needed = (hops + 1) * t.NumChains;
                 var vars = DistinctDraws(needed, () => rng.Letters(Upper, k));
                 var chainVars = new List<List<string>>();
@@ -254,8 +256,7 @@ public static class RulerGenerator
             var iclCtx = new Ctx(t with { TokensToGenerate = 0 }, 500, ctx.Seed, ctx.Tokenizer, ctx.Inputs, $"{t.Name} one-shot example (500 tokens at most, as in the reference)");
             int iclSize = SearchWith(iclCtx, n => Make(n, true).Item1, 5, 0);
             // a chain's lines go between noise sentences at distinct places: fewer sentences than lines cannot be drawn
-            int Smallest(bool isIcl) => (isIcl ? Math.Min(10, t.NumHops) : t.NumHops) + 1;
-            var (iclText, iclAnswer, _) = iclCtx.Fit(n => Make(n, true), iclSize, 5, Smallest(true));
+            var (iclText, iclAnswer, _) = iclCtx.Fit(n => Make(n, true), iclSize, 5, smallest: Hops(true) + 1);
             string icl = iclText + " " + string.Join(' ', iclAnswer) + "\n";
             int exampleTokens = ctx.Count(icl);
 
@@ -276,7 +277,7 @@ public static class RulerGenerator
                     var (input, vars) = Make(n, false);
                     // the example goes before the task template (at its start, with no chat template)
                     return (RandomizeIcl(icl) + "\n" + input, vars);
-                }, size, incremental, Smallest(false));
+                }, size, incremental, smallest: Hops(false) + 1);
                 samples.Add(ctx.Finish(index, text, answer, length, RulerTemplates.VtAnswerPrefix));
             }
             return samples;
