@@ -15,7 +15,10 @@ from corpus_links import read_corpus
 def main():
     if len(sys.argv) != 6:
         sys.exit(__doc__)
-    corpus, seed, limit, max_chars, out = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+    corpus, seed, out = sys.argv[1], sys.argv[2], sys.argv[5]
+    if not (sys.argv[3].isdigit() and sys.argv[4].isdigit() and int(sys.argv[3]) > 0):
+        sys.exit(f"N and MAX_CHARS must be whole numbers, N at least 1 (got {sys.argv[3]!r}, {sys.argv[4]!r})\n\n{__doc__}")
+    limit, max_chars = int(sys.argv[3]), int(sys.argv[4])
     records = {r["id"]: r for r in read_corpus(corpus, required=("id", "text"))}
     if seed not in records:
         sys.exit(f"{corpus}: no document with id {seed!r}")
