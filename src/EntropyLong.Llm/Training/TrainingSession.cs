@@ -120,11 +120,10 @@ public sealed class TrainingSession : IDisposable
     public static TrainingSession Resume(string checkpoint, TrainingData data, int threads) => Load(checkpoint, data, null, threads);
 
     /// <summary>A new run of <paramref name="options"/> (step 0, a fresh optimizer) from the model and vocabulary saved
-    /// in <paramref name="checkpoint"/>: to continue training a model with another schedule or data mix, or another
+    /// in <paramref name="checkpoint"/>, or in a GGUF model written by <see cref="LlamaModel.SaveGguf"/> (F16 weights
+    /// taken as they are in the file): to continue training a model with another schedule or data mix, or another
     /// <paramref name="contextLength"/> (RoPE has no learned positions, so the weights carry over to any window), or
     /// another <paramref name="ropeBase"/> (raised for context extension, as the paper raises RoPE theta).</summary>
-    /// <summary>A new run (this schedule, a fresh optimizer) from the weights of a checkpoint, or of a GGUF model written by
-    /// <see cref="LlamaModel.SaveGguf"/> (F16 weights are taken as they are in the file).</summary>
     public static TrainingSession StartFrom(string checkpoint, TrainingData data, TrainOptions options, int threads, int? contextLength = null, float? ropeBase = null)
     {
         if (!GgufFile.IsGguf(checkpoint)) return Load(checkpoint, data, options, threads, contextLength, ropeBase);
