@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The first stage of the default model (tools/train-default-model.sh) and of the fifth candidate
-# (tools/train-outsider-candidate.sh): a model of the default's shape whose vocabulary and weights are learned from the
+# The first stage of the fifth and eighth candidates (tools/train-outsider-candidate.sh,
+# tools/train-eighth-candidate.sh): a model of the default's shape whose vocabulary and weights are learned from the
 # Python 3.11 documentation only (tools/make-training-corpus.sh fetches it), plain text in 256-token windows, no
 # copying curriculum. Writes WORK/corpus/pydoc.jsonl.gz (once), WORK/stage1.gguf, WORK/stage1.ckpt, WORK/stage1.log.
 # Usage: tools/train-language-stage.sh WORK   About 60 minutes on 2 cores; rerun the train command with --resume
