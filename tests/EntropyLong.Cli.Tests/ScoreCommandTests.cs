@@ -20,13 +20,17 @@ public class ScoreCommandTests
         double[] all = [.. entropies.SelectMany(h => h)];
         double mean = all.Average(), std = Math.Sqrt(all.Select(h => (h - mean) * (h - mean)).Average());
         var perToken = System.Text.RegularExpressions.Regex.Match(err,
-            @"entropy per token: ([\d,]+) scored, mean ([\d.]+) nats, standard deviation ([\d.]+); tau = mean \+ 2 std per document \(the paper's anchor rule\) marks ([\d.]+)% of them, in (\d+) of (\d+) documents");
+            @"entropy per token: ([\d,]+) scored, mean ([\d.]+) nats, standard deviation ([\d.]+), skewness ([+-][\d.]+), ([\d.]+)% under 1 nat, ([\d.]+)% above mean \+ 2 std; tau = mean \+ 2 std per document \(the paper's anchor rule\) marks ([\d.]+)% of them, in (\d+) of (\d+) documents");
         Assert.True(perToken.Success, err);
         Assert.Equal(all.Length.ToString("N0", System.Globalization.CultureInfo.InvariantCulture), perToken.Groups[1].Value);
         Assert.Equal(mean, double.Parse(perToken.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture), 0.0006);
         Assert.Equal(std, double.Parse(perToken.Groups[3].Value, System.Globalization.CultureInfo.InvariantCulture), 0.0006);
+        var invariant = System.Globalization.CultureInfo.InvariantCulture;
+        Assert.Equal(all.Select(h => Math.Pow((h - mean) / std, 3)).Average(), double.Parse(perToken.Groups[4].Value, invariant), 0.006);
+        Assert.Equal(100.0 * all.Count(h => h < 1) / all.Length, double.Parse(perToken.Groups[5].Value, invariant), 0.06);
+        Assert.Equal(100.0 * all.Count(h => h >= mean + 2 * std) / all.Length, double.Parse(perToken.Groups[6].Value, invariant), 0.006 + 100.0 * all.Count(h => Math.Abs(h - mean - 2 * std) < 0.002) / all.Length);
         int anchored = entropies.Count(h => h.Any(x => x > h.Average() + 2 * Math.Sqrt(h.Select(y => (y - h.Average()) * (y - h.Average())).Average())));
-        Assert.Equal($"{anchored} of {entropies.Length}", $"{perToken.Groups[5].Value} of {perToken.Groups[6].Value}");
+        Assert.Equal($"{anchored} of {entropies.Length}", $"{perToken.Groups[8].Value} of {perToken.Groups[9].Value}");
         Assert.Contains("entropy per word (summed over its tokens, as --word-entropy reads them): ", err);
     }
 

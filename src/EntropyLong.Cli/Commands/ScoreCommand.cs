@@ -77,6 +77,7 @@ public sealed class ScoreCommand : Command<ScoreCommand.Settings>
     }
 
     private static string Shape(string unit, EntropySummary e) => string.Create(CultureInfo.InvariantCulture,
-        $"entropy {unit}: {e.Units:N0} scored, mean {e.Mean:F3} nats, standard deviation {e.StdDev:F3}; tau = mean + {e.Alpha:G} std per document " +
+        $"entropy {unit}: {e.Units:N0} scored, mean {e.Mean:F3} nats, standard deviation {e.StdDev:F3}, skewness {e.Skewness:+0.00;-0.00}, " +
+        $"{e.UnderOneNatShare * 100:F1}% under 1 nat, {e.TailShare * 100:F2}% above mean + {e.Alpha:G} std; tau = mean + {e.Alpha:G} std per document " +
         $"(the paper's anchor rule) marks {e.AnchorShare * 100:F2}% of them, in {e.DocumentsWithAnchors:N0} of {e.Documents:N0} documents");
 }
