@@ -18,14 +18,23 @@ def passed(candidate):
     return bool(candidate.get("kept") or candidate.get("capped") or candidate.get("below_document_gain"))
 
 
+def word_start(tokens, position):
+    """A word anchor's position is its last token (a token anchor's, the token itself): back to the first token of the
+    run of pieces that join letters or digits, as `--word-entropy` groups them."""
+    while position > 0 and tokens[position][:1].isalnum() and tokens[position - 1][-1:].isalnum():
+        position -= 1
+    return position
+
+
 def judged_candidates(build, texts, links):
     """(anchor word in the source, passed, linked) for every judged candidate of an anchor in a linked document."""
     for record in read_details(build):
         targets = links.get(record["document_id"])
         if not targets:
             continue
+        tokens = record["tokens"]
         for anchor in record.get("anchors") or []:
-            word = re.search(r"[A-Za-z][A-Za-z'-]+", "".join(record["tokens"][anchor["position"]:anchor["position"] + 8]))
+            word = re.search(r"[A-Za-z][A-Za-z'-]+", "".join(tokens[word_start(tokens, anchor["position"]):anchor["position"] + 8]))
             if word is None:
                 continue
             pattern = re.compile(r"\b" + re.escape(word.group(0).lower()) + r"\b")
