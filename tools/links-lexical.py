@@ -34,7 +34,7 @@ def judged_candidates(build, texts, links):
             continue
         tokens = record["tokens"]
         for anchor in record.get("anchors") or []:
-            word = re.search(r"[A-Za-z][A-Za-z'-]+", "".join(tokens[word_start(tokens, anchor["position"]):anchor["position"] + 8]))
+            word = re.search(r"[A-Za-z][A-Za-z'-]+", "".join(tokens[word_start(tokens, anchor["position"]):anchor["position"] + 1]))
             if word is None:
                 continue
             pattern = re.compile(r"\b" + re.escape(word.group(0).lower()) + r"\b")
