@@ -1,5 +1,6 @@
 """What the links tools share: the records of a corpus (JSON lines, optionally gzipped); its links: id -> the set of ids
-its record's `links` names, for the records that have any; and the records of a build's details.jsonl."""
+its record's `links` names, for the records that have any; the records of a build's details.jsonl; and which judged
+candidates passed verification."""
 import gzip
 import json
 import os
@@ -7,7 +8,17 @@ import sys
 
 
 def read_links(corpus):
-    return {r["id"]: set(r["links"]) for r in read_corpus(corpus) if r.get("links")}
+    return links_of(read_corpus(corpus))
+
+
+def links_of(records):
+    return {r["id"]: set(r["links"]) for r in records if r.get("links")}
+
+
+def passes(candidate):
+    """Passed every test the build applied, as `bench links` counts it: a capped chunk passed and gave way to a
+    better-ranked one; one below --min-document-gain did not pass."""
+    return bool(candidate.get("kept") or candidate.get("capped"))
 
 
 def read_corpus(corpus, required=("id",)):

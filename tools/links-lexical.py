@@ -4,18 +4,14 @@ build, over the anchors of documents with links: the judged candidates split by 
 contains the anchor's word (case-insensitive, whole word; the source document stands in for the chunk, which is
 the same text for short entries), with each part's pass rate and the share of passing ones that are links; then
 the pass rate of linked and of unlinked candidates and their ratio (`bench links`' likelihood ratio, over all ranks).
-A candidate passed when it was kept, capped per anchor or below --min-document-gain.
+A candidate passed as `bench links` counts it: kept, or capped per anchor.
 
 Usage: tools/links-lexical.py CORPUS.jsonl[.gz] BUILD...   (the corpus whose records carry `links` and `text`)
 """
 import re
 import sys
 
-from corpus_links import read_corpus, read_details
-
-
-def passed(candidate):
-    return bool(candidate.get("kept") or candidate.get("capped") or candidate.get("below_document_gain"))
+from corpus_links import links_of, passes, read_corpus, read_details
 
 
 def word_start(tokens, position):
@@ -41,7 +37,7 @@ def judged_candidates(build, texts, links):
             for candidate in anchor["candidates"]:
                 if "h_prime" in candidate:
                     source = candidate["source_document_id"]
-                    yield pattern.search(texts.get(source, "")) is not None, passed(candidate), source in targets
+                    yield pattern.search(texts.get(source, "")) is not None, passes(candidate), source in targets
 
 
 def share(part, whole):
@@ -53,7 +49,7 @@ def main():
         sys.exit(__doc__)
     records = list(read_corpus(sys.argv[1], required=("id", "text")))
     texts = {r["id"]: r["text"].lower() for r in records}
-    links = {r["id"]: set(r["links"]) for r in records if r.get("links")}
+    links = links_of(records)
     print("| build | word in source: judged, passed, passed that are links | word not in source: judged, passed, passed "
           "that are links | linked candidates passed | unlinked passed | ratio |")
     print("| --- | --- | --- | --- | --- | --- |")

@@ -15,7 +15,7 @@ Usage: tools/links-posthoc.py BUILD CORPUS.jsonl[.gz]   (the corpus whose record
 """
 import sys
 
-from corpus_links import read_details, read_links
+from corpus_links import passes, read_details, read_links
 
 
 def measure(build, links, choose, top_k=None, min_support=1):
@@ -48,10 +48,6 @@ def measure(build, links, choose, top_k=None, min_support=1):
         found += linked
         used += kept_any
     return kept_pairs, top1_pairs, pool_pairs, found, documents, used, roots
-
-
-def passes(candidate):
-    return candidate.get("kept") or candidate.get("capped")
 
 
 def precision(pairs, links):
