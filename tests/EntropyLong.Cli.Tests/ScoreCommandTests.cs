@@ -22,10 +22,10 @@ public class ScoreCommandTests
         var perToken = System.Text.RegularExpressions.Regex.Match(err,
             @"entropy per token: ([\d,]+) scored, mean ([\d.]+) nats, standard deviation ([\d.]+), skewness ([+-][\d.]+), ([\d.]+)% under 1 nat, ([\d.]+)% above mean \+ 2 std; tau = mean \+ 2 std per document \(the paper's anchor rule\) marks ([\d.]+)% of them, in (\d+) of (\d+) documents");
         Assert.True(perToken.Success, err);
-        Assert.Equal(all.Length.ToString("N0", System.Globalization.CultureInfo.InvariantCulture), perToken.Groups[1].Value);
-        Assert.Equal(mean, double.Parse(perToken.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture), 0.0006);
-        Assert.Equal(std, double.Parse(perToken.Groups[3].Value, System.Globalization.CultureInfo.InvariantCulture), 0.0006);
         var invariant = System.Globalization.CultureInfo.InvariantCulture;
+        Assert.Equal(all.Length.ToString("N0", invariant), perToken.Groups[1].Value);
+        Assert.Equal(mean, double.Parse(perToken.Groups[2].Value, invariant), 0.0006);
+        Assert.Equal(std, double.Parse(perToken.Groups[3].Value, invariant), 0.0006);
         Assert.Equal(all.Select(h => Math.Pow((h - mean) / std, 3)).Average(), double.Parse(perToken.Groups[4].Value, invariant), 0.006);
         Assert.Equal(100.0 * all.Count(h => h < 1) / all.Length, double.Parse(perToken.Groups[5].Value, invariant), 0.06);
         Assert.Equal(100.0 * all.Count(h => h >= mean + 2 * std) / all.Length, double.Parse(perToken.Groups[6].Value, invariant), 0.006 + 100.0 * all.Count(h => Math.Abs(h - mean - 2 * std) < 0.002) / all.Length);
