@@ -62,12 +62,16 @@ public sealed class LlamaEngine : IEntropyModel
     public static LlamaEngine Load(string path, LlamaSettings? settings = null)
     {
         settings ??= new LlamaSettings();
-        settings = settings with { MaxSequences = Math.Max(2, settings.MaxSequences) }; // a shared prefix and one sequence at least
         var model = LlamaRuntime.LoadModel(path, settings.GpuLayers);
 
         int trainCtx = model.ContextSize;
         int ctx = settings.ContextLength > 0 ? settings.ContextLength : trainCtx;
         int kvCells = ctx * Math.Max(1, settings.KvContexts);
+        // llama.cpp caps a decode at the KV cells and aborts the process when a decode could hold fewer tokens than
+        // there are sequences; fewer slots only decode fewer sequences together (same entropies). Two at least: a
+        // shared prefix and one sequence.
+        int batch = Math.Max(2, Math.Min(settings.BatchSize, kvCells));
+        settings = settings with { BatchSize = batch, MaxSequences = Math.Clamp(settings.MaxSequences, 2, batch) };
         SafeLLamaContextHandle context;
         try
         {

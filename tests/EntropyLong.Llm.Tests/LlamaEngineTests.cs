@@ -84,6 +84,20 @@ public class LlamaEngineTests
     }
 
     [Fact]
+    public void DecodesSmallerThanTheSequenceSlotsGiveTheSameEntropies()
+    {
+        // llama.cpp aborts the process when a decode holds fewer tokens than there are sequence slots (score --batch 16
+        // with 32 slots did): the engine uses fewer slots instead.
+        using var wide = Load();
+        using var narrow = Load(batch: 5, maxSeq: 32);
+        var seqs = TinyModels.Texts.Select(t => wide.TokenizeWithBos(t)).ToArray();
+        var a = wide.Score(seqs.Select(Full).ToArray());
+        var b = narrow.Score(seqs.Select(Full).ToArray());
+        for (int i = 0; i < seqs.Length; i++)
+            for (int j = 0; j < a[i].Length; j++) AssertClose(a[i][j], b[i][j]);
+    }
+
+    [Fact]
     public void OneSequenceSlotStillScoresPlainAndSharedPrefixGroups()
     {
         using var wide = Load();

@@ -137,6 +137,7 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
 
         public override ValidationResult Validate()
         {
+            if (base.Validate() is { Successful: false } engine) return engine;
             if (Method is not ("entropylong" or "retrieval" or "random" or "nextlong"))
                 return ValidationResult.Error($"--method must be entropylong, retrieval, random or nextlong, not '{Method}'");
             if (Match is not null && Method == "entropylong") return ValidationResult.Error("--match applies to the baselines (--method retrieval, random or nextlong)");

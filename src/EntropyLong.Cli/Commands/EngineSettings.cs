@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using EntropyLong.Llm;
+using Spectre.Console;
 using Spectre.Console.Cli;
 
 namespace EntropyLong.Cli.Commands;
@@ -42,6 +43,11 @@ public class EngineSettings : CommandSettings
 
     /// <summary>The copy weight when --copy-weight is not given: the default scorer's, or the paper's 0.</summary>
     public float DefaultCopyWeight => DefaultScorer ? Defaults.ScorerCopyWeight : 0;
+
+    /// <summary>A window of one token predicts nothing, so --ctx is 0 or at least 2.</summary>
+    public override ValidationResult Validate() => Ctx == 1
+        ? ValidationResult.Error("--ctx must be 0 (the model's training context) or at least 2 (got 1)")
+        : ValidationResult.Success();
 
     public LlamaSettings ToLlama() => new()
     {
