@@ -62,15 +62,33 @@ public sealed class AtomicFile : IDisposable
         catch (ArgumentException) { return true; } // no such process
     }
 
-    /// <summary>Deletes the temporary files in <paramref name="directory"/> (those starting with
-    /// <paramref name="prefix"/>, when given) whose writer is a dead process of this host; a live writer's are kept.</summary>
+    /// <summary>Deletes the temporary files and folders (<see cref="ReplaceDirectory"/>'s) in <paramref name="directory"/>
+    /// (those starting with <paramref name="prefix"/>, when given) whose writer is a dead process of this host; a live
+    /// writer's are kept.</summary>
     public static void RemoveAbandoned(string directory, string prefix = ".")
     {
         if (!Directory.Exists(directory)) return;
-        foreach (string f in Directory.EnumerateFiles(directory, prefix + "*.tmp"))
+        foreach (string f in Directory.EnumerateFileSystemEntries(directory, prefix + "*.tmp"))
             if (IsAbandoned(f))
-                try { File.Delete(f); }
+                try
+                {
+                    if (Directory.Exists(f)) Directory.Delete(f, recursive: true);
+                    else File.Delete(f);
+                }
                 catch (IOException) { /* gone already, or will be on the next run */ }
+    }
+
+    /// <summary>Puts the folder <paramref name="staged"/> (a <see cref="TempPathFor"/> name, written completely) in
+    /// place of <paramref name="final"/>. The old folder is moved aside under a temporary name first and deleted last,
+    /// so until this call the old content stays whole, and a process killed in between leaves only hidden folders
+    /// that the next writer removes.</summary>
+    public static void ReplaceDirectory(string staged, string final)
+    {
+        KillPoint.Reached();
+        string? old = Directory.Exists(final) ? TempPathFor(final) : null;
+        if (old is not null) Directory.Move(final, old);
+        Directory.Move(staged, final);
+        if (old is not null) Directory.Delete(old, recursive: true);
     }
 
     /// <summary>Flushes to disk and renames the file into place (replacing an older one).</summary>

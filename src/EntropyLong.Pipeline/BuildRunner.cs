@@ -53,12 +53,11 @@ public sealed class BuildRunner(IReadOnlyList<IBuildStep> steps, int seqLen, Bui
         var stats = new BuildStats();
         var total = Stopwatch.StartNew();
         Directory.CreateDirectory(output.Directory);
-        File.Delete(Path.Combine(output.Directory, BuildFolder.Stats)); // a stale marker must not vouch for new output
-        // What a killed earlier run was writing (a live writer's files stay).
+        // What a killed earlier run was writing (a live writer's files stay). An earlier build's output stays whole until
+        // the new one replaces it at the end.
         AtomicFile.RemoveAbandoned(output.Directory);
         AtomicFile.RemoveAbandoned(Path.Combine(output.Directory, BuildFolder.Mds));
         AtomicFile.RemoveAbandoned(Path.Combine(output.Directory, BuildFolder.Parquet));
-        if (!output.Details) File.Delete(Path.Combine(output.Directory, BuildFolder.Details)); // never pair old details with new sequences
         using var sink = new SequenceSink(output, stats, seqLen);
         using var details = output.Details ? new JsonlWriter(Path.Combine(output.Directory, BuildFolder.Details)) : null;
         foreach (var step in steps) stats.Seconds[step.Name] = 0;
@@ -101,11 +100,23 @@ public sealed class BuildRunner(IReadOnlyList<IBuildStep> steps, int seqLen, Bui
             progress?.Invoke(new BuildProgress(stats.DocumentsRead, stats.DocumentsUsed, stats.ChunksVerified, stats.Sequences, after, stats.DocumentsRead));
         }
         var finish = Stopwatch.StartNew();
+        ReplaceEarlierBuild(output);
         sink.Complete();
         details?.Complete();
         stats.Seconds["writing"] += finish.Elapsed.TotalSeconds;
         stats.Seconds["total"] = total.Elapsed.TotalSeconds;
         return stats;
+    }
+
+    /// <summary>Called when the new output is written, just before it is renamed into place: an earlier build's
+    /// stats.json goes first, so that a run killed while renaming leaves a folder no reader takes for a finished build,
+    /// and with it the earlier build's files the new one will not replace (details.jsonl when the new build writes
+    /// none, sequences under another name), which would otherwise pass for the new build's.</summary>
+    public static void ReplaceEarlierBuild(BuildOutput output)
+    {
+        File.Delete(Path.Combine(output.Directory, BuildFolder.Stats));
+        if (!output.Details) File.Delete(Path.Combine(output.Directory, BuildFolder.Details));
+        foreach (string name in BuildFolder.SequenceNames.Where(n => n != output.SequencesFile)) File.Delete(Path.Combine(output.Directory, name));
     }
 
     /// <summary>Writes stats.json last, atomically: its presence marks a complete build.</summary>

@@ -5,22 +5,27 @@ namespace EntropyLong.Pipeline;
 
 /// <summary>Writes each packed sequence's tokens in the formats trainers read, as <see cref="BuildOutput"/> asks: mds/
 /// (<see cref="MdsWriter"/>) and parquet/ (<see cref="ParquetSequenceWriter"/>), with the [start, end) range of each
-/// sample and, when on, the position weights. A format not asked for has its files from an earlier build in the folder
-/// removed, so that they never pass for the new build's.</summary>
+/// sample and, when on, the position weights. Each format is written into a hidden folder beside its final one and
+/// replaces it on <see cref="Complete"/>, so an earlier build's files stay whole until the new ones are; a format not
+/// asked for has its earlier files removed then, so that they never pass for the new build's.</summary>
 public sealed class TrainerFiles : IDisposable
 {
+    private readonly string _mdsFolder, _parquetFolder;
+    private readonly string? _mdsStaged, _parquetStaged;
     private readonly MdsWriter? _mds;
     private readonly ParquetSequenceWriter? _parquet;
+    private bool _completed;
 
     public TrainerFiles(BuildOutput output)
     {
-        string mds = Path.Combine(output.Directory, BuildFolder.Mds), parquet = Path.Combine(output.Directory, BuildFolder.Parquet);
+        _mdsFolder = Path.Combine(output.Directory, BuildFolder.Mds);
+        _parquetFolder = Path.Combine(output.Directory, BuildFolder.Parquet);
         if (output.Mds)
-            _mds = new MdsWriter(mds, new MdsOptions { SizeLimit = output.MdsShardSizeLimit, PositionWeighted = output.PositionWeights, Overwrite = true });
-        else MdsWriter.Remove(mds);
+            _mds = new MdsWriter(_mdsStaged = AtomicFile.TempPathFor(_mdsFolder),
+                new MdsOptions { SizeLimit = output.MdsShardSizeLimit, PositionWeighted = output.PositionWeights });
         if (output.Parquet)
-            _parquet = new ParquetSequenceWriter(parquet, new ParquetSequenceOptions { SizeLimit = output.MdsShardSizeLimit, PositionWeighted = output.PositionWeights });
-        else ParquetSequenceWriter.Remove(parquet);
+            _parquet = new ParquetSequenceWriter(_parquetStaged = AtomicFile.TempPathFor(_parquetFolder),
+                new ParquetSequenceOptions { SizeLimit = output.MdsShardSizeLimit, PositionWeighted = output.PositionWeights });
     }
 
     /// <summary>One sequence: its tokens, each sample's [start, end) range, and one weight per token when the build writes
@@ -35,11 +40,19 @@ public sealed class TrainerFiles : IDisposable
     {
         _parquet?.Complete();
         _mds?.Complete(); // index.json last: the MDS dataset looks complete only once everything is
+        if (_mdsStaged is not null) AtomicFile.ReplaceDirectory(_mdsStaged, _mdsFolder);
+        else MdsWriter.Remove(_mdsFolder);
+        if (_parquetStaged is not null) AtomicFile.ReplaceDirectory(_parquetStaged, _parquetFolder);
+        else ParquetSequenceWriter.Remove(_parquetFolder);
+        _completed = true;
     }
 
     public void Dispose()
     {
         _mds?.Dispose();
         _parquet?.Dispose();
+        if (_completed) return;
+        foreach (var staged in new[] { _mdsStaged, _parquetStaged })
+            if (staged is not null && System.IO.Directory.Exists(staged)) System.IO.Directory.Delete(staged, recursive: true);
     }
 }

@@ -39,6 +39,7 @@ public class StrictCommandLineTests
     [InlineData("build --method random --match other --shards 2", "--method random --match applies to unsharded builds: a token budget is not split across shards")]
     [InlineData("build --copy-weight 1", "--copy-weight must be at least 0 and below 1 (got 1)")]
     [InlineData("build --max-chunks-per-anchor -1", "--max-chunks-per-anchor must be between 0 and 10000 (got -1)")]
+    [InlineData("build --sequences foo.txt", "--sequences must be one of sequences.jsonl, sequences.jsonl.gz, sequences.jsonl.zst, sequences.jsonl.zstd (got 'foo.txt')")]
     [InlineData("score --ctx 1", "--ctx must be 0 (the model's training context) or at least 2 (got 1)")]
     [InlineData("build --ctx 1", "--ctx must be 0 (the model's training context) or at least 2 (got 1)")]
     public void MistakesAreUsageErrorsThatSayWhatIsWrong(string commandLine, string message)

@@ -257,6 +257,20 @@ public class BuildTests
     }
 
     [Fact]
+    public void SequencesUnderAnotherNameReplaceTheEarlierOnes()
+    {
+        // The report reads the first sequences file it finds: an earlier build's sequences.jsonl beside the new
+        // sequences.jsonl.gz was read instead of it.
+        using var engine = Engine();
+        string dir = Scratch.NewPath("build");
+        Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(dir, "sequences.jsonl"), "{}\n");
+        Runner(engine, new LexicalRetriever(Few), Loose, new BuildOutput(dir) { SequencesFile = "sequences.jsonl.gz" }).Run(Few);
+        Assert.False(File.Exists(Path.Combine(dir, "sequences.jsonl")));
+        Assert.True(File.Exists(Path.Combine(dir, "sequences.jsonl.gz")));
+    }
+
+    [Fact]
     public void NoDetailsRemovesAStaleFile()
     {
         using var engine = Engine();

@@ -117,6 +117,47 @@ public class ResumeTests(CliFixture cli)
     }
 
     [Fact]
+    public void ARebuildKilledBeforeItsEndLeavesTheEarlierBuildWhole()
+    {
+        string outDir = Path.Combine(cli.Root, "rebuilt-killed");
+        string[] args = ["build", .. cli.CorpusArgs, "--index", cli.Index, .. cli.BuildOptions, "--out", outDir, "--format", "mds,parquet"];
+        cli.Run(args).Check();
+        var before = EveryFile(outDir);
+        // Small MDS shards: the rerun's first commit is a shard written in the middle of its run. Its formats once
+        // removed the earlier build's mds/ and parquet/ (and stats.json) when it started.
+        RunKilledAt([.. args, "--shard-size", "2048"], 1);
+        var after = EveryFile(outDir);
+        Assert.Equal(before.Keys, after.Keys);
+        foreach (var (name, bytes) in before) Assert.True(bytes.AsSpan().SequenceEqual(after[name]), $"{name} changed");
+        cli.Run([.. args, "--shard-size", "2048"]).Check();
+        AssertClean(outDir);
+        Assert.True(Directory.GetFiles(Path.Combine(outDir, "mds"), "shard.*.mds").Length > 1);
+    }
+
+    [Fact]
+    public void ShardedAndUnshardedBuildsDoNotShareAFolder()
+    {
+        string plain = Path.Combine(cli.Root, "plain-not-shared"), sharded = Reference();
+        string[] args = ["build", .. cli.CorpusArgs, "--index", cli.Index, .. cli.BuildOptions];
+        cli.Run([.. args, "--out", plain]).Check();
+        var before = EveryFile(plain);
+        // A sharded build took the unsharded build's stats.json for its own merge and reported it merged.
+        var intoPlain = cli.Run(Build(plain));
+        Assert.Equal(3, intoPlain.Code);
+        Assert.Contains("holds the output of a build without --shards", intoPlain.Stderr);
+        Assert.Equal(before.Keys, EveryFile(plain).Keys);
+        var intoSharded = cli.Run([.. args, "--out", sharded]);
+        Assert.Equal(3, intoSharded.Code);
+        Assert.Contains("holds a sharded build (plan.json)", intoSharded.Stderr);
+        CliFixture.AssertSameOutput(Reference(), sharded);
+    }
+
+    /// <summary>Every file under <paramref name="dir"/> but hidden temporaries, by relative path.</summary>
+    private static SortedDictionary<string, byte[]> EveryFile(string dir) => new(
+        Directory.GetFiles(dir, "*", SearchOption.AllDirectories).Where(f => !Path.GetRelativePath(dir, f).Split('/').Any(p => p.StartsWith('.')))
+            .ToDictionary(f => Path.GetRelativePath(dir, f), File.ReadAllBytes), StringComparer.Ordinal);
+
+    [Fact]
     public void AnIndexKilledMidShardResumesToTheSameBuild()
     {
         string reference = Reference();

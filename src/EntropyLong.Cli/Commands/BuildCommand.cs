@@ -144,6 +144,8 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
             if (Match is not null && Method == "random" && Shards is not null) return ValidationResult.Error("--method random --match applies to unsharded builds: a token budget is not split across shards");
             if (Split is not ("all" or "held-out" or "train")) return ValidationResult.Error($"--split must be all, held-out or train, not '{Split}'");
             if ((Rank is not null || World is not null || NoMerge) && Shards is null) return ValidationResult.Error("--rank, --world and --no-merge need --shards");
+            if (!BuildFolder.SequenceNames.Contains(Sequences))
+                return ValidationResult.Error($"--sequences must be one of {string.Join(", ", BuildFolder.SequenceNames)} (got '{Sequences}')");
             if (FormatError() is { } error) return ValidationResult.Error(error);
             return ValidationResult.Success();
         }
@@ -154,6 +156,8 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
         if ((s.Limit is not null || s.Split != "all") && s.Shards is not null) throw new UserInputException("--limit and --split apply to unsharded builds; split the corpus files instead");
         var options = ResolveOptions(s);
         options.Validate();
+        if (s.Shards is null && File.Exists(Path.Combine(s.Out, BuildFolder.Plan)))
+            throw new UserInputException($"{s.Out}: holds a sharded build ({BuildFolder.Plan}); finish it with the --shards command that started it, or use a new --out folder");
         // Everything that can be missing is checked before any output is written.
         var corpus = new CorpusReader(s.Corpus.Length > 0 ? s.Corpus : [Defaults.SampleCorpus]);
         if (string.IsNullOrWhiteSpace(s.Index)) throw new UserInputException("--index is required (make one with `entropylong index`)");

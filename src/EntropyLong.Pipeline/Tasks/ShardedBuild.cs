@@ -39,9 +39,12 @@ public sealed class ShardedBuild
 
     /// <summary>Records the plan (shards, files, configuration) on first use of <see cref="OutDir"/>, with exclusive
     /// creation; a later worker must bring the same plan, else its output would not belong with the rest.</summary>
-    /// <exception cref="UserInputException">The folder was planned with other inputs or settings.</exception>
+    /// <exception cref="UserInputException">The folder was planned with other inputs or settings, or holds a build made
+    /// without shards (whose stats.json would pass for this build's merge).</exception>
     public void Prepare(JsonElement configuration)
     {
+        if (!File.Exists(Path.Combine(OutDir, BuildFolder.Plan)) && HoldsBuild(OutDir))
+            throw new UserInputException($"{OutDir}: holds the output of a build without --shards; use a new --out folder, or remove that build first");
         var plan = new Dictionary<string, object>
         {
             ["shards"] = Plan.Shards,
@@ -58,6 +61,12 @@ public sealed class ShardedBuild
             "was started with other inputs, settings or shard count; finish it with the same command, or use a new --out folder");
         Configuration = configuration.Clone();
     }
+
+    /// <summary>True when <paramref name="folder"/> holds a build's output, finished or not: its stats.json, sequences
+    /// or MDS shards.</summary>
+    public static bool HoldsBuild(string folder) =>
+        BuildFolder.SequenceNames.Append(BuildFolder.Stats).Any(name => File.Exists(Path.Combine(folder, name)))
+        || File.Exists(Path.Combine(folder, BuildFolder.Mds, "index.json"));
 
     /// <summary>Opens a folder prepared by <see cref="Prepare"/>, for a merge or a status report.</summary>
     /// <exception cref="UserInputException">No plan.json there.</exception>
@@ -142,7 +151,6 @@ public sealed class ShardedBuild
         long next = 0;
         // Per-document detail (for the report) is joined only when every task wrote it.
         bool details = Enumerable.Range(0, Plan.Shards).All(shard => File.Exists(Path.Combine(Tasks.PathOf(BuildFolder.BuildTask(shard)), BuildFolder.Details)));
-        if (!details) File.Delete(Path.Combine(OutDir, BuildFolder.Details));
         using (var jsonl = new JsonlWriter(Path.Combine(OutDir, Output.SequencesFile)))
         using (var detailLines = details ? new JsonlWriter(Path.Combine(OutDir, BuildFolder.Details)) : null)
         using (var tokens = new TrainerFiles(Output))
@@ -172,6 +180,7 @@ public sealed class ShardedBuild
                     foreach (string line in File.ReadLines(Path.Combine(dir, BuildFolder.Details), Encoding.UTF8))
                         detailLines.Write(w => w.WriteRawValue(line, skipInputValidation: true));
             }
+            BuildRunner.ReplaceEarlierBuild(Output with { Details = details });
             jsonl.Complete();
             detailLines?.Complete();
             tokens.Complete();
