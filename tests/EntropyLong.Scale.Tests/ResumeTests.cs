@@ -152,6 +152,27 @@ public class ResumeTests(CliFixture cli)
         CliFixture.AssertSameOutput(Reference(), sharded);
     }
 
+    [Theory]
+    [InlineData("emptied")]
+    [InlineData("cut short")]
+    public void ADamagedTaskFailsTheMergeNamingItsFileAndLine(string damage)
+    {
+        string outDir = Path.Combine(cli.Root, "damaged-" + damage.Replace(' ', '-'));
+        cli.Run(Build(outDir, "--no-merge")).Check();
+        string task = Path.Combine(outDir, "tasks", "build-0001"), sequences = Path.Combine(task, "sequences.jsonl");
+        var lines = File.ReadAllLines(sequences);
+        // Emptying a line threw an ArgumentOutOfRangeException; a line cut short was merged as it was.
+        lines[0] = damage == "emptied" ? "" : lines[0][..(lines[0].Length / 2)];
+        File.WriteAllLines(sequences, lines);
+        var merge = cli.Run(["merge", outDir]);
+        Assert.Equal(3, merge.Code);
+        Assert.Contains($"{sequences}:1: not a whole sequence record", merge.Stderr);
+        Assert.False(File.Exists(Path.Combine(outDir, "stats.json")));
+        Directory.Delete(task, recursive: true);
+        cli.Run(Build(outDir)).Check();
+        CliFixture.AssertSameOutput(Reference(), outDir);
+    }
+
     /// <summary>Every file under <paramref name="dir"/> but hidden temporaries, by relative path.</summary>
     private static SortedDictionary<string, byte[]> EveryFile(string dir) => new(
         Directory.GetFiles(dir, "*", SearchOption.AllDirectories).Where(f => !Path.GetRelativePath(dir, f).Split('/').Any(p => p.StartsWith('.')))

@@ -159,23 +159,23 @@ public sealed class ShardedBuild
             {
                 string dir = Tasks.PathOf(BuildFolder.BuildTask(shard));
                 var stats = JsonSerializer.Deserialize<BuildStats>(File.ReadAllBytes(Path.Combine(dir, BuildFolder.Stats)), BuildFolder.Json)
-                    ?? throw new InvalidDataException($"{dir}: empty stats.json");
+                    ?? throw new UserInputException($"{Path.Combine(dir, BuildFolder.Stats)}: empty; the task's output is damaged: remove {dir} and run the build again to redo it");
                 total.Add(stats);
-                long before = next;
+                long before = next, lineNumber = 0;
                 foreach (string line in File.ReadLines(Path.Combine(dir, TaskSequences), Encoding.UTF8))
                 {
-                    string renumbered = Renumber(line, next++, dir);
+                    string renumbered = Renumber(line, ++lineNumber, next++, dir);
                     jsonl.Write(w => w.WriteRawValue(renumbered, skipInputValidation: true));
                 }
                 long samples = 0;
                 foreach (var sample in MdsReader.Read(Path.Combine(dir, BuildFolder.Mds)))
                 {
-                    tokens.Write(MemoryMarshal.Cast<uint, int>(sample.InputIds), sample.Indices ?? throw new InvalidDataException($"{sample.Source}: no indices column"),
+                    tokens.Write(MemoryMarshal.Cast<uint, int>(sample.InputIds), sample.Indices ?? throw new UserInputException($"{sample.Source}: no indices column; remove {dir} and run the build again to redo it"),
                         sample.PositionWeighted);
                     samples++;
                 }
                 if (samples != next - before)
-                    throw new InvalidDataException($"{dir}: {next - before} sequences in {TaskSequences} but {samples} MDS samples");
+                    throw new UserInputException($"{dir}: {next - before} sequences in {TaskSequences} but {samples} MDS samples; the task's output is damaged: remove {dir} and run the build again to redo it");
                 if (detailLines is not null)
                     foreach (string line in File.ReadLines(Path.Combine(dir, BuildFolder.Details), Encoding.UTF8))
                         detailLines.Write(w => w.WriteRawValue(line, skipInputValidation: true));
@@ -206,13 +206,14 @@ public sealed class ShardedBuild
         }
     }
 
-    // Every line starts {"index":N, (SequenceRecord's first field).
-    private static string Renumber(string line, long index, string dir)
+    // Every line starts {"index":N, (SequenceRecord's first field) and ends with the record's closing brace; a task file
+    // cut short or emptied after its task finished fails the merge, naming the file and line.
+    private static string Renumber(string line, long lineNumber, long index, string dir)
     {
         const string Prefix = "{\"index\":";
-        int end = line.IndexOf(',', Prefix.Length);
-        if (!line.StartsWith(Prefix, StringComparison.Ordinal) || end < 0)
-            throw new InvalidDataException($"{dir}/{TaskSequences}: a line does not start with {Prefix}");
+        int end = line.StartsWith(Prefix, StringComparison.Ordinal) && line.EndsWith('}') ? line.IndexOf(',', Prefix.Length) : -1;
+        if (end < 0)
+            throw new UserInputException($"{Path.Combine(dir, TaskSequences)}:{lineNumber}: not a whole sequence record; the task's output is damaged: remove {dir} and run the build again to redo it");
         return string.Concat(Prefix, index.ToString(System.Globalization.CultureInfo.InvariantCulture), line.AsSpan(end));
     }
 }
