@@ -88,6 +88,23 @@ public class BuildTests
     }
 
     [Fact]
+    public void ADocumentLongerThanTheTargetIsRuledOutBeforeItIsScored()
+    {
+        using var engine = Engine();
+        ITrainingTokenizer tokenizer = engine.Vocabulary;
+        int[] lengths = Few.Select(d => tokenizer.Encode(d.Text).Length).ToArray();
+        int longest = Array.IndexOf(lengths, lengths.Max());
+        var options = Loose with { SeqLen = lengths.Max() - 1 };
+        var (docs, stats) = Process(engine, new LexicalRetriever(Corpus), options, Few);
+        // Assembly dropped it anyway, after scoring, retrieval and verification had been spent on it.
+        Assert.Equal(DocumentLengthStep.Reason, docs[longest].SkipReason);
+        Assert.Empty(docs[longest].Tokens);
+        Assert.Empty(docs[longest].Anchors);
+        Assert.Equal(docs.Where((_, i) => i != longest).Sum(d => (long)d.Tokens.Length), stats.ScoringForwardTokens);
+        Assert.All(docs.Where((_, i) => i != longest), d => Assert.NotEmpty(d.Tokens));
+    }
+
+    [Fact]
     public void LargerEpsilonNeverVerifiesMore()
     {
         using var engine = Engine();
@@ -248,7 +265,7 @@ public class BuildTests
         // One block: each step, and the verification slices inside it, move the bar before the block ends.
         var fractions = reports.Select(r => r.FractionOfInput).ToList();
         Assert.True(fractions.Zip(fractions.Skip(1)).All(p => p.First <= p.Second), string.Join(", ", fractions));
-        Assert.Equal(["entropy", "anchors", "retrieval", "near_duplicate", "verification", "assembly"], reports.Select(r => r.Stage).Where(s => s != "").Distinct());
+        Assert.Equal(["length", "entropy", "anchors", "retrieval", "near_duplicate", "verification", "assembly"], reports.Select(r => r.Stage).Where(s => s != "").Distinct());
         Assert.True(fractions.Count(f => f > 0 && f < 1) > 4, string.Join(", ", fractions));
         Assert.Equal(0, reports[^2].DocumentsRead); // counted as done only once the block is
         Assert.Equal(1.0, fractions[^1]);

@@ -10,7 +10,7 @@ public static class BuildSteps
     public static IReadOnlyList<IBuildStep> EntropyLong(IEntropyModel scorer, IRetriever retriever, ITrainingTokenizer tokenizer,
         EntropyLongOptions options, bool naive = false, NGramSet? evaluationData = null)
     {
-        var steps = AnchoredCandidates(scorer, retriever, options, evaluationData);
+        var steps = AnchoredCandidates(scorer, retriever, tokenizer, options, evaluationData);
         steps.Add(new VerificationStep(scorer, options, naive));
         if (options.MinDocumentGain is not null) steps.Add(new DocumentGainStep(scorer, options));
         if (options.MaxChunksPerAnchor is > 0 and var cap) steps.Add(new PerAnchorCapStep(cap));
@@ -23,18 +23,19 @@ public static class BuildSteps
     public static IReadOnlyList<IBuildStep> Retrieval(IEntropyModel scorer, IRetriever retriever, ITrainingTokenizer tokenizer,
         EntropyLongOptions options, IReadOnlyDictionary<string, int>? matched, NGramSet? evaluationData = null)
     {
-        var steps = AnchoredCandidates(scorer, retriever, options, evaluationData);
+        var steps = AnchoredCandidates(scorer, retriever, tokenizer, options, evaluationData);
         steps.Add(new RetrievedAssemblyStep(scorer, tokenizer, options, matched));
         return steps;
     }
 
-    // What the method and its "without verification" ablation share: scored documents, their anchors and each anchor's
-    // guarded candidates.
-    private static List<IBuildStep> AnchoredCandidates(IEntropyModel scorer, IRetriever retriever, EntropyLongOptions options, NGramSet? evaluationData)
+    // What the method and its "without verification" ablation share: the documents that fit the target length, scored,
+    // their anchors and each anchor's guarded candidates.
+    private static List<IBuildStep> AnchoredCandidates(IEntropyModel scorer, IRetriever retriever, ITrainingTokenizer tokenizer, EntropyLongOptions options,
+        NGramSet? evaluationData)
     {
         var steps = new List<IBuildStep>(DecontaminatedDocuments(evaluationData))
         {
-            new EntropyStep(scorer), new AnchorStep(options), new RetrievalStep(retriever, scorer, options),
+            new DocumentLengthStep(tokenizer, options), new EntropyStep(scorer), new AnchorStep(options), new RetrievalStep(retriever, scorer, options),
         };
         if (evaluationData is not null) steps.Add(new DecontaminateCandidatesStep(evaluationData));
         if (options.NearDuplicate > 0) steps.Add(new NearDuplicateStep(options.NearDuplicate));

@@ -22,7 +22,7 @@ public sealed class AssemblyStep(IEntropyModel scorer, ITrainingTokenizer tokeni
             }
             IReadOnlyList<SampleContext> placed = options.HardNegatives > 0 ? [.. verified, .. contexts.HardNegatives(options.HardNegatives)] : verified;
             d.Sample = SequenceAssembly.Build(d.Id, d.Source.Text, SequenceAssembly.Order(placed, d.Id, options), tokenizer, options);
-            if (d.Sample is null) d.Skip("longer_than_seq_len");
+            if (d.Sample is null) d.Skip(DocumentLengthStep.Reason);
         }
     }
 }

@@ -19,7 +19,7 @@ public sealed class RetrievedAssemblyStep(IEntropyModel scorer, ITrainingTokeniz
             var contexts = new DocumentContexts(d, scorer).Retrieved(count);
             if (contexts.Count == 0) { d.Skip("no_candidate"); continue; }
             d.Sample = SequenceAssembly.Build(d.Id, d.Source.Text, SequenceAssembly.Order(contexts, d.Id, options), tokenizer, options);
-            if (d.Sample is null) d.Skip("longer_than_seq_len");
+            if (d.Sample is null) d.Skip(DocumentLengthStep.Reason);
         }
     }
 }
@@ -42,7 +42,7 @@ public sealed class ConcatenationStep(ITrainingTokenizer tokenizer, EntropyLongO
         {
             if (_tokens >= tokenBudget) { d.Skip("over_token_budget"); continue; }
             d.Sample = SequenceAssembly.Build(d.Id, d.Source.Text, [], tokenizer, options);
-            if (d.Sample is null) { d.Skip("longer_than_seq_len"); continue; }
+            if (d.Sample is null) { d.Skip(DocumentLengthStep.Reason); continue; }
             _tokens += d.Sample.Tokens.Length;
             d.PackingKey = (long)(StableHash.Of(d.Id, options.Seed) >> 1);
         }
@@ -82,7 +82,7 @@ public sealed class NextLongStep(IRetriever retriever, ITrainingTokenizer tokeni
             for (var sample = Interleave(d, pieces[i], dealt); ; sample = Interleave(d, pieces[i], dealt))
             {
                 if (sample is not null) { d.Sample = sample; break; }
-                if (!DropLast(dealt)) { d.Skip("longer_than_seq_len"); break; }
+                if (!DropLast(dealt)) { d.Skip(DocumentLengthStep.Reason); break; }
             }
         }
     }
