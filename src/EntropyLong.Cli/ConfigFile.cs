@@ -67,12 +67,14 @@ public static class ConfigFile
         }
     }
 
+    // A key stated twice is refused in both formats: either value kept would silently drop the other.
     private static JsonObject Parse(string path, string text)
     {
         if (path.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
-            return JsonNode.Parse(text) as JsonObject ?? throw new JsonException("the file holds no object of hyperparameters");
+            return JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false }) as JsonObject
+                ?? throw new JsonException("the file holds no object of hyperparameters");
         // YAML goes through the JSON rules so both formats accept the same keys and values.
-        var map = new DeserializerBuilder().Build().Deserialize<Dictionary<string, object?>>(text) ?? [];
+        var map = new DeserializerBuilder().WithDuplicateKeyChecking().Build().Deserialize<Dictionary<string, object?>>(text) ?? [];
         return JsonSerializer.SerializeToNode(map.ToDictionary(kv => kv.Key, kv => Coerce(kv.Value)))!.AsObject();
     }
 

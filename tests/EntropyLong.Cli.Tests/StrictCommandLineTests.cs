@@ -145,6 +145,8 @@ public class StrictCommandLineTests
     [InlineData("cfg.yaml", "copy_weight: 1\n", "cfg.yaml: copy-weight must be in [0, 1) (got 1)")]
     [InlineData("cfg.yaml", "max_chunks_per_anchor: -1\n", "cfg.yaml: max chunks per anchor must be >= 0 (got -1)")]
     [InlineData("cfg.json", "[1]", "cfg.json: invalid configuration (the file holds no object of hyperparameters)")]
+    [InlineData("cfg.json", """{"alpha": 1.5, "alpha": 3}""", "cfg.json: invalid configuration (Duplicate property 'alpha' encountered during deserialization.)")]
+    [InlineData("cfg.yaml", "alpha: 1.5\nalpha: 3\n", "cfg.yaml: invalid configuration (Encountered duplicate key alpha)")]
     public void ConfigFilesNameTheFileAndTheKey(string name, string text, string message)
     {
         string path = Path.Combine(CliRunner.TempDir(), name);
