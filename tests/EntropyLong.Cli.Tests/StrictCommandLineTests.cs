@@ -140,10 +140,14 @@ public class StrictCommandLineTests
     [InlineData("cfg.json", """{"top-k": 3}""", "cfg.json: unknown key 'top-k'; did you mean 'top_k'?")]
     [InlineData("cfg.yaml", "window: 16.5\n", "cfg.yaml: window expects a whole number, got 16.5")]
     [InlineData("cfg.json", """{"order": "sideways"}""", "cfg.json: order expects one of shuffle, anchor, got \"sideways\"")]
-    [InlineData("cfg.yaml", "epsilon: 2\n", "cfg.yaml: epsilon must be in [0, 1) (got 2)")]
-    [InlineData("cfg.yaml", "near_duplicate: 1.5\n", "cfg.yaml: near-duplicate must be in [0, 1] (got 1.5)")]
-    [InlineData("cfg.yaml", "copy_weight: 1\n", "cfg.yaml: copy-weight must be in [0, 1) (got 1)")]
-    [InlineData("cfg.yaml", "max_chunks_per_anchor: -1\n", "cfg.yaml: max chunks per anchor must be >= 0 (got -1)")]
+    [InlineData("cfg.yaml", "epsilon: 2\n", "cfg.yaml: epsilon must be at least 0 and below 1 (got 2)")]
+    [InlineData("cfg.yaml", "near_duplicate: 1.5\n", "cfg.yaml: near_duplicate must be between 0 and 1 (got 1.5)")]
+    [InlineData("cfg.yaml", "copy_weight: 1\n", "cfg.yaml: copy_weight must be at least 0 and below 1 (got 1)")]
+    [InlineData("cfg.yaml", "max_chunks_per_anchor: -1\n", "cfg.yaml: max_chunks_per_anchor must be between 0 and 10000 (got -1)")]
+    [InlineData("cfg.json", """{"alpha": 1000}""", "cfg.json: alpha must be between 0 and 100 (got 1000)")]
+    [InlineData("cfg.yaml", "window: 999999\n", "cfg.yaml: window must be between 0 and 65536 (got 999999)")]
+    [InlineData("cfg.json", """{"top_k": 100000}""", "cfg.json: top_k must be between 1 and 10000 (got 100000)")]
+    [InlineData("cfg.yaml", "max_anchors_per_document: 0\n", "cfg.yaml: max_anchors_per_document must be between 1 and 1000000 (got 0)")]
     [InlineData("cfg.json", "[1]", "cfg.json: invalid configuration (the file holds no object of hyperparameters)")]
     [InlineData("cfg.json", """{"alpha": 1.5, "alpha": 3}""", "cfg.json: invalid configuration (Duplicate property 'alpha' encountered during deserialization.)")]
     [InlineData("cfg.yaml", "alpha: 1.5\nalpha: 3\n", "cfg.yaml: invalid configuration (Encountered duplicate key alpha)")]
@@ -154,6 +158,16 @@ public class StrictCommandLineTests
         var (code, _, err) = CliRunner.Run("build", "--config", path, "--index", Path.Combine(CliRunner.TempDir(), "none"));
         Assert.Equal(3, code);
         Assert.Equal($"error: {Path.GetDirectoryName(path)}/{message}", err.Trim());
+    }
+
+    /// <summary>A config file's numbers are held to the ranges of the build flags that set the same values.</summary>
+    [Fact]
+    public void EveryNumericConfigKeyHasTheRangeOfItsFlag()
+    {
+        var keys = typeof(Core.EntropyLongOptions).GetProperties().Where(p => OptionRangeAttribute.IsNumeric(p.PropertyType))
+            .Select(p => System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(p.Name)).ToList();
+        Assert.Contains("max_anchors_per_document", keys);
+        Assert.DoesNotContain(keys, key => ConfigFile.RangeOf(key) is null);
     }
 
     [Fact]
