@@ -205,6 +205,20 @@ public class StrictCommandLineTests
         Assert.False(Directory.Exists(Path.Combine(dir, "out")));
     }
 
+    [Theory]
+    [InlineData("index")]
+    [InlineData("build")]
+    public void AnOutputFolderThatIsAFileIsAnInputErrorNamingIt(string command)
+    {
+        string dir = CliRunner.TempDir(), file = Path.Combine(dir, "out");
+        File.WriteAllText(file, "kept");
+        string[] args = command == "index" ? ["index", "--corpus", Defaults.SampleCorpus, "--out", file] : ["build", "--index", dir, "--out", file];
+        var (code, _, err) = CliRunner.Run(args);
+        Assert.Equal(3, code);
+        Assert.Equal($"error: {file}: a file, but --out names a folder", err.Trim());
+        Assert.Equal("kept", File.ReadAllText(file));
+    }
+
     private static string Text(decimal value) => value.ToString(CultureInfo.InvariantCulture);
 
     private static bool Within(OptionRangeAttribute range, string value)

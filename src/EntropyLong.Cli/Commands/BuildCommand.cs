@@ -155,6 +155,7 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
         options.Validate();
         // Everything that can be missing is checked before any output is written.
         var corpus = new CorpusReader(s.Corpus.Length > 0 ? s.Corpus : [Defaults.SampleCorpus]);
+        OutputPath.CheckFolder(s.Out);
         if (string.IsNullOrWhiteSpace(s.Index)) throw new UserInputException("--index is required (make one with `entropylong index`)");
         if (!Directory.Exists(s.Index)) throw new UserInputException($"{s.Index}: index folder not found");
         var matched = s.Match is { } match && s.Method != "random" ? MatchedCounts(match) : null;
