@@ -39,6 +39,16 @@ public class StrictCommandLineTests
     [InlineData("build --method random --match other --shards 2", "--method random --match applies to unsharded builds: a token budget is not split across shards")]
     [InlineData("build --copy-weight 1", "--copy-weight must be at least 0 and below 1 (got 1)")]
     [InlineData("build --max-chunks-per-anchor -1", "--max-chunks-per-anchor must be between 0 and 10000 (got -1)")]
+    [InlineData("score", "--input is required")]
+    [InlineData("build", "--index is required (make one with `entropylong index`)")]
+    [InlineData("search --index x", "--query is required")]
+    [InlineData("bench links", "--build is required")]
+    [InlineData("build --index x --order random", "--order must be 'shuffle' or 'anchor', not 'random'")]
+    [InlineData("build --index x --split foo", "--split must be all, held-out or train, not 'foo'")]
+    [InlineData("build --index x --method bogus", "--method must be entropylong, retrieval, random or nextlong, not 'bogus'")]
+    [InlineData("build --index x --shards 2 --limit 5", "--limit and --split apply to unsharded builds; split the corpus files instead")]
+    [InlineData("eval ruler --out x --tasks nosuchtask", "--tasks: unknown task \"nosuchtask\"; known: niah_single_1, niah_single_2, niah_single_3, niah_multikey_1, niah_multikey_2, niah_multikey_3, niah_multivalue, niah_multiquery, vt, cwe, fwe, qa_1, qa_2")]
+    [InlineData("index --corpus x --out y --pooling max", "--pooling must be 'cls' or 'mean', not 'max'")]
     public void MistakesAreUsageErrorsThatSayWhatIsWrong(string commandLine, string message)
     {
         var (code, _, err) = CliRunner.Run(commandLine.Split(' '));
@@ -217,6 +227,15 @@ public class StrictCommandLineTests
         Assert.Equal(3, code);
         Assert.Equal($"error: {file}: a file, but --out names a folder", err.Trim());
         Assert.Equal("kept", File.ReadAllText(file));
+    }
+
+    [Fact]
+    public void MergingAFolderThatDoesNotExistSaysSo()
+    {
+        string missing = Path.Combine(CliRunner.TempDir(), "missing");
+        var (code, _, err) = CliRunner.Run("merge", missing);
+        Assert.Equal(3, code);
+        Assert.Equal($"error: {missing}: build folder not found", err.Trim());
     }
 
     private static string Text(decimal value) => value.ToString(CultureInfo.InvariantCulture);

@@ -152,7 +152,8 @@ public partial class TrainCommandTests
         string model = Path.Combine(dir, "m.gguf");
         (int Code, string Err) Run(params string[] args) { var (c, _, e) = CliRunner.Run(["train", "--out", model, .. args]); return (c, e); }
         Assert.Contains("--init CHECKPOINT", Run("--data", dir).Err);
-        Assert.Contains("one of --corpus or --data", Run("--data", dir, "--corpus", "x.jsonl", "--init", "c").Err);
+        Assert.Contains("--corpus and --data both name training text: give one of them, not both", Run("--data", dir, "--corpus", "x.jsonl", "--init", "c").Err);
+        Assert.Contains("--out and one of --corpus or --data are required", Run().Err);
         Assert.Contains("--rope-base must be above 1 and at most 1000000000000", Run("--corpus", "x.jsonl", "--rope-base", "1").Err);
         Assert.Contains("--rope-base must be above 1 and at most 1000000000000", Run("--corpus", "x.jsonl", "--rope-base", "2e12").Err);
         Assert.Contains("--repeat-spans applies to --corpus", Run("--data", dir, "--init", "c", "--repeat-spans", "0.5").Err);

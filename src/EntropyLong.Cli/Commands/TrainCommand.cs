@@ -77,7 +77,8 @@ public sealed class TrainSettings : CommandSettings
 
     public override ValidationResult Validate()
     {
-        if ((Corpus.Length == 0) == (Data is null) || Out.Length == 0) return ValidationResult.Error("--out and one of --corpus or --data are required");
+        if (Corpus.Length > 0 && Data is not null) return ValidationResult.Error("--corpus and --data both name training text: give one of them, not both");
+        if ((Corpus.Length == 0 && Data is null) || Out.Length == 0) return ValidationResult.Error("--out and one of --corpus or --data are required");
         if (Data is not null && Init is null && !Resume)
             return ValidationResult.Error("--data trains on a build's tokens, which must be an existing model's vocabulary: give --init CHECKPOINT (or --resume)");
         if (Data is not null && RepeatSpans != 0) return ValidationResult.Error("--repeat-spans applies to --corpus training only");
