@@ -1,7 +1,9 @@
 using System.Globalization;
+using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using EntropyLong.Core;
+using Spectre.Console.Cli;
 using YamlDotNet.Serialization;
 
 namespace EntropyLong.Cli;
@@ -24,6 +26,7 @@ public static class ConfigFile
                     ? $"; did you mean '{known}'?" : $" (the keys are {string.Join(", ", types.Keys)})"));
             if (!Fits(value, type))
                 throw new UserInputException($"{path}: {key} expects {OptionRangeAttribute.KindOf(type)}, got {value?.ToJsonString() ?? "nothing"}");
+            if (RangeOf(key)?.Check(key, value?.Deserialize(type, Json)) is { } problem) throw new UserInputException($"{path}: {problem}");
         }
         var merged = JsonSerializer.SerializeToNode(defaults ?? new EntropyLongOptions(), Json)!.AsObject();
         foreach (var (key, value) in fields) merged[key] = value?.DeepClone();
@@ -53,6 +56,16 @@ public static class ConfigFile
         }
     }
 
+    /// <summary>The range of the build flag that sets the same value as <paramref name="key"/>, so a file accepts only
+    /// what the command line does; null for a key whose flag has none.</summary>
+    internal static OptionRangeAttribute? RangeOf(string key)
+    {
+        string flag = key switch { "max_anchors_per_document" => "max-anchors", "skip_first_tokens" => "skip-first", _ => key.Replace('_', '-') };
+        return typeof(Commands.BuildCommand.Settings).GetProperties()
+            .FirstOrDefault(p => p.GetCustomAttribute<CommandOptionAttribute>()?.LongNames.Contains(flag) == true)
+            ?.GetCustomAttribute<OptionRangeAttribute>();
+    }
+
     private static bool Fits(JsonNode? value, Type type)
     {
         if (value is null) return Nullable.GetUnderlyingType(type) is not null;
@@ -67,12 +80,14 @@ public static class ConfigFile
         }
     }
 
+    // A key stated twice is refused in both formats: either value kept would silently drop the other.
     private static JsonObject Parse(string path, string text)
     {
         if (path.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
-            return JsonNode.Parse(text) as JsonObject ?? throw new JsonException("the file holds no object of hyperparameters");
+            return JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false }) as JsonObject
+                ?? throw new JsonException("the file holds no object of hyperparameters");
         // YAML goes through the JSON rules so both formats accept the same keys and values.
-        var map = new DeserializerBuilder().Build().Deserialize<Dictionary<string, object?>>(text) ?? [];
+        var map = new DeserializerBuilder().WithDuplicateKeyChecking().Build().Deserialize<Dictionary<string, object?>>(text) ?? [];
         return JsonSerializer.SerializeToNode(map.ToDictionary(kv => kv.Key, kv => Coerce(kv.Value)))!.AsObject();
     }
 

@@ -142,6 +142,8 @@ public static class LinkMeasurement
     {
         string details = build.DetailsPath ?? throw new UserInputException($"{build.Directory}: no details.jsonl (built with --no-details); the link metrics need it");
         var stats = build.ReadJson(BuildFolder.Stats)!.Value;
+        long Counter(string key) => stats.ValueKind == JsonValueKind.Object && stats.TryGetProperty(key, out var v) && v.TryGetInt64(out long n) ? n
+            : throw new UserInputException($"{Path.Combine(build.Directory, BuildFolder.Stats)}: no \"{key}\" count (a whole number)");
         var verified = new HashSet<(string, string)>();
         var top1 = new HashSet<(string, string)>();
         var retrieved = new HashSet<(string, string)>();
@@ -212,9 +214,9 @@ public static class LinkMeasurement
         var (low, high) = BootstrapInterval(perDocument);
         return new LinkMetrics
         {
-            DocumentsRead = stats.GetProperty("documents_read").GetInt64(),
-            DocumentsUsed = stats.GetProperty("documents_used").GetInt64(),
-            Anchors = stats.GetProperty("anchors").GetInt64(),
+            DocumentsRead = Counter("documents_read"),
+            DocumentsUsed = Counter("documents_used"),
+            Anchors = Counter("anchors"),
             LinkedDocuments = linkedDocs,
             VerifiedPairs = verified.Count,
             PrecisionVerified = Precision(verified),

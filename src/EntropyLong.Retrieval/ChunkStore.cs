@@ -122,7 +122,11 @@ internal sealed unsafe class ChunkStoreReader : IDisposable
     public ref readonly ChunkRecord Record(ulong key)
     {
         if (key >= (ulong)Count) throw new ArgumentOutOfRangeException(nameof(key), key, $"the index holds {Count} chunks");
-        return ref ((ChunkRecord*)_records.Pointer)[key];
+        ref readonly var r = ref ((ChunkRecord*)_records.Pointer)[key];
+        // A row is read from disk: a damaged one must not send the reader outside the mapping of chunks.dat.
+        if (r.DataOffset < 0 || r.DataOffset > _data.Length || r.DocumentIdBytes < 0 || r.TextBytes < 0 || (long)r.DocumentIdBytes + r.TextBytes > _data.Length - r.DataOffset)
+            throw new Core.UserInputException($"{_records.Path}: row {key} points outside {ChunkFiles.Data}; the index file is corrupt, build the index again in a new folder");
+        return ref r;
     }
 
     public ReadOnlySpan<byte> DocumentIdUtf8(in ChunkRecord r) => new(_data.Pointer + r.DataOffset, r.DocumentIdBytes);
@@ -151,9 +155,13 @@ internal sealed unsafe class ChunkStoreReader : IDisposable
         private readonly MemoryMappedFile? _file;
         private readonly MemoryMappedViewAccessor? _view;
         public byte* Pointer { get; }
+        public string Path { get; }
+        /// <summary>The bytes mapped.</summary>
+        public long Length { get; }
 
         public MappedFile(string path, long length)
         {
+            (Path, Length) = (path, length);
             long actual = File.Exists(path) ? new FileInfo(path).Length : -1;
             if (actual < length)
                 throw new Core.UserInputException(actual < 0

@@ -82,6 +82,23 @@ public class ScoreCommandTests
     }
 
     [Fact]
+    public void AnOutputThatIsAFolderOrAnInputFileIsRefusedAndTheInputKept()
+    {
+        string dir = CliRunner.TempDir();
+        string input = Path.Combine(dir, "in.jsonl"), link = Path.Combine(dir, "link.jsonl");
+        File.WriteAllText(input, """{"text": "hello"}""" + "\n");
+        File.CreateSymbolicLink(link, input);
+        string model = TinyModels.Get().Path;
+        var (code, _, err) = CliRunner.Run("score", "--model", model, "--input", input, "--out", dir);
+        Assert.Equal(3, code);
+        Assert.Equal($"error: {dir}: a folder, but --out names the file to write", err.Trim());
+        (code, _, err) = CliRunner.Run("score", "--model", model, "--input", dir, "--out", link);
+        Assert.Equal(2, code);
+        Assert.Equal($"error: --out {link} is the input file {input}; writing it would overwrite the input", err.Trim());
+        Assert.Equal("""{"text": "hello"}""" + "\n", File.ReadAllText(input));
+    }
+
+    [Fact]
     public void MissingCorpusStopsBeforeLoadingTheModel()
     {
         string dir = CliRunner.TempDir();

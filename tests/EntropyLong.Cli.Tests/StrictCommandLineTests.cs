@@ -42,6 +42,16 @@ public class StrictCommandLineTests
     [InlineData("build --sequences foo.txt", "--sequences must be one of sequences.jsonl, sequences.jsonl.gz, sequences.jsonl.zst, sequences.jsonl.zstd (got 'foo.txt')")]
     [InlineData("score --ctx 1", "--ctx must be 0 (the model's training context) or at least 2 (got 1)")]
     [InlineData("build --ctx 1", "--ctx must be 0 (the model's training context) or at least 2 (got 1)")]
+    [InlineData("score", "--input is required")]
+    [InlineData("build", "--index is required (make one with `entropylong index`)")]
+    [InlineData("search --index x", "--query is required")]
+    [InlineData("bench links", "--build is required")]
+    [InlineData("build --index x --order random", "--order must be 'shuffle' or 'anchor', not 'random'")]
+    [InlineData("build --index x --split foo", "--split must be all, held-out or train, not 'foo'")]
+    [InlineData("build --index x --method bogus", "--method must be entropylong, retrieval, random or nextlong, not 'bogus'")]
+    [InlineData("build --index x --shards 2 --limit 5", "--limit and --split apply to unsharded builds; split the corpus files instead")]
+    [InlineData("eval ruler --out x --tasks nosuchtask", "--tasks: unknown task \"nosuchtask\"; known: niah_single_1, niah_single_2, niah_single_3, niah_multikey_1, niah_multikey_2, niah_multikey_3, niah_multivalue, niah_multiquery, vt, cwe, fwe, qa_1, qa_2")]
+    [InlineData("index --corpus x --out y --pooling max", "--pooling must be 'cls' or 'mean', not 'max'")]
     public void MistakesAreUsageErrorsThatSayWhatIsWrong(string commandLine, string message)
     {
         var (code, _, err) = CliRunner.Run(commandLine.Split(' '));
@@ -143,11 +153,17 @@ public class StrictCommandLineTests
     [InlineData("cfg.json", """{"top-k": 3}""", "cfg.json: unknown key 'top-k'; did you mean 'top_k'?")]
     [InlineData("cfg.yaml", "window: 16.5\n", "cfg.yaml: window expects a whole number, got 16.5")]
     [InlineData("cfg.json", """{"order": "sideways"}""", "cfg.json: order expects one of shuffle, anchor, got \"sideways\"")]
-    [InlineData("cfg.yaml", "epsilon: 2\n", "cfg.yaml: epsilon must be in [0, 1) (got 2)")]
-    [InlineData("cfg.yaml", "near_duplicate: 1.5\n", "cfg.yaml: near-duplicate must be in [0, 1] (got 1.5)")]
-    [InlineData("cfg.yaml", "copy_weight: 1\n", "cfg.yaml: copy-weight must be in [0, 1) (got 1)")]
-    [InlineData("cfg.yaml", "max_chunks_per_anchor: -1\n", "cfg.yaml: max chunks per anchor must be >= 0 (got -1)")]
+    [InlineData("cfg.yaml", "epsilon: 2\n", "cfg.yaml: epsilon must be at least 0 and below 1 (got 2)")]
+    [InlineData("cfg.yaml", "near_duplicate: 1.5\n", "cfg.yaml: near_duplicate must be between 0 and 1 (got 1.5)")]
+    [InlineData("cfg.yaml", "copy_weight: 1\n", "cfg.yaml: copy_weight must be at least 0 and below 1 (got 1)")]
+    [InlineData("cfg.yaml", "max_chunks_per_anchor: -1\n", "cfg.yaml: max_chunks_per_anchor must be between 0 and 10000 (got -1)")]
+    [InlineData("cfg.json", """{"alpha": 1000}""", "cfg.json: alpha must be between 0 and 100 (got 1000)")]
+    [InlineData("cfg.yaml", "window: 999999\n", "cfg.yaml: window must be between 0 and 65536 (got 999999)")]
+    [InlineData("cfg.json", """{"top_k": 100000}""", "cfg.json: top_k must be between 1 and 10000 (got 100000)")]
+    [InlineData("cfg.yaml", "max_anchors_per_document: 0\n", "cfg.yaml: max_anchors_per_document must be between 1 and 1000000 (got 0)")]
     [InlineData("cfg.json", "[1]", "cfg.json: invalid configuration (the file holds no object of hyperparameters)")]
+    [InlineData("cfg.json", """{"alpha": 1.5, "alpha": 3}""", "cfg.json: invalid configuration (Duplicate property 'alpha' encountered during deserialization.)")]
+    [InlineData("cfg.yaml", "alpha: 1.5\nalpha: 3\n", "cfg.yaml: invalid configuration (Encountered duplicate key alpha)")]
     public void ConfigFilesNameTheFileAndTheKey(string name, string text, string message)
     {
         string path = Path.Combine(CliRunner.TempDir(), name);
@@ -155,6 +171,16 @@ public class StrictCommandLineTests
         var (code, _, err) = CliRunner.Run("build", "--config", path, "--index", Path.Combine(CliRunner.TempDir(), "none"));
         Assert.Equal(3, code);
         Assert.Equal($"error: {Path.GetDirectoryName(path)}/{message}", err.Trim());
+    }
+
+    /// <summary>A config file's numbers are held to the ranges of the build flags that set the same values.</summary>
+    [Fact]
+    public void EveryNumericConfigKeyHasTheRangeOfItsFlag()
+    {
+        var keys = typeof(Core.EntropyLongOptions).GetProperties().Where(p => OptionRangeAttribute.IsNumeric(p.PropertyType))
+            .Select(p => System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(p.Name)).ToList();
+        Assert.Contains("max_anchors_per_document", keys);
+        Assert.DoesNotContain(keys, key => ConfigFile.RangeOf(key) is null);
     }
 
     [Fact]
@@ -190,6 +216,29 @@ public class StrictCommandLineTests
         Assert.StartsWith($"error: {eval}:2: not valid JSON", err.Trim());
         Assert.DoesNotContain('\n', err.Trim());
         Assert.False(Directory.Exists(Path.Combine(dir, "out")));
+    }
+
+    [Theory]
+    [InlineData("index")]
+    [InlineData("build")]
+    public void AnOutputFolderThatIsAFileIsAnInputErrorNamingIt(string command)
+    {
+        string dir = CliRunner.TempDir(), file = Path.Combine(dir, "out");
+        File.WriteAllText(file, "kept");
+        string[] args = command == "index" ? ["index", "--corpus", Defaults.SampleCorpus, "--out", file] : ["build", "--index", dir, "--out", file];
+        var (code, _, err) = CliRunner.Run(args);
+        Assert.Equal(3, code);
+        Assert.Equal($"error: {file}: a file, but --out names a folder", err.Trim());
+        Assert.Equal("kept", File.ReadAllText(file));
+    }
+
+    [Fact]
+    public void MergingAFolderThatDoesNotExistSaysSo()
+    {
+        string missing = Path.Combine(CliRunner.TempDir(), "missing");
+        var (code, _, err) = CliRunner.Run("merge", missing);
+        Assert.Equal(3, code);
+        Assert.Equal($"error: {missing}: build folder not found", err.Trim());
     }
 
     private static string Text(decimal value) => value.ToString(CultureInfo.InvariantCulture);

@@ -126,6 +126,24 @@ public partial class TrainCommandTests
     }
 
     [Fact]
+    public void ResumeRefusesAChangedShapeOrScheduleNamingTheSavedAndTheGivenValue()
+    {
+        string dir = CliRunner.TempDir();
+        string checkpoint = BaseCheckpoint(dir), corpus = Path.Combine(dir, "corpus.jsonl"), model = Path.Combine(dir, "base.gguf");
+        byte[] saved = File.ReadAllBytes(checkpoint);
+        string[] resume = ["train", "--corpus", corpus, "--out", model, "--resume", .. Tiny];
+        var (code, _, err) = CliRunner.Run([.. resume, "--steps", "30", "--lr", "0.001", "--ctx", "16"]);
+        Assert.Equal(2, code);
+        Assert.Equal($"error: {checkpoint}: --resume continues the run saved there, which has --steps 2 (given 30), --lr 0.002 (given 0.001); " +
+                     "leave these options out or give the saved values", err.Trim());
+        Assert.Equal(saved, File.ReadAllBytes(checkpoint));
+        // The saved values repeated, and options the checkpoint does not keep changed, continue the run.
+        (code, _, err) = CliRunner.Run([.. resume, "--vocab", "300", "--ctx", "16", "--steps", "2", "--batch", "2", "--stop-after", "2", "--log-every", "5"]);
+        Assert.True(code == 0, err);
+        Assert.Contains("resuming at step 2", err);
+    }
+
+    [Fact]
     public void AnMdsOfAnotherTokenizerFallsBackToTheTextAndBadTokensAreRefused()
     {
         string dir = CliRunner.TempDir();
@@ -152,7 +170,8 @@ public partial class TrainCommandTests
         string model = Path.Combine(dir, "m.gguf");
         (int Code, string Err) Run(params string[] args) { var (c, _, e) = CliRunner.Run(["train", "--out", model, .. args]); return (c, e); }
         Assert.Contains("--init CHECKPOINT", Run("--data", dir).Err);
-        Assert.Contains("one of --corpus or --data", Run("--data", dir, "--corpus", "x.jsonl", "--init", "c").Err);
+        Assert.Contains("--corpus and --data both name training text: give one of them, not both", Run("--data", dir, "--corpus", "x.jsonl", "--init", "c").Err);
+        Assert.Contains("--out and one of --corpus or --data are required", Run().Err);
         Assert.Contains("--rope-base must be above 1 and at most 1000000000000", Run("--corpus", "x.jsonl", "--rope-base", "1").Err);
         Assert.Contains("--rope-base must be above 1 and at most 1000000000000", Run("--corpus", "x.jsonl", "--rope-base", "2e12").Err);
         Assert.Contains("--repeat-spans applies to --corpus", Run("--data", dir, "--init", "c", "--repeat-spans", "0.5").Err);

@@ -123,6 +123,16 @@ public class LinkMeasurementTests
         Assert.Equal((0.5, 0.4, 1.0), (m.MentionTokenShare, m.MentionWordShare, m.MentionAnchorShare));
     }
 
+    [Fact]
+    public void StatsWithoutACounterIsAnErrorNamingTheFileAndTheKey()
+    {
+        var (dir, linksFile) = HandMadeBuild();
+        string stats = Path.Combine(dir, BuildFolder.Stats);
+        File.WriteAllText(stats, "{}");
+        var e = Assert.Throws<UserInputException>(() => LinkMeasurement.Measure(new BuildFiles(dir), LinkMeasurement.Read(linksFile)));
+        Assert.Equal($"{stats}: no \"documents_read\" count (a whole number)", e.Message);
+    }
+
     // Three documents: A links to B and C (mentioning B at "{B}"), B links to A, D has no links.
     private static (string Dir, string LinksFile) HandMadeBuild()
     {

@@ -73,6 +73,19 @@ public class BadInputTests
     }
 
     [Fact]
+    public void ChunkRowsOverwrittenWithRandomBytesAreReportedNotRead()
+    {
+        using var dir = Built(out _);
+        string path = dir.Sub("chunks.rec");
+        var noise = new byte[new FileInfo(path).Length];
+        new Random(7).NextBytes(noise);
+        File.WriteAllBytes(path, noise);
+        using var index = ChunkIndex.Open(dir.Path);
+        var e = Assert.Throws<UserInputException>(() => index.GetChunk(0));
+        Assert.Equal($"{path}: row 0 points outside chunks.dat; the index file is corrupt, build the index again in a new folder", e.Message);
+    }
+
+    [Fact]
     public void ATruncatedGraphOrChunkFileIsReported()
     {
         using var dir = Built(out _);

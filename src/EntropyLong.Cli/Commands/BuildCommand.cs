@@ -153,14 +153,15 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
 
     public override int Execute(CommandContext context, Settings s, CancellationToken ct)
     {
-        if ((s.Limit is not null || s.Split != "all") && s.Shards is not null) throw new UserInputException("--limit and --split apply to unsharded builds; split the corpus files instead");
+        if ((s.Limit is not null || s.Split != "all") && s.Shards is not null) throw new UsageException("--limit and --split apply to unsharded builds; split the corpus files instead");
         var options = ResolveOptions(s);
         options.Validate();
         if (s.Shards is null && File.Exists(Path.Combine(s.Out, BuildFolder.Plan)))
             throw new UserInputException($"{s.Out}: holds a sharded build ({BuildFolder.Plan}); finish it with the --shards command that started it, or use a new --out folder");
         // Everything that can be missing is checked before any output is written.
         var corpus = new CorpusReader(s.Corpus.Length > 0 ? s.Corpus : [Defaults.SampleCorpus]);
-        if (string.IsNullOrWhiteSpace(s.Index)) throw new UserInputException("--index is required (make one with `entropylong index`)");
+        OutputPath.CheckFolder(s.Out);
+        if (string.IsNullOrWhiteSpace(s.Index)) throw new UsageException("--index is required (make one with `entropylong index`)");
         if (!Directory.Exists(s.Index)) throw new UserInputException($"{s.Index}: index folder not found");
         var matched = s.Match is { } match && s.Method != "random" ? MatchedCounts(match) : null;
         long? tokenBudget = s.Match is { } budgetBuild && s.Method == "random" ? BuildFolder.ReadStats(budgetBuild).TokensOut : null;
@@ -354,7 +355,7 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
             {
                 "shuffle" => ContextOrder.Shuffle,
                 "anchor" => ContextOrder.Anchor,
-                _ => throw new UserInputException($"--order must be 'shuffle' or 'anchor', not '{s.Order}'"),
+                _ => throw new UsageException($"--order must be 'shuffle' or 'anchor', not '{s.Order}'"),
             },
             Seed = s.Seed ?? o.Seed,
             Separator = s.Separator is null ? o.Separator : System.Text.RegularExpressions.Regex.Unescape(s.Separator),

@@ -1,5 +1,4 @@
 using System.ComponentModel;
-using EntropyLong.Core;
 using EntropyLong.Retrieval;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -39,17 +38,14 @@ public class EmbeddingModelSettings : CommandSettings
     public string Device { get; init; } = "cpu";
 
     public override ValidationResult Validate() =>
-        Device is "cpu" or "cuda" ? ValidationResult.Success() : ValidationResult.Error($"--device must be cpu or cuda, not '{Device}'");
+        Device is not ("cpu" or "cuda") ? ValidationResult.Error($"--device must be cpu or cuda, not '{Device}'")
+        : Pooling?.ToLowerInvariant() is not (null or "cls" or "mean") ? ValidationResult.Error($"--pooling must be 'cls' or 'mean', not '{Pooling}'")
+        : ValidationResult.Success();
 
     public EmbeddingModelOptions ToOptions() => new()
     {
         ModelDirectory = Model,
-        Pooling = Pooling is null ? null : Pooling.ToLowerInvariant() switch
-        {
-            "cls" => Retrieval.Pooling.Cls,
-            "mean" => Retrieval.Pooling.Mean,
-            _ => throw new UserInputException($"--pooling must be 'cls' or 'mean', not '{Pooling}'"),
-        },
+        Pooling = Pooling?.ToLowerInvariant() switch { null => null, "mean" => Retrieval.Pooling.Mean, _ => Retrieval.Pooling.Cls },
         QueryPrefix = QueryPrefix,
         BatchSize = EmbedBatch,
         TokenBudget = EmbedTokens,

@@ -81,7 +81,7 @@ public sealed class EvalRulerSettings : EvalModelSettings
     {
         if (Tasks.Trim() == "all") return RulerTasks.All.ToList();
         return Tasks.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(n => RulerTasks.Find(n) ?? throw new UserInputException($"--tasks: unknown task \"{n}\"; known: {string.Join(", ", RulerTasks.All.Select(t => t.Name))}"))
+            .Select(n => RulerTasks.Find(n) ?? throw new UsageException($"--tasks: unknown task \"{n}\"; known: {string.Join(", ", RulerTasks.All.Select(t => t.Name))}"))
             .Distinct().ToList();
     }
 }

@@ -99,7 +99,7 @@ public sealed partial class ExperimentAblationCommand : Command<ExperimentAblati
 
     public override int Execute(CommandContext context, Settings s, CancellationToken ct)
     {
-        if (s.LengthList.Any(l => l > s.Window)) throw new UserInputException($"--lengths: every length must fit the training window --ctx {s.Window}");
+        if (s.LengthList.Any(l => l > s.Window)) throw new UsageException($"--lengths: every length must fit the training window --ctx {s.Window}");
         string model = Path.GetFullPath(Defaults.ModelOrDefault(s.Model));
         string[] corpus = (s.Corpus.Length > 0 ? s.Corpus : [Defaults.SampleCorpus]).Select(Path.GetFullPath).ToArray();
         // Every model is evaluated on the held-out split; without it the held-out loss would be an empty mean.

@@ -88,6 +88,7 @@ public sealed class IndexCommand : Command<IndexCommand.Settings>
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var corpus = new CorpusReader(settings.Corpus); // fails here, before any output, on a missing file
+        OutputPath.CheckFolder(settings.Out);
         using var embedder = OnnxEmbedder.Open(settings.ToOptions());
         Progress.Say($"model {embedder.ModelId} ({embedder.Dimension} dimensions)");
         var options = new IndexBuildOptions

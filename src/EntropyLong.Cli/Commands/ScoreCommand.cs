@@ -25,8 +25,9 @@ public sealed class ScoreCommand : Command<ScoreCommand.Settings>
 
     public override int Execute(CommandContext context, Settings s, CancellationToken ct)
     {
-        if (s.Input.Length == 0) throw new UserInputException("--input is required");
+        if (s.Input.Length == 0) throw new UsageException("--input is required");
         var reader = new CorpusReader(s.Input);
+        OutputPath.CheckFile(s.Out, reader.Files);
         using var engine = LlamaEngine.Load(Defaults.ModelOrDefault(s.Model), s.ToLlama());
         if (!s.Quiet)
             Progress.Say($"model {engine.Info.Name} ({engine.Info.Architecture}, {engine.Info.Parameters:N0} parameters), vocabulary {engine.Info.VocabSize}, context {engine.Info.ContextLength}, BOS {(engine.Info.AddsBos ? "prepended" : "not used")}{(s.Exact ? ", exact mode" : "")}");

@@ -19,10 +19,12 @@ public sealed class TrainSettings : CommandSettings
     public string Out { get; init; } = "";
     [CommandOption("--vocab <N>"), Description("Byte-level BPE vocabulary size, learned from the training documents.")]
     [OptionRange(300, 1_000_000)]
-    public int Vocab { get; init; } = 4096;
-    [CommandOption("--dim <N>"), OptionRange(8, 65_536)] public int Dim { get; init; } = 192;
-    [CommandOption("--layers <N>"), OptionRange(1, 1024)] public int Layers { get; init; } = 4;
-    [CommandOption("--heads <N>"), OptionRange(1, 1024)] public int Heads { get; init; } = 6;
+    public int? Vocab { get; init; }
+    [CommandOption("--dim <N>"), OptionRange(8, 65_536)] public int? Dim { get; init; }
+    [CommandOption("--layers <N>"), OptionRange(1, 1024)] public int? Layers { get; init; }
+    [CommandOption("--heads <N>"), OptionRange(1, 1024)] public int? Heads { get; init; }
+    // Options the checkpoint stores are null when not given, so that --resume can tell a repeated value from a default.
+    public const int DefaultVocab = 4096, DefaultDim = 192, DefaultLayers = 4, DefaultHeads = 6;
     [CommandOption("--kv-heads <N>"), Description("Key/value heads (grouped-query attention); default: --heads.")]
     [OptionRange(1, 1024)]
     public int? KvHeads { get; init; }
@@ -33,39 +35,39 @@ public sealed class TrainSettings : CommandSettings
     [OptionRange(8, OptionLimits.Tokens)]
     public int? Ctx { get; init; }
     public const int DefaultCtx = 1024;
-    [CommandOption("--steps <N>"), OptionRange(1, 100_000_000)] public int Steps { get; init; } = 1000;
+    [CommandOption("--steps <N>"), OptionRange(1, 100_000_000)] public int? Steps { get; init; }
     [CommandOption("--batch <N>"), Description("Sequences per optimizer step.")]
     [OptionRange(1, 1_000_000)]
-    public int Batch { get; init; } = 8;
+    public int? Batch { get; init; }
     [CommandOption("--micro-batch <N>"), Description("Sequences per forward/backward pass (memory).")]
     [OptionRange(1, 1_000_000)]
-    public int MicroBatch { get; init; } = 1;
+    public int? MicroBatch { get; init; }
     [CommandOption("--lr <X>"), Description("Peak learning rate (warm-up, then cosine decay to a tenth).")]
     [OptionRange(0.0, 10.0, MinExclusive = true)]
-    public float Lr { get; init; } = 2e-3f;
-    [CommandOption("--warmup <N>"), OptionRange(0, 100_000_000)] public int Warmup { get; init; } = 50;
-    [CommandOption("--weight-decay <X>"), OptionRange(0, 10)] public float WeightDecay { get; init; } = 0.1f;
-    [CommandOption("--seed <N>"), OptionRange(0, int.MaxValue)] public int Seed { get; init; } = 1;
+    public float? Lr { get; init; }
+    [CommandOption("--warmup <N>"), OptionRange(0, 100_000_000)] public int? Warmup { get; init; }
+    [CommandOption("--weight-decay <X>"), OptionRange(0, 10)] public float? WeightDecay { get; init; }
+    [CommandOption("--seed <N>"), OptionRange(0, int.MaxValue)] public int? Seed { get; init; }
     [CommandOption("--threads <N>"), Description("CPU threads; default: all cores.")]
     [OptionRange(0, OptionLimits.Threads)]
     public int Threads { get; init; }
-    [CommandOption("--eval-every <N>"), OptionRange(1, 100_000_000)] public int EvalEvery { get; init; } = 100;
+    [CommandOption("--eval-every <N>"), OptionRange(1, 100_000_000)] public int? EvalEvery { get; init; }
     [CommandOption("--eval-windows <N>"), Description("Held-out windows per evaluation.")]
     [OptionRange(1, 1_000_000)]
-    public int EvalWindows { get; init; } = 32;
+    public int? EvalWindows { get; init; }
     [CommandOption("--log-every <N>"), Description("Plain progress line interval when stderr is not a terminal.")]
     [OptionRange(1, 100_000_000)]
     public int LogEvery { get; init; } = 10;
     [CommandOption("--checkpoint <PATH>"), Description("Checkpoint file; default: <out>.ckpt.")]
     public string? Checkpoint { get; init; }
-    [CommandOption("--checkpoint-every <N>"), OptionRange(1, 100_000_000)] public int CheckpointEvery { get; init; } = 100;
+    [CommandOption("--checkpoint-every <N>"), OptionRange(1, 100_000_000)] public int? CheckpointEvery { get; init; }
     [CommandOption("--init <CHECKPOINT>"), Description("Start a new run (this command's schedule, a fresh optimizer) from the model and vocabulary of a checkpoint, or of a GGUF model `entropylong train` wrote (the shipped default, say); model-shape options other than --ctx and --rope-base are then ignored.")]
     public string? Init { get; init; }
-    [CommandOption("--resume"), Description("Continue the run saved in the checkpoint (its model and options stand).")]
+    [CommandOption("--resume"), Description("Continue the run saved in the checkpoint (its model and options stand; a different value for one of them is refused).")]
     public bool Resume { get; init; }
     [CommandOption("--repeat-spans <X>"), Description("Fraction of training windows given a span of random tokens written 2-8 times, a signal for learning to copy from context (0-1).")]
     [OptionRange(0, 1)]
-    public float RepeatSpans { get; init; }
+    public float? RepeatSpans { get; init; }
     [CommandOption("--stop-after <N>"), Description("Stop after this step (the learning-rate schedule still spans --steps); --resume continues the run where it stopped.")]
     [OptionRange(1, 100_000_000)]
     public int? StopAfter { get; init; }
@@ -77,12 +79,13 @@ public sealed class TrainSettings : CommandSettings
 
     public override ValidationResult Validate()
     {
-        if ((Corpus.Length == 0) == (Data is null) || Out.Length == 0) return ValidationResult.Error("--out and one of --corpus or --data are required");
+        if (Corpus.Length > 0 && Data is not null) return ValidationResult.Error("--corpus and --data both name training text: give one of them, not both");
+        if ((Corpus.Length == 0 && Data is null) || Out.Length == 0) return ValidationResult.Error("--out and one of --corpus or --data are required");
         if (Data is not null && Init is null && !Resume)
             return ValidationResult.Error("--data trains on a build's tokens, which must be an existing model's vocabulary: give --init CHECKPOINT (or --resume)");
-        if (Data is not null && RepeatSpans != 0) return ValidationResult.Error("--repeat-spans applies to --corpus training only");
+        if (Data is not null && RepeatSpans is not (null or 0)) return ValidationResult.Error("--repeat-spans applies to --corpus training only");
         if (RopeBase is not null && Resume) return ValidationResult.Error("--resume continues a run with its rope base; --rope-base applies to a new run");
-        if (ValidateShape(Dim, Heads, KvHeads) is { Successful: false } shape) return shape;
+        if (ValidateShape(Dim ?? DefaultDim, Heads ?? DefaultHeads, KvHeads) is { Successful: false } shape) return shape;
         if (Resume && Init is not null) return ValidationResult.Error("--resume continues a run; --init starts a new one: use one of them");
         return ValidationResult.Success();
     }
@@ -101,6 +104,7 @@ public sealed class TrainCommand : Command<TrainSettings>
         // Plain lines go straight to stderr: a console renderer would wrap them at its width in a log file.
         void Say(string line) => Progress.Say(line);
         string checkpoint = s.Checkpoint ?? s.Out + ".ckpt";
+        if (s.Resume) CheckResumable(s, checkpoint);
         List<Document>? documents = null;
         if (s.Data is null)
         {
@@ -114,7 +118,7 @@ public sealed class TrainCommand : Command<TrainSettings>
         else
         {
             var started = DateTime.UtcNow;
-            vocab = ByteLevelBpe.Train(documents!.Where(d => !TrainingData.IsHeldOut(d.Id)).Select(d => d.Text), s.Vocab);
+            vocab = ByteLevelBpe.Train(documents!.Where(d => !TrainingData.IsHeldOut(d.Id)).Select(d => d.Text), s.Vocab ?? TrainSettings.DefaultVocab);
             Say($"vocabulary: {vocab.Tokens.Length} tokens ({vocab.Merges.Length} merges) in {(DateTime.UtcNow - started).TotalSeconds:F1} s");
         }
         TrainingData data;
@@ -137,16 +141,18 @@ public sealed class TrainCommand : Command<TrainSettings>
             }
         }
 
+        var d = new TrainOptions();
         var options = new TrainOptions
         {
-            Steps = s.Steps, BatchSequences = s.Batch, MicroBatch = s.MicroBatch, LearningRate = s.Lr, WarmupSteps = s.Warmup,
-            WeightDecay = s.WeightDecay, Seed = s.Seed, EvalEvery = s.EvalEvery, EvalWindows = s.EvalWindows, CheckpointEvery = s.CheckpointEvery,
-            RepeatSpans = s.RepeatSpans,
+            Steps = s.Steps ?? d.Steps, BatchSequences = s.Batch ?? d.BatchSequences, MicroBatch = s.MicroBatch ?? d.MicroBatch, LearningRate = s.Lr ?? d.LearningRate,
+            WarmupSteps = s.Warmup ?? d.WarmupSteps, WeightDecay = s.WeightDecay ?? d.WeightDecay, Seed = s.Seed ?? d.Seed, EvalEvery = s.EvalEvery ?? d.EvalEvery,
+            EvalWindows = s.EvalWindows ?? d.EvalWindows, CheckpointEvery = s.CheckpointEvery ?? d.CheckpointEvery, RepeatSpans = s.RepeatSpans ?? d.RepeatSpans,
         };
-        int ffn = s.Ffn ?? (8 * s.Dim / 3 + 31) / 32 * 32;
+        int dim = s.Dim ?? TrainSettings.DefaultDim, heads = s.Heads ?? TrainSettings.DefaultHeads;
+        int ffn = s.Ffn ?? (8 * dim / 3 + 31) / 32 * 32;
         using var session = s.Resume ? TrainingSession.Resume(checkpoint, data, s.Threads)
             : s.Init is not null ? TrainingSession.StartFrom(s.Init, data, options, s.Threads, s.Ctx, (float?)s.RopeBase)
-            : TrainingSession.Start(new LlamaConfig(vocab.Tokens.Length, s.Dim, s.Layers, s.Heads, s.KvHeads ?? s.Heads, ffn, s.Ctx ?? TrainSettings.DefaultCtx,
+            : TrainingSession.Start(new LlamaConfig(vocab.Tokens.Length, dim, s.Layers ?? TrainSettings.DefaultLayers, heads, s.KvHeads ?? heads, ffn, s.Ctx ?? TrainSettings.DefaultCtx,
                 (float?)s.RopeBase ?? LlamaConfig.DefaultRopeBase), vocab, data, options, s.Threads);
         var c = session.Config;
         var o = session.Options;
@@ -199,6 +205,27 @@ public sealed class TrainCommand : Command<TrainSettings>
         Say($"wrote {s.Out} ({new FileInfo(s.Out).Length / 1e6:F1} MB, {(s.F16 ? "F16" : "F32")}); checkpoint {checkpoint}");
         Say($"held-out loss over {session.HeldOutEvalWindows} windows: trainer {trainerLoss:F5}, llama.cpp {llamaLoss:F5} (difference {Math.Abs(trainerLoss - llamaLoss):E2})");
         return 0;
+    }
+
+    /// <summary>--resume continues the run as its checkpoint saved it: an option the checkpoint stores (the model's shape,
+    /// the schedule, the evaluation and checkpoint intervals) may be repeated, but a changed one would be ignored, so it is
+    /// refused. What the checkpoint does not store (--stop-after, --threads, --log-every, --f16, --out) may change.</summary>
+    private static void CheckResumable(TrainSettings s, string checkpoint)
+    {
+        var (c, o) = TrainingSession.ReadRun(checkpoint);
+        (string Option, object? Given, object Saved)[] stored =
+        [
+            ("--vocab", s.Vocab, c.VocabSize), ("--dim", s.Dim, c.Dim), ("--layers", s.Layers, c.Layers), ("--heads", s.Heads, c.Heads),
+            ("--kv-heads", s.KvHeads, c.KvHeads), ("--ffn", s.Ffn, c.FfnDim), ("--ctx", s.Ctx, c.ContextLength),
+            ("--steps", s.Steps, o.Steps), ("--batch", s.Batch, o.BatchSequences), ("--micro-batch", s.MicroBatch, o.MicroBatch),
+            ("--lr", s.Lr, o.LearningRate), ("--warmup", s.Warmup, o.WarmupSteps), ("--weight-decay", s.WeightDecay, o.WeightDecay),
+            ("--seed", s.Seed, o.Seed), ("--eval-every", s.EvalEvery, o.EvalEvery), ("--eval-windows", s.EvalWindows, o.EvalWindows),
+            ("--checkpoint-every", s.CheckpointEvery, o.CheckpointEvery), ("--repeat-spans", s.RepeatSpans, o.RepeatSpans),
+        ];
+        var changed = stored.Where(x => x.Given is not null && !x.Given.Equals(x.Saved))
+            .Select(x => FormattableString.Invariant($"{x.Option} {x.Saved} (given {x.Given})")).ToList();
+        if (changed.Count > 0)
+            throw new UsageException($"{checkpoint}: --resume continues the run saved there, which has {string.Join(", ", changed)}; leave these options out or give the saved values");
     }
 
     /// <summary>The whole corpus in memory (training needs every document's tokens); bad lines are skipped and reported.</summary>

@@ -116,6 +116,13 @@ public sealed class TrainingSession : IDisposable
         return (h.Config, h.Vocabulary);
     }
 
+    /// <summary>The model configuration and options of the run saved in a checkpoint: what <see cref="Resume"/> continues.</summary>
+    public static (LlamaConfig Config, TrainOptions Options) ReadRun(string checkpoint)
+    {
+        var h = ReadHeader(checkpoint).Header;
+        return (h.Config, h.Options);
+    }
+
     /// <summary>Continues the run saved in <paramref name="checkpoint"/> with its model, vocabulary and options.</summary>
     public static TrainingSession Resume(string checkpoint, TrainingData data, int threads) => Load(checkpoint, data, null, threads);
 
