@@ -2,7 +2,7 @@
 # Trains the fourth candidate scoring model of data/models/README.md ("A near-byte vocabulary"), which did not
 # replace the default: from scratch on the sample corpus with a 300-token vocabulary (the 256 bytes, 42 merges and
 # BOS/EOS), in two stages, the second a new run (--init) from the first's checkpoint. Model, checkpoints and logs go
-# to WORK. Either stage continues after an interruption when its command is rerun with --resume added.
+# to WORK. Either stage continues after an interruption when its command is rerun with --resume added (in place of its --init, if it has one).
 # Usage: tools/train-byte-candidate.sh [WORK]   (default /tmp/byte-candidate)   About 50 minutes on 2 cores.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

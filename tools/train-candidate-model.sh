@@ -2,7 +2,7 @@
 # Trains the candidate scoring model of data/models/README.md ("A larger training text"), which did not replace
 # the default: from scratch on the sample corpus plus the Python documentation (tools/make-training-corpus.sh), in
 # four stages, each a new run (--init) from the previous stage's checkpoint. Model, checkpoints and logs go to WORK.
-# Any stage continues after an interruption when its command is rerun with --resume added.
+# Any stage continues after an interruption when its command is rerun with --resume added (in place of its --init, if it has one).
 # Usage: tools/train-candidate-model.sh [WORK]   (default /tmp/candidate-model)   About 3 hours on 2 cores.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

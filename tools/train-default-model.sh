@@ -3,7 +3,7 @@
 # `entropylong train` in four stages (see data/models/README.md for why). Each stage starts from the previous
 # stage's checkpoint with --init; checkpoints and logs go to WORK.
 # Usage: tools/train-default-model.sh [WORK]   (WORK: checkpoints and logs, default /tmp/default-model)
-# About 85 minutes on 2 cores. Any stage can be continued after an interruption by rerunning its command with --resume.
+# About 85 minutes on 2 cores. Any stage can be continued after an interruption by rerunning its command with --resume added (in place of its --init, if it has one).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 work="$(realpath -m "${1:-/tmp/default-model}")"

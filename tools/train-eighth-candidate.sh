@@ -7,7 +7,7 @@
 # --init; text, checkpoints, logs and the model (WORK/candidate.gguf) go to WORK. Its logged run:
 # `git show 9ce7f3b:data/models/train.log`.
 # Usage: tools/train-eighth-candidate.sh [WORK]   (default /tmp/eighth-candidate)   About 110 minutes on 2 cores.
-# Any stage continues after an interruption when its train command is rerun with --resume added (resume is
+# Any stage continues after an interruption when its train command is rerun with --resume added (in place of its --init, if it has one; resume is
 # bit-identical; stage 1's is in tools/train-language-stage.sh).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -8,7 +8,7 @@
 # together. Each stage starts from the previous one (--init); everything goes to WORK, the model to
 # WORK/candidate.gguf. About 145 minutes on 2 cores (110 of them the eighth candidate).
 # Usage: tools/train-ninth-candidate.sh [WORK]   (default /tmp/ninth-candidate)
-# Any stage continues after an interruption when its train command is rerun with --resume added.
+# Any stage continues after an interruption when its train command is rerun with --resume added (in place of its --init, if it has one).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 work="$(realpath -m "${1:-/tmp/ninth-candidate}")"

@@ -3,7 +3,7 @@
 # default's shape, its vocabulary and weights learned only from the Python 3.11 documentation
 # (tools/make-training-corpus.sh), none of the sample corpus, so that the corpus's own terms are what it is unsure
 # of. Two stages, the second a new run (--init) from the first's checkpoint. Model, checkpoints and logs go to
-# WORK. Either stage continues after an interruption when its train command is rerun with --resume added (stage 1's is
+# WORK. Either stage continues after an interruption when its train command is rerun with --resume added (in place of its --init, if it has one; stage 1's is
 # in tools/train-language-stage.sh).
 # Usage: tools/train-outsider-candidate.sh [WORK]   (default /tmp/outsider-candidate)   About 55 minutes on 2 cores.
 set -euo pipefail
