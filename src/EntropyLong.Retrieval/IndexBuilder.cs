@@ -1,7 +1,9 @@
-using EntropyLong.Data;
 using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text;
 using Cloud.Unum.USearch;
 using EntropyLong.Core;
+using EntropyLong.Data;
 
 namespace EntropyLong.Retrieval;
 
@@ -67,6 +69,8 @@ public static class IndexBuilder
         var pending = new List<Chunk>();
         Document? lastPending = null;
         var vectors = Array.Empty<float>();
+        using var corpusHash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        string CorpusHash() => Convert.ToHexStringLower(corpusHash.GetCurrentHash());
 
         void Commit()
         {
@@ -80,7 +84,7 @@ public static class IndexBuilder
             lastId = lastPending.Id;
             manifest = manifest with
             {
-                Documents = committedDocs, LastDocumentId = lastId, Chunks = writer.Count, DataBytes = writer.DataBytes,
+                Documents = committedDocs, LastDocumentId = lastId, CorpusSha256 = CorpusHash(), Chunks = writer.Count, DataBytes = writer.DataBytes,
             };
             manifest.Write(folder);
             pending.Clear();
@@ -92,10 +96,13 @@ public static class IndexBuilder
         {
             cancellationToken.ThrowIfCancellationRequested();
             seen++;
+            Feed(corpusHash, doc);
             if (seen <= manifest.Documents)
             {
                 if (seen == manifest.Documents && doc.Id != manifest.LastDocumentId)
                     throw new UserInputException($"{doc.Source}: document #{seen} is '{doc.Id}', but the index in {folder} recorded '{manifest.LastDocumentId}' there; the corpus changed, so build into a new index folder");
+                if (seen == manifest.Documents && manifest.CorpusSha256 is { } recorded && CorpusHash() != recorded)
+                    throw new UserInputException($"{doc.Source}: the ids of the first {seen} documents match the index in {folder}, but their text does not; the corpus changed, so build into a new index folder");
                 if (seen % 10000 == 0) progress?.Report(new IndexBuildProgress("skip", seen, manifest.Chunks, 0, 0));
                 continue;
             }
@@ -107,6 +114,17 @@ public static class IndexBuilder
             throw new UserInputException($"{folder}: the index holds {manifest.Documents} documents but the corpus has only {seen}; the corpus changed, so build into a new index folder");
         Commit();
         return manifest;
+    }
+
+    // A document's id and text, each length-prefixed, so that no two corpora hash alike by moving text between fields.
+    private static void Feed(IncrementalHash hash, Document doc)
+    {
+        foreach (string field in (string[])[doc.Id, doc.Text])
+        {
+            byte[] bytes = Encoding.UTF8.GetBytes(field);
+            hash.AppendData(BitConverter.GetBytes(bytes.Length));
+            hash.AppendData(bytes);
+        }
     }
 
     private static (IndexManifest, long) BuildGraph(string folder, IndexManifest manifest, IndexBuildOptions options,

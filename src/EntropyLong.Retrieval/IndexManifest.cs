@@ -20,6 +20,9 @@ public sealed record IndexManifest
     /// <summary>Corpus documents consumed, in corpus order.</summary>
     [JsonPropertyName("documents")] public long Documents { get; init; }
     [JsonPropertyName("lastDocumentId")] public string? LastDocumentId { get; init; }
+    /// <summary>SHA-256 of the documents consumed (id and text, length-prefixed, in corpus order), so that a rerun can
+    /// tell the same corpus from one whose text changed; null in indexes made before it was recorded.</summary>
+    [JsonPropertyName("corpusSha256")] public string? CorpusSha256 { get; init; }
     [JsonPropertyName("chunks")] public long Chunks { get; init; }
     [JsonPropertyName("dataBytes")] public long DataBytes { get; init; }
     /// <summary>Null until an HNSW graph is saved.</summary>

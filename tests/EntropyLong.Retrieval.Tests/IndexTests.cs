@@ -177,6 +177,22 @@ public class IndexTests
     }
 
     [Fact]
+    public void ReRunningOnACorpusWhoseTextChangedIsRefused()
+    {
+        using var dir = new TempDir();
+        var docs = FakeEmbedder.Corpus(100);
+        IndexBuilder.Build(dir.Path, docs, new FakeEmbedder(), Small);
+        // Same ids and count, one text edited in the middle: the index kept the old text and embedding, and said nothing.
+        var edited = docs.Select((d, i) => i == 40 ? d with { Text = d.Text + " edited" } : d).ToList();
+        var e = Assert.Throws<UserInputException>(() => IndexBuilder.Build(dir.Path, edited, new FakeEmbedder(), Small));
+        Assert.Contains("the ids of the first 100 documents match", e.Message);
+        Assert.Contains("but their text does not", e.Message);
+        var unchanged = new FakeEmbedder();
+        IndexBuilder.Build(dir.Path, docs, unchanged, Small);
+        Assert.Equal(0, unchanged.Texts);
+    }
+
+    [Fact]
     public void AnInterruptedBuildResumesWithoutLosingOrDuplicatingChunks()
     {
         using var dir = new TempDir();
