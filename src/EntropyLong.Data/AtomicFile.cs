@@ -57,9 +57,22 @@ public sealed class AtomicFile : IDisposable
         try
         {
             using var process = System.Diagnostics.Process.GetProcessById(pid);
-            return process.HasExited;
+            return process.HasExited || IsZombie(pid);
         }
         catch (ArgumentException) { return true; } // no such process
+    }
+
+    // A killed process that nobody has reaped yet (a container whose PID 1 does not reap) still has a process entry, and
+    // .NET reports it running; Linux marks it Z in /proc/PID/stat, after the parenthesised command name.
+    private static bool IsZombie(int pid)
+    {
+        try
+        {
+            string stat = File.ReadAllText($"/proc/{pid}/stat");
+            int close = stat.LastIndexOf(')');
+            return close >= 0 && close + 2 < stat.Length && stat[close + 2] == 'Z';
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
     }
 
     /// <summary>Deletes the temporary files and folders (<see cref="ReplaceDirectory"/>'s) in <paramref name="directory"/>

@@ -92,4 +92,21 @@ public class WriterTests
         finally { running.Kill(); }
         Assert.False(AtomicFile.IsAbandoned(Path.Combine(Path.GetTempPath(), ".config.json.0b98b4eb36e64d4a81fb8ca257250ecb.tmp"))); // no writer named
     }
+
+    [Fact]
+    public void AKilledWriterThatNobodyReapedIsGoneToo()
+    {
+        // `sleep 0` exits at once, but its parent execs into a sleep that never waits for it: a zombie, as a writer killed
+        // in a container whose PID 1 does not reap stays. .NET reported it running, so its temporary files were kept.
+        var parent = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("bash", ["-c", "sleep 0 & echo $!; exec sleep 30"])
+            { RedirectStandardOutput = true })!;
+        try
+        {
+            int zombie = int.Parse(parent.StandardOutput.ReadLine()!);
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            while (!File.ReadAllText($"/proc/{zombie}/stat").Split(')')[^1].TrimStart().StartsWith('Z') && DateTime.UtcNow < deadline) Thread.Sleep(20);
+            Assert.True(AtomicFile.IsAbandoned(Path.Combine(Path.GetTempPath(), $".config.json.{Environment.MachineName}.{zombie}.{Guid.NewGuid():N}.tmp")));
+        }
+        finally { parent.Kill(); }
+    }
 }
