@@ -67,6 +67,19 @@ public sealed class ShardedIndex : IDisposable
         return new ShardedIndex(folder, shards);
     }
 
+    /// <summary>The <paramref name="k"/> best hits over all shards, best first (ties broken by shard, then key), each
+    /// with its shard.</summary>
+    public (int Shard, SearchHit Hit)[] Search(float[] query, int k, Exclusion? exclude = null, bool exact = false)
+    {
+        var perShard = new SearchHit[Shards.Count][];
+        Parallel.For(0, Shards.Count, s => perShard[s] = Shards[s].Search(query, k, exclude, exact));
+        return perShard
+            .SelectMany((hits, s) => hits.Select(h => (Shard: s, Hit: h)))
+            .OrderByDescending(x => x.Hit.Score).ThenBy(x => x.Shard).ThenBy(x => x.Hit.Key)
+            .Take(k)
+            .ToArray();
+    }
+
     public void Dispose()
     {
         foreach (var s in Shards) s.Dispose();
@@ -97,13 +110,7 @@ public sealed class ShardedRetriever(ShardedIndex index, IEmbedder embedder, boo
             var q = queries[i];
             if (!exclusions.TryGetValue(q.DocumentId, out var exclusion))
                 exclusions[q.DocumentId] = exclusion = Exclusion.ForDocument(new Document(q.DocumentId, q.DocumentText, ""), index.MaxChars);
-            var perShard = new SearchHit[shards.Count][];
-            var vector = vectors[i];
-            Parallel.For(0, shards.Count, s => perShard[s] = shards[s].Search(vector, k, exclusion, exact));
-            result[i] = perShard
-                .SelectMany((hits, s) => hits.Select(h => (Shard: s, Hit: h)))
-                .OrderByDescending(x => x.Hit.Score).ThenBy(x => x.Shard).ThenBy(x => x.Hit.Key)
-                .Take(k)
+            result[i] = index.Search(vectors[i], k, exclusion, exact)
                 .Select(x =>
                 {
                     var c = shards[x.Shard].GetChunk(x.Hit.Key);

@@ -52,12 +52,14 @@ public sealed class BenchVerifyCommand : Command<BenchVerifyCommand.Settings>
         var blocks = OptionRangeAttribute.WholeNumbers(s.Blocks);
         var docs = new CorpusReader(s.Corpus.Length > 0 ? s.Corpus : [Defaults.SampleCorpus]).Read().Select(r => r.Document).Take(s.Docs).ToList();
         using var embedder = OnnxEmbedder.Open(new EmbeddingModelOptions { Threads = s.Threads ?? 0 });
-        using var index = ChunkIndex.Open(s.Index, embedder);
+        using var sharded = ShardedIndex.IsSharded(s.Index) ? ShardedIndex.Open(s.Index, embedder) : null;
+        using var plain = sharded is null ? ChunkIndex.Open(s.Index, embedder) : null;
+        IRetriever retriever = sharded is not null ? new ShardedRetriever(sharded, embedder) : new IndexRetriever(plain!, embedder);
         using var scorer = LlamaEngine.Load(Defaults.ModelOrDefault(s.Model), s.ToLlama());
         var options = new EntropyLongOptions { Alpha = s.Alpha, TopK = s.TopK, Epsilon = s.Epsilon };
         // Stages 1-3 once over every document; then stage 4 planned (not run) at each block size.
         var prepared = new BuildBlock(docs.Select(d => new BuildDocument(d)).ToList(), new BuildStats());
-        IBuildStep[] upToRetrieval = [new EntropyStep(scorer), new AnchorStep(options), new RetrievalStep(new IndexRetriever(index, embedder), scorer, options)];
+        IBuildStep[] upToRetrieval = [new EntropyStep(scorer), new AnchorStep(options), new RetrievalStep(retriever, scorer, options)];
         foreach (var step in upToRetrieval) step.Run(prepared, ct);
         var verification = new VerificationStep(scorer, options);
 

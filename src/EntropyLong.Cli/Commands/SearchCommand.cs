@@ -48,23 +48,29 @@ public sealed class SearchCommand : Command<SearchCommand.Settings>
     {
         if (!Directory.Exists(settings.Index)) throw new UserInputException($"{settings.Index}: index folder not found");
         using var embedder = OnnxEmbedder.Open(settings.ToOptions());
-        using var index = ChunkIndex.Open(settings.Index, embedder, settings.ExpansionSearch);
         var query = embedder.Embed([settings.Query], asQuery: true)[0];
         var exclusion = settings.ExcludeDocument is { } d ? Exclusion.ForDocumentId(d) : null;
-        var hits = index.Search(query, settings.K, exclusion, settings.Exact);
+        // A sharded index (index --shards) is searched as build reads it: every shard, hits merged by score.
+        using var sharded = ShardedIndex.IsSharded(settings.Index) ? ShardedIndex.Open(settings.Index, embedder, settings.ExpansionSearch) : null;
+        using var plain = sharded is null ? ChunkIndex.Open(settings.Index, embedder, settings.ExpansionSearch) : null;
+        var hits = sharded is not null
+            ? sharded.Search(query, settings.K, exclusion, settings.Exact).Select(x => (Chunk: sharded.Shards[x.Shard].GetChunk(x.Hit.Key), x.Hit.Score)).ToArray()
+            : plain!.Search(query, settings.K, exclusion, settings.Exact).Select(h => (Chunk: plain.GetChunk(h.Key), h.Score)).ToArray();
+        IReadOnlyList<ChunkIndex> indexes = sharded?.Shards ?? [plain!];
 
         var table = new Table().Border(TableBorder.Rounded)
             .AddColumn("#").AddColumn(new TableColumn("score").RightAligned()).AddColumn("source").AddColumn("text");
         for (int i = 0; i < hits.Length; i++)
         {
-            var chunk = index.GetChunk(hits[i].Key);
+            var chunk = hits[i].Chunk;
             string text = chunk.Text.ReplaceLineEndings(" ⏎ ");
             if (text.Length > 240) text = text[..240] + " …";
             table.AddRow((i + 1).ToString(), hits[i].Score.ToString("F4"),
                 Markup.Escape($"{chunk.Id}\nchars {chunk.Start}-{chunk.End}"), Markup.Escape(text));
         }
         AnsiConsole.Write(table);
-        AnsiConsole.MarkupLine($"[grey]{hits.Length} of {index.Count:N0} chunks, {(settings.Exact || !index.HasHnsw ? "exact" : "HNSW")} search, model {Markup.Escape(embedder.ModelId)}[/]");
+        string shards = sharded is null ? "" : $" in {sharded.Shards.Count} shards";
+        AnsiConsole.MarkupLine($"[grey]{hits.Length} of {indexes.Sum(x => x.Count):N0} chunks{shards}, {(settings.Exact || !indexes.All(x => x.HasHnsw) ? "exact" : "HNSW")} search, model {Markup.Escape(embedder.ModelId)}[/]");
         return 0;
     }
 }
