@@ -46,6 +46,9 @@ public class StrictCommandLineTests
     [InlineData("build", "--index is required (make one with `entropylong index`)")]
     [InlineData("search --index x", "--query is required")]
     [InlineData("bench links", "--build is required")]
+    [InlineData("eval ruler --out x --tasks ,", "--tasks names no task: give task names, comma-separated, or all")]
+    [InlineData("train --corpus c --out m.gguf --dim 128", "--dim 128 must split into --heads 6 heads of even size")]
+    [InlineData("bench index --vectors 1", "--vectors must be between -k (32) and 5,592,405 at 384 dimensions; 1 is not")]
     [InlineData("build --index x --order random", "--order must be 'shuffle' or 'anchor', not 'random'")]
     [InlineData("build --index x --split foo", "--split must be all, held-out or train, not 'foo'")]
     [InlineData("build --index x --method bogus", "--method must be entropylong, retrieval, random or nextlong, not 'bogus'")]
@@ -221,15 +224,59 @@ public class StrictCommandLineTests
     [Theory]
     [InlineData("index")]
     [InlineData("build")]
+    [InlineData("eval ruler")]
+    [InlineData("report")]
+    [InlineData("experiment ablation")]
     public void AnOutputFolderThatIsAFileIsAnInputErrorNamingIt(string command)
     {
         string dir = CliRunner.TempDir(), file = Path.Combine(dir, "out");
         File.WriteAllText(file, "kept");
-        string[] args = command == "index" ? ["index", "--corpus", Defaults.SampleCorpus, "--out", file] : ["build", "--index", dir, "--out", file];
+        // eval ruler wrote "IOException: The file ... already exists" after loading its model.
+        string[] args = command switch
+        {
+            "index" => ["index", "--corpus", Defaults.SampleCorpus, "--out", file],
+            "build" => ["build", "--index", dir, "--out", file],
+            "eval ruler" => ["eval", "ruler", "--out", file, "--lengths", "1024", "--samples", "1", "--tasks", "vt"],
+            "report" => ["report", dir, "--out", file],
+            _ => ["experiment", "ablation", "--out", file],
+        };
         var (code, _, err) = CliRunner.Run(args);
         Assert.Equal(3, code);
         Assert.Equal($"error: {file}: a file, but --out names a folder", err.Trim());
         Assert.Equal("kept", File.ReadAllText(file));
+    }
+
+    [Fact]
+    public void ALongBenchOutputThatIsAFolderIsAnInputErrorNamingIt()
+    {
+        // It wrote "UnauthorizedAccessException: Access to the path ... is denied" once the model had loaded.
+        string dir = CliRunner.TempDir(), data = Path.Combine(dir, "lb.json"), folder = Path.Combine(dir, "results");
+        File.WriteAllText(data, "[]");
+        Directory.CreateDirectory(folder);
+        var (code, _, err) = CliRunner.Run("eval", "longbench-v2", "--data", data, "--out", folder);
+        Assert.Equal(3, code);
+        Assert.Equal($"error: {folder}: a folder, but --out names the file to write", err.Trim());
+    }
+
+    [Fact]
+    public void BenchContextWithNothingToMeasureSaysSo()
+    {
+        // It printed a table of zeros and "repeat / first: NaN", exit 0.
+        string dir = CliRunner.TempDir(), corpus = Path.Combine(dir, "c.jsonl");
+        var ids = Enumerable.Range(0, 100).Select(i => $"d{i}").Where(id => !EntropyLong.Llm.Training.TrainingData.IsHeldOut(id)).Take(3);
+        File.WriteAllLines(corpus, ids.Select(id => $$"""{"id": "{{id}}", "text": "a short text"}"""));
+        var (code, _, err) = CliRunner.Run("bench", "context", "--corpus", corpus, "--model", Defaults.Model);
+        Assert.Equal(3, code);
+        Assert.Equal($"error: {corpus}: none of its 3 documents is held out (SHA-256 of the id, bucket 0 of 20); nothing to measure: give --all-documents, or a larger corpus", err.Trim());
+    }
+
+    [Fact]
+    public void AMissingBuildConfigIsAnInputError()
+    {
+        string missing = Path.Combine(CliRunner.TempDir(), "nonexist.json");
+        var (code, _, err) = CliRunner.Run("experiment", "ablation", "--out", CliRunner.TempDir(), "--build-config", missing, "--quick");
+        Assert.Equal(3, code);
+        Assert.Equal($"error: {missing}: not found (--build-config)", err.Trim());
     }
 
     [Fact]

@@ -67,6 +67,21 @@ public partial class TrainCommandTests
     private static partial Regex HeldOutLine();
 
     [Fact]
+    public void InitRefusesAShapeOptionThatDiffersFromItsModel()
+    {
+        // --init keeps its model's shape: --dim 32 on a dim-16 model was ignored without a word.
+        string dir = CliRunner.TempDir();
+        string checkpoint = BaseCheckpoint(dir);
+        string build = Build(dir, TrainingSession.ReadModel(checkpoint).Vocabulary);
+        string model = Path.Combine(dir, "wide.gguf");
+        var (code, _, err) = CliRunner.Run(["train", "--data", build, "--init", checkpoint, "--out", model, "--steps", "1", "--batch", "2",
+            .. Tiny, "--dim", "32", "--layers", "3"]);
+        Assert.Equal(2, code);
+        Assert.Equal($"error: {checkpoint}: --init starts from this model, which has --dim 16 (given 32), --layers 1 (given 3); leave these options out (only --ctx and --rope-base change with --init)", err.Trim().Split('\n')[^1]);
+        Assert.False(File.Exists(model));
+    }
+
+    [Fact]
     public void TrainsOnABuildsMdsWithDocumentMaskingAndARaisedRopeBase()
     {
         string dir = CliRunner.TempDir();

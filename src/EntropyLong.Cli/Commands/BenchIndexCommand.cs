@@ -72,7 +72,7 @@ public sealed class BenchIndexCommand : Command<BenchIndexCommand.Settings>
             if (Quantize.Split(',').FirstOrDefault(q => !Quantizations.ByName.ContainsKey(q.Trim())) is { } bad)
                 return ValidationResult.Error($"--quantize must be f32, f16 or i8 (comma-separated), not '{bad}'");
             if (Vectors < K || Vectors * Dimension > Array.MaxLength)
-                return ValidationResult.Error($"--vectors must be between -k and {Array.MaxLength / Math.Max(1, Dimension):N0} at {Dimension} dimensions");
+                return ValidationResult.Error($"--vectors must be between -k ({K}) and {Array.MaxLength / Math.Max(1, Dimension):N0} at {Dimension} dimensions; {Vectors:N0} is not");
             return ValidationResult.Success();
         }
     }

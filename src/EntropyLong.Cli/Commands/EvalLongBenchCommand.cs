@@ -51,6 +51,7 @@ public sealed class EvalLongBenchCommand : AsyncCommand<EvalLongBenchSettings>
 {
     public override async Task<int> ExecuteAsync(CommandContext context, EvalLongBenchSettings settings, CancellationToken cancellationToken)
     {
+        if (settings.Out is { } given) OutputPath.CheckFile(given, [settings.Data!]);
         var data = LongBenchV2.Load(settings.Data!);
         int generated = settings.Cot ? 1024 : 128;
         using var model = await TextModels.OpenAsync(settings.OpenOptions(settings.MaxPromptTokens + generated + EvalModelSettings.ContextSlack), cancellationToken);

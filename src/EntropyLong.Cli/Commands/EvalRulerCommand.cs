@@ -80,9 +80,10 @@ public sealed class EvalRulerSettings : EvalModelSettings
     public List<RulerTask> ParseTasks()
     {
         if (Tasks.Trim() == "all") return RulerTasks.All.ToList();
-        return Tasks.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+        var tasks = Tasks.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(n => RulerTasks.Find(n) ?? throw new UsageException($"--tasks: unknown task \"{n}\"; known: {string.Join(", ", RulerTasks.All.Select(t => t.Name))}"))
             .Distinct().ToList();
+        return tasks.Count > 0 ? tasks : throw new UsageException("--tasks names no task: give task names, comma-separated, or all");
     }
 }
 
@@ -90,6 +91,7 @@ public sealed class EvalRulerCommand : AsyncCommand<EvalRulerSettings>
 {
     public override async Task<int> ExecuteAsync(CommandContext context, EvalRulerSettings settings, CancellationToken cancellationToken)
     {
+        OutputPath.CheckFolder(settings.Out!);
         var lengths = settings.ParseLengths();
         var tasks = settings.ParseTasks();
         var essay = settings.Haystack is null ? EssayHaystack.Default() : EssayHaystack.FromFile(settings.Haystack);

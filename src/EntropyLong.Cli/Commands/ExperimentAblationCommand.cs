@@ -67,7 +67,6 @@ public sealed partial class ExperimentAblationCommand : Command<ExperimentAblati
         public override ValidationResult Validate()
         {
             if (Out.Length == 0) return ValidationResult.Error("--out is required");
-            if (BuildConfig is not null && !File.Exists(BuildConfig)) return ValidationResult.Error($"--build-config: {BuildConfig} not found");
             var unknown = ArmList.FirstOrDefault(a => !AllArms.Contains(a));
             if (unknown is not null) return ValidationResult.Error($"--arms: unknown arm '{unknown}' (the arms are {string.Join(", ", AllArms)})");
             if (ArmList.Count == 0) return ValidationResult.Error("--arms needs at least one arm");
@@ -100,6 +99,8 @@ public sealed partial class ExperimentAblationCommand : Command<ExperimentAblati
     public override int Execute(CommandContext context, Settings s, CancellationToken ct)
     {
         if (s.LengthList.Any(l => l > s.Window)) throw new UsageException($"--lengths: every length must fit the training window --ctx {s.Window}");
+        OutputPath.CheckFolder(s.Out);
+        if (s.BuildConfig is not null && !File.Exists(s.BuildConfig)) throw new UserInputException($"{s.BuildConfig}: not found (--build-config)");
         string model = Path.GetFullPath(Defaults.ModelOrDefault(s.Model));
         string[] corpus = (s.Corpus.Length > 0 ? s.Corpus : [Defaults.SampleCorpus]).Select(Path.GetFullPath).ToArray();
         // Every model is evaluated on the held-out split; without it the held-out loss would be an empty mean.

@@ -27,6 +27,7 @@ public sealed class ExperimentMergeCommand : Command<ExperimentMergeCommand.Sett
 
     public override int Execute(CommandContext context, Settings s, CancellationToken ct)
     {
+        OutputPath.CheckFolder(s.Out);
         var sources = s.Runs.Select(r => Directory.Exists(r) ? Path.Combine(r, "ablation.json") : r).ToList();
         var runs = sources.Select(Read).ToList();
         string dir = Path.GetFullPath(s.Out);

@@ -29,6 +29,7 @@ public sealed class ReportCommand : Command<ReportCommand.Settings>
     public override int Execute(CommandContext context, Settings s, CancellationToken ct)
     {
         string outDir = s.Out ?? Path.Combine(s.Build, "report");
+        OutputPath.CheckFolder(outDir);
         var result = ReportWriter.Write(s.Build, outDir,
             new ReportOptions { MaxSamples = s.Samples, SampleIds = s.SampleIds, MaxEmbeddedBytes = (long)s.MaxMb << 20 }, ct);
         if (!s.Quiet)

@@ -73,6 +73,7 @@ public sealed class SlurmSubmitCommand : Command<SlurmSubmitCommand.Settings>
         // The workers parse what follows -- on the cluster: a typo there should fail now, not after the jobs queue.
         if (CommandLineCheck.FirstProblem(CliCommand.App, ["build", .. context.Remaining.Raw]) is { } problem) throw new UsageException($"after --: {problem}");
         var corpus = new CorpusReader(s.Corpus); // a missing file fails now, not on the cluster
+        OutputPath.CheckFolder(s.Out);
         var corpusArgs = corpus.Files.SelectMany(f => new[] { "--corpus", Path.GetFullPath(f) }).ToArray();
         string outDir = Path.GetFullPath(s.Out), index = Path.GetFullPath(s.Index), dir = Path.Combine(outDir, "slurm");
         int shards = s.Shards ?? s.Array;

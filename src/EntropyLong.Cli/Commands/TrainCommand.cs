@@ -17,12 +17,12 @@ public sealed class TrainSettings : CommandSettings
     public string? Data { get; init; }
     [CommandOption("--out <PATH>"), Description("The GGUF model to write.")]
     public string Out { get; init; } = "";
-    [CommandOption("--vocab <N>"), Description("Byte-level BPE vocabulary size, learned from the training documents.")]
+    [CommandOption("--vocab <N>"), Description("Byte-level BPE vocabulary size, learned from the training documents (default 4096).")]
     [OptionRange(300, 1_000_000)]
     public int? Vocab { get; init; }
-    [CommandOption("--dim <N>"), OptionRange(8, 65_536)] public int? Dim { get; init; }
-    [CommandOption("--layers <N>"), OptionRange(1, 1024)] public int? Layers { get; init; }
-    [CommandOption("--heads <N>"), OptionRange(1, 1024)] public int? Heads { get; init; }
+    [CommandOption("--dim <N>"), Description("Model width (default 192)."), OptionRange(8, 65_536)] public int? Dim { get; init; }
+    [CommandOption("--layers <N>"), Description("Transformer blocks (default 4)."), OptionRange(1, 1024)] public int? Layers { get; init; }
+    [CommandOption("--heads <N>"), Description("Attention heads (default 6)."), OptionRange(1, 1024)] public int? Heads { get; init; }
     // Options the checkpoint stores are null when not given, so that --resume can tell a repeated value from a default.
     public const int DefaultVocab = 4096, DefaultDim = 192, DefaultLayers = 4, DefaultHeads = 6;
     [CommandOption("--kv-heads <N>"), Description("Key/value heads (grouped-query attention); default: --heads.")]
@@ -35,24 +35,24 @@ public sealed class TrainSettings : CommandSettings
     [OptionRange(8, OptionLimits.Tokens)]
     public int? Ctx { get; init; }
     public const int DefaultCtx = 1024;
-    [CommandOption("--steps <N>"), OptionRange(1, 100_000_000)] public int? Steps { get; init; }
-    [CommandOption("--batch <N>"), Description("Sequences per optimizer step.")]
+    [CommandOption("--steps <N>"), Description("Optimizer steps (default 1000)."), OptionRange(1, 100_000_000)] public int? Steps { get; init; }
+    [CommandOption("--batch <N>"), Description("Sequences per optimizer step (default 8).")]
     [OptionRange(1, 1_000_000)]
     public int? Batch { get; init; }
-    [CommandOption("--micro-batch <N>"), Description("Sequences per forward/backward pass (memory).")]
+    [CommandOption("--micro-batch <N>"), Description("Sequences per forward/backward pass (memory; default 1).")]
     [OptionRange(1, 1_000_000)]
     public int? MicroBatch { get; init; }
-    [CommandOption("--lr <X>"), Description("Peak learning rate (warm-up, then cosine decay to a tenth).")]
+    [CommandOption("--lr <X>"), Description("Peak learning rate (warm-up, then cosine decay to a tenth; default 2e-3).")]
     [OptionRange(0.0, 10.0, MinExclusive = true)]
     public float? Lr { get; init; }
-    [CommandOption("--warmup <N>"), OptionRange(0, 100_000_000)] public int? Warmup { get; init; }
-    [CommandOption("--weight-decay <X>"), OptionRange(0, 10)] public float? WeightDecay { get; init; }
-    [CommandOption("--seed <N>"), OptionRange(0, int.MaxValue)] public int? Seed { get; init; }
+    [CommandOption("--warmup <N>"), Description("Warm-up steps (default 50)."), OptionRange(0, 100_000_000)] public int? Warmup { get; init; }
+    [CommandOption("--weight-decay <X>"), Description("AdamW weight decay (default 0.1)."), OptionRange(0, 10)] public float? WeightDecay { get; init; }
+    [CommandOption("--seed <N>"), Description("Seed of the initial weights and data order (default 1)."), OptionRange(0, int.MaxValue)] public int? Seed { get; init; }
     [CommandOption("--threads <N>"), Description("CPU threads; default: all cores.")]
     [OptionRange(0, OptionLimits.Threads)]
     public int Threads { get; init; }
-    [CommandOption("--eval-every <N>"), OptionRange(1, 100_000_000)] public int? EvalEvery { get; init; }
-    [CommandOption("--eval-windows <N>"), Description("Held-out windows per evaluation.")]
+    [CommandOption("--eval-every <N>"), Description("Steps between held-out evaluations (default 100)."), OptionRange(1, 100_000_000)] public int? EvalEvery { get; init; }
+    [CommandOption("--eval-windows <N>"), Description("Held-out windows per evaluation (default 32).")]
     [OptionRange(1, 1_000_000)]
     public int? EvalWindows { get; init; }
     [CommandOption("--log-every <N>"), Description("Plain progress line interval when stderr is not a terminal.")]
@@ -60,8 +60,8 @@ public sealed class TrainSettings : CommandSettings
     public int LogEvery { get; init; } = 10;
     [CommandOption("--checkpoint <PATH>"), Description("Checkpoint file; default: <out>.ckpt.")]
     public string? Checkpoint { get; init; }
-    [CommandOption("--checkpoint-every <N>"), OptionRange(1, 100_000_000)] public int? CheckpointEvery { get; init; }
-    [CommandOption("--init <CHECKPOINT>"), Description("Start a new run (this command's schedule, a fresh optimizer) from the model and vocabulary of a checkpoint, or of a GGUF model `entropylong train` wrote (the shipped default, say); model-shape options other than --ctx and --rope-base are then ignored.")]
+    [CommandOption("--checkpoint-every <N>"), Description("Steps between checkpoints (default 100)."), OptionRange(1, 100_000_000)] public int? CheckpointEvery { get; init; }
+    [CommandOption("--init <CHECKPOINT>"), Description("Start a new run (this command's schedule, a fresh optimizer) from the model and vocabulary of a checkpoint, or of a GGUF model `entropylong train` wrote (the shipped default, say); model-shape options other than --ctx and --rope-base are then refused.")]
     public string? Init { get; init; }
     [CommandOption("--resume"), Description("Continue the run saved in the checkpoint (its model and options stand; a different value for one of them is refused).")]
     public bool Resume { get; init; }
@@ -85,13 +85,13 @@ public sealed class TrainSettings : CommandSettings
             return ValidationResult.Error("--data trains on a build's tokens, which must be an existing model's vocabulary: give --init CHECKPOINT (or --resume)");
         if (Data is not null && RepeatSpans is not (null or 0)) return ValidationResult.Error("--repeat-spans applies to --corpus training only");
         if (RopeBase is not null && Resume) return ValidationResult.Error("--resume continues a run with its rope base; --rope-base applies to a new run");
-        if (ValidateShape(Dim ?? DefaultDim, Heads ?? DefaultHeads, KvHeads) is { Successful: false } shape) return shape;
         if (Resume && Init is not null) return ValidationResult.Error("--resume continues a run; --init starts a new one: use one of them");
+        if (Init is null && !Resume && ValidateShape(Dim ?? DefaultDim, Heads ?? DefaultHeads, KvHeads) is { Successful: false } shape) return shape;
         return ValidationResult.Success();
     }
 
     internal static ValidationResult ValidateShape(int dim, int heads, int? kvHeads) =>
-        dim % heads != 0 || dim / heads % 2 != 0 ? ValidationResult.Error("--dim must split into --heads heads of even size")
+        dim % heads != 0 || dim / heads % 2 != 0 ? ValidationResult.Error($"--dim {dim} must split into --heads {heads} heads of even size")
         : heads % (kvHeads ?? heads) != 0 ? ValidationResult.Error("--heads must be a multiple of --kv-heads")
         : ValidationResult.Success();
 }
@@ -103,6 +103,7 @@ public sealed class TrainCommand : Command<TrainSettings>
     {
         // Plain lines go straight to stderr: a console renderer would wrap them at its width in a log file.
         void Say(string line) => Progress.Say(line);
+        OutputPath.CheckFile(s.Out, s.Corpus.Length > 0 ? [s.Corpus] : []);
         string checkpoint = s.Checkpoint ?? s.Out + ".ckpt";
         if (s.Resume) CheckResumable(s, checkpoint);
         List<Document>? documents = null;
@@ -156,6 +157,7 @@ public sealed class TrainCommand : Command<TrainSettings>
                 (float?)s.RopeBase ?? LlamaConfig.DefaultRopeBase), vocab, data, options, s.Threads);
         var c = session.Config;
         var o = session.Options;
+        if (s.Init is not null) CheckInitShape(s, c);
         Say($"model: dim {c.Dim}, {c.Layers} layers, {c.Heads} heads ({c.KvHeads} kv), ffn {c.FfnDim}, ctx {c.ContextLength}, rope base {c.RopeBase:G}, vocab {c.VocabSize}: {c.ParameterCount:N0} parameters; ggml memory {session.MemoryBytes >> 20} MiB");
         Say($"schedule: {o.Steps} steps x {o.BatchSequences} x {c.ContextLength} tokens, lr {o.LearningRate:G3} (warm-up {o.WarmupSteps}, cosine to {o.LearningRate * o.MinLearningRateRatio:G3}), weight decay {o.WeightDecay}, seed {o.Seed}" +
             (o.RepeatSpans > 0 ? $", a repeated random span in {o.RepeatSpans:P0} of windows" : "") +
@@ -226,6 +228,20 @@ public sealed class TrainCommand : Command<TrainSettings>
             .Select(x => FormattableString.Invariant($"{x.Option} {x.Saved} (given {x.Given})")).ToList();
         if (changed.Count > 0)
             throw new UsageException($"{checkpoint}: --resume continues the run saved there, which has {string.Join(", ", changed)}; leave these options out or give the saved values");
+    }
+
+    /// <summary>--init takes the model's shape from its checkpoint (only --ctx and --rope-base may change it): a shape option
+    /// that differs would be ignored, so it is refused before any step.</summary>
+    private static void CheckInitShape(TrainSettings s, LlamaConfig c)
+    {
+        (string Option, int? Given, int Saved)[] shape =
+        [
+            ("--vocab", s.Vocab, c.VocabSize), ("--dim", s.Dim, c.Dim), ("--layers", s.Layers, c.Layers), ("--heads", s.Heads, c.Heads),
+            ("--kv-heads", s.KvHeads, c.KvHeads), ("--ffn", s.Ffn, c.FfnDim),
+        ];
+        var changed = shape.Where(x => x.Given is not null && x.Given != x.Saved).Select(x => $"{x.Option} {x.Saved} (given {x.Given})").ToList();
+        if (changed.Count > 0)
+            throw new UsageException($"{s.Init}: --init starts from this model, which has {string.Join(", ", changed)}; leave these options out (only --ctx and --rope-base change with --init)");
     }
 
     /// <summary>The whole corpus in memory (training needs every document's tokens); bad lines are skipped and reported.</summary>
