@@ -27,6 +27,21 @@ public class SlurmTests(CliFixture cli)
     }
 
     [Fact]
+    public void ARefusedSubmissionIsOneLineNamingSbatch()
+    {
+        // sbatch's own message (several lines without a cluster) was passed through as it was.
+        string bin = Path.Combine(cli.Root, "refusing-sbatch"), outDir = Path.Combine(cli.Root, "slurm-refused");
+        Directory.CreateDirectory(bin);
+        File.WriteAllText(Path.Combine(bin, "sbatch"), "#!/bin/sh\necho 'sbatch: error: Batch job submission failed:' >&2\necho 'Unable to contact slurm controller' >&2\nexit 1\n");
+        Assert.Equal(0, Bash($"chmod +x '{Path.Combine(bin, "sbatch")}'").Code);
+        var env = new Dictionary<string, string> { ["PATH"] = bin + ":" + Environment.GetEnvironmentVariable("PATH") };
+        var r = cli.Run(["slurm", "submit", .. cli.CorpusArgs, "--index", cli.Index, "--out", outDir, "--shards", "2", "--", .. cli.BuildOptions], env);
+        Assert.Equal(3, r.Code);
+        Assert.DoesNotContain('\n', r.Stderr.Trim());
+        Assert.EndsWith("failed (exit 1): sbatch: error: Batch job submission failed: / Unable to contact slurm controller", r.Stderr.Trim());
+    }
+
+    [Fact]
     public void ArrayJobsChainedWithAfterOkReproduceTheLocalRun()
     {
         string reference = cli.Reference();

@@ -44,7 +44,8 @@ public static class Slurm
         if (afterOk is not null) args.Add($"--dependency=afterok:{afterOk}");
         args.Add(script);
         var (code, stdout, stderr) = Run("sbatch", args);
-        if (code != 0) throw new UserInputException($"sbatch {script} failed (exit {code}): {stderr.Trim()}");
+        // One line, as every error: sbatch's own message joined (it is often several lines).
+        if (code != 0) throw new UserInputException($"sbatch {script} failed (exit {code}): {string.Join(" / ", stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))}");
         return stdout.Trim().Split(';')[0];
     }
 
