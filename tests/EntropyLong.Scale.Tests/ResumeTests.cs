@@ -103,6 +103,21 @@ public class ResumeTests(CliFixture cli)
     }
 
     [Fact]
+    public void KilledAtEveryRenameInTurnLeavesNothingOnceDone()
+    {
+        // Attempt K dies at its K-th rename. Tasks resume where the killed ones stopped and the merge starts over, so the
+        // chain ends once some attempt outlives the whole merge, having stopped inside it at every rename, its staging
+        // folders' swap included (a merge killed there left a hidden folder that no rerun removed).
+        string outDir = Path.Combine(cli.Root, "killed-at-every-rename");
+        int attempt = 0;
+        while (cli.Run(Build(outDir), new Dictionary<string, string> { ["ENTROPYLONG_KILL_AT_COMMIT"] = $"{++attempt}" }).Code == 137)
+            Assert.True(attempt < 100, "the chain of killed attempts does not end");
+        Assert.True(attempt > 5, $"only {attempt} attempts");
+        CliFixture.AssertSameOutput(Reference(), outDir);
+        AssertClean(outDir);
+    }
+
+    [Fact]
     public void AnUnshardedBuildKilledMidWriteLeavesNothingOnceRerun()
     {
         string plain = Path.Combine(cli.Root, "plain-reference"), outDir = Path.Combine(cli.Root, "plain-killed");

@@ -191,10 +191,12 @@ public sealed class ShardedBuild
     }
 
     /// <summary>Hidden temporary files of a worker killed while writing: the merge's own (only the lock holder writes
-    /// those) and plan.json's and config.json's when their writer is a dead process of this host or they are over a
-    /// minute old (a live worker, maybe on another host, renames its own in moments).</summary>
+    /// those, and the staging folders of mds/ and parquet/) and plan.json's and config.json's when their writer is a dead
+    /// process of this host or they are over a minute old (a live worker, maybe on another host, renames its own in
+    /// moments).</summary>
     private void RemoveStaleTemporaries()
     {
+        foreach (string staged in System.IO.Directory.GetDirectories(OutDir, ".*.tmp")) System.IO.Directory.Delete(staged, recursive: true);
         var old = DateTime.UtcNow - TimeSpan.FromMinutes(1);
         string[] folders = [Path.Combine(OutDir, BuildFolder.Mds), Path.Combine(OutDir, BuildFolder.Parquet)];
         foreach (string f in System.IO.Directory.GetFiles(OutDir, ".*.tmp")
