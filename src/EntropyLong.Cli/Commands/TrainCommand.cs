@@ -215,17 +215,14 @@ public sealed class TrainCommand : Command<TrainSettings>
     private static void CheckResumable(TrainSettings s, string checkpoint)
     {
         var (c, o) = TrainingSession.ReadRun(checkpoint);
-        (string Option, object? Given, object Saved)[] stored =
+        var changed = Changed(
         [
-            ("--vocab", s.Vocab, c.VocabSize), ("--dim", s.Dim, c.Dim), ("--layers", s.Layers, c.Layers), ("--heads", s.Heads, c.Heads),
-            ("--kv-heads", s.KvHeads, c.KvHeads), ("--ffn", s.Ffn, c.FfnDim), ("--ctx", s.Ctx, c.ContextLength),
+            .. Shape(s, c), ("--ctx", s.Ctx, c.ContextLength),
             ("--steps", s.Steps, o.Steps), ("--batch", s.Batch, o.BatchSequences), ("--micro-batch", s.MicroBatch, o.MicroBatch),
             ("--lr", s.Lr, o.LearningRate), ("--warmup", s.Warmup, o.WarmupSteps), ("--weight-decay", s.WeightDecay, o.WeightDecay),
             ("--seed", s.Seed, o.Seed), ("--eval-every", s.EvalEvery, o.EvalEvery), ("--eval-windows", s.EvalWindows, o.EvalWindows),
             ("--checkpoint-every", s.CheckpointEvery, o.CheckpointEvery), ("--repeat-spans", s.RepeatSpans, o.RepeatSpans),
-        ];
-        var changed = stored.Where(x => x.Given is not null && !x.Given.Equals(x.Saved))
-            .Select(x => FormattableString.Invariant($"{x.Option} {x.Saved} (given {x.Given})")).ToList();
+        ]);
         if (changed.Count > 0)
             throw new UsageException($"{checkpoint}: --resume continues the run saved there, which has {string.Join(", ", changed)}; leave these options out or give the saved values");
     }
@@ -234,15 +231,22 @@ public sealed class TrainCommand : Command<TrainSettings>
     /// that differs would be ignored, so it is refused before any step.</summary>
     private static void CheckInitShape(TrainSettings s, LlamaConfig c)
     {
-        (string Option, int? Given, int Saved)[] shape =
-        [
-            ("--vocab", s.Vocab, c.VocabSize), ("--dim", s.Dim, c.Dim), ("--layers", s.Layers, c.Layers), ("--heads", s.Heads, c.Heads),
-            ("--kv-heads", s.KvHeads, c.KvHeads), ("--ffn", s.Ffn, c.FfnDim),
-        ];
-        var changed = shape.Where(x => x.Given is not null && x.Given != x.Saved).Select(x => $"{x.Option} {x.Saved} (given {x.Given})").ToList();
+        var changed = Changed(Shape(s, c));
         if (changed.Count > 0)
             throw new UsageException($"{s.Init}: --init starts from this model, which has {string.Join(", ", changed)}; leave these options out (only --ctx and --rope-base change with --init)");
     }
+
+    // The model-shape options beside the model's values (Given null: not on the command line).
+    private static (string Option, object? Given, object Saved)[] Shape(TrainSettings s, LlamaConfig c) =>
+    [
+        ("--vocab", s.Vocab, c.VocabSize), ("--dim", s.Dim, c.Dim), ("--layers", s.Layers, c.Layers), ("--heads", s.Heads, c.Heads),
+        ("--kv-heads", s.KvHeads, c.KvHeads), ("--ffn", s.Ffn, c.FfnDim),
+    ];
+
+    // "--dim 16 (given 32)" for each option given with another value than the saved one.
+    private static List<string> Changed(IEnumerable<(string Option, object? Given, object Saved)> options) =>
+        options.Where(x => x.Given is not null && !x.Given.Equals(x.Saved))
+            .Select(x => FormattableString.Invariant($"{x.Option} {x.Saved} (given {x.Given})")).ToList();
 
     /// <summary>The whole corpus in memory (training needs every document's tokens); bad lines are skipped and reported.</summary>
     internal static List<Document> ReadCorpus(string path, Action<string> say)
