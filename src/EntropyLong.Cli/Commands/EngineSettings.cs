@@ -44,9 +44,10 @@ public class EngineSettings : CommandSettings
     /// <summary>The copy weight when --copy-weight is not given: the default scorer's, or the paper's 0.</summary>
     public float DefaultCopyWeight => DefaultScorer ? Defaults.ScorerCopyWeight : 0;
 
-    /// <summary>A window of one token predicts nothing, so --ctx is 0 or at least 2.</summary>
-    public override ValidationResult Validate() => Ctx == 1
-        ? ValidationResult.Error("--ctx must be 0 (the model's training context) or at least 2 (got 1)")
+    /// <summary>A window is the context less the BOS token a model may prepend, and a window of one token predicts
+    /// nothing, so --ctx is 0 or at least 3.</summary>
+    public override ValidationResult Validate() => Ctx is 1 or 2
+        ? ValidationResult.Error($"--ctx must be 0 (the model's training context) or at least 3 (got {Ctx})")
         : ValidationResult.Success();
 
     public LlamaSettings ToLlama() => new()
