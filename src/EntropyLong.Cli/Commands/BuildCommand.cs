@@ -214,7 +214,7 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
             PrintSummary(stats, s.Sequences);
             if (corpus.Stats.Skipped > 0) Progress.Say(corpus.Stats.Summary());
             Console.WriteLine($"output: {Path.GetFullPath(s.Out)}/ ({Listing(output)})");
-            Console.WriteLine($"report: entropylong report {Shell.Quote(s.Out)} writes {Path.Combine(s.Out, "report", "report.html")}");
+            Console.WriteLine($"report: entropylong report {Shell.QuotePath(s.Out)} writes {Path.Combine(s.Out, "report", "report.html")}");
         }
         return 0;
     }
@@ -252,7 +252,7 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
         }
         catch (IOException e)
         {
-            throw new UserInputException($"{s.Out}: the merge failed ({e.Message}); the shard tasks are kept: fix the cause (e.g. free disk space) and run `entropylong merge {Shell.Quote(s.Out)}`", e);
+            throw new UserInputException($"{s.Out}: the merge failed ({e.Message}); the shard tasks are kept: fix the cause (e.g. free disk space) and run `entropylong merge {Shell.QuotePath(s.Out)}`", e);
         }
         if (merged is not null && !s.Quiet)
         {

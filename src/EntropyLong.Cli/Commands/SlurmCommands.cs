@@ -107,7 +107,7 @@ public sealed class SlurmSubmitCommand : Command<SlurmSubmitCommand.Settings>
         if (s.DryRun) return 0;
         var record = new SlurmJobs(outDir, index, shards, indexShards, ids.GetValueOrDefault("index"), ids["build"], ids["merge"]);
         AtomicFile.WriteAllBytes(Path.Combine(dir, SlurmJobs.FileName), JsonSerializer.SerializeToUtf8Bytes(record, new JsonSerializerOptions { WriteIndented = true }));
-        AnsiConsole.MarkupLine($"follow with: entropylong slurm status {Markup.Escape(Shell.Quote(s.Out))}");
+        AnsiConsole.MarkupLine($"follow with: entropylong slurm status {Markup.Escape(Shell.QuotePath(s.Out))}");
         return 0;
     }
 }
@@ -125,7 +125,7 @@ public sealed class SlurmStatusCommand : Command<SlurmStatusCommand.Settings>
     public override int Execute(CommandContext context, Settings s, CancellationToken ct)
     {
         string path = Path.Combine(s.Out, "slurm", SlurmJobs.FileName);
-        if (!File.Exists(path)) throw new UserInputException($"{path}: not found; submit with `entropylong slurm submit --out {Shell.Quote(s.Out)} ...` first");
+        if (!File.Exists(path)) throw new UserInputException($"{path}: not found; submit with `entropylong slurm submit --out {Shell.QuotePath(s.Out)} ...` first");
         var jobs = JsonSerializer.Deserialize<SlurmJobs>(File.ReadAllBytes(path))!;
         var stages = new List<(string Stage, string? Job, TaskStore Store, IReadOnlyList<string> Ids)>
         {
