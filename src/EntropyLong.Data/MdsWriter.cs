@@ -250,7 +250,7 @@ public sealed class MdsWriter : IDisposable
     }
 
     /// <summary>Removes the MDS dataset in <paramref name="directory"/>, if there is one: index.json first, so a
-    /// half-removed dataset never looks complete.</summary>
+    /// half-removed dataset never looks complete; then the folder, unless it holds other files.</summary>
     /// <exception cref="UserInputException">The files cannot be removed.</exception>
     public static void Remove(string directory)
     {
@@ -259,6 +259,7 @@ public sealed class MdsWriter : IDisposable
         {
             File.Delete(Path.Combine(directory, IndexFile));
             foreach (string shard in Directory.GetFiles(directory, "shard.*.mds")) File.Delete(shard);
+            if (!Directory.EnumerateFileSystemEntries(directory).Any()) Directory.Delete(directory);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

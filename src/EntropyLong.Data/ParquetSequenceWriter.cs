@@ -47,7 +47,7 @@ public sealed class ParquetSequenceWriter : IDisposable
         }
     }
 
-    /// <summary>Removes the part files in <paramref name="directory"/>, if any.</summary>
+    /// <summary>Removes the part files in <paramref name="directory"/>, if any, then the folder, unless it holds other files.</summary>
     /// <exception cref="UserInputException">They cannot be removed.</exception>
     public static void Remove(string directory)
     {
@@ -55,6 +55,7 @@ public sealed class ParquetSequenceWriter : IDisposable
         try
         {
             foreach (string part in Directory.GetFiles(directory, BuildFolder.ParquetParts)) File.Delete(part);
+            if (!Directory.EnumerateFileSystemEntries(directory).Any()) Directory.Delete(directory);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
