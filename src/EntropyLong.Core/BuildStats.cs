@@ -5,7 +5,7 @@ public sealed class BuildStats
 {
     public long DocumentsRead { get; set; }
     /// <summary>Documents not used, by reason: input problems (malformed_json, missing_text, invalid_utf8, empty),
-    /// guards (contaminated) and method outcomes (too_short, no_anchor, no_verified_chunk, longer_than_seq_len).</summary>
+    /// guards (contaminated) and method outcomes (too_short, no_anchor, no_verified_chunk, no_verified_chunk_fits, longer_than_seq_len).</summary>
     public SortedDictionary<string, long> DocumentsSkipped { get; set; } = new();
     public long DocumentsUsed { get; set; }
     public long TokensIn { get; set; }
@@ -26,7 +26,9 @@ public sealed class BuildStats
     /// <summary>Pairs that passed verification and were not kept: the chunk lowered the entropy of the rest of the
     /// document too little (<see cref="DocumentGainStep"/>, --min-document-gain).</summary>
     public long CandidatesBelowDocumentGain { get; set; }
+    /// <summary>Verified chunks of the documents used, placed or dropped to fit the target length.</summary>
     public long ChunksVerified { get; set; }
+    /// <summary>The entropy drops of those chunks, summed.</summary>
     public double DeltaSum { get; set; }
     public double MeanDelta => ChunksVerified == 0 ? 0 : DeltaSum / ChunksVerified;
     /// <summary>Contexts of either kind dropped from the front of samples longer than the target.</summary>

@@ -28,7 +28,8 @@ public sealed class SequenceSink : IDisposable
         _stats.Samples++;
         static bool Verified(SampleContext c) => c.Kind == ContextKind.Verified;
         _stats.ChunksVerified += sample.Contexts.Count(Verified) + sample.Dropped.Count(Verified);
-        _stats.DeltaSum += sample.Contexts.Where(Verified).Sum(c => c.Delta);
+        // Over the same chunks as ChunksVerified, so that mean_delta is theirs.
+        _stats.DeltaSum += sample.Contexts.Concat(sample.Dropped).Where(Verified).Sum(c => c.Delta);
         _stats.ContextsNegative += sample.Contexts.Count(c => c.Kind == ContextKind.Negative);
         _stats.ContextsUnjudged += sample.Contexts.Count(c => c.Kind is ContextKind.Retrieved or ContextKind.Distractor);
         _stats.ContextsDroppedForLength += sample.ContextsDropped;

@@ -298,4 +298,28 @@ public class BuildTests
         Assert.False(File.Exists(Path.Combine(dir, "details.jsonl")));
         Assert.True(File.Exists(Path.Combine(dir, "sequences.jsonl")));
     }
+
+    [Fact]
+    public void ChunksDroppedForLengthCountInTheMeanDeltaAndADocumentLeftWithoutAnyIsNotUsed()
+    {
+        // A target length a little over the longest document: every document fits alone, few fit with their chunks.
+        using var engine = Engine();
+        int longest = Corpus.Max(d => ((ITrainingTokenizer)engine.Vocabulary).Encode(d.Text).Length);
+        var options = Loose with { SeqLen = longest + 40 };
+        var (documents, stats) = Process(engine, new LexicalRetriever(Corpus), options, Corpus);
+        string dir = Scratch.NewPath("build");
+        Directory.CreateDirectory(dir);
+        using (var sink = new SequenceSink(new BuildOutput(dir), stats, options.SeqLen))
+        {
+            foreach (var d in documents.Where(d => !d.Skipped)) sink.Add(d.Sample!);
+            sink.Complete();
+        }
+        var used = documents.Where(d => !d.Skipped).Select(d => d.Sample!).ToList();
+        Assert.Contains(used, s => s.ContextsDropped > 0);
+        Assert.Contains(documents, d => d.SkipReason == AssemblyStep.NoVerifiedChunkFits);
+        Assert.All(used, s => Assert.Contains(s.Contexts, c => c.Kind == ContextKind.Verified));
+        var verified = used.SelectMany(s => s.Contexts.Concat(s.Dropped)).Where(c => c.Kind == ContextKind.Verified).ToList();
+        Assert.Equal(verified.Count, stats.ChunksVerified);
+        Assert.Equal(verified.Average(c => c.Delta), stats.MeanDelta, 9);
+    }
 }
