@@ -170,22 +170,59 @@ public class ResumeTests(CliFixture cli)
     [Theory]
     [InlineData("emptied")]
     [InlineData("cut short")]
+    [InlineData("details cut short")]
+    [InlineData("stats malformed")]
+    [InlineData("stats missing")]
+    [InlineData("sequences missing")]
     public void ADamagedTaskFailsTheMergeNamingItsFileAndLine(string damage)
     {
         string outDir = Path.Combine(cli.Root, "damaged-" + damage.Replace(' ', '-'));
         cli.Run(Build(outDir, "--no-merge")).Check();
-        string task = Path.Combine(outDir, "tasks", "build-0001"), sequences = Path.Combine(task, "sequences.jsonl");
-        var lines = File.ReadAllLines(sequences);
-        // Emptying a line threw an ArgumentOutOfRangeException; a line cut short was merged as it was.
-        lines[0] = damage == "emptied" ? "" : lines[0][..(lines[0].Length / 2)];
-        File.WriteAllLines(sequences, lines);
+        string task = Path.Combine(outDir, "tasks", "build-0001");
+        string sequences = Path.Combine(task, "sequences.jsonl"), details = Path.Combine(task, "details.jsonl"), stats = Path.Combine(task, "stats.json");
+        static void CutFirstLine(string path, bool empty)
+        {
+            var lines = File.ReadAllLines(path);
+            lines[0] = empty ? "" : lines[0][..(lines[0].Length / 2)];
+            File.WriteAllLines(path, lines);
+        }
+        // Emptying a line threw an ArgumentOutOfRangeException; a line cut short was merged as it was; a malformed or
+        // missing file showed a .NET exception.
+        string expected = damage switch
+        {
+            "emptied" or "cut short" => $"{sequences}:1: not a whole sequence record",
+            "details cut short" => $"{details}:1: not a whole details record",
+            "stats malformed" => $"{stats}: not a build's stats",
+            "stats missing" => $"{stats}: missing",
+            _ => $"{sequences}: missing",
+        };
+        switch (damage)
+        {
+            case "emptied" or "cut short": CutFirstLine(sequences, damage == "emptied"); break;
+            case "details cut short": CutFirstLine(details, empty: false); break;
+            case "stats malformed": File.WriteAllText(stats, "{\"documents_read\": 3,"); break;
+            case "stats missing": File.Delete(stats); break;
+            default: File.Delete(sequences); break;
+        }
         var merge = cli.Run(["merge", outDir]);
         Assert.Equal(3, merge.Code);
-        Assert.Contains($"{sequences}:1: not a whole sequence record", merge.Stderr);
+        Assert.Contains(expected, merge.Stderr);
+        Assert.Contains($"remove {task} and run the build again", merge.Stderr);
         Assert.False(File.Exists(Path.Combine(outDir, "stats.json")));
         Directory.Delete(task, recursive: true);
         cli.Run(Build(outDir)).Check();
         CliFixture.AssertSameOutput(Reference(), outDir);
+    }
+
+    [Fact]
+    public void APlanWithoutAKeyNamesIt()
+    {
+        string outDir = Path.Combine(cli.Root, "plan-without-key");
+        cli.Run(Build(outDir, "--no-merge")).Check();
+        File.WriteAllText(Path.Combine(outDir, "plan.json"), "{}");
+        var merge = cli.Run(["merge", outDir]);
+        Assert.Equal(3, merge.Code);
+        Assert.Contains($"{Path.Combine(outDir, "plan.json")}: not a valid plan (no \"files\")", merge.Stderr);
     }
 
     /// <summary>Every file under <paramref name="dir"/> but hidden temporaries, by relative path.</summary>

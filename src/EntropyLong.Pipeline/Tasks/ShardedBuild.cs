@@ -78,16 +78,18 @@ public sealed class ShardedBuild
         {
             using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
             var root = doc.RootElement;
-            var files = root.GetProperty("files").EnumerateArray().Select(e => e.GetString()!).ToArray();
+            JsonElement Key(string name) => root.ValueKind == JsonValueKind.Object && root.TryGetProperty(name, out var value)
+                ? value : throw new KeyNotFoundException($"no \"{name}\"");
+            var files = Key("files").EnumerateArray().Select(e => e.GetString()!).ToArray();
             var output = new BuildOutput(outDir)
             {
-                SequencesFile = root.GetProperty("sequences").GetString()!,
-                MdsShardSizeLimit = root.GetProperty("mds_shard_size").GetInt64(),
-                PositionWeights = root.GetProperty("position_weights").GetBoolean(),
-            }.WithFormats(root.GetProperty("formats").EnumerateArray().Select(e => e.GetString()!));
-            return new ShardedBuild(output, new ShardPlan(files, root.GetProperty("shards").GetInt32())) { Configuration = root.GetProperty("config").Clone() };
+                SequencesFile = Key("sequences").GetString()!,
+                MdsShardSizeLimit = Key("mds_shard_size").GetInt64(),
+                PositionWeights = Key("position_weights").GetBoolean(),
+            }.WithFormats(Key("formats").EnumerateArray().Select(e => e.GetString()!));
+            return new ShardedBuild(output, new ShardPlan(files, Key("shards").GetInt32())) { Configuration = Key("config").Clone() };
         }
-        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or ArgumentOutOfRangeException)
         {
             throw new UserInputException($"{path}: not a valid plan ({e.Message})", e);
         }
@@ -145,7 +147,7 @@ public sealed class ShardedBuild
         if (held is null) return null;
         string statsPath = Path.Combine(OutDir, BuildFolder.Stats);
         if (File.Exists(statsPath)) // merged by another worker since the check above: nothing to redo
-            return JsonSerializer.Deserialize<BuildStats>(File.ReadAllBytes(statsPath), BuildFolder.Json);
+            return ReadStats(statsPath, $"remove it and run `entropylong merge {OutDir}` to merge again");
         RemoveStaleTemporaries();
         var total = new BuildStats();
         long next = 0;
@@ -158,9 +160,10 @@ public sealed class ShardedBuild
             for (int shard = 0; shard < Plan.Shards; shard++)
             {
                 string dir = Tasks.PathOf(BuildFolder.BuildTask(shard));
-                var stats = JsonSerializer.Deserialize<BuildStats>(File.ReadAllBytes(Path.Combine(dir, BuildFolder.Stats)), BuildFolder.Json)
-                    ?? throw new UserInputException($"{Path.Combine(dir, BuildFolder.Stats)}: empty; the task's output is damaged: remove {dir} and run the build again to redo it");
-                total.Add(stats);
+                string redo = $"the task's output is damaged: remove {dir} and run the build again to redo it";
+                foreach (string name in new[] { BuildFolder.Stats, TaskSequences })
+                    if (!File.Exists(Path.Combine(dir, name))) throw new UserInputException($"{Path.Combine(dir, name)}: missing; {redo}");
+                total.Add(ReadStats(Path.Combine(dir, BuildFolder.Stats), redo));
                 long before = next, lineNumber = 0;
                 foreach (string line in File.ReadLines(Path.Combine(dir, TaskSequences), Encoding.UTF8))
                 {
@@ -170,15 +173,23 @@ public sealed class ShardedBuild
                 long samples = 0;
                 foreach (var sample in MdsReader.Read(Path.Combine(dir, BuildFolder.Mds)))
                 {
-                    tokens.Write(MemoryMarshal.Cast<uint, int>(sample.InputIds), sample.Indices ?? throw new UserInputException($"{sample.Source}: no indices column; remove {dir} and run the build again to redo it"),
+                    tokens.Write(MemoryMarshal.Cast<uint, int>(sample.InputIds), sample.Indices ?? throw new UserInputException($"{sample.Source}: no indices column; {redo}"),
                         sample.PositionWeighted);
                     samples++;
                 }
                 if (samples != next - before)
-                    throw new UserInputException($"{dir}: {next - before} sequences in {TaskSequences} but {samples} MDS samples; the task's output is damaged: remove {dir} and run the build again to redo it");
+                    throw new UserInputException($"{dir}: {next - before} sequences in {TaskSequences} but {samples} MDS samples; {redo}");
                 if (detailLines is not null)
-                    foreach (string line in File.ReadLines(Path.Combine(dir, BuildFolder.Details), Encoding.UTF8))
+                {
+                    string path = Path.Combine(dir, BuildFolder.Details);
+                    lineNumber = 0;
+                    foreach (string line in File.ReadLines(path, Encoding.UTF8))
+                    {
+                        if (!IsOneObject(line)) throw new UserInputException($"{path}:{lineNumber + 1}: not a whole details record; {redo}");
+                        lineNumber++;
                         detailLines.Write(w => w.WriteRawValue(line, skipInputValidation: true));
+                    }
+                }
             }
             BuildRunner.ReplaceEarlierBuild(Output with { Details = details });
             jsonl.Complete();
@@ -205,6 +216,33 @@ public sealed class ShardedBuild
             string name = Path.GetFileName(f);
             bool shared = name.StartsWith($".{BuildFolder.Plan}.", StringComparison.Ordinal) || name.StartsWith(".config.json.", StringComparison.Ordinal);
             if (!shared || AtomicFile.IsAbandoned(f) || File.GetLastWriteTimeUtc(f) < old) File.Delete(f);
+        }
+    }
+
+    private static BuildStats ReadStats(string path, string remedy)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<BuildStats>(File.ReadAllBytes(path), BuildFolder.Json)
+                ?? throw new JsonException("null");
+        }
+        catch (JsonException e)
+        {
+            throw new UserInputException($"{path}: not a build's stats ({e.Message}); {remedy}", e);
+        }
+    }
+
+    // A details line is copied as it is, so it is checked to be exactly one JSON object (a line cut short is not).
+    private static bool IsOneObject(string line)
+    {
+        var reader = new Utf8JsonReader(Encoding.UTF8.GetBytes(line));
+        try
+        {
+            return reader.Read() && reader.TokenType == JsonTokenType.StartObject && reader.TrySkip() && !reader.Read();
+        }
+        catch (JsonException)
+        {
+            return false;
         }
     }
 
