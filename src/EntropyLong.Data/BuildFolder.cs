@@ -43,6 +43,8 @@ public static class BuildFolder
     /// <summary>A sharded build's plan (shards, files, configuration), and the folder of its tasks.</summary>
     public const string Plan = "plan.json";
     public const string Tasks = "tasks";
+    /// <summary>Locked by an unsharded build while it writes the folder.</summary>
+    public const string BuildLock = ".build.lock";
     /// <summary>Written last into a finished task's folder.</summary>
     public const string DoneMarker = "done.json";
 

@@ -119,6 +119,16 @@ public sealed class BuildRunner(IReadOnlyList<IBuildStep> steps, int seqLen, Bui
         foreach (string name in BuildFolder.SequenceNames.Where(n => n != output.SequencesFile)) File.Delete(Path.Combine(output.Directory, name));
     }
 
+    /// <summary>The lock an unsharded build holds on its folder for its whole run, or null when another process holds
+    /// it: two builds writing one folder together would leave a mix of their files that looks finished. The kernel
+    /// releases it however the process ends; the hidden file stays (deleting it could let two later builds lock two
+    /// different files of the same name).</summary>
+    public static IDisposable? TryLockFolder(string directory)
+    {
+        Directory.CreateDirectory(directory);
+        return Tasks.TaskStore.TryLock(Path.Combine(directory, BuildFolder.BuildLock));
+    }
+
     /// <summary>Writes stats.json last, atomically: its presence marks a complete build.</summary>
     public static void WriteStats(string directory, BuildStats stats) => BuildFolder.WriteJson(Path.Combine(directory, BuildFolder.Stats), stats);
 

@@ -150,6 +150,31 @@ public class ResumeTests(CliFixture cli)
     }
 
     [Fact]
+    public void ABuildRefusesAFolderAnotherBuildIsWriting()
+    {
+        string outDir = Path.Combine(cli.Root, "locked");
+        string[] args = ["build", .. cli.CorpusArgs, "--index", cli.Index, .. cli.BuildOptions, "--out", outDir];
+        cli.Run(args).Check();
+        var before = EveryFile(outDir);
+        // Two builds writing one folder at once left a mix of their files that looked finished.
+        using (var held = EntropyLong.Pipeline.Tasks.TaskStore.TryLock(Path.Combine(outDir, ".build.lock")))
+        {
+            Assert.NotNull(held);
+            var second = cli.Run(args);
+            Assert.Equal(3, second.Code);
+            Assert.Contains($"{outDir}: another build is writing to this folder", second.Stderr);
+            Assert.DoesNotContain("scorer", second.Stdout + second.Stderr);
+            var sharded = cli.Run(Build(outDir));
+            Assert.Equal(3, sharded.Code);
+            Assert.Contains("holds the output of a build without --shards", sharded.Stderr);
+        }
+        var after = EveryFile(outDir);
+        Assert.Equal(before.Keys, after.Keys);
+        foreach (var (name, bytes) in before) Assert.True(bytes.AsSpan().SequenceEqual(after[name]), $"{name} changed");
+        cli.Run(args).Check();
+    }
+
+    [Fact]
     public void ShardedAndUnshardedBuildsDoNotShareAFolder()
     {
         string plain = Path.Combine(cli.Root, "plain-not-shared"), sharded = Reference();

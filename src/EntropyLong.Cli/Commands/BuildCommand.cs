@@ -170,6 +170,9 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
         var hfTokenizer = s.Tokenizer is { } tok && tok.EndsWith(".json", StringComparison.OrdinalIgnoreCase) ? HfTokenizer.Load(tok) : null;
         if (hfTokenizer is null && s.Tokenizer is { } gguf) GgufFile.Check(gguf);
         var evaluation = s.Decontaminate.Length == 0 ? null : ReadEvaluationData(s);
+        if (s.Shards is not null) ShardedBuild.CheckFolder(s.Out);
+        using var writing = s.Shards is not null ? null : BuildRunner.TryLockFolder(s.Out)
+            ?? throw new UserInputException($"{s.Out}: another build is writing to this folder; wait for it to finish, or use another --out folder");
 
         using var embedder = OnnxEmbedder.Open(new EmbeddingModelOptions { Threads = s.Threads ?? 0 }); // --threads bounds both engines, so workers sharing a node do not oversubscribe it
         using var shardedIndex = ShardedIndex.IsSharded(s.Index) ? ShardedIndex.Open(s.Index, embedder) : null;
@@ -192,7 +195,6 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
             Progress.Say($"scorer {scorer.Info.Name}: {scorer.Info.Parameters:N0} parameters, vocabulary {scorer.Info.VocabSize}, context {scorer.Info.ContextLength}; index {shardedIndex?.Count ?? index!.Count:N0} chunks{(shardedIndex is null ? "" : $" in {shardedIndex.Shards.Count} shards")} ({embedder.ModelId})");
 
         if (s.Shards is { } shards) return ExecuteSharded(s, shards, corpus, steps, options, Effective(s, options, modelPath, scorer, embedder, corpus, evaluation), ct);
-        Directory.CreateDirectory(s.Out);
         var output = s.Output();
         var runner = new BuildRunner(steps, options.SeqLen, output);
         var documents = corpus.Read().Select(r => r.Document);

@@ -43,8 +43,7 @@ public sealed class ShardedBuild
     /// without shards (whose stats.json would pass for this build's merge).</exception>
     public void Prepare(JsonElement configuration)
     {
-        if (!File.Exists(Path.Combine(OutDir, BuildFolder.Plan)) && HoldsBuild(OutDir))
-            throw new UserInputException($"{OutDir}: holds the output of a build without --shards; use a new --out folder, or remove that build first");
+        CheckFolder(OutDir);
         var plan = new Dictionary<string, object>
         {
             ["shards"] = Plan.Shards,
@@ -62,9 +61,19 @@ public sealed class ShardedBuild
         Configuration = configuration.Clone();
     }
 
+    /// <summary>Refuses a folder that holds a build made without shards (whose stats.json would pass for this build's
+    /// merge) or that such a build is writing.</summary>
+    /// <exception cref="UserInputException">It does.</exception>
+    public static void CheckFolder(string outDir)
+    {
+        if (File.Exists(Path.Combine(outDir, BuildFolder.Plan))) return;
+        if (HoldsBuild(outDir) || File.Exists(Path.Combine(outDir, BuildFolder.BuildLock)))
+            throw new UserInputException($"{outDir}: holds the output of a build without --shards; use a new --out folder, or remove that build first");
+    }
+
     /// <summary>True when <paramref name="folder"/> holds a build's output, finished or not: its stats.json, sequences
     /// or MDS shards.</summary>
-    public static bool HoldsBuild(string folder) =>
+    private static bool HoldsBuild(string folder) =>
         BuildFolder.SequenceNames.Append(BuildFolder.Stats).Any(name => File.Exists(Path.Combine(folder, name)))
         || File.Exists(Path.Combine(folder, BuildFolder.Mds, "index.json"));
 
