@@ -167,6 +167,13 @@ public class ResumeTests(CliFixture cli)
             var sharded = cli.Run(Build(outDir));
             Assert.Equal(3, sharded.Code);
             Assert.Contains("holds the output of a build without --shards", sharded.Stderr);
+            // Before its end a running build's files have temporary names; its lock alone tells a sharded build.
+            string running = Path.Combine(cli.Root, "locked-running");
+            Directory.CreateDirectory(running);
+            using var runningLock = EntropyLong.Pipeline.Tasks.TaskStore.TryLock(Path.Combine(running, ".build.lock"));
+            var shardedIntoRunning = cli.Run(Build(running));
+            Assert.Equal(3, shardedIntoRunning.Code);
+            Assert.Contains($"{running}: a build without --shards is writing to this folder", shardedIntoRunning.Stderr);
         }
         var after = EveryFile(outDir);
         Assert.Equal(before.Keys, after.Keys);

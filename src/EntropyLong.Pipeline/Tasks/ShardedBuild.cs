@@ -67,8 +67,14 @@ public sealed class ShardedBuild
     public static void CheckFolder(string outDir)
     {
         if (File.Exists(Path.Combine(outDir, BuildFolder.Plan))) return;
-        if (HoldsBuild(outDir) || File.Exists(Path.Combine(outDir, BuildFolder.BuildLock)))
+        if (HoldsBuild(outDir))
             throw new UserInputException($"{outDir}: holds the output of a build without --shards; use a new --out folder, or remove that build first");
+        // A running build's files all have temporary names until its end: its lock tells.
+        if (File.Exists(Path.Combine(outDir, BuildFolder.BuildLock)))
+        {
+            using var unsharded = BuildRunner.TryLockFolder(outDir);
+            if (unsharded is null) throw new UserInputException($"{outDir}: a build without --shards is writing to this folder; use a new --out folder");
+        }
     }
 
     /// <summary>True when <paramref name="folder"/> holds a build's output, finished or not: its stats.json, sequences
