@@ -159,6 +159,25 @@ public partial class TrainCommandTests
     }
 
     [Fact]
+    public void ResumeTakesTheVocabularySizeTheRunAskedForWhenItsCorpusRanOutOfMerges()
+    {
+        string dir = CliRunner.TempDir();
+        string corpus = Path.Combine(dir, "corpus.jsonl"), model = Path.Combine(dir, "small.gguf");
+        File.WriteAllLines(corpus, Enumerable.Range(0, 200).Select(i => JsonSerializer.Serialize(new { id = $"doc-{i}", text = string.Concat(Enumerable.Repeat($"ab ba {i % 7} ", 10)) })));
+        string[] Train(string vocab) => ["train", "--corpus", corpus, "--out", model, "--vocab", vocab, "--ctx", "16", "--steps", "2", "--batch", "2", .. Tiny];
+        var (code, _, err) = CliRunner.Run(Train("1000"));
+        Assert.True(code == 0, err);
+        int learned = TrainingSession.ReadModel(model + ".ckpt").Vocabulary.Tokens.Length;
+        Assert.InRange(learned, 257, 999);
+        // The command repeated as it was: the learned size was compared with --vocab and the resume refused.
+        (code, _, err) = CliRunner.Run([.. Train("1000"), "--resume", "--stop-after", "1"]);
+        Assert.True(code == 0, err);
+        (code, _, err) = CliRunner.Run([.. Train("2000"), "--resume"]);
+        Assert.Equal(2, code);
+        Assert.Contains("--vocab 1000 (given 2000)", err);
+    }
+
+    [Fact]
     public void AnMdsOfAnotherTokenizerFallsBackToTheTextAndBadTokensAreRefused()
     {
         string dir = CliRunner.TempDir();

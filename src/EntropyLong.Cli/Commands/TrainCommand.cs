@@ -148,6 +148,7 @@ public sealed class TrainCommand : Command<TrainSettings>
             Steps = s.Steps ?? d.Steps, BatchSequences = s.Batch ?? d.BatchSequences, MicroBatch = s.MicroBatch ?? d.MicroBatch, LearningRate = s.Lr ?? d.LearningRate,
             WarmupSteps = s.Warmup ?? d.WarmupSteps, WeightDecay = s.WeightDecay ?? d.WeightDecay, Seed = s.Seed ?? d.Seed, EvalEvery = s.EvalEvery ?? d.EvalEvery,
             EvalWindows = s.EvalWindows ?? d.EvalWindows, CheckpointEvery = s.CheckpointEvery ?? d.CheckpointEvery, RepeatSpans = s.RepeatSpans ?? d.RepeatSpans,
+            VocabularyAsked = saved is null ? s.Vocab ?? TrainSettings.DefaultVocab : null,
         };
         int dim = s.Dim ?? TrainSettings.DefaultDim, heads = s.Heads ?? TrainSettings.DefaultHeads;
         int ffn = s.Ffn ?? (8 * dim / 3 + 31) / 32 * 32;
@@ -217,7 +218,7 @@ public sealed class TrainCommand : Command<TrainSettings>
         var (c, o) = TrainingSession.ReadRun(checkpoint);
         var changed = Changed(
         [
-            .. Shape(s, c), ("--ctx", s.Ctx, c.ContextLength),
+            .. Shape(s, c, o.VocabularyAsked ?? c.VocabSize), ("--ctx", s.Ctx, c.ContextLength),
             ("--steps", s.Steps, o.Steps), ("--batch", s.Batch, o.BatchSequences), ("--micro-batch", s.MicroBatch, o.MicroBatch),
             ("--lr", s.Lr, o.LearningRate), ("--warmup", s.Warmup, o.WarmupSteps), ("--weight-decay", s.WeightDecay, o.WeightDecay),
             ("--seed", s.Seed, o.Seed), ("--eval-every", s.EvalEvery, o.EvalEvery), ("--eval-windows", s.EvalWindows, o.EvalWindows),
@@ -231,15 +232,16 @@ public sealed class TrainCommand : Command<TrainSettings>
     /// that differs would be ignored, so it is refused before any step.</summary>
     private static void CheckInitShape(TrainSettings s, LlamaConfig c)
     {
-        var changed = Changed(Shape(s, c));
+        var changed = Changed(Shape(s, c, c.VocabSize));
         if (changed.Count > 0)
             throw new UsageException($"{s.Init}: --init starts from this model, which has {string.Join(", ", changed)}; leave these options out (only --ctx and --rope-base change with --init)");
     }
 
-    // The model-shape options beside the model's values (Given null: not on the command line).
-    private static (string Option, object? Given, object Saved)[] Shape(TrainSettings s, LlamaConfig c) =>
+    // The model-shape options beside the model's values (Given null: not on the command line); --vocab beside what the
+    // run asked for when it learned its vocabulary.
+    private static (string Option, object? Given, object Saved)[] Shape(TrainSettings s, LlamaConfig c, int vocab) =>
     [
-        ("--vocab", s.Vocab, c.VocabSize), ("--dim", s.Dim, c.Dim), ("--layers", s.Layers, c.Layers), ("--heads", s.Heads, c.Heads),
+        ("--vocab", s.Vocab, vocab), ("--dim", s.Dim, c.Dim), ("--layers", s.Layers, c.Layers), ("--heads", s.Heads, c.Heads),
         ("--kv-heads", s.KvHeads, c.KvHeads), ("--ffn", s.Ffn, c.FfnDim),
     ];
 

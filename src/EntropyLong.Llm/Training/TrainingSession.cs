@@ -28,6 +28,9 @@ public sealed record TrainOptions
     /// <summary>Held-out windows in each evaluation (all, if fewer).</summary>
     public int EvalWindows { get; init; } = 32;
     public int CheckpointEvery { get; init; } = 100;
+    /// <summary>The vocabulary size asked for when this run learned its vocabulary (null when it came with a model): a
+    /// small corpus runs out of merges before that size, so the model's vocabulary size alone does not say what was asked.</summary>
+    public int? VocabularyAsked { get; init; }
     /// <summary>Fraction of training windows given a repeated random span (<see cref="TrainingData.RepeatSpan"/>); 0: none.</summary>
     public float RepeatSpans { get; init; }
 
