@@ -5,7 +5,7 @@ public sealed class BuildStats
 {
     public long DocumentsRead { get; set; }
     /// <summary>Documents not used, by reason: input problems (malformed_json, missing_text, invalid_utf8, empty),
-    /// guards (contaminated) and method outcomes (too_short, no_anchor, no_verified_chunk, no_verified_chunk_fits, longer_than_seq_len).</summary>
+    /// guards (duplicate_id, contaminated) and method outcomes (too_short, no_anchor, no_verified_chunk, no_verified_chunk_fits, longer_than_seq_len).</summary>
     public SortedDictionary<string, long> DocumentsSkipped { get; set; } = new();
     public long DocumentsUsed { get; set; }
     public long TokensIn { get; set; }

@@ -107,14 +107,15 @@ public sealed record BuildComparison
         return documents;
     }
 
-    /// <summary>Each document of a build's details.jsonl, summarised; a document id seen twice is an error, since the
-    /// comparison pairs documents by id.</summary>
+    /// <summary>Each document of a build's details.jsonl, summarised; a document id seen twice is an error (unless the
+    /// build ruled the repeat out), since the comparison pairs documents by id.</summary>
     private static IEnumerable<(string Id, DocumentSummary Summary)> Documents(BuildFiles build)
     {
         string path = build.DetailsPath ?? throw new UserInputException($"{build.Directory}: no details.jsonl (built with --no-details); compare needs it");
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (line, r) in BuildRecords.Read<DetailsRecord>(path))
         {
+            if (r.SkipReason == DuplicateIdStep.Reason) continue; // the build's own record of a repeat it ruled out
             if (!seen.Add(r.DocumentId)) throw new UserInputException($"{path}:{line}: document '{r.DocumentId}' appears twice; compare pairs documents by id");
             var offsets = TokenPieces.Offsets([.. r.Tokens]);
             var anchors = r.Anchors.Select(a => AnchorChar(r.Tokens, offsets, a.Position, () => new UserInputException(

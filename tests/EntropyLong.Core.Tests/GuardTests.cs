@@ -94,4 +94,20 @@ public class GuardTests
         new NearDuplicateStep(0.05).Run(new BuildBlock([strict], new BuildStats()), default);
         Assert.True(strict.Excluded.ContainsKey(3));
     }
+
+    [Fact]
+    public void ARepeatedIdIsRuledOutInItsBlockAndInLaterOnes()
+    {
+        var step = new DuplicateIdStep();
+        var first = new[] { "a", "b", "a", "A" }.Select(id => Document(id, "text of " + id)).ToList();
+        var second = new[] { "b", "c", "c" }.Select(id => Document(id, "other text")).ToList();
+        step.Run(new BuildBlock(first, new BuildStats()), default);
+        step.Run(new BuildBlock(second, new BuildStats()), default);
+        Assert.Equal([null, null, DuplicateIdStep.Reason, null], first.Select(d => d.SkipReason));
+        Assert.Equal([DuplicateIdStep.Reason, null, DuplicateIdStep.Reason], second.Select(d => d.SkipReason));
+        // Every method starts with it (composing the steps touches no engine).
+        var options = new EntropyLongOptions();
+        Assert.All([BuildSteps.EntropyLong(null!, null!, null!, options), BuildSteps.Retrieval(null!, null!, null!, options, null),
+            BuildSteps.Random(null!, options), BuildSteps.NextLong(null!, null!, options, null)], steps => Assert.IsType<DuplicateIdStep>(steps[0]));
+    }
 }

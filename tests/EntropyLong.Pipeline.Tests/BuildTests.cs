@@ -265,7 +265,7 @@ public class BuildTests
         // One block: each step, and the verification slices inside it, move the bar before the block ends.
         var fractions = reports.Select(r => r.FractionOfInput).ToList();
         Assert.True(fractions.Zip(fractions.Skip(1)).All(p => p.First <= p.Second), string.Join(", ", fractions));
-        Assert.Equal(["length", "entropy", "anchors", "retrieval", "near_duplicate", "verification", "assembly"], reports.Select(r => r.Stage).Where(s => s != "").Distinct());
+        Assert.Equal(["ids", "length", "entropy", "anchors", "retrieval", "near_duplicate", "verification", "assembly"], reports.Select(r => r.Stage).Where(s => s != "").Distinct());
         Assert.True(fractions.Count(f => f > 0 && f < 1) > 4, string.Join(", ", fractions));
         Assert.Equal(0, reports[^2].DocumentsRead); // counted as done only once the block is
         Assert.Equal(1.0, fractions[^1]);

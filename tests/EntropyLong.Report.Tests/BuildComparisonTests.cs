@@ -69,6 +69,9 @@ public class BuildComparisonTests
         string twice = Build("twice", Doc("d1", null, ["", "x"]), Doc("d1", null, ["", "y"]));
         var e = Assert.Throws<UserInputException>(() => BuildComparison.Of(new BuildFiles(twice), new BuildFiles(twice)));
         Assert.Equal($"{Path.Combine(twice, BuildFolder.Details)}:2: document 'd1' appears twice; compare pairs documents by id", e.Message);
+        // A repeat the build itself ruled out is no document of the build.
+        string ruledOut = Build("ruled-out", Doc("d1", null, ["", "x"]), Doc("d1", DuplicateIdStep.Reason, []));
+        Assert.Equal(1, BuildComparison.Of(new BuildFiles(ruledOut), new BuildFiles(ruledOut)).DocumentsBoth);
         string outside = Build("outside", Doc("d1", null, ["", "x"], At(5)));
         e = Assert.Throws<UserInputException>(() => BuildComparison.Of(new BuildFiles(outside), new BuildFiles(twice)));
         Assert.Equal($"{Path.Combine(outside, BuildFolder.Details)}:1: anchor position 5 is outside the document's 2 tokens", e.Message);

@@ -4,7 +4,7 @@ namespace EntropyLong.Core;
 public static class BuildSteps
 {
     /// <summary>The paper's method: entropy, anchors, retrieval, verification, assembly; with this project's guards
-    /// around it: decontamination against <paramref name="evaluationData"/> when given (documents before scoring,
+    /// around it: a document whose id came before is ruled out (<see cref="DuplicateIdStep"/>), decontamination against <paramref name="evaluationData"/> when given (documents before scoring,
     /// retrieved chunks before verification), the near-duplicate guard unless options turn it off, and, when options
     /// set them, the document-gain filter and then the per-anchor cap on kept chunks.</summary>
     public static IReadOnlyList<IBuildStep> EntropyLong(IEntropyModel scorer, IRetriever retriever, ITrainingTokenizer tokenizer,
@@ -33,7 +33,7 @@ public static class BuildSteps
     private static List<IBuildStep> AnchoredCandidates(IEntropyModel scorer, IRetriever retriever, ITrainingTokenizer tokenizer, EntropyLongOptions options,
         NGramSet? evaluationData)
     {
-        var steps = new List<IBuildStep>(DecontaminatedDocuments(evaluationData))
+        var steps = new List<IBuildStep>(FirstSteps(evaluationData))
         {
             new DocumentLengthStep(tokenizer, options), new EntropyStep(scorer), new AnchorStep(options), new RetrievalStep(retriever, scorer, options),
         };
@@ -44,16 +44,17 @@ public static class BuildSteps
 
     /// <summary>The `random` baseline: documents concatenated in a seeded random order, one attention span per sequence.</summary>
     public static IReadOnlyList<IBuildStep> Random(ITrainingTokenizer tokenizer, EntropyLongOptions options, long? tokenBudget = null, NGramSet? evaluationData = null) =>
-        [.. DecontaminatedDocuments(evaluationData), new ConcatenationStep(tokenizer, options, tokenBudget)];
+        [.. FirstSteps(evaluationData), new ConcatenationStep(tokenizer, options, tokenBudget)];
 
     /// <summary>The `nextlong` baseline: each document's meta-chunks interleaved with hard-negative distractors, none of
     /// which shares an n-gram with <paramref name="evaluationData"/> when given.</summary>
     public static IReadOnlyList<IBuildStep> NextLong(IRetriever retriever, ITrainingTokenizer tokenizer, EntropyLongOptions options,
         IReadOnlyDictionary<string, int>? matched, NGramSet? evaluationData = null) =>
-        [.. DecontaminatedDocuments(evaluationData), new NextLongStep(retriever, tokenizer, options, matched,
+        [.. FirstSteps(evaluationData), new NextLongStep(retriever, tokenizer, options, matched,
             evaluationData is null ? null : chunk => evaluationData.SharesAny(chunk.Text))];
 
-    // The first step of every method when evaluation data is given: contaminated documents are dropped before anything else.
-    private static IEnumerable<IBuildStep> DecontaminatedDocuments(NGramSet? evaluationData) =>
-        evaluationData is null ? [] : [new DecontaminateDocumentsStep(evaluationData)];
+    // The first steps of every method: a repeated id is ruled out, and, when evaluation data is given, contaminated
+    // documents are dropped before anything else.
+    private static IEnumerable<IBuildStep> FirstSteps(NGramSet? evaluationData) =>
+        evaluationData is null ? [new DuplicateIdStep()] : [new DuplicateIdStep(), new DecontaminateDocumentsStep(evaluationData)];
 }
