@@ -260,6 +260,35 @@ public class StrictCommandLineTests
     }
 
     [Fact]
+    public void AnOutputFileNamedWithATrailingSlashOrInsideAnInputFolderIsRefusedBeforeAnyWork()
+    {
+        // A trailing slash gave UnauthorizedAccessException (longbench) or DirectoryNotFoundException after training
+        // (train); train --data BUILD --out BUILD/sequences.jsonl overwrote the build with the model.
+        string dir = CliRunner.TempDir(), data = Path.Combine(dir, "lb.json"), build = Path.Combine(dir, "build");
+        File.WriteAllText(data, "[]");
+        Directory.CreateDirectory(build);
+        File.WriteAllText(Path.Combine(build, "sequences.jsonl"), "kept");
+        var cases = new (string[] Args, string Error)[]
+        {
+            (["eval", "longbench-v2", "--data", data, "--out", dir + "/lb2/"], $"--out {dir}/lb2/ ends in '/', but it names the file to write"),
+            (["train", "--data", build, "--init", Defaults.Model, "--out", dir + "/model/"], $"--out {dir}/model/ ends in '/', but it names the file to write"),
+            (["train", "--data", build, "--init", Defaults.Model, "--out", Path.Combine(build, "sequences.jsonl")],
+                $"--out {Path.Combine(build, "sequences.jsonl")} is inside {build}, which this command reads; writing there could overwrite its files"),
+            (["train", "--data", build, "--init", Defaults.Model, "--out", Defaults.Model], $"--out {Defaults.Model} is the input file {Defaults.Model}; writing it would overwrite the input"),
+            (["report", build, "--out", Path.Combine(build, "mds")],
+                $"--out {Path.Combine(build, "mds")} is inside {Path.Combine(build, "mds")}, which this command reads; writing there could overwrite its files"),
+        };
+        foreach (var (args, error) in cases)
+        {
+            var (code, _, err) = CliRunner.Run(args);
+            Assert.True(code == 2, string.Join(' ', args) + ": " + err);
+            Assert.Equal($"error: {error}", err.Trim());
+        }
+        Assert.Equal("kept", File.ReadAllText(Path.Combine(build, "sequences.jsonl")));
+        Assert.False(Directory.Exists(Path.Combine(dir, "lb2")));
+    }
+
+    [Fact]
     public void BenchContextWithNothingToMeasureSaysSo()
     {
         // It printed a table of zeros and "repeat / first: NaN", exit 0.

@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using EntropyLong.Data;
 using EntropyLong.Report;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -29,7 +30,7 @@ public sealed class ReportCommand : Command<ReportCommand.Settings>
     public override int Execute(CommandContext context, Settings s, CancellationToken ct)
     {
         string outDir = s.Out ?? Path.Combine(s.Build, "report");
-        OutputPath.CheckFolder(outDir);
+        OutputPath.CheckFolder(outDir, Path.Combine(s.Build, BuildFolder.Mds), Path.Combine(s.Build, BuildFolder.Parquet));
         var result = ReportWriter.Write(s.Build, outDir,
             new ReportOptions { MaxSamples = s.Samples, SampleIds = s.SampleIds, MaxEmbeddedBytes = (long)s.MaxMb << 20 }, ct);
         if (!s.Quiet)

@@ -103,7 +103,7 @@ public sealed class TrainCommand : Command<TrainSettings>
     {
         // Plain lines go straight to stderr: a console renderer would wrap them at its width in a log file.
         void Say(string line) => Progress.Say(line);
-        OutputPath.CheckFile(s.Out, s.Corpus.Length > 0 ? [s.Corpus] : []);
+        OutputPath.CheckFile(s.Out, new[] { s.Corpus, s.Data, s.Init }.OfType<string>().Where(input => input.Length > 0));
         string checkpoint = s.Checkpoint ?? s.Out + ".ckpt";
         if (s.Resume) CheckResumable(s, checkpoint);
         List<Document>? documents = null;
