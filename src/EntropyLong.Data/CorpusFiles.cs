@@ -85,6 +85,18 @@ internal static class CorpusFiles
         };
     }
 
+    /// <summary>What reading a damaged file throws: a corrupt or truncated gzip or zstd stream (EndOfStreamException is
+    /// an IOException), or a failing disk.</summary>
+    public static bool IsUnreadable(Exception e) => e is InvalidDataException or IOException or ZstdSharp.ZstdException;
+
+    /// <summary>The error for <see cref="IsUnreadable"/>, naming the file and the last line read whole.</summary>
+    public static UserInputException Unreadable(string path, long afterLine, Exception e)
+    {
+        var compression = Compression(path);
+        string what = compression == Data.Compression.None ? "file" : $"{compression.ToString().ToLowerInvariant()} stream";
+        return new UserInputException($"{path}: cannot read the {what} after line {afterLine} (corrupt or truncated file): {e.Message}", e);
+    }
+
     public static FileStream OpenRead(string path)
     {
         try

@@ -8,8 +8,18 @@ public static class JsonlLines
         using var stream = CorpusFiles.OpenDecompressed(path);
         using var reader = new StreamReader(stream, bufferSize: 1 << 16);
         long n = 0;
-        while (reader.ReadLine() is { } line)
+        while (true)
         {
+            string? line;
+            try
+            {
+                line = reader.ReadLine();
+            }
+            catch (Exception e) when (CorpusFiles.IsUnreadable(e))
+            {
+                throw CorpusFiles.Unreadable(path, n, e);
+            }
+            if (line is null) yield break;
             n++;
             if (!string.IsNullOrWhiteSpace(line)) yield return (n, line);
         }

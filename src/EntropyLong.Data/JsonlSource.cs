@@ -246,11 +246,9 @@ internal sealed class JsonlSource : IRecordSource
         {
             n = _stream.Read(_buf, _end, _buf.Length - _end);
         }
-        catch (Exception e) when (e is InvalidDataException or IOException or ZstdSharp.ZstdException)
+        catch (Exception e) when (CorpusFiles.IsUnreadable(e))
         {
-            var compression = CorpusFiles.Compression(_path);
-            string what = compression == Compression.None ? "file" : $"{compression.ToString().ToLowerInvariant()} stream";
-            throw new UserInputException($"{_path}: cannot read the {what} after line {Position} (corrupt or truncated file): {e.Message}", e);
+            throw CorpusFiles.Unreadable(_path, Position, e);
         }
         if (n == 0)
         {
