@@ -23,6 +23,30 @@ internal static class CommandLineCheck
         return problem;
     }
 
+    /// <summary>An option that takes one value given more than once ("--out a --out b"), which Spectre accepts, the last
+    /// value silently winning; null when there is none. Options that take a list are meant to repeat.</summary>
+    public static string? RepeatedOption(CliCommand root, IReadOnlyList<string> args)
+    {
+        int i = 0;
+        var command = FindCommand(root, args, ref i, out _);
+        if (command is null) return null;
+        var seen = new Dictionary<CliOption, string>();
+        for (; i < args.Count && args[i] != "--"; i++)
+        {
+            if (!IsOption(args[i]) || !args[i].StartsWith("--", StringComparison.Ordinal)) continue;
+            string body = args[i][2..];
+            int separator = body.IndexOfAny(['=', ':']);
+            var option = Find(command, separator < 0 ? body : body[..separator], isLong: true);
+            if (option is null || option.IsFlag) continue;
+            string value = separator >= 0 ? body[(separator + 1)..] : i + 1 < args.Count ? args[++i] : "";
+            if (option.Property.PropertyType.IsArray) continue;
+            if (seen.TryGetValue(option, out string? first))
+                return $"{option.Name} is given twice ('{first}' and '{value}'); it takes one value";
+            seen[option] = value;
+        }
+        return null;
+    }
+
     /// <summary>The command the leading words name (a branch's default command when the words stop at the branch);
     /// null with a problem for an unknown command, null without one where Spectre's help or message says enough.</summary>
     private static CliCommand? FindCommand(CliCommand root, IReadOnlyList<string> args, ref int i, out string? problem)

@@ -8,8 +8,8 @@ internal static class Program
     public static Task<int> Main(string[] args) => Create(args).RunAsync(args);
 
     /// <summary>The app with every command. It refuses what a command does not define: unknown options (strict
-    /// parsing, branches and subcommands included), values out of an <see cref="OptionRangeAttribute"/>, and
-    /// arguments after <c>--</c> unless the settings say <see cref="PassesArgumentsOnAttribute"/>. Errors name the
+    /// parsing, branches and subcommands included), values out of an <see cref="OptionRangeAttribute"/>, a one-value
+    /// option given twice, and arguments after <c>--</c> unless the settings say <see cref="PassesArgumentsOnAttribute"/>. Errors name the
     /// option in <paramref name="args"/>, which must be what the app will run with.</summary>
     internal static CommandApp Create(IReadOnlyList<string> args)
     {
@@ -18,7 +18,7 @@ internal static class Program
         {
             config.SetApplicationName("entropylong");
             config.UseStrictParsing();
-            config.Settings.Registrar.RegisterInstance<ICommandInterceptor, RemainingArgumentsGuard>(new RemainingArgumentsGuard());
+            config.Settings.Registrar.RegisterInstance<ICommandInterceptor, CommandLineGuard>(new CommandLineGuard(args));
             config.SetExceptionHandler((ex, _) => ErrorReporting.Report(ex, args));
             AddCommands(config);
         });

@@ -150,6 +150,46 @@ public class StrictCommandLineTests
         (code, _, err) = CliRunner.Run([.. submit, "--epsilion", "0.9"]);
         Assert.Equal(2, code);
         Assert.Equal("error: after --: build has no option --epsilion; did you mean --epsilon?", err.Trim());
+        // What submit sets itself: the build scripts got a second --out (the merge merging the first) or extra corpus files.
+        foreach (string[] owned in new string[][] { ["--out", "/x"], ["--corpus=c.jsonl"], ["--shards", "3"] })
+        {
+            (code, _, err) = CliRunner.Run([.. submit, .. owned]);
+            Assert.Equal(2, code);
+            Assert.Equal($"error: after --: {owned[0].Split('=')[0]} is set by slurm submit from its own options; give it before --", err.Trim());
+        }
+    }
+
+    [Theory]
+    [InlineData("build --out a --limit 3 --out b", "--out is given twice ('a' and 'b'); it takes one value")]
+    [InlineData("score --batch=64 --batch 32", "--batch is given twice ('64' and '32'); it takes one value")]
+    [InlineData("eval ruler --out a --lengths 1024 --out=b", "--out is given twice ('a' and 'b'); it takes one value")]
+    public void AOneValueOptionGivenTwiceIsRefused(string commandLine, string message)
+    {
+        // The last value silently won.
+        var (code, _, err) = CliRunner.Run(commandLine.Split(' '));
+        Assert.Equal(2, code);
+        Assert.Equal($"error: {message}", err.Trim());
+    }
+
+    [Fact]
+    public void AListOptionMayRepeat()
+    {
+        string dir = CliRunner.TempDir();
+        var (code, _, err) = CliRunner.Run("slurm", "submit", "--corpus", Defaults.SampleCorpus, "--corpus", Defaults.SampleCorpus, "--index", Path.Combine(dir, "idx"),
+            "--out", Path.Combine(dir, "out"), "--dry-run");
+        Assert.True(code == 0, err);
+    }
+
+    [Fact]
+    public void SlurmSubmitRefusesAFolderHoldingAnUnshardedBuild()
+    {
+        string dir = CliRunner.TempDir(), outDir = Path.Combine(dir, "out");
+        Directory.CreateDirectory(outDir);
+        File.WriteAllText(Path.Combine(outDir, "stats.json"), "{}");
+        var (code, _, err) = CliRunner.Run("slurm", "submit", "--corpus", Defaults.SampleCorpus, "--index", Path.Combine(dir, "idx"), "--out", outDir, "--dry-run");
+        Assert.Equal(3, code);
+        Assert.Equal($"error: {outDir}: holds the output of a build without --shards; use a new --out folder, or remove that build first", err.Trim());
+        Assert.False(Directory.Exists(Path.Combine(outDir, "slurm")));
     }
 
     [Theory]

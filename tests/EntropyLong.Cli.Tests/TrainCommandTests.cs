@@ -75,7 +75,7 @@ public partial class TrainCommandTests
         string build = Build(dir, TrainingSession.ReadModel(checkpoint).Vocabulary);
         string model = Path.Combine(dir, "wide.gguf");
         var (code, _, err) = CliRunner.Run(["train", "--data", build, "--init", checkpoint, "--out", model, "--steps", "1", "--batch", "2",
-            .. Tiny, "--dim", "32", "--layers", "3"]);
+            .. Tiny[4..], "--dim", "32", "--layers", "3"]);
         Assert.Equal(2, code);
         Assert.Equal($"error: {checkpoint}: --init starts from this model, which has --dim 16 (given 32), --layers 1 (given 3); leave these options out (only --ctx and --rope-base change with --init)", err.Trim().Split('\n')[^1]);
         Assert.False(File.Exists(model));
@@ -153,7 +153,7 @@ public partial class TrainCommandTests
                      "leave these options out or give the saved values", err.Trim());
         Assert.Equal(saved, File.ReadAllBytes(checkpoint));
         // The saved values repeated, and options the checkpoint does not keep changed, continue the run.
-        (code, _, err) = CliRunner.Run([.. resume, "--vocab", "300", "--ctx", "16", "--steps", "2", "--batch", "2", "--stop-after", "2", "--log-every", "5"]);
+        (code, _, err) = CliRunner.Run([.. resume[..^2], "--vocab", "300", "--ctx", "16", "--steps", "2", "--batch", "2", "--stop-after", "2", "--log-every", "5"]);
         Assert.True(code == 0, err);
         Assert.Contains("resuming at step 2", err);
     }
@@ -210,7 +210,7 @@ public partial class TrainCommandTests
         Assert.Contains("--rope-base must be above 1 and at most 1000000000000", Run("--corpus", "x.jsonl", "--rope-base", "2e12").Err);
         Assert.Contains("--repeat-spans applies to --corpus", Run("--data", dir, "--init", "c", "--repeat-spans", "0.5").Err);
         Assert.Contains("--rope-base applies to a new run", Run("--corpus", "x.jsonl", "--resume", "--rope-base", "5e5").Err);
-        var (code, err) = Run("--data", dir, "--init", "c");
+        var (code, err) = Run("--data", CliRunner.TempDir(), "--init", "c");
         Assert.Equal(3, code);
         Assert.Contains("c: checkpoint not found", err);
         string folder = CliRunner.TempDir();

@@ -116,5 +116,9 @@ public class TaskTests : IDisposable
         Assert.Contains("#SBATCH --output=/out/slurm/logs/entropylong-build-%A_%a.log\n", script);
         Assert.Contains("#SBATCH --partition=cpu\n#SBATCH --time=01:00:00\n", script);
         Assert.EndsWith("exec /usr/bin/dotnet /opt/el/entropylong.dll build --separator 'it'\\''s \n'\n", script);
+        // sbatch splits a directive at whitespace unless it is quoted; a log folder with a space was cut in two.
+        script = Slurm.Script(job, "/out dir/slurm/logs", "/work \"x\"");
+        Assert.Contains("#SBATCH --output=\"/out dir/slurm/logs/entropylong-build-%A_%a.log\"\n", script);
+        Assert.Contains("#SBATCH --chdir=\"/work \\\"x\\\"\"\n", script);
     }
 }

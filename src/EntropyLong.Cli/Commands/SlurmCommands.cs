@@ -68,12 +68,18 @@ public sealed class SlurmSubmitCommand : Command<SlurmSubmitCommand.Settings>
         }
     }
 
+    // What the workers' build command line takes from submit's own options.
+    private static readonly string[] SetBySubmit = ["--corpus", "--index", "--out", "--shards", "--no-merge", "--rank", "--world"];
+
     public override int Execute(CommandContext context, Settings s, CancellationToken ct)
     {
         // The workers parse what follows -- on the cluster: a typo there should fail now, not after the jobs queue.
         if (CommandLineCheck.FirstProblem(CliCommand.App, ["build", .. context.Remaining.Raw]) is { } problem) throw new UsageException($"after --: {problem}");
+        if (context.Remaining.Raw.FirstOrDefault(a => SetBySubmit.Any(o => a == o || a.StartsWith(o + "=", StringComparison.Ordinal))) is { } owned)
+            throw new UsageException($"after --: {owned.Split('=')[0]} is set by slurm submit from its own options; give it before --");
         var corpus = new CorpusReader(s.Corpus); // a missing file fails now, not on the cluster
         OutputPath.CheckFolder(s.Out);
+        ShardedBuild.CheckFolder(s.Out); // every task would fail on a folder holding an unsharded build
         var corpusArgs = corpus.Files.SelectMany(f => new[] { "--corpus", Path.GetFullPath(f) }).ToArray();
         string outDir = Path.GetFullPath(s.Out), index = Path.GetFullPath(s.Index), dir = Path.Combine(outDir, "slurm");
         int shards = s.Shards ?? s.Array;
@@ -93,18 +99,22 @@ public sealed class SlurmSubmitCommand : Command<SlurmSubmitCommand.Settings>
             ["build", .. corpusArgs, "--index", index, "--out", outDir, "--shards", $"{shards}", "--no-merge", .. context.Remaining.Raw])));
         jobs.Add(("merge", Job("entropylong-merge", 0, ["merge", outDir])));
 
+        // Every script is written before the first is submitted, so a refused submission leaves them all to submit by hand.
+        string Script(string stage) => Path.Combine(dir, $"{stage}.sbatch");
+        foreach (var (stage, job) in jobs)
+        {
+            AtomicFile.WriteAllBytes(Script(stage), System.Text.Encoding.UTF8.GetBytes(Slurm.Script(job, Path.Combine(dir, "logs"), Directory.GetCurrentDirectory())));
+            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(Script(stage), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+            if (s.DryRun) AnsiConsole.MarkupLine($"wrote {Markup.Escape(Script(stage))}");
+        }
+        if (s.DryRun) return 0;
         var ids = new Dictionary<string, string>();
         string? previous = null;
         foreach (var (stage, job) in jobs)
         {
-            string script = Path.Combine(dir, $"{stage}.sbatch");
-            AtomicFile.WriteAllBytes(script, System.Text.Encoding.UTF8.GetBytes(Slurm.Script(job, Path.Combine(dir, "logs"), Directory.GetCurrentDirectory())));
-            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
-            if (s.DryRun) { AnsiConsole.MarkupLine($"wrote {Markup.Escape(script)}"); continue; }
-            previous = ids[stage] = Slurm.Submit(script, previous);
-            AnsiConsole.MarkupLine($"{stage}: job [bold]{ids[stage]}[/]{(job.ArrayTasks > 0 ? $" (array of {job.ArrayTasks})" : "")} <- {Markup.Escape(script)}");
+            previous = ids[stage] = Slurm.Submit(Script(stage), previous);
+            AnsiConsole.MarkupLine($"{stage}: job [bold]{ids[stage]}[/]{(job.ArrayTasks > 0 ? $" (array of {job.ArrayTasks})" : "")} <- {Markup.Escape(Script(stage))}");
         }
-        if (s.DryRun) return 0;
         var record = new SlurmJobs(outDir, index, shards, indexShards, ids.GetValueOrDefault("index"), ids["build"], ids["merge"]);
         AtomicFile.WriteAllBytes(Path.Combine(dir, SlurmJobs.FileName), JsonSerializer.SerializeToUtf8Bytes(record, new JsonSerializerOptions { WriteIndented = true }));
         AnsiConsole.MarkupLine($"follow with: entropylong slurm status {Markup.Escape(Shell.QuotePath(s.Out))}");

@@ -22,19 +22,24 @@ public static class Slurm
     public static string Script(SlurmJob job, string logDirectory, string workDirectory)
     {
         var sb = new StringBuilder("#!/bin/bash\n");
-        sb.Append($"#SBATCH --job-name={job.Name}\n");
+        sb.Append($"#SBATCH --job-name={Word(job.Name)}\n");
         if (job.ArrayTasks > 0) sb.Append($"#SBATCH --array=0-{job.ArrayTasks - 1}\n");
-        sb.Append($"#SBATCH --output={Path.Combine(logDirectory, job.ArrayTasks > 0 ? $"{job.Name}-%A_%a.log" : $"{job.Name}-%j.log")}\n");
-        sb.Append($"#SBATCH --chdir={workDirectory}\n");
-        if (job.Partition is { } p) sb.Append($"#SBATCH --partition={p}\n");
-        if (job.Time is { } t) sb.Append($"#SBATCH --time={t}\n");
+        sb.Append($"#SBATCH --output={Word(Path.Combine(logDirectory, job.ArrayTasks > 0 ? $"{job.Name}-%A_%a.log" : $"{job.Name}-%j.log"))}\n");
+        sb.Append($"#SBATCH --chdir={Word(workDirectory)}\n");
+        if (job.Partition is { } p) sb.Append($"#SBATCH --partition={Word(p)}\n");
+        if (job.Time is { } t) sb.Append($"#SBATCH --time={Word(t)}\n");
         if (job.CpusPerTask is { } c) sb.Append($"#SBATCH --cpus-per-task={c}\n");
-        if (job.Memory is { } m) sb.Append($"#SBATCH --mem={m}\n");
+        if (job.Memory is { } m) sb.Append($"#SBATCH --mem={Word(m)}\n");
         sb.Append("set -euo pipefail\n");
         sb.Append("echo \"$(date -u +%FT%TZ) $(hostname) job ${SLURM_JOB_ID:-} array task ${SLURM_ARRAY_TASK_ID:-none}\"\n");
         sb.Append("exec ").AppendJoin(' ', job.Command.Select(Quote)).Append('\n');
         return sb.ToString();
     }
+
+    /// <summary>A directive's value as sbatch reads it: words split at whitespace unless quoted, a backslash escaping the
+    /// next character (Slurm's own parser, not the shell's).</summary>
+    private static string Word(string value) =>
+        value.Any(c => char.IsWhiteSpace(c) || c is '"' or '\'' or '\\') ? "\"" + value.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"" : value;
 
     /// <summary>sbatch --parsable [--dependency=afterok:ID]; returns the job id.</summary>
     /// <exception cref="UserInputException">sbatch is missing or refuses the job.</exception>
