@@ -1,5 +1,6 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using EntropyLong.Core;
 
 namespace EntropyLong.Data;
@@ -60,6 +61,8 @@ public static class BuildFolder
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         WriteIndented = true,
+        // "order": "shuffle", as --order and config files name it (a number reads back too: older config.json files).
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
     };
 
     /// <summary>Writes <paramref name="value"/> to <paramref name="path"/> as indented JSON, atomically.</summary>

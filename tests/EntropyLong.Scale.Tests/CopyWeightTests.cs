@@ -50,6 +50,18 @@ public class CopyWeightTests(CliFixture cli)
         Assert.Equal(32, Option(dir + "-named-model", "top_k", "--model", cli.Model).GetInt32());
     }
 
+    [Fact]
+    public void TheRecordedConfigurationNamesTheCorpusByFullPathAndTheOrderByName()
+    {
+        // A relative corpus path was recorded as typed, so `bench links` and the report found no corpus from another
+        // folder; the order was recorded as 0.
+        string relative = Path.GetRelativePath(Environment.CurrentDirectory, cli.CorpusFiles[0]);
+        Assert.False(Path.IsPathRooted(relative));
+        var root = RecordedConfig(Path.Combine(cli.Root, "relative-corpus"), "--corpus", relative);
+        Assert.Equal(cli.CorpusFiles.Append(cli.CorpusFiles[0]), root.GetProperty("corpus").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal("shuffle", root.GetProperty("options").GetProperty("order").GetString());
+    }
+
     /// <summary>config.json of a two-document build without --model (unless <paramref name="extra"/> names one).</summary>
     private JsonElement RecordedConfig(string dir, params string[] extra)
     {

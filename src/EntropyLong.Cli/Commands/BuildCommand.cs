@@ -306,7 +306,7 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
             ["default_scorer"] = s.DefaultScorer,
             ["index"] = Path.GetFullPath(s.Index),
             ["embedder"] = embedder.ModelId,
-            ["corpus"] = corpus.Files,
+            ["corpus"] = corpus.Files.Select(Path.GetFullPath).ToList(), // read back (bench links, report) from any folder
             ["tokenizer"] = s.Tokenizer is null ? "scorer" : Path.GetFullPath(s.Tokenizer),
             ["naive"] = s.Naive,
             ["block"] = s.Block,
