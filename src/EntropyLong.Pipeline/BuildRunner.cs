@@ -103,6 +103,8 @@ public sealed class BuildRunner(IReadOnlyList<IBuildStep> steps, int seqLen, Bui
         ReplaceEarlierBuild(output);
         sink.Complete();
         details?.Complete();
+        // The last sequence is packed only now: the final line counts it.
+        progress?.Invoke(new BuildProgress(stats.DocumentsRead, stats.DocumentsUsed, stats.ChunksVerified, stats.Sequences, reportedFraction, stats.DocumentsRead));
         stats.Seconds["writing"] += finish.Elapsed.TotalSeconds;
         stats.Seconds["total"] = total.Elapsed.TotalSeconds;
         return stats;

@@ -267,9 +267,11 @@ public class BuildTests
         Assert.True(fractions.Zip(fractions.Skip(1)).All(p => p.First <= p.Second), string.Join(", ", fractions));
         Assert.Equal(["ids", "length", "entropy", "anchors", "retrieval", "near_duplicate", "verification", "assembly"], reports.Select(r => r.Stage).Where(s => s != "").Distinct());
         Assert.True(fractions.Count(f => f > 0 && f < 1) > 4, string.Join(", ", fractions));
-        Assert.Equal(0, reports[^2].DocumentsRead); // counted as done only once the block is
+        Assert.Equal(0, reports[^3].DocumentsRead); // counted as done only once the block is (then the final report)
         Assert.Equal(1.0, fractions[^1]);
         Assert.Equal(Corpus.Length, reports[^1].DocumentsRead);
+        // The last sequence is packed after the last block: the final report counts it.
+        Assert.Equal(File.ReadAllLines(Path.Combine(watched, "sequences.jsonl")).Length, reports[^1].Sequences);
         Assert.Equal(File.ReadAllBytes(Path.Combine(quiet, "sequences.jsonl")), File.ReadAllBytes(Path.Combine(watched, "sequences.jsonl")));
     }
 
