@@ -56,7 +56,8 @@ public sealed class BenchVerifyCommand : Command<BenchVerifyCommand.Settings>
         using var plain = sharded is null ? ChunkIndex.Open(s.Index, embedder) : null;
         IRetriever retriever = sharded is not null ? new ShardedRetriever(sharded, embedder) : new IndexRetriever(plain!, embedder);
         using var scorer = LlamaEngine.Load(Defaults.ModelOrDefault(s.Model), s.ToLlama());
-        var options = new EntropyLongOptions { Alpha = s.Alpha, TopK = s.TopK, Epsilon = s.Epsilon };
+        // The shipped scorer is read by words, as build reads it: its token entropies have no tail for alpha 2 to find.
+        var options = new EntropyLongOptions { Alpha = s.Alpha, TopK = s.TopK, Epsilon = s.Epsilon, WordEntropy = s.DefaultScorer && Defaults.ScorerOptions.WordEntropy };
         // Stages 1-3 once over every document; then stage 4 planned (not run) at each block size.
         var prepared = new BuildBlock(docs.Select(d => new BuildDocument(d)).ToList(), new BuildStats());
         IBuildStep[] upToRetrieval = [new EntropyStep(scorer), new AnchorStep(options), new RetrievalStep(retriever, scorer, options)];
