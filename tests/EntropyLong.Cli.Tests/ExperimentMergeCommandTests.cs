@@ -56,4 +56,18 @@ public class ExperimentMergeCommandTests
         Assert.StartsWith($"error: {broken}: invalid JSON", err.Trim());
         Assert.False(File.Exists(Path.Combine(out_, "ablation.json")));
     }
+
+    [Fact]
+    public void OutNamingOneOfTheRunsIsRefusedAndItsTableKept()
+    {
+        string a = Experiment(1, 46, 42), b = Experiment(2, 48, 42), table = Path.Combine(a, "ablation.json");
+        byte[] before = File.ReadAllBytes(table);
+        foreach (string[] runs in new[] { new[] { a, b }, [table, b] })
+        {
+            var (code, _, err) = CliRunner.Run(["experiment", "merge", .. runs, "--out", a + "/"]);
+            Assert.Equal(2, code);
+            Assert.Equal($"error: --out {a}/ is inside {a}, which this command reads; writing there could overwrite its files", err.Trim());
+            Assert.Equal(before, File.ReadAllBytes(table));
+        }
+    }
 }

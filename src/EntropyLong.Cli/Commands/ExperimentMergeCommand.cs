@@ -27,8 +27,9 @@ public sealed class ExperimentMergeCommand : Command<ExperimentMergeCommand.Sett
 
     public override int Execute(CommandContext context, Settings s, CancellationToken ct)
     {
-        OutputPath.CheckFolder(s.Out);
         var sources = s.Runs.Select(r => Directory.Exists(r) ? Path.Combine(r, "ablation.json") : r).ToList();
+        // Written into a run's folder, the merged table would replace that run's own ablation.json.
+        OutputPath.CheckFolder(s.Out, sources.Select(f => Path.GetDirectoryName(Path.GetFullPath(f))!));
         var runs = sources.Select(Read).ToList();
         string dir = Path.GetFullPath(s.Out);
         Directory.CreateDirectory(dir);
