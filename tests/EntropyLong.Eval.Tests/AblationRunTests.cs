@@ -130,6 +130,18 @@ public class AblationRunTests
     }
 
     [Fact]
+    public void ARunMergedWithItselfReadsBackItsOwnTable()
+    {
+        // 4.90004 - 4.87226 is 0.0278 to four places; from values stored to four places it would be 4.9 - 4.8723 = 0.0277.
+        var run = new AblationRun(["none", "entropylong", "random"], [1], Settings(),
+            [new("entropylong", 1, "heldout_loss", 2048, 4.90004), new("random", 1, "heldout_loss", 2048, 4.87226)]);
+        var back = AblationRun.FromJson(JsonNode.Parse(run.ToJson().ToJsonString()), "x");
+        var merged = AblationRun.Merge([back, back], ["x", "x"]);
+        Assert.Equal(run.ToJson()["paired"]!.ToJsonString(), merged.ToJson()["paired"]!.ToJsonString());
+        Assert.Equal(0.0278, (double)merged.ToJson()["paired"]![0]!["mean"]!);
+    }
+
+    [Fact]
     public void ItsJsonReadsBackAndAnotherFileIsNamedInTheError()
     {
         var run = Run(1, 46.25, 42, Settings(config: JsonNode.Parse("""{"top_k": 8}""")!.AsObject()));

@@ -33,7 +33,7 @@ public sealed record AblationRun(IReadOnlyList<string> Arms, IReadOnlyList<int> 
         ["paired"] = AblationTable.Json(PairedCells()),
         ["results"] = new JsonArray(Results.Select(r => (JsonNode)new JsonObject
         {
-            ["arm"] = r.Arm, ["seed"] = r.Seed, ["task"] = r.Task, ["length"] = r.Length, ["value"] = Math.Round(r.Value, 4),
+            ["arm"] = r.Arm, ["seed"] = r.Seed, ["task"] = r.Task, ["length"] = r.Length, ["value"] = r.Value, // unrounded: a merge recomputes every cell from these
         }).ToArray()),
     };
 
