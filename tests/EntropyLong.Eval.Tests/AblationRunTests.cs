@@ -6,8 +6,9 @@ namespace EntropyLong.Eval.Tests;
 
 public class AblationRunTests
 {
-    private static AblationSettings Settings(int steps = 37, int? batch = 8, string model = "/a/default.gguf", JsonObject? config = null) =>
-        new(600_000, steps, batch, 2048, 40000, 1000, 50, model, config);
+    private static AblationSettings Settings(int steps = 37, int? batch = 8, string model = "/a/default.gguf", JsonObject? config = null,
+        double? lr = 5e-4, string[]? corpus = null) =>
+        new(600_000, steps, batch, 2048, 40000, 1000, 50, model, config, lr, corpus);
 
     /// <summary>One seed's run: the untrained model's fixed scores and, per arm, an accuracy and a loss.</summary>
     private static AblationRun Run(int seed, double entropylong, double random, AblationSettings? settings = null, double untrained = 58) =>
@@ -106,21 +107,28 @@ public class AblationRunTests
         Assert.Equal("""b: build_config is {"alpha":2.0}, a has {"alpha":1.0}: only runs with the same settings merge""", e.Message);
         e = Assert.Throws<UserInputException>(() => AblationRun.Merge([Run(1, 46, 42), Run(2, 46, 42, Settings(batch: 4))], ["a", "b"]));
         Assert.Equal("b: batch is 4, a has 8: only runs with the same settings merge", e.Message);
+        e = Assert.Throws<UserInputException>(() => AblationRun.Merge([Run(1, 46, 42), Run(2, 46, 42, Settings(lr: 0.01))], ["a", "b"]));
+        Assert.Equal("b: lr is 0.01, a has 0.0005: only runs with the same settings merge", e.Message);
+        // The corpus by file name, as the model: another machine has it elsewhere.
+        var merged = AblationRun.Merge([Run(1, 46, 42, Settings(corpus: ["/a/c.jsonl"])), Run(2, 46, 42, Settings(corpus: ["/b/c.jsonl"]))], ["a", "b"]);
+        Assert.Equal(["/a/c.jsonl"], merged.Settings.Corpus!);
+        e = Assert.Throws<UserInputException>(() =>
+            AblationRun.Merge([Run(1, 46, 42, Settings(corpus: ["/a/c.jsonl"])), Run(2, 46, 42, Settings(corpus: ["/a/d.jsonl"]))], ["a", "b"]));
+        Assert.Equal("""b: corpus is ["d.jsonl"], a has ["c.jsonl"]: only runs with the same settings merge""", e.Message);
     }
 
     [Fact]
-    public void AFileWrittenBeforeBatchAndBuildConfigWereRecordedMergesWithANewerOne()
+    public void AFileWrittenBeforeBatchBuildConfigLrAndCorpusWereRecordedMergesWithANewerOne()
     {
-        var old = Run(1, 46, 42, Settings(batch: null, model: "/elsewhere/default.gguf"));
+        var old = Run(1, 46, 42, Settings(batch: null, model: "/elsewhere/default.gguf", lr: null));
         var json = old.ToJson();
-        json.Remove("batch");
-        json.Remove("build_config");
+        foreach (string key in new[] { "batch", "build_config", "lr", "corpus" }) json.Remove(key);
         var read = AblationRun.FromJson(JsonNode.Parse(json.ToJsonString()), "old.json");
-        Assert.Equal((null, null), (read.Settings.Batch, read.Settings.BuildConfig));
+        Assert.Equal((null, null, null, null), (read.Settings.Batch, read.Settings.BuildConfig, read.Settings.Lr, read.Settings.Corpus));
 
         var config = JsonNode.Parse("""{"top_k": 8}""")!.AsObject();
         var merged = AblationRun.Merge([read, Run(2, 48, 40, Settings(config: config))], ["old.json", "new.json"]);
-        Assert.Equal(8, merged.Settings.Batch);
+        Assert.Equal((8, 5e-4), (merged.Settings.Batch, merged.Settings.Lr));
         Assert.True(JsonNode.DeepEquals(config, merged.Settings.BuildConfig));
         Assert.Equal("/elsewhere/default.gguf", merged.Settings.Model);
         // A third run is held to what the second recorded.
@@ -144,11 +152,12 @@ public class AblationRunTests
     [Fact]
     public void ItsJsonReadsBackAndAnotherFileIsNamedInTheError()
     {
-        var run = Run(1, 46.25, 42, Settings(config: JsonNode.Parse("""{"top_k": 8}""")!.AsObject()));
+        var run = Run(1, 46.25, 42, Settings(config: JsonNode.Parse("""{"top_k": 8}""")!.AsObject(), corpus: ["/a/c.jsonl", "/a/d.jsonl"]));
         var back = AblationRun.FromJson(JsonNode.Parse(run.ToJson().ToJsonString()), "x");
         Assert.Equal(run.Results, back.Results);
         Assert.Equal(run.Arms, back.Arms);
-        Assert.Equal(run.Settings with { BuildConfig = null }, back.Settings with { BuildConfig = null });
+        Assert.Equal(run.Settings with { BuildConfig = null, Corpus = null }, back.Settings with { BuildConfig = null, Corpus = null });
+        Assert.Equal(run.Settings.Corpus!, back.Settings.Corpus!);
         Assert.True(JsonNode.DeepEquals(run.Settings.BuildConfig, back.Settings.BuildConfig));
 
         var e = Assert.Throws<UserInputException>(() => AblationRun.FromJson(JsonNode.Parse("""{"arms": ["none"]}"""), "stats.json"));

@@ -66,8 +66,10 @@ public class ExperimentTests(CliFixture cli)
         using var json = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(dir, "ablation.json")));
         var root = json.RootElement;
         Assert.Equal(["none", .. Arms], root.GetProperty("arms").EnumerateArray().Select(a => a.GetString()!));
-        // It records what a merge with another run must agree on: the batch and the build settings.
+        // It records what a merge with another run must agree on: the batch, learning rate, corpus and build settings.
         Assert.Equal(2, root.GetProperty("batch").GetInt32());
+        Assert.Equal(5e-4, root.GetProperty("lr").GetDouble());
+        Assert.Equal([Path.Combine(cli.Root, "ablation-corpus.jsonl")], root.GetProperty("corpus").EnumerateArray().Select(f => f.GetString()!));
         Assert.Equal(3, root.GetProperty("build_config").GetProperty("max_anchors_per_document").GetInt32());
         var cells = root.GetProperty("cells").EnumerateArray().ToList();
         foreach (string arm in Arms.Prepend("none"))

@@ -181,7 +181,8 @@ public sealed partial class ExperimentAblationCommand : Command<ExperimentAblati
         }
 
         // 5. The table over seeds, as JSON, Markdown and a chart.
-        var settings = new AblationSettings(s.TrainingTokens, steps, s.BatchWindows, s.Window, s.RopeBase, s.RootDocuments, s.SamplesPerTask, model, ConfigFile.Fields(buildConfig));
+        var settings = new AblationSettings(s.TrainingTokens, steps, s.BatchWindows, s.Window, s.RopeBase, s.RootDocuments, s.SamplesPerTask, model, ConfigFile.Fields(buildConfig),
+            s.Lr, corpus);
         WriteTables(dir, new AblationRun(["none", .. s.ArmList], s.SeedList, settings, results));
         return 0;
     }
@@ -194,6 +195,7 @@ public sealed partial class ExperimentAblationCommand : Command<ExperimentAblati
         var s = run.Settings;
         string table = $"# Ablation in miniature\n\nArms: {string.Join(", ", run.Arms)} (none: the model before continued training). " +
             $"Seeds {string.Join(", ", run.Seeds)}; {s.Steps} steps{(s.Batch is { } b ? $" x {b}" : " of")} windows of {s.Ctx} tokens per run; RoPE base {s.RopeBase:G}; " +
+            (s.Lr is { } lr ? $"peak learning rate {lr:G}; " : "") +
             $"{s.Roots:N0} root documents per build; {s.Samples} RULER samples per task and length.\n" +
             "RULER tasks: accuracy (%) of the gold answer's log-likelihood over 4 distractors (chance 20); ruler_average: a model's mean " +
             "accuracy over the tasks; heldout_loss: nats per token " +

@@ -4,10 +4,12 @@ using EntropyLong.Core;
 
 namespace EntropyLong.Eval.Ablation;
 
-/// <summary>What every model of an ablation shares: the continued training (<see cref="Batch"/> windows per step), the
-/// builds' roots and hyperparameters (<see cref="BuildConfig"/>: the keys the build-config file states) and the
-/// evaluation's samples. Batch and BuildConfig are null in a file written before they were recorded.</summary>
-public sealed record AblationSettings(long TrainingTokens, int Steps, int? Batch, int Ctx, double RopeBase, long Roots, int Samples, string Model, JsonObject? BuildConfig);
+/// <summary>What every model of an ablation shares: the continued training (<see cref="Batch"/> windows per step, peak
+/// learning rate <see cref="Lr"/>), the corpus, the builds' roots and hyperparameters (<see cref="BuildConfig"/>: the keys
+/// the build-config file states) and the evaluation's samples. Batch, BuildConfig, Lr and Corpus are null in a file
+/// written before they were recorded.</summary>
+public sealed record AblationSettings(long TrainingTokens, int Steps, int? Batch, int Ctx, double RopeBase, long Roots, int Samples, string Model, JsonObject? BuildConfig,
+    double? Lr = null, IReadOnlyList<string>? Corpus = null);
 
 /// <summary>An ablation as ablation.json holds it: its arms (rows, "none" first), seeds, settings and every model's
 /// results. Runs made with the same settings, seeds on different machines say, merge into one table.</summary>
@@ -29,6 +31,7 @@ public sealed record AblationRun(IReadOnlyList<string> Arms, IReadOnlyList<int> 
         ["arms"] = new JsonArray(Arms.Select(a => (JsonNode)a).ToArray()), ["seeds"] = new JsonArray(Seeds.Select(x => (JsonNode)x).ToArray()),
         ["training_tokens"] = Settings.TrainingTokens, ["steps"] = Settings.Steps, ["batch"] = Settings.Batch, ["ctx"] = Settings.Ctx, ["rope_base"] = Settings.RopeBase,
         ["roots"] = Settings.Roots, ["samples"] = Settings.Samples, ["model"] = Settings.Model, ["build_config"] = Settings.BuildConfig?.DeepClone(),
+        ["lr"] = Settings.Lr, ["corpus"] = Settings.Corpus is { } corpus ? new JsonArray(corpus.Select(f => (JsonNode)f).ToArray()) : null,
         ["cells"] = AblationTable.Json(Cells()),
         ["paired"] = AblationTable.Json(PairedCells()),
         ["results"] = new JsonArray(Results.Select(r => (JsonNode)new JsonObject
@@ -44,7 +47,8 @@ public sealed record AblationRun(IReadOnlyList<string> Arms, IReadOnlyList<int> 
         {
             var root = json!.AsObject();
             var settings = new AblationSettings((long)root["training_tokens"]!, (int)root["steps"]!, (int?)root["batch"], (int)root["ctx"]!, (double)root["rope_base"]!,
-                (long)root["roots"]!, (int)root["samples"]!, (string)root["model"]!, root["build_config"]?.AsObject().DeepClone().AsObject());
+                (long)root["roots"]!, (int)root["samples"]!, (string)root["model"]!, root["build_config"]?.AsObject().DeepClone().AsObject(),
+                (double?)root["lr"], root["corpus"]?.AsArray().Select(f => (string)f!).ToList());
             var results = root["results"]!.AsArray().Select(r => new AblationResult((string)r!["arm"]!, (int)r["seed"]!, (string)r["task"]!,
                 (int)r["length"]!, (double)r["value"]!)).ToList();
             return new AblationRun(root["arms"]!.AsArray().Select(a => (string)a!).ToList(), root["seeds"]!.AsArray().Select(x => (int)x!).ToList(),
@@ -56,17 +60,14 @@ public sealed record AblationRun(IReadOnlyList<string> Arms, IReadOnlyList<int> 
         }
     }
 
-    /// <summary>One run of <paramref name="runs"/>' models. Their settings must agree (the model by file name, since a
-    /// run on another machine has it at another path, and the untrained model's results, which catch a different model
-    /// of the same name); a model in two runs must have the same results there (the same run given twice). Arms keep
+    /// <summary>One run of <paramref name="runs"/>' models. Their settings must agree (the model and corpus by file name,
+    /// since a run on another machine has them at another path, and the untrained model's results, which catch a
+    /// different model of the same name); a model in two runs must have the same results there (the same run given twice). Arms keep
     /// the order they first appear in, seeds are sorted. Errors name the runs by <paramref name="sources"/>.</summary>
     public static AblationRun Merge(IReadOnlyList<AblationRun> runs, IReadOnlyList<string> sources)
     {
         if (runs.Count == 0) throw new ArgumentException("nothing to merge", nameof(runs));
         var first = runs[0].Settings;
-        // Batch and build config are recorded by newer files only: each is checked against the first run that has it.
-        var (batch, batchSource) = (first.Batch, sources[0]);
-        var (buildConfig, configSource) = (first.BuildConfig, sources[0]);
         for (int i = 1; i < runs.Count; i++)
         {
             var other = runs[i].Settings;
@@ -82,12 +83,26 @@ public sealed record AblationRun(IReadOnlyList<string> Arms, IReadOnlyList<int> 
             Same("roots", first.Roots, other.Roots, sources[0]);
             Same("samples", first.Samples, other.Samples, sources[0]);
             Same("model", Path.GetFileName(first.Model), Path.GetFileName(other.Model), sources[0]);
-            if (batch is not null && other.Batch is not null) Same("batch", batch, other.Batch, batchSource);
-            else if (other.Batch is not null) (batch, batchSource) = (other.Batch, sources[i]);
-            if (buildConfig is not null && other.BuildConfig is not null && !JsonNode.DeepEquals(buildConfig, other.BuildConfig))
-                throw new UserInputException($"{sources[i]}: build_config is {other.BuildConfig.ToJsonString()}, {configSource} has {buildConfig.ToJsonString()}: only runs with the same settings merge");
-            if (buildConfig is null && other.BuildConfig is not null) (buildConfig, configSource) = (other.BuildConfig, sources[i]);
         }
+        // Newer files record more: each of these is checked against the first run that has it, whose value the merge keeps.
+        AblationSettings? Recorded(string key, Func<AblationSettings, JsonNode?> value)
+        {
+            int? seen = null;
+            for (int i = 0; i < runs.Count; i++)
+                if (value(runs[i].Settings) is { } mine)
+                {
+                    if (seen is not { } j) seen = i;
+                    else if (value(runs[j].Settings) is var theirs && !JsonNode.DeepEquals(theirs, mine))
+                        throw new UserInputException($"{sources[i]}: {key} is {mine.ToJsonString()}, {sources[j]} has {theirs!.ToJsonString()}: only runs with the same settings merge");
+                }
+            return seen is { } k ? runs[k].Settings : null;
+        }
+        var settings = first with
+        {
+            Batch = Recorded("batch", s => s.Batch)?.Batch, BuildConfig = Recorded("build_config", s => s.BuildConfig)?.BuildConfig,
+            Lr = Recorded("lr", s => s.Lr)?.Lr,
+            Corpus = Recorded("corpus", s => s.Corpus is { } c ? new JsonArray(c.Select(f => (JsonNode)Path.GetFileName(f)).ToArray()) : null)?.Corpus,
+        };
 
         var results = new Dictionary<(string Arm, int Seed, string Task, int Length), (double Value, string Source)>();
         var order = new List<(string, int, string, int)>();
@@ -108,7 +123,7 @@ public sealed record AblationRun(IReadOnlyList<string> Arms, IReadOnlyList<int> 
 
         var arms = runs.SelectMany(r => r.Arms).Distinct().ToList();
         var seeds = runs.SelectMany(r => r.Seeds).Distinct().Order().ToList();
-        return new AblationRun(arms, seeds, first with { Batch = batch, BuildConfig = buildConfig },
+        return new AblationRun(arms, seeds, settings,
             order.OrderBy(k => arms.IndexOf(k.Item1)).ThenBy(k => k.Item2)
                 .Select(k => new AblationResult(k.Item1, k.Item2, k.Item3, k.Item4, results[k].Value)).ToList());
     }
