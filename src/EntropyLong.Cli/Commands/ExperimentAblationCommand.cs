@@ -22,7 +22,7 @@ public sealed partial class ExperimentAblationCommand : Command<ExperimentAblati
 {
     public sealed class Settings : CommandSettings
     {
-        [CommandOption("--out <DIR>"), Description("Experiment folder; a rerun goes on where a killed run stopped")]
+        [CommandOption("--out <DIR>"), Description("Experiment folder; a rerun with the same settings goes on where a killed run stopped")]
         public string Out { get; init; } = "";
         [CommandOption("--arms <LIST>"), Description("Kinds of training data: entropylong, retrieval, random, nextlong (default: all four)")]
         public string Arms { get; init; } = "entropylong,retrieval,random,nextlong";
@@ -113,78 +113,135 @@ public sealed partial class ExperimentAblationCommand : Command<ExperimentAblati
         string threads = s.Threads.ToString(CultureInfo.InvariantCulture);
         Progress.Say($"ablation in {dir}: arms {string.Join(", ", s.ArmList)}; seeds {string.Join(", ", s.SeedList)}; {s.TrainingTokens:N0} training tokens per run " +
                      $"in windows of {s.Window}; RULER (log-likelihood) at {string.Join(", ", s.LengthList)}; model {model}");
-
-        // The build settings every arm shares, kept with the experiment so its folder says how its data was made; fixed
-        // once a build has used them.
-        string buildConfig = Path.Combine(dir, "build-config" + (s.BuildConfig is { } file ? Path.GetExtension(file) : ".json"));
-        if (!s.ArmList.Any(arm => run.IsDone($"build-{arm}")))
-            AtomicFile.WriteAllBytes(buildConfig, s.BuildConfig is { } given ? File.ReadAllBytes(given) : LooseSettings);
+        string settingsFile = Path.Combine(dir, "settings.json");
+        byte[] settings = JsonSerializer.SerializeToUtf8Bytes(new JsonObject
+        {
+            ["model"] = model, ["corpus"] = new JsonArray(corpus.Select(f => (JsonNode)f).ToArray()), ["tokens"] = s.TrainingTokens, ["ctx"] = s.Window,
+            ["rope-base"] = s.RopeBase, ["batch"] = s.BatchWindows, ["lr"] = s.Lr, ["roots"] = s.RootDocuments, ["samples"] = s.SamplesPerTask,
+            ["lengths"] = new JsonArray(s.LengthList.Select(l => (JsonNode)l).ToArray()),
+            ["build-config"] = s.BuildConfig is { } config ? ConfigFile.Fields(config) : JsonNode.Parse(LooseSettings),
+        }, BuildFolder.Json);
+        CheckSettings(settingsFile, settings, run);
 
         // 1. One index of the whole corpus, the same graph on every run.
         string index = Path.Combine(dir, "index");
-        run.Stage("index", ["index", .. Corpus(), "--out", index, "--hnsw-threads", "1"]);
+        var indexing = new Stage("index", ["index", .. Corpus(), "--out", index, "--hnsw-threads", "1"]);
 
         // 2. Each arm's data from the training split's first roots, packed to the training window. The baselines keep, per
         //    document, as many chunks as entropylong verified (--match), so the arms differ in which chunks, not how many;
         //    random takes training documents in order until they hold as many tokens as the entropylong build, so every
         //    arm's training run sees about as much distinct text.
+        string buildConfig = Path.Combine(dir, "build-config" + (s.BuildConfig is { } file ? Path.GetExtension(file) : ".json"));
         string Build(string arm) => Path.Combine(dir, "builds", arm);
         bool matching = s.ArmList.Contains("entropylong");
-        foreach (string arm in Settings.AllArms.Where(s.ArmList.Contains))
-        {
-            string[] roots = arm == "random" && matching ? [] : ["--limit", s.RootDocuments.ToString(CultureInfo.InvariantCulture)];
-            run.Stage($"build-{arm}", ["build", .. Corpus(), "--index", index, "--model", model, "--out", Build(arm), "--method", arm,
-                .. (arm != "entropylong" && matching ? new[] { "--match", Build("entropylong") } : []),
-                "--split", "train", .. roots,
-                "--seq-len", s.Window.ToString(CultureInfo.InvariantCulture), "--threads", threads, "--quiet", "--config", buildConfig]);
-            if (!HasSequences(Build(arm)))
-                throw new UserInputException($"{Build(arm)}: the {arm} build wrote no sequence (see its stats.json)" + (arm == "entropylong"
-                    ? "; a weak scoring model may find no anchor at the paper's settings: loosen them with --build-config (alpha, epsilon, top_k), or score with a stronger --model"
-                    : ""));
-        }
+        var builds = Settings.AllArms.Where(s.ArmList.Contains).Select(arm => (Arm: arm, Stage: new Stage($"build-{arm}",
+        [
+            "build", .. Corpus(), "--index", index, "--model", model, "--out", Build(arm), "--method", arm,
+            .. (arm != "entropylong" && matching ? new[] { "--match", Build("entropylong") } : []),
+            "--split", "train", .. (arm == "random" && matching ? [] : new[] { "--limit", s.RootDocuments.ToString(CultureInfo.InvariantCulture) }),
+            "--seq-len", s.Window.ToString(CultureInfo.InvariantCulture), "--threads", threads, "--quiet", "--config", buildConfig,
+        ]))).ToList();
 
         // 3. The model trained further on each arm, once per seed: the same steps, schedule and seed for every arm.
         int steps = (int)Math.Max(1, (s.TrainingTokens + (long)s.BatchWindows * s.Window - 1) / ((long)s.BatchWindows * s.Window));
         var models = new List<(string Arm, int Seed, string Path)> { ("none", 0, model) };
+        var trainings = new List<Stage>();
         foreach (string arm in s.ArmList)
             foreach (int seed in s.SeedList)
             {
                 string name = $"{arm}-s{seed}", gguf = Path.Combine(dir, "models", name + ".gguf"), checkpoint = Path.Combine(dir, "models", name + ".ckpt");
-                Directory.CreateDirectory(Path.GetDirectoryName(gguf)!);
                 // What a resumed run needs again (the checkpoint keeps the model and schedule, not how to write the file).
                 string[] common = ["train", "--data", Build(arm), "--out", gguf, "--checkpoint", checkpoint, "--log-every", "10",
                     "--checkpoint-every", "10", "--eval-every", steps.ToString(CultureInfo.InvariantCulture), "--threads", threads, "--f16"];
-                run.Stage($"train-{name}", File.Exists(checkpoint)
-                    ? [.. common, "--resume"]
-                    : [.. common, "--init", model, "--ctx", s.Window.ToString(CultureInfo.InvariantCulture), "--rope-base", s.RopeBase.ToString("R", CultureInfo.InvariantCulture),
+                trainings.Add(new Stage($"train-{name}",
+                    [.. common, "--init", model, "--ctx", s.Window.ToString(CultureInfo.InvariantCulture), "--rope-base", s.RopeBase.ToString("R", CultureInfo.InvariantCulture),
                         "--steps", steps.ToString(CultureInfo.InvariantCulture), "--batch", s.BatchWindows.ToString(CultureInfo.InvariantCulture),
                         "--lr", s.Lr.ToString("R", CultureInfo.InvariantCulture), "--warmup", Math.Max(1, steps / 10).ToString(CultureInfo.InvariantCulture),
-                        "--seed", seed.ToString(CultureInfo.InvariantCulture)]);
+                        "--seed", seed.ToString(CultureInfo.InvariantCulture)],
+                    checkpoint, [.. common, "--resume"]));
                 models.Add((arm, seed, gguf));
             }
 
         // 4. Every model, and the untrained one for reference, on the same RULER samples and the same held-out documents.
         //    The untrained model is scored at the lengths it was trained for; the longer ones are left empty in its row.
         int baseContext = GgufReader.ReadLlama(model).Config.ContextLength;
-        var results = new List<AblationResult>();
-        foreach (var (arm, seed, path) in models)
+        var evals = models.Select(m =>
         {
-            var lengths = arm == "none" ? s.LengthList.Where(l => l <= baseContext).ToList() : s.LengthList;
-            string name = arm == "none" ? "none" : $"{arm}-s{seed}", eval = Path.Combine(dir, "eval", name);
-            if (lengths.Count > 0)
+            var lengths = m.Arm == "none" ? s.LengthList.Where(l => l <= baseContext).ToList() : s.LengthList;
+            string name = m.Arm == "none" ? "none" : $"{m.Arm}-s{m.Seed}", eval = Path.Combine(dir, "eval", name);
+            return (m.Arm, m.Seed, m.Path, Folder: eval, Stage: lengths.Count == 0 ? null : new Stage($"eval-{name}",
+                ["eval", "ruler", "--scoring", "loglik", "--model", m.Path, "--lengths", string.Join(",", lengths), "--tasks", Tasks,
+                    "--samples", s.SamplesPerTask.ToString(CultureInfo.InvariantCulture), "--seed", "1", "--threads", threads, "--out", eval]));
+        }).ToList();
+
+        // Every stage is planned before any runs, so a folder whose finished stages ran otherwise is refused up front.
+        run.CheckDoneAsPlanned([indexing, .. builds.Select(b => b.Stage), .. trainings, .. evals.Select(e => e.Stage).OfType<Stage>()]);
+        // Recorded once the run is about to use them: a run refused for bad input has not fixed the folder's settings.
+        AtomicFile.WriteAllBytes(settingsFile, settings);
+        // The build settings every arm shares, kept with the experiment so its folder says how its data was made.
+        if (!builds.Any(b => run.IsDone(b.Stage.Name)))
+            AtomicFile.WriteAllBytes(buildConfig, s.BuildConfig is { } given ? File.ReadAllBytes(given) : LooseSettings);
+        run.Run(indexing);
+        foreach (var (arm, stage) in builds)
+        {
+            run.Run(stage);
+            if (!HasSequences(Build(arm)))
+                throw new UserInputException($"{Build(arm)}: the {arm} build wrote no sequence (see its stats.json)" + (arm == "entropylong"
+                    ? "; a weak scoring model may find no anchor at the paper's settings: loosen them with --build-config (alpha, epsilon, top_k), or score with a stronger --model"
+                    : ""));
+        }
+        Directory.CreateDirectory(Path.Combine(dir, "models"));
+        foreach (var stage in trainings) run.Run(stage);
+        var results = new List<AblationResult>();
+        foreach (var (arm, seed, path, eval, stage) in evals)
+        {
+            if (stage is not null)
             {
-                run.Stage($"eval-{name}", ["eval", "ruler", "--scoring", "loglik", "--model", path, "--lengths", string.Join(",", lengths), "--tasks", Tasks,
-                    "--samples", s.SamplesPerTask.ToString(CultureInfo.InvariantCulture), "--seed", "1", "--threads", threads, "--out", eval]);
+                run.Run(stage);
                 results.AddRange(RulerResults(arm, seed, eval));
             }
             results.Add(new AblationResult(arm, seed, AblationTable.HeldOutLoss, s.Window, HeldOutLoss(path, corpus, s.Window, Path.Combine(eval, "heldout.json"), s.Threads)));
         }
 
         // 5. The table over seeds, as JSON, Markdown and a chart.
-        var settings = new AblationSettings(s.TrainingTokens, steps, s.BatchWindows, s.Window, s.RopeBase, s.RootDocuments, s.SamplesPerTask, model, ConfigFile.Fields(buildConfig),
+        var recorded = new AblationSettings(s.TrainingTokens, steps, s.BatchWindows, s.Window, s.RopeBase, s.RootDocuments, s.SamplesPerTask, model, ConfigFile.Fields(buildConfig),
             s.Lr, corpus);
-        WriteTables(dir, new AblationRun(["none", .. s.ArmList], s.SeedList, settings, results));
+        WriteTables(dir, new AblationRun(["none", .. s.ArmList], s.SeedList, recorded, results));
         return 0;
+    }
+
+    /// <summary>The settings that shape every model's results (<paramref name="given"/>, keyed by option) are recorded in
+    /// <paramref name="path"/> before the first stage runs; a rerun in the folder must give the same, else a finished
+    /// stage would be taken for one run with them (arms, seeds and --threads may change: a new arm or seed adds stages).</summary>
+    private static void CheckSettings(string path, byte[] given, StageRunner run)
+    {
+        if (!File.Exists(path))
+        {
+            if (run.AnyDone)
+                throw new UserInputException($"{Path.GetDirectoryName(path)}: holds stages of a run that did not record its settings (no settings.json); use a new --out folder");
+            return;
+        }
+        JsonObject saved;
+        try
+        {
+            saved = JsonNode.Parse(File.ReadAllBytes(path))!.AsObject();
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or NullReferenceException)
+        {
+            throw new UserInputException($"{path}: not a settings record ({e.Message})", e);
+        }
+        static string Show(JsonNode? value) => value switch
+        {
+            null => "unset",
+            JsonArray list => string.Join(",", list.Select(Show)),
+            JsonValue v when v.TryGetValue(out string? text) => text,
+            _ => value.ToJsonString(),
+        };
+        var changed = JsonNode.Parse(given)!.AsObject().Where(kv => !JsonNode.DeepEquals(saved[kv.Key], kv.Value))
+            .Select(kv => $"--{kv.Key} {Show(saved[kv.Key])} (given {Show(kv.Value)})").ToList();
+        if (changed.Count > 0)
+            throw new UsageException($"{Path.GetDirectoryName(path)}: holds an ablation run with {string.Join(", ", changed)}; " +
+                                     "use a new --out folder, or that run's settings to go on with it");
     }
 
     /// <summary>ablation.json, ablation.md and ablation.png in <paramref name="dir"/>; the table is printed too.</summary>
@@ -245,9 +302,13 @@ public sealed partial class ExperimentAblationCommand : Command<ExperimentAblati
         return loss;
     }
 
+    /// <summary>A stage: its name (its marker's and log's) and command line, and for a training the shorter line that
+    /// goes on from its checkpoint once that is written.</summary>
+    private sealed record Stage(string Name, IReadOnlyList<string> Args, string? Checkpoint = null, IReadOnlyList<string>? Resume = null);
+
     /// <summary>Runs each stage as a child process of this CLI (as a cluster would run it), its output in logs/STAGE.log; a
-    /// stage done in an earlier run (its marker in stages/) is skipped, and one cut short picks up through the command's
-    /// own resume.</summary>
+    /// stage done in an earlier run (its marker in stages/, which holds its command line) is skipped, and one cut short
+    /// picks up through the command's own resume.</summary>
     private sealed partial class StageRunner(string dir)
     {
         private const int SigTerm = 15;
@@ -268,13 +329,43 @@ public sealed partial class ExperimentAblationCommand : Command<ExperimentAblati
 
         public bool IsDone(string name) => File.Exists(Marker(name));
 
-        public void Stage(string name, IReadOnlyList<string> args)
+        public bool AnyDone => Directory.Exists(Path.Combine(dir, "stages")) && Directory.EnumerateFiles(Path.Combine(dir, "stages"), "*.done").Any();
+
+        /// <summary>Refuses, before any stage runs, a stage done earlier with another command line than this run's (but
+        /// for --threads): its output would be taken for what this run asks.</summary>
+        public void CheckDoneAsPlanned(IEnumerable<Stage> stages)
         {
-            string marker = Marker(name), log = Path.Combine(dir, "logs", name + ".log");
+            foreach (var stage in stages.Where(st => IsDone(st.Name)))
+            {
+                string marker = Marker(stage.Name);
+                IReadOnlyList<string> earlier;
+                try
+                {
+                    earlier = JsonNode.Parse(File.ReadAllBytes(marker))!["args"]!.AsArray().Select(a => (string)a!).ToList();
+                }
+                catch (Exception e) when (e is JsonException or InvalidOperationException or NullReferenceException)
+                {
+                    throw new UserInputException($"{marker}: not a stage marker ({e.Message}); use a new --out folder", e);
+                }
+                if (!WithoutThreads(earlier).SequenceEqual(WithoutThreads(stage.Args)))
+                    throw new UsageException($"{marker}: {stage.Name} ran as `{CommandLine(earlier)}`, this run would run it as `{CommandLine(stage.Args)}`; " +
+                                             "use a new --out folder, or that run's arms and settings to go on with it");
+            }
+        }
+
+        private static IEnumerable<string> WithoutThreads(IReadOnlyList<string> args) =>
+            args.Where((a, i) => a != "--threads" && (i == 0 || args[i - 1] != "--threads"));
+
+        private static string CommandLine(IEnumerable<string> args) => string.Join(' ', args.Select(Slurm.Quote));
+
+        public void Run(Stage stage)
+        {
+            string name = stage.Name, marker = Marker(name), log = Path.Combine(dir, "logs", name + ".log");
             if (IsDone(name)) { Progress.Say($"{name}: done earlier"); return; }
+            var args = stage.Checkpoint is { } checkpoint && File.Exists(checkpoint) ? stage.Resume! : stage.Args;
             Directory.CreateDirectory(Path.GetDirectoryName(marker)!);
             Directory.CreateDirectory(Path.GetDirectoryName(log)!);
-            Progress.Say($"{name}: {string.Join(' ', args.Select(Slurm.Quote))}");
+            Progress.Say($"{name}: {CommandLine(args)}");
             var clock = Stopwatch.StartNew();
             var psi = new ProcessStartInfo(_self[0]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
             foreach (string a in _self.Skip(1).Concat(args)) psi.ArgumentList.Add(a);
@@ -299,7 +390,8 @@ public sealed partial class ExperimentAblationCommand : Command<ExperimentAblati
             if (terminated) throw new StoppedException($"{name} stopped by SIGTERM; rerun the same command to go on from here", 143);
             if (p.ExitCode != 0)
                 throw new UserInputException($"{name} failed (exit {p.ExitCode}); see {log}; rerun the same command to go on from here");
-            AtomicFile.WriteAllBytes(marker, System.Text.Encoding.UTF8.GetBytes($"{DateTime.UtcNow:O} {clock.Elapsed.TotalSeconds:F0} s\n"));
+            AtomicFile.WriteAllBytes(marker, JsonSerializer.SerializeToUtf8Bytes(
+                new { args = stage.Args, finished = DateTime.UtcNow, seconds = Math.Round(clock.Elapsed.TotalSeconds) }, BuildFolder.Json));
             Progress.Say($"{name}: done in {clock.Elapsed:hh\\:mm\\:ss}");
         }
     }
