@@ -68,6 +68,9 @@ public sealed record BuildComparison
             }
             pairsBoth += theirs.Verified.Keys.Count(mine.Verified.ContainsKey);
         }
+        // Over no document every overlap would be empty and read as full agreement.
+        if (both == 0)
+            throw new UserInputException($"{a.Directory} and {b.Directory}: the builds share no document ({first.Count:N0} and {documentsB:N0} read); compare pairs documents by id");
         return new BuildComparison
         {
             DocumentsA = first.Count,

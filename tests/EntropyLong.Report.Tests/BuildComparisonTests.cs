@@ -76,4 +76,12 @@ public class BuildComparisonTests
         e = Assert.Throws<UserInputException>(() => BuildComparison.Of(new BuildFiles(outside), new BuildFiles(twice)));
         Assert.Equal($"{Path.Combine(outside, BuildFolder.Details)}:1: anchor position 5 is outside the document's 2 tokens", e.Message);
     }
+
+    [Fact]
+    public void BuildsWithNoDocumentInCommonAreRefused()
+    {
+        string a = Build("a", Doc("d1", null, ["", "x"])), b = Build("b", Doc("d2", null, ["", "x"]));
+        var e = Assert.Throws<UserInputException>(() => BuildComparison.Of(new BuildFiles(a), new BuildFiles(b)));
+        Assert.Equal($"{a} and {b}: the builds share no document (1 and 1 read); compare pairs documents by id", e.Message);
+    }
 }
