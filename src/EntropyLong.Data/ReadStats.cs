@@ -62,6 +62,9 @@ public sealed class ReadStats
         return $"{skipped} record{(skipped == 1 ? "" : "s")} skipped ({string.Join(", ", parts)}); first: {_examples[0]}";
     }
 
+    /// <summary>The reason's key in stats.json's documents_skipped ("malformed_json").</summary>
+    public static string Key(SkipReason reason) => System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(reason.ToString());
+
     internal static string Describe(SkipReason reason) => reason switch
     {
         SkipReason.MalformedJson => "malformed JSON",

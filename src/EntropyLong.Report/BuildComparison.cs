@@ -116,7 +116,7 @@ public sealed record BuildComparison
     {
         string path = build.DetailsPath ?? throw new UserInputException($"{build.Directory}: no details.jsonl (built with --no-details); compare needs it");
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var (line, r) in BuildRecords.Read<DetailsRecord>(path))
+        foreach (var (line, r) in build.ReadDetails())
         {
             if (r.SkipReason == DuplicateIdStep.Reason) continue; // the build's own record of a repeat it ruled out
             if (!seen.Add(r.DocumentId)) throw new UserInputException($"{path}:{line}: document '{r.DocumentId}' appears twice; compare pairs documents by id");

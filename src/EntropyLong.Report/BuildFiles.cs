@@ -9,8 +9,16 @@ public sealed class BuildFiles
 {
     public string Directory { get; }
     public string SequencesPath { get; }
-    /// <summary>Null when the build ran with --no-details.</summary>
-    public string? DetailsPath { get; }
+
+    private readonly string? _details;
+    /// <summary>Why details.jsonl should be there, when it is not.</summary>
+    private readonly string? _detailsExpected;
+
+    /// <summary>Null when the build ran with --no-details (config.json says "details": false).</summary>
+    /// <exception cref="UserInputException">details.jsonl is missing from a build that wrote it.</exception>
+    public string? DetailsPath => _detailsExpected is { } why
+        ? throw new UserInputException($"{Path.Combine(Directory, BuildFolder.Details)}: details.jsonl missing; {why}")
+        : _details;
 
     /// <exception cref="UserInputException">Not a finished build folder.</exception>
     public BuildFiles(string directory)
@@ -22,7 +30,32 @@ public sealed class BuildFiles
         SequencesPath = BuildFolder.SequenceNames.Select(n => Path.Combine(directory, n)).FirstOrDefault(File.Exists)
             ?? throw new UserInputException($"{directory}: no sequences.jsonl (nor .gz, .zst)");
         string details = Path.Combine(directory, BuildFolder.Details);
-        DetailsPath = File.Exists(details) ? details : null;
+        if (File.Exists(details)) _details = details;
+        // Only a build that says it ran with --no-details lacks the file by design; the check waits until details
+        // are asked for, so what needs only the sequences (train --data, build --match) still reads the build.
+        else if (ReadJson(BuildFolder.Config) is not { ValueKind: JsonValueKind.Object } config || !config.TryGetProperty("details", out var wrote))
+            _detailsExpected = "config.json does not say the build ran with --no-details";
+        else if (wrote.ValueKind != JsonValueKind.False)
+            _detailsExpected = "config.json says the build wrote it";
+    }
+
+    /// <summary>The records of details.jsonl (<see cref="DetailsPath"/>, not null), checked when they end against
+    /// stats.json: one per document the build read, less the records the corpus reader skipped, which have none. A
+    /// details.jsonl from another build would otherwise be shown beside this build's counts.</summary>
+    public IEnumerable<(long Line, DetailsRecord Record)> ReadDetails()
+    {
+        string path = DetailsPath ?? throw new InvalidOperationException("the build ran with --no-details");
+        var stats = BuildFolder.ReadStats(Directory);
+        long expected = stats.DocumentsRead - Enum.GetValues<SkipReason>().Sum(r => stats.DocumentsSkipped.GetValueOrDefault(ReadStats.Key(r)));
+        long records = 0;
+        foreach (var record in BuildRecords.Read<DetailsRecord>(path))
+        {
+            records++;
+            yield return record;
+        }
+        if (records != expected)
+            throw new UserInputException($"{path}: {records:N0} records, but {Path.Combine(Directory, BuildFolder.Stats)} counts {expected:N0} documents " +
+                                         "the method saw (documents_read less the corpus records skipped); they are not from the same build");
     }
 
     /// <summary>A JSON file of the build, or null when absent.</summary>

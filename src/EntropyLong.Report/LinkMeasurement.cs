@@ -140,10 +140,12 @@ public static class LinkMeasurement
     /// <summary>The link metrics of a finished build (its details.jsonl and stats.json).</summary>
     public static LinkMetrics Measure(BuildFiles build, IReadOnlyDictionary<string, DocumentLinks> links)
     {
-        string details = build.DetailsPath ?? throw new UserInputException($"{build.Directory}: no details.jsonl (built with --no-details); the link metrics need it");
+        if (build.DetailsPath is null) throw new UserInputException($"{build.Directory}: no details.jsonl (built with --no-details); the link metrics need it");
         var stats = build.ReadJson(BuildFolder.Stats)!.Value;
         long Counter(string key) => stats.ValueKind == JsonValueKind.Object && stats.TryGetProperty(key, out var v) && v.TryGetInt64(out long n) ? n
             : throw new UserInputException($"{Path.Combine(build.Directory, BuildFolder.Stats)}: no \"{key}\" count (a whole number)");
+        // Read first, so a stats.json without them says so before its count of documents is checked.
+        long documentsRead = Counter("documents_read"), documentsUsed = Counter("documents_used"), anchorCount = Counter("anchors");
         var verified = new HashSet<(string, string)>();
         var top1 = new HashSet<(string, string)>();
         var retrieved = new HashSet<(string, string)>();
@@ -151,7 +153,7 @@ public static class LinkMeasurement
         long placedTokens = 0, mentionTokens = 0, placedWords = 0, mentionWords = 0, placedAnchors = 0; // of documents whose mentions are known
         var bands = new List<VerdictCounts>();
         VerdictCounts atMentions = new(), elsewhere = new();
-        foreach (var (_, r) in BuildRecords.Read<DetailsRecord>(details))
+        foreach (var (_, r) in build.ReadDetails())
         {
             if (!links.TryGetValue(r.DocumentId, out var mine) || mine.Targets.Count == 0) continue;
             linkedDocs++;
@@ -214,9 +216,9 @@ public static class LinkMeasurement
         var (low, high) = BootstrapInterval(perDocument);
         return new LinkMetrics
         {
-            DocumentsRead = Counter("documents_read"),
-            DocumentsUsed = Counter("documents_used"),
-            Anchors = Counter("anchors"),
+            DocumentsRead = documentsRead,
+            DocumentsUsed = documentsUsed,
+            Anchors = anchorCount,
             LinkedDocuments = linkedDocs,
             VerifiedPairs = verified.Count,
             PrecisionVerified = Precision(verified),

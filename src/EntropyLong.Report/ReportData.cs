@@ -91,9 +91,9 @@ public sealed class ReportData
 
         bool Embed(string id) => wanted.Count > 0 ? wanted.Contains(id) : data.Documents.Count < options.MaxSamples;
 
-        if (build.DetailsPath is { } details)
+        if (data.HasDetails)
         {
-            foreach (var (_, r) in BuildRecords.Read<DetailsRecord>(details))
+            foreach (var (_, r) in build.ReadDetails())
             {
                 ct.ThrowIfCancellationRequested();
                 data.DocumentsTotal++;

@@ -18,6 +18,7 @@ public class CompareCommandTests
                 w.Complete();
             }
         using (var w = new JsonlWriter(Path.Combine(dir, BuildFolder.Sequences))) w.Complete();
+        BuildFolder.WriteJson(Path.Combine(dir, BuildFolder.Config), new Dictionary<string, object> { ["details"] = details });
         BuildFolder.WriteJson(Path.Combine(dir, BuildFolder.Stats), new BuildStats { DocumentsRead = 1 });
         return dir;
     }

@@ -84,4 +84,37 @@ public class BuildComparisonTests
         var e = Assert.Throws<UserInputException>(() => BuildComparison.Of(new BuildFiles(a), new BuildFiles(b)));
         Assert.Equal($"{a} and {b}: the builds share no document (1 and 1 read); compare pairs documents by id", e.Message);
     }
+
+    [Fact]
+    public void AMissingDetailsFileIsAnErrorUnlessTheBuildRanWithNoDetails()
+    {
+        string dir = Build("a", Doc("d1", null, ["", "x"]));
+        string details = Path.Combine(dir, BuildFolder.Details);
+        File.Delete(details);
+        var e = Assert.Throws<UserInputException>(() => BuildComparison.Of(new BuildFiles(dir), new BuildFiles(dir)));
+        Assert.Equal($"{details}: details.jsonl missing; config.json does not say the build ran with --no-details", e.Message);
+        File.WriteAllText(Path.Combine(dir, BuildFolder.Config), """{"details": true}""");
+        e = Assert.Throws<UserInputException>(() => BuildComparison.Of(new BuildFiles(dir), new BuildFiles(dir)));
+        Assert.Equal($"{details}: details.jsonl missing; config.json says the build wrote it", e.Message);
+        File.WriteAllText(Path.Combine(dir, BuildFolder.Config), """{"details": false}""");
+        e = Assert.Throws<UserInputException>(() => BuildComparison.Of(new BuildFiles(dir), new BuildFiles(dir)));
+        Assert.Equal($"{dir}: no details.jsonl (built with --no-details); compare needs it", e.Message);
+    }
+
+    [Fact]
+    public void DetailsOfAnotherBuildAreRefusedByTheirCount()
+    {
+        string a = Build("a", Doc("d1", null, ["", "x"]), Doc("d2", null, ["", "y"]));
+        // Three documents read, one a malformed corpus line that has no details record: two records is right.
+        BuildFolder.WriteJson(Path.Combine(a, BuildFolder.Stats), new BuildStats
+        {
+            DocumentsRead = 3, DocumentsSkipped = new() { [ReadStats.Key(SkipReason.MalformedJson)] = 1, [DuplicateIdStep.Reason] = 1 },
+        });
+        Assert.Equal(2, BuildComparison.Of(new BuildFiles(a), new BuildFiles(a)).DocumentsBoth);
+        string b = Build("b", Doc("d1", null, ["", "x"]));
+        File.Copy(Path.Combine(a, BuildFolder.Details), Path.Combine(b, BuildFolder.Details), overwrite: true);
+        var e = Assert.Throws<UserInputException>(() => BuildComparison.Of(new BuildFiles(a), new BuildFiles(b)));
+        Assert.Equal($"{Path.Combine(b, BuildFolder.Details)}: 2 records, but {Path.Combine(b, BuildFolder.Stats)} counts 1 documents the method saw " +
+                     "(documents_read less the corpus records skipped); they are not from the same build", e.Message);
+    }
 }

@@ -144,7 +144,7 @@ public sealed class ShardedBuild
     {
         stats.DocumentsRead += read.Skipped;
         foreach (SkipReason reason in Enum.GetValues<SkipReason>())
-            if (read[reason] > 0) stats.Skip(JsonNamingPolicy.SnakeCaseLower.ConvertName(reason.ToString()), read[reason]);
+            if (read[reason] > 0) stats.Skip(Data.ReadStats.Key(reason), read[reason]);
     }
 
     public bool AllDone => Enumerable.Range(0, Plan.Shards).All(s => Tasks.IsDone(BuildFolder.BuildTask(s)));
