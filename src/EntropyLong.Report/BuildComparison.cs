@@ -11,8 +11,9 @@ public sealed record BuildCounts
     [JsonPropertyName("anchors")] public long Anchors { get; init; }
     /// <summary>Distinct (document, chunk) pairs kept at some anchor.</summary>
     [JsonPropertyName("verified_pairs")] public long VerifiedPairs { get; init; }
-    /// <summary>Mean over the verified pairs of the pair's best dI (where the chunk lowered the entropy most, as placed).</summary>
-    [JsonPropertyName("mean_delta")] public double MeanDelta { get; init; }
+    /// <summary>Mean over the verified pairs of the pair's best dI (where the chunk lowered the entropy most, as placed);
+    /// null when there is none (a baseline verifies nothing).</summary>
+    [JsonPropertyName("mean_delta")] public double? MeanDelta { get; init; }
 }
 
 /// <summary>Two sets compared: sizes, the shared part and the Jaccard similarity |A∩B| / |A∪B| (1 when both are empty).</summary>
@@ -100,7 +101,7 @@ public sealed record BuildComparison
             _deltaSum += d.Verified.Values.Sum();
         }
 
-        public BuildCounts Counts() => new() { DocumentsUsed = Used, Anchors = Anchors, VerifiedPairs = Pairs, MeanDelta = Pairs == 0 ? 0 : _deltaSum / Pairs };
+        public BuildCounts Counts() => new() { DocumentsUsed = Used, Anchors = Anchors, VerifiedPairs = Pairs, MeanDelta = Pairs == 0 ? null : _deltaSum / Pairs };
     }
 
     private static Dictionary<string, DocumentSummary> Read(BuildFiles build)

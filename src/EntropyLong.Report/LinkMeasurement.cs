@@ -21,17 +21,17 @@ public sealed record LinkMetrics
     [JsonPropertyName("linked_documents")] public long LinkedDocuments { get; init; }
     /// <summary>Distinct (document, source) pairs of kept candidates, over the linked documents.</summary>
     [JsonPropertyName("verified_pairs")] public long VerifiedPairs { get; init; }
-    [JsonPropertyName("precision_verified")] public double PrecisionVerified { get; init; }
+    [JsonPropertyName("precision_verified")] public double? PrecisionVerified { get; init; }
     /// <summary>95% interval of <see cref="PrecisionVerified"/>: a percentile bootstrap that resamples the linked
     /// documents, since one document's pairs stand or fall together. Two scorers whose intervals overlap widely are
-    /// not told apart by this corpus.</summary>
-    [JsonPropertyName("precision_verified_ci95")] public IReadOnlyList<double> PrecisionVerifiedInterval { get; init; } = [0, 0];
+    /// not told apart by this corpus. Null, as the ratios below, where nothing was measured (no verified pair).</summary>
+    [JsonPropertyName("precision_verified_ci95")] public IReadOnlyList<double>? PrecisionVerifiedInterval { get; init; }
     /// <summary>Over the first candidate retrieved for each anchor.</summary>
-    [JsonPropertyName("precision_top1")] public double PrecisionTop1 { get; init; }
+    [JsonPropertyName("precision_top1")] public double? PrecisionTop1 { get; init; }
     /// <summary>Over every candidate retrieved for an anchor, judged or not.</summary>
-    [JsonPropertyName("precision_retrieved")] public double PrecisionRetrieved { get; init; }
+    [JsonPropertyName("precision_retrieved")] public double? PrecisionRetrieved { get; init; }
     /// <summary>Linked documents with at least one kept candidate from a document they link to.</summary>
-    [JsonPropertyName("recall_docs")] public double RecallDocs { get; init; }
+    [JsonPropertyName("recall_docs")] public double? RecallDocs { get; init; }
     /// <summary>Anchors of linked documents, and those inside the mention of a linked document (when mentions are known).</summary>
     [JsonPropertyName("anchors_of_linked_documents")] public long AnchorsOfLinkedDocuments { get; init; }
     [JsonPropertyName("anchors_in_mentions")] public long AnchorsInMentions { get; init; }
@@ -39,9 +39,9 @@ public sealed record LinkMetrics
     /// (as word anchors count them; a word by its last token), and of their anchors (an anchor's last token). An anchor
     /// share equal to that of the units the build chose anchors from (words with word entropy, else tokens) means the
     /// anchors find the linked terms no more often than chance.</summary>
-    [JsonPropertyName("mention_token_share")] public double MentionTokenShare { get; init; }
-    [JsonPropertyName("mention_word_share")] public double MentionWordShare { get; init; }
-    [JsonPropertyName("mention_anchor_share")] public double MentionAnchorShare { get; init; }
+    [JsonPropertyName("mention_token_share")] public double? MentionTokenShare { get; init; }
+    [JsonPropertyName("mention_word_share")] public double? MentionWordShare { get; init; }
+    [JsonPropertyName("mention_anchor_share")] public double? MentionAnchorShare { get; init; }
     /// <summary>Verification's verdicts at anchors inside a mention and at the other anchors of those documents.</summary>
     [JsonPropertyName("at_mentions")] public VerdictCounts AtMentions { get; init; } = new();
     [JsonPropertyName("elsewhere")] public VerdictCounts Elsewhere { get; init; } = new();
@@ -60,11 +60,11 @@ public record VerdictCounts
     [JsonPropertyName("linked")] public long Linked { get; init; }
     [JsonPropertyName("passed")] public long Passed { get; init; }
     [JsonPropertyName("passed_linked")] public long PassedLinked { get; init; }
-    [JsonPropertyName("link_rate")] public double LinkRate => Ratio(Linked, Judged);
-    [JsonPropertyName("precision_passed")] public double PrecisionPassed => Ratio(PassedLinked, Passed);
-    [JsonPropertyName("pass_rate_linked")] public double PassRateLinked => Ratio(PassedLinked, Linked);
-    [JsonPropertyName("pass_rate_unlinked")] public double PassRateUnlinked => Ratio(Passed - PassedLinked, Judged - Linked);
-    /// <summary>Null when either pass rate is zero.</summary>
+    [JsonPropertyName("link_rate")] public double? LinkRate => Ratio(Linked, Judged);
+    [JsonPropertyName("precision_passed")] public double? PrecisionPassed => Ratio(PassedLinked, Passed);
+    [JsonPropertyName("pass_rate_linked")] public double? PassRateLinked => Ratio(PassedLinked, Linked);
+    [JsonPropertyName("pass_rate_unlinked")] public double? PassRateUnlinked => Ratio(Passed - PassedLinked, Judged - Linked);
+    /// <summary>Null when either pass rate is zero or undefined.</summary>
     [JsonPropertyName("likelihood_ratio")] public double? LikelihoodRatio => PassRateLinked > 0 && PassRateUnlinked > 0 ? PassRateLinked / PassRateUnlinked : null;
     /// <summary>The ratio as the text and the report print it: one decimal, "-" when there is none.</summary>
     [JsonIgnore] public string LikelihoodRatioText => LikelihoodRatio is { } r ? r.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture) : "-";
@@ -74,7 +74,8 @@ public record VerdictCounts
         Judged = Judged + 1, Linked = Linked + (linked ? 1 : 0), Passed = Passed + (passed ? 1 : 0), PassedLinked = PassedLinked + (linked && passed ? 1 : 0),
     };
 
-    private static double Ratio(long part, long whole) => whole == 0 ? 0 : (double)part / whole;
+    // Null over nothing: 0 would read as measured.
+    internal static double? Ratio(long part, long whole) => whole == 0 ? null : (double)part / whole;
 }
 
 /// <summary>The verdicts at a band of retrieval ranks. <see cref="VerdictCounts.LinkRate"/> is what the rank alone
@@ -207,8 +208,8 @@ public static class LinkMeasurement
             }
             if (found) recalled++;
         }
-        double Precision(HashSet<(string Doc, string Source)> pairs) =>
-            pairs.Count == 0 ? 0 : (double)pairs.Count(p => links[p.Doc].Targets.Contains(p.Source)) / pairs.Count;
+        double? Precision(HashSet<(string Doc, string Source)> pairs) =>
+            pairs.Count == 0 ? null : (double)pairs.Count(p => links[p.Doc].Targets.Contains(p.Source)) / pairs.Count;
         // Every linked document is a unit of the bootstrap, those without a verified pair too (they weigh nothing).
         var perDocument = verified.GroupBy(p => p.Item1)
             .Select(g => (Hits: g.Count(p => links[p.Item1].Targets.Contains(p.Item2)), Total: g.Count())).ToList();
@@ -222,15 +223,15 @@ public static class LinkMeasurement
             LinkedDocuments = linkedDocs,
             VerifiedPairs = verified.Count,
             PrecisionVerified = Precision(verified),
-            PrecisionVerifiedInterval = [low, high],
+            PrecisionVerifiedInterval = verified.Count == 0 ? null : new[] { low, high },
             PrecisionTop1 = Precision(top1),
             PrecisionRetrieved = Precision(retrieved),
-            RecallDocs = linkedDocs == 0 ? 0 : (double)recalled / linkedDocs,
+            RecallDocs = VerdictCounts.Ratio(recalled, linkedDocs),
             AnchorsOfLinkedDocuments = anchors,
             AnchorsInMentions = inMentions,
-            MentionTokenShare = placedTokens == 0 ? 0 : (double)mentionTokens / placedTokens,
-            MentionWordShare = placedWords == 0 ? 0 : (double)mentionWords / placedWords,
-            MentionAnchorShare = placedAnchors == 0 ? 0 : (double)inMentions / placedAnchors,
+            MentionTokenShare = VerdictCounts.Ratio(mentionTokens, placedTokens),
+            MentionWordShare = VerdictCounts.Ratio(mentionWords, placedWords),
+            MentionAnchorShare = VerdictCounts.Ratio(inMentions, placedAnchors),
             AtMentions = atMentions,
             Elsewhere = elsewhere,
             ByRank = [.. bands.Cast<RankBand>()],

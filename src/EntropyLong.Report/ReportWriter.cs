@@ -137,7 +137,9 @@ public static class ReportWriter
             ("hard negatives placed", "contexts_negative"),
         ];
         sb.Append("<dl class=\"cards\">");
-        foreach (var (label, key) in cells) sb.Append($"<div><dt>{H(label)}</dt><dd data-key=\"{H(key)}\">{H(N(key))}</dd></div>");
+        // stats.json's mean_delta is 0 when no chunk was verified (a baseline): undefined, not zero.
+        string Value(string key) => key == "mean_delta" && N("chunks_verified") == "0" ? "-" : N(key);
+        foreach (var (label, key) in cells) sb.Append($"<div><dt>{H(label)}</dt><dd data-key=\"{H(key)}\">{H(Value(key))}</dd></div>");
         sb.Append("</dl>\n");
     }
 
@@ -157,7 +159,7 @@ public static class ReportWriter
             sb.Append($"<p class=\"missing\" id=\"links\">Links not measured: {H(e.Message)}</p>\n");
             return;
         }
-        string P(double x) => (100 * x).ToString("0.0", System.Globalization.CultureInfo.InvariantCulture) + "%";
+        string P(double? x) => x is { } v ? (100 * v).ToString("0.0", System.Globalization.CultureInfo.InvariantCulture) + "%" : "-";
         sb.Append("<h3>Dependencies against the corpus's links</h3>\n<p>The share of distinct (document, source document) pairs " +
                   "that are links the corpus states, over its documents with links (as <code>entropylong bench links</code>): " +
                   "verification earns its cost when the verified pairs beat each anchor's top-1 retrieved chunk.</p>\n");
@@ -165,7 +167,8 @@ public static class ReportWriter
         (string, string)[] rows =
         [
             ("documents with links", m.LinkedDocuments.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)),
-            ("precision of verified pairs", $"{P(m.PrecisionVerified)} of {m.VerifiedPairs:N0} (95% interval {P(m.PrecisionVerifiedInterval[0])} to {P(m.PrecisionVerifiedInterval[1])})"),
+            ("precision of verified pairs", $"{P(m.PrecisionVerified)} of {m.VerifiedPairs:N0}" +
+                (m.PrecisionVerifiedInterval is [var low, var high] ? $" (95% interval {P(low)} to {P(high)})" : "")),
             ("precision of top-1 retrieved", P(m.PrecisionTop1)),
             ("precision of any retrieved", P(m.PrecisionRetrieved)),
             ("documents with a verified linked entry (recall)", P(m.RecallDocs)),

@@ -50,4 +50,27 @@ public class CompareCommandTests
         Assert.Equal(3, code);
         Assert.Equal($"error: {b}: no details.jsonl (built with --no-details); compare needs it", err.Trim());
     }
+
+    [Fact]
+    public void AMeanDeltaOverNoVerifiedPairIsUndefinedNotZero()
+    {
+        string a = Build(true), b = Build(true, ("c1", 0.5));
+        var (code, text, err) = CliRunner.Run("compare", a, b);
+        Assert.True(code == 0, err);
+        Assert.Matches(@"mean dI\s+-\s+0\.500\s+-\n", text);
+        (code, text, err) = CliRunner.Run("compare", a, b, "--json");
+        Assert.True(code == 0, err);
+        Assert.Equal(JsonValueKind.Null, JsonDocument.Parse(text).RootElement.GetProperty("a").GetProperty("mean_delta").ValueKind);
+    }
+
+    [Fact]
+    public void TheBuildSummaryPrintsNoMeanDeltaWhenNothingWasVerified()
+    {
+        var (_, text, _) = CliRunner.Capture(() =>
+        {
+            Commands.BuildCommand.PrintSummary(new BuildStats { DocumentsRead = 2 }, BuildFolder.Sequences);
+            return 0;
+        });
+        Assert.Contains("0 chunks verified (mean dI -)", text);
+    }
 }

@@ -53,9 +53,9 @@ public class BuildComparisonTests
         Assert.Equal((1, 3, 1, 0, 2), (c.VerifiedPairs.A, c.VerifiedPairs.B, c.VerifiedPairs.Both, c.VerifiedPairs.AOnly, c.VerifiedPairs.BOnly));
         Assert.Equal(1.0 / 3, c.VerifiedPairs.Jaccard, 12);
         Assert.Equal((1, 3, 1), (c.CountsA.DocumentsUsed, c.CountsA.Anchors, c.CountsA.VerifiedPairs));
-        Assert.Equal(0.7, c.CountsA.MeanDelta, 12);
+        Assert.Equal(0.7, c.CountsA.MeanDelta!.Value, 12);
         Assert.Equal((2, 3, 3), (c.CountsB.DocumentsUsed, c.CountsB.Anchors, c.CountsB.VerifiedPairs));
-        Assert.Equal((0.5 + 0.3 + 0.9) / 3, c.CountsB.MeanDelta, 12);
+        Assert.Equal((0.5 + 0.3 + 0.9) / 3, c.CountsB.MeanDelta!.Value, 12);
 
         // A build compared with itself agrees everywhere.
         var same = BuildComparison.Of(new BuildFiles(a), new BuildFiles(a));

@@ -20,21 +20,21 @@ public class LinkMeasurementTests
         Assert.Equal((3, 2, 4), (m.DocumentsRead, m.DocumentsUsed, m.Anchors));
         Assert.Equal(2, m.LinkedDocuments);
         Assert.Equal(3, m.VerifiedPairs);                 // (A,B) (A,Y) (B,Z)
-        Assert.Equal(1.0 / 3, m.PrecisionVerified, 12);   // (A,B)
+        Assert.Equal(1.0 / 3, m.PrecisionVerified!.Value, 12);   // (A,B)
         // Resampling the two documents gives A twice (2 of 4), B twice (0 of 1) or both (1 of 3).
         Assert.Equal([0.0, 0.5], m.PrecisionVerifiedInterval);
-        Assert.Equal(1.0 / 3, m.PrecisionTop1, 12);       // (A,B) of (A,B) (A,Y) (B,Z)
-        Assert.Equal(3.0 / 6, m.PrecisionRetrieved, 12);  // (A,B) (A,C) (B,A) of six pairs
-        Assert.Equal(0.5, m.RecallDocs, 12);              // A keeps B; B keeps nothing it links to
+        Assert.Equal(1.0 / 3, m.PrecisionTop1!.Value, 12);       // (A,B) of (A,B) (A,Y) (B,Z)
+        Assert.Equal(3.0 / 6, m.PrecisionRetrieved!.Value, 12);  // (A,B) (A,C) (B,A) of six pairs
+        Assert.Equal(0.5, m.RecallDocs!.Value, 12);              // A keeps B; B keeps nothing it links to
         Assert.Equal((3, 1), (m.AnchorsOfLinkedDocuments, m.AnchorsInMentions)); // A's first anchor is at "{B}"
         // Only A's mentions are known: "{B}" is 1 of its 5 text tokens, 1 of its 5 words, and 1 of its 2 anchors.
-        Assert.Equal((0.2, 0.2, 0.5), (m.MentionTokenShare, m.MentionWordShare, m.MentionAnchorShare));
+        Assert.Equal<(double?, double?, double?)>((0.2, 0.2, 0.5), (m.MentionTokenShare, m.MentionWordShare, m.MentionAnchorShare));
         Assert.Equal((2L, 1L, 1L, 1L), (m.AtMentions.Judged, m.AtMentions.Linked, m.AtMentions.Passed, m.AtMentions.PassedLinked)); // B, X
         Assert.Equal((1L, 0L, 1L, 0L), (m.Elsewhere.Judged, m.Elsewhere.Linked, m.Elsewhere.Passed, m.Elsewhere.PassedLinked));     // Y; C not judged
         Assert.Equal(["1", "2-4"], m.ByRank.Select(b => b.Ranks));
         var first = m.ByRank[0];                          // B (linked), Y, Z: all passed
         Assert.Equal((3L, 1L, 3L, 1L), (first.Judged, first.Linked, first.Passed, first.PassedLinked));
-        Assert.Equal((1.0, 1.0, 1.0 / 3), (first.PassRateLinked, first.PassRateUnlinked, first.PrecisionPassed));
+        Assert.Equal<(double?, double?, double?)>((1.0, 1.0, 1.0 / 3), (first.PassRateLinked, first.PassRateUnlinked, first.PrecisionPassed));
         Assert.Equal(1.0, first.LikelihoodRatio);
         var second = m.ByRank[1];                         // X, A (linked): both failed; C was not judged
         Assert.Equal((2L, 1L, 0L, 0L), (second.Judged, second.Linked, second.Passed, second.PassedLinked));
@@ -73,6 +73,13 @@ public class LinkMeasurementTests
         Assert.Equal([0L, 0, 1, 0, 0], m.ByRank.Select(b => b.Passed));
         Assert.Equal([0L, 0, 1, 0, 0], m.ByRank.Select(b => b.PassedLinked));
         Assert.Equal(0, m.VerifiedPairs);
+        // Nothing verified: the precision of verified pairs is undefined, not 0, and so are the rates of an empty group.
+        Assert.Equal<double?[]>([null, null, 1.0, null, null], m.ByRank.Select(b => b.PrecisionPassed).ToArray());
+        var json = System.Text.Json.JsonSerializer.SerializeToElement(m);
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, json.GetProperty("precision_verified").ValueKind);
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, json.GetProperty("precision_verified_ci95").ValueKind);
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, json.GetProperty("mention_token_share").ValueKind); // no mentions given
+        Assert.Equal(0.0, json.GetProperty("precision_top1").GetDouble()); // measured: the first candidate is unlinked
     }
 
     [Theory]
@@ -88,6 +95,7 @@ public class LinkMeasurementTests
         string html = File.ReadAllText(ReportWriter.Write(dir, Path.Combine(dir, "report"), new ReportOptions()).HtmlPath);
 
         Assert.Equal(corpusHasLinks, html.Contains("id=\"links-table\""));
+        Assert.Contains("<dd data-key=\"mean_delta\">-</dd>", html); // stats.json counts no verified chunk
         if (corpusHasLinks)
         {
             Assert.Contains("<th>precision of verified pairs</th><td>33.3% of 3 (95% interval 0.0% to 50.0%)</td>", html);
@@ -96,7 +104,7 @@ public class LinkMeasurementTests
             Assert.Contains("<th>where mentions are known: anchors / tokens / words inside one</th><td>50.0% / 20.0% / 20.0%</td>", html);
             Assert.Contains("<th>at anchors inside a mention: linked candidates that pass / what passes that is linked</th><td>100.0% / 100.0%</td>", html);
             Assert.Contains("<tr><td>1</td><td>3</td><td>33.3%</td><td>3</td><td>33.3%</td><td>1.0</td></tr>", html);
-            Assert.Contains("<tr><td>2-4</td><td>2</td><td>50.0%</td><td>0</td><td>0.0%</td><td>-</td></tr>", html);
+            Assert.Contains("<tr><td>2-4</td><td>2</td><td>50.0%</td><td>0</td><td>-</td><td>-</td></tr>", html); // nothing passed: no share of it
         }
     }
 
@@ -120,7 +128,7 @@ public class LinkMeasurementTests
 
         var m = LinkMeasurement.Measure(new BuildFiles(dir), LinkMeasurement.Read(linksFile));
 
-        Assert.Equal((0.5, 0.4, 1.0), (m.MentionTokenShare, m.MentionWordShare, m.MentionAnchorShare));
+        Assert.Equal<(double?, double?, double?)>((0.5, 0.4, 1.0), (m.MentionTokenShare, m.MentionWordShare, m.MentionAnchorShare));
     }
 
     [Fact]

@@ -34,23 +34,27 @@ public sealed class BenchLinksCommand : Command<BenchLinksCommand.Settings>
         else
         {
             Console.WriteLine($"{m.DocumentsRead:N0} documents read, {m.DocumentsUsed:N0} used, {m.Anchors:N0} anchors; {m.LinkedDocuments:N0} documents have links");
-            Console.WriteLine($"precision (share of distinct (document, source) pairs that are links): verified {m.PrecisionVerified:P1} of {m.VerifiedPairs:N0} pairs " +
-                              $"(95% interval {m.PrecisionVerifiedInterval[0]:P1} to {m.PrecisionVerifiedInterval[1]:P1}, documents resampled), " +
-                              $"top-1 retrieved {m.PrecisionTop1:P1}, any retrieved {m.PrecisionRetrieved:P1}");
-            Console.WriteLine($"recall: {m.RecallDocs:P1} of linked documents have a verified chunk from a document they link to");
+            string interval = m.PrecisionVerifiedInterval is [var low, var high] ? $" (95% interval {Pct(low)} to {Pct(high)}, documents resampled)" : "";
+            Console.WriteLine($"precision (share of distinct (document, source) pairs that are links): verified {Pct(m.PrecisionVerified)} of {m.VerifiedPairs:N0} pairs" +
+                              $"{interval}, " +
+                              $"top-1 retrieved {Pct(m.PrecisionTop1)}, any retrieved {Pct(m.PrecisionRetrieved)}");
+            Console.WriteLine($"recall: {Pct(m.RecallDocs)} of linked documents have a verified chunk from a document they link to");
             Console.WriteLine($"anchors inside a mention of a linked document: {m.AnchorsInMentions:N0} of {m.AnchorsOfLinkedDocuments:N0}");
             if (m.MentionTokenShare > 0)
             {
-                Console.WriteLine($"where mentions are known, {m.MentionAnchorShare:P1} of anchors are inside one, against {m.MentionTokenShare:P1} of tokens and {m.MentionWordShare:P1} of words");
-                static string Verdicts(VerdictCounts v) => $"a linked candidate passes {v.PassRateLinked:P1}, an unlinked one {v.PassRateUnlinked:P1}, what passes is linked {v.PrecisionPassed:P1} (likelihood ratio {v.LikelihoodRatioText})";
+                Console.WriteLine($"where mentions are known, {Pct(m.MentionAnchorShare)} of anchors are inside one, against {Pct(m.MentionTokenShare)} of tokens and {Pct(m.MentionWordShare)} of words");
+                static string Verdicts(VerdictCounts v) => $"a linked candidate passes {Pct(v.PassRateLinked)}, an unlinked one {Pct(v.PassRateUnlinked)}, what passes is linked {Pct(v.PrecisionPassed)} (likelihood ratio {v.LikelihoodRatioText})";
                 Console.WriteLine($"verification at anchors inside a mention: {Verdicts(m.AtMentions)}; at the others: {Verdicts(m.Elsewhere)}");
             }
             if (m.ByRank.Count == 0) return 0;
             Console.WriteLine("verification by retrieval rank (judged candidates of linked documents; likelihood ratio: how many times as often a linked one passes):");
             Console.WriteLine($"{"ranks",-7} {"judged",8} {"linked",7} {"passed",7} {"passed: linked",14} {"linked pass",11} {"unlinked pass",13} {"likelihood ratio",16}");
             foreach (var b in m.ByRank)
-                Console.WriteLine($"{b.Ranks,-7} {b.Judged,8:N0} {b.LinkRate,7:P1} {b.Passed,7:N0} {b.PrecisionPassed,14:P1} {b.PassRateLinked,11:P1} {b.PassRateUnlinked,13:P1} {b.LikelihoodRatioText,16}");
+                Console.WriteLine($"{b.Ranks,-7} {b.Judged,8:N0} {Pct(b.LinkRate),7} {b.Passed,7:N0} {Pct(b.PrecisionPassed),14} {Pct(b.PassRateLinked),11} {Pct(b.PassRateUnlinked),13} {b.LikelihoodRatioText,16}");
         }
         return 0;
     }
+
+    // A share as percent; "-" where nothing was there to count (a baseline verifies no pair).
+    private static string Pct(double? share) => share?.ToString("P1") ?? "-";
 }

@@ -273,7 +273,7 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
     internal static void PrintSummary(BuildStats stats, string sequences)
     {
         Console.WriteLine($"done: {stats.DocumentsRead:N0} documents read, {stats.DocumentsUsed:N0} used, {stats.Anchors:N0} anchors, " +
-            $"{stats.CandidatesJudged:N0} candidates judged, {stats.ChunksVerified:N0} chunks verified (mean dI {stats.MeanDelta:F3}), " +
+            $"{stats.CandidatesJudged:N0} candidates judged, {stats.ChunksVerified:N0} chunks verified (mean dI {(stats.ChunksVerified == 0 ? "-" : stats.MeanDelta.ToString("F3"))}), " +
             $"{stats.Sequences:N0} sequences, {stats.TokensOut:N0} tokens");
         Console.WriteLine($"verification decoded {stats.ForwardTokens:N0} tokens; judging each pair alone would take {stats.NaiveForwardTokens:N0} ({(stats.ForwardTokens == 0 ? 0 : (double)stats.NaiveForwardTokens / stats.ForwardTokens):F1}x)");
         var guards = new List<string>();

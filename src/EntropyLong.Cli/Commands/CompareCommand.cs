@@ -34,10 +34,12 @@ public sealed class CompareCommand : Command<CompareCommand.Settings>
         Console.WriteLine($"verified (document, chunk) pairs: both {c.VerifiedPairs.Both:N0}, A only {c.VerifiedPairs.AOnly:N0}, " +
                           $"B only {c.VerifiedPairs.BOnly:N0}; Jaccard {c.VerifiedPairs.Jaccard:F3}");
         Console.WriteLine($"{"",-16}{"A",12}{"B",12}{"change",12}");
-        // format: a custom numeric format, so the change can carry its sign.
-        void Row(string name, double a, double b, string format) =>
-            Console.WriteLine($"{name,-16}{a.ToString(format, CultureInfo.InvariantCulture),12}{b.ToString(format, CultureInfo.InvariantCulture),12}" +
-                              $"{(b - a).ToString($"+{format};-{format};0", CultureInfo.InvariantCulture),12}");
+        // format: a custom numeric format, so the change can carry its sign; "-" where a value is undefined.
+        void Row(string name, double? a, double? b, string format)
+        {
+            string Cell(double? x, string f) => x?.ToString(f, CultureInfo.InvariantCulture) ?? "-";
+            Console.WriteLine($"{name,-16}{Cell(a, format),12}{Cell(b, format),12}{Cell(b - a, $"+{format};-{format};0"),12}");
+        }
         Row("documents used", c.CountsA.DocumentsUsed, c.CountsB.DocumentsUsed, "#,0");
         Row("anchors", c.CountsA.Anchors, c.CountsB.Anchors, "#,0");
         Row("verified pairs", c.CountsA.VerifiedPairs, c.CountsB.VerifiedPairs, "#,0");
