@@ -72,5 +72,6 @@ public class CompareCommandTests
             return 0;
         });
         Assert.Contains("0 chunks verified (mean dI -)", text);
+        Assert.Contains("judging each pair alone would take 0 (-)", text);
     }
 }

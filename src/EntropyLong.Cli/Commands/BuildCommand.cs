@@ -275,7 +275,7 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
         Console.WriteLine($"done: {stats.DocumentsRead:N0} documents read, {stats.DocumentsUsed:N0} used, {stats.Anchors:N0} anchors, " +
             $"{stats.CandidatesJudged:N0} candidates judged, {stats.ChunksVerified:N0} chunks verified (mean dI {(stats.ChunksVerified == 0 ? "-" : stats.MeanDelta.ToString("F3"))}), " +
             $"{stats.Sequences:N0} sequences, {stats.TokensOut:N0} tokens");
-        Console.WriteLine($"verification decoded {stats.ForwardTokens:N0} tokens; judging each pair alone would take {stats.NaiveForwardTokens:N0} ({(stats.ForwardTokens == 0 ? 0 : (double)stats.NaiveForwardTokens / stats.ForwardTokens):F1}x)");
+        Console.WriteLine($"verification decoded {stats.ForwardTokens:N0} tokens; judging each pair alone would take {stats.NaiveForwardTokens:N0} ({(stats.ForwardTokens == 0 ? "-" : $"{(double)stats.NaiveForwardTokens / stats.ForwardTokens:F1}x")})");
         var guards = new List<string>();
         if (stats.CandidatesNearDuplicate > 0) guards.Add($"{stats.CandidatesNearDuplicate:N0} candidates not judged as near-duplicates of their document");
         long contaminated = stats.DocumentsSkipped.GetValueOrDefault(DecontaminateDocumentsStep.Reason);
