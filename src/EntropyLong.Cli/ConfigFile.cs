@@ -45,7 +45,7 @@ public static class ConfigFile
     /// <summary>The keys and values the file states, as JSON whichever its format; not checked against the options.</summary>
     public static JsonObject Fields(string path)
     {
-        if (!File.Exists(path)) throw new UserInputException($"{path}: config file not found");
+        if (!File.Exists(path)) throw UserInputException.FileNotFound(path, "config file");
         try
         {
             return Parse(path, File.ReadAllText(path));

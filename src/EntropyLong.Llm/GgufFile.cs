@@ -16,7 +16,7 @@ public static class GgufFile
     /// <summary>Fails with a clear message unless <paramref name="path"/> is a readable GGUF file.</summary>
     public static void Check(string path)
     {
-        if (!File.Exists(path)) throw new UserInputException($"{path}: model file not found");
+        if (!File.Exists(path)) throw UserInputException.FileNotFound(path, "model file");
         Span<byte> magic = stackalloc byte[4];
         try
         {

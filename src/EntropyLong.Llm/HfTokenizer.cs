@@ -31,7 +31,7 @@ public sealed class HfTokenizer : ITrainingTokenizer
 
     public static HfTokenizer Load(string path)
     {
-        if (!File.Exists(path)) throw new UserInputException($"{path}: tokenizer file not found");
+        if (!File.Exists(path)) throw UserInputException.FileNotFound(path, "tokenizer file");
         JsonDocument doc;
         try { doc = JsonDocument.Parse(File.ReadAllBytes(path)); }
         catch (JsonException e) { throw new UserInputException($"{path}: not valid JSON (line {e.LineNumber + 1}: {e.Message})", e); }

@@ -24,7 +24,7 @@ public sealed class BuildFiles
     public BuildFiles(string directory)
     {
         Directory = directory;
-        if (!System.IO.Directory.Exists(directory)) throw new UserInputException($"{directory}: build folder not found");
+        if (!System.IO.Directory.Exists(directory)) throw UserInputException.FolderNotFound(directory, "build folder");
         if (!File.Exists(Path.Combine(directory, BuildFolder.Stats)))
             throw new UserInputException($"{Path.Combine(directory, BuildFolder.Stats)}: not found; {directory} is not a finished build (stats.json is written last)");
         SequencesPath = BuildFolder.SequenceNames.Select(n => Path.Combine(directory, n)).FirstOrDefault(File.Exists)

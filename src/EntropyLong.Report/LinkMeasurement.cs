@@ -91,7 +91,7 @@ public static class LinkMeasurement
     /// optional; a corpus file whose records carry these fields serves as is). Records without "links" are left out.</summary>
     public static IReadOnlyDictionary<string, DocumentLinks> Read(string path)
     {
-        if (!File.Exists(path)) throw new UserInputException($"{path}: links file not found");
+        if (!File.Exists(path)) throw UserInputException.FileNotFound(path, "links file");
         var result = new Dictionary<string, DocumentLinks>(StringComparer.Ordinal);
         foreach (var (line, text) in JsonlLines.Read(path))
         {

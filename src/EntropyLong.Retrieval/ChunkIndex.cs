@@ -40,7 +40,7 @@ public sealed unsafe class ChunkIndex : IDisposable
     /// <paramref name="expansionSearch"/> overrides the HNSW search beam (higher: better recall, slower).</summary>
     public static ChunkIndex Open(string folder, IEmbedder? embedder = null, int? expansionSearch = null)
     {
-        if (!Directory.Exists(folder)) throw new UserInputException($"{folder}: index folder not found");
+        if (!Directory.Exists(folder)) throw UserInputException.FolderNotFound(folder, "index folder");
         var manifest = IndexManifest.TryRead(folder)
             ?? throw new UserInputException($"{folder}: not an index folder (no {IndexManifest.FileName}); build one with `entropylong index`");
         if (embedder is not null) manifest.CheckCompatible(folder, embedder);

@@ -67,7 +67,7 @@ public sealed class OnnxEmbedder : IEmbedder
                 options.Pooling ?? Pooling.Cls, options.QueryPrefix ?? ArcticXsQueryPrefix, "", options);
         }
         string dir = options.ModelDirectory;
-        if (!Directory.Exists(dir)) throw new UserInputException($"{dir}: model folder not found");
+        if (!Directory.Exists(dir)) throw UserInputException.FolderNotFound(dir, "model folder");
         string modelPath = Path.Combine(dir, "model.onnx"), vocabPath = Path.Combine(dir, "vocab.txt");
         if (!File.Exists(modelPath)) throw new UserInputException($"{dir}: no model.onnx in the model folder");
         if (!File.Exists(vocabPath))

@@ -358,6 +358,27 @@ public class StrictCommandLineTests
         Assert.Equal($"error: {missing}: build folder not found", err.Trim());
     }
 
+    [Fact]
+    public void AFileWhereAFolderIsExpectedOrAFolderWhereAFileIsIsNamedAsSuch()
+    {
+        string dir = CliRunner.TempDir(), file = Path.Combine(dir, "stats.json");
+        File.WriteAllText(file, "{}");
+        foreach (var (args, message) in new (string[], string)[]
+        {
+            (["report", file], $"{file}: a file, not a build folder"),
+            (["compare", file, dir], $"{file}: a file, not a build folder"),
+            (["merge", file], $"{file}: a file, not a build folder"),
+            (["bench", "links", "--build", file], $"{file}: a file, not a build folder"),
+            (["search", "--index", file, "-q", "query"], $"{file}: a file, not an index folder"),
+            (["eval", "longbench-v2", "score", dir], $"{dir}: a folder, not a file"),
+        })
+        {
+            var (code, _, err) = CliRunner.Run(args);
+            Assert.True(code == 3, $"{string.Join(' ', args)}: exit {code}, {err}");
+            Assert.Equal($"error: {message}", err.Trim());
+        }
+    }
+
     private static string Text(decimal value) => value.ToString(CultureInfo.InvariantCulture);
 
     private static bool Within(OptionRangeAttribute range, string value)

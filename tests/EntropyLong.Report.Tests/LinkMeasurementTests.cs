@@ -132,6 +132,14 @@ public class LinkMeasurementTests
     }
 
     [Fact]
+    public void AFolderGivenAsTheLinksFileIsNamedAsOne()
+    {
+        string dir = Scratch.NewPath("links-folder");
+        Directory.CreateDirectory(dir);
+        Assert.Equal($"{dir}: a folder, not a links file", Assert.Throws<UserInputException>(() => LinkMeasurement.Read(dir)).Message);
+    }
+
+    [Fact]
     public void StatsWithoutACounterIsAnErrorNamingTheFileAndTheKey()
     {
         var (dir, linksFile) = HandMadeBuild();

@@ -124,7 +124,7 @@ public sealed class BenchCostCommand : Command<BenchCostCommand.Settings>
 
     private static List<string> IndexFolders(string folder)
     {
-        if (!Directory.Exists(folder)) throw new UserInputException($"{folder}: index folder not found");
+        if (!Directory.Exists(folder)) throw UserInputException.FolderNotFound(folder, "index folder");
         return ShardedIndex.ReadShardCount(folder) is { } count
             ? Enumerable.Range(0, count).Select(i => ShardedIndex.ShardFolder(folder, i)).ToList()
             : [folder];

@@ -48,7 +48,9 @@ public sealed class BenchVerifyCommand : Command<BenchVerifyCommand.Settings>
 
     public override int Execute(CommandContext context, Settings s, CancellationToken ct)
     {
-        if (!Directory.Exists(s.Index)) throw new UserInputException($"{s.Index}: index folder not found (make one with `entropylong index`)");
+        if (!Directory.Exists(s.Index))
+            throw File.Exists(s.Index) ? UserInputException.FolderNotFound(s.Index, "index folder")
+                : new UserInputException($"{s.Index}: index folder not found (make one with `entropylong index`)");
         var blocks = OptionRangeAttribute.WholeNumbers(s.Blocks);
         var docs = new CorpusReader(s.Corpus.Length > 0 ? s.Corpus : [Defaults.SampleCorpus]).Read().Select(r => r.Document).Take(s.Docs).ToList();
         using var embedder = OnnxEmbedder.Open(new EmbeddingModelOptions { Threads = s.Threads ?? 0 });

@@ -162,7 +162,7 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
         var corpus = new CorpusReader(s.Corpus.Length > 0 ? s.Corpus : [Defaults.SampleCorpus]);
         OutputPath.CheckFolder(s.Out);
         if (string.IsNullOrWhiteSpace(s.Index)) throw new UsageException("--index is required (make one with `entropylong index`)");
-        if (!Directory.Exists(s.Index)) throw new UserInputException($"{s.Index}: index folder not found");
+        if (!Directory.Exists(s.Index)) throw UserInputException.FolderNotFound(s.Index, "index folder");
         var matched = s.Match is { } match && s.Method != "random" ? MatchedCounts(match) : null;
         long? tokenBudget = s.Match is { } budgetBuild && s.Method == "random" ? BuildFolder.ReadStats(budgetBuild).TokensOut : null;
         string modelPath = Defaults.ModelOrDefault(s.Model);

@@ -16,7 +16,7 @@ public sealed class MergeCommand : Command<MergeCommand.Settings>
 
     public override int Execute(CommandContext context, Settings s, CancellationToken ct)
     {
-        if (!Directory.Exists(s.Out)) throw new Core.UserInputException($"{s.Out}: build folder not found");
+        if (!Directory.Exists(s.Out)) throw Core.UserInputException.FolderNotFound(s.Out, "build folder");
         var job = ShardedBuild.Load(s.Out);
         var missing = Enumerable.Range(0, job.Plan.Shards).Where(i => !job.Tasks.IsDone(BuildFolder.BuildTask(i))).ToList();
         if (missing.Count > 0)

@@ -46,7 +46,7 @@ public sealed class SearchCommand : Command<SearchCommand.Settings>
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        if (!Directory.Exists(settings.Index)) throw new UserInputException($"{settings.Index}: index folder not found");
+        if (!Directory.Exists(settings.Index)) throw UserInputException.FolderNotFound(settings.Index, "index folder");
         using var embedder = OnnxEmbedder.Open(settings.ToOptions());
         var query = embedder.Embed([settings.Query], asQuery: true)[0];
         var exclusion = settings.ExcludeDocument is { } d ? Exclusion.ForDocumentId(d) : null;

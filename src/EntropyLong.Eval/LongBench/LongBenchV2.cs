@@ -41,7 +41,7 @@ public static partial class LongBenchV2
     /// <summary>Reads the data set from a JSON array or JSON lines file in the published layout.</summary>
     public static List<LongBenchItem> Load(string path)
     {
-        if (!File.Exists(path)) throw new UserInputException($"{path}: file not found");
+        if (!File.Exists(path)) throw UserInputException.FileNotFound(path, "file");
         string text = File.ReadAllText(path, Encoding.UTF8);
         var items = new List<LongBenchItem>();
         if (text.TrimStart().StartsWith('['))
@@ -246,7 +246,7 @@ public sealed class LongBenchRunner(ITextModel model, IProgress<(int Done, int T
     /// <summary>Reads a results file (this tool's or the reference's: JSON lines, or one JSON array).</summary>
     public static List<LongBenchResult> ReadResults(string path)
     {
-        if (!File.Exists(path)) throw new UserInputException($"{path}: file not found");
+        if (!File.Exists(path)) throw UserInputException.FileNotFound(path, "file");
         string text = File.ReadAllText(path, Encoding.UTF8);
         var nodes = new List<(JsonNode? Node, string Where)>();
         if (text.TrimStart().StartsWith('['))

@@ -68,7 +68,7 @@ public static class RulerFiles
 
     private static IEnumerable<(RulerSample Sample, string? Pred)> Read(string path, bool requirePred)
     {
-        if (!File.Exists(path)) throw new UserInputException($"{path}: file not found");
+        if (!File.Exists(path)) throw UserInputException.FileNotFound(path, "file");
         int lineNo = 0;
         foreach (var line in File.ReadLines(path, Encoding.UTF8))
         {

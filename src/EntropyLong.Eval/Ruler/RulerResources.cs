@@ -29,7 +29,7 @@ public sealed partial class EssayHaystack
 
     public static EssayHaystack FromFile(string path)
     {
-        if (!File.Exists(path)) throw new UserInputException($"{path}: haystack file not found");
+        if (!File.Exists(path)) throw UserInputException.FileNotFound(path, "haystack file");
         return new EssayHaystack(Path.GetFileName(path), File.ReadAllText(path, Encoding.UTF8));
     }
 
@@ -146,7 +146,7 @@ public sealed record QaData(IReadOnlyList<QaItem> Questions, IReadOnlyList<strin
 
     private static JsonDocument Parse(string path)
     {
-        if (!File.Exists(path)) throw new UserInputException($"{path}: file not found");
+        if (!File.Exists(path)) throw UserInputException.FileNotFound(path, "file");
         try
         {
             using var s = File.OpenRead(path);

@@ -252,7 +252,7 @@ public static class RulerDirectoryScorer
 {
     public static RulerReport Score(string dir)
     {
-        if (!Directory.Exists(dir)) throw new UserInputException($"{dir}: folder not found");
+        if (!Directory.Exists(dir)) throw UserInputException.FolderNotFound(dir, "folder");
         var predDirs = new List<string>();
         if (HasTaskFiles(dir)) predDirs.Add(dir);
         else
@@ -281,7 +281,7 @@ public static class RulerDirectoryScorer
     /// files (<c>LENGTH/loglik/TASK.jsonl</c>), or both; at least one kind must be there.</summary>
     public static (RulerReport? Predictions, RulerLoglikReport? Loglik) ScoreAny(string dir)
     {
-        if (!Directory.Exists(dir)) throw new UserInputException($"{dir}: folder not found");
+        if (!Directory.Exists(dir)) throw UserInputException.FolderNotFound(dir, "folder");
         bool predictions = HasTaskFiles(dir) || Directory.EnumerateDirectories(dir, "pred", SearchOption.AllDirectories).Any(HasTaskFiles);
         var (model, haystack) = Manifest([dir]);
         var loglik = RulerLoglikReport.FromDirectory(dir, model, haystack);
