@@ -102,18 +102,22 @@ public static class LinkMeasurement
                 if (!r.TryGetProperty("links", out var links)) continue;
                 string id = r.GetProperty("id").GetString() ?? throw new FormatException("\"id\" is null");
                 var targets = links.EnumerateArray().Select(l => l.GetString() ?? throw new FormatException("a link is null")).ToHashSet(StringComparer.Ordinal);
-                var mentions = r.TryGetProperty("mentions", out var m)
-                    ? m.EnumerateArray().Select(x => (x[0].GetInt32(), x[1].GetInt32(), x[2].GetString()!)).ToList()
-                    : [];
+                var mentions = r.TryGetProperty("mentions", out var m) ? m.EnumerateArray().Select(Mention).ToList() : [];
                 result[id] = new DocumentLinks(targets, mentions);
             }
-            catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or KeyNotFoundException or IndexOutOfRangeException)
+            catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or KeyNotFoundException)
             {
                 throw new UserInputException($"{path}:{line}: not a links record ({e.Message}); expected {{\"id\": ..., \"links\": [ids]}}", e);
             }
         }
         return result;
     }
+
+    private static (int Start, int End, string Target) Mention(JsonElement x) =>
+        x.ValueKind == JsonValueKind.Array && x.GetArrayLength() == 3 && x[0].ValueKind == JsonValueKind.Number && x[0].TryGetInt32(out int start)
+        && x[1].ValueKind == JsonValueKind.Number && x[1].TryGetInt32(out int end) && x[2].ValueKind == JsonValueKind.String
+            ? (start, end, x[2].GetString()!)
+            : throw new FormatException($"a mention is [start, end, id] (character offsets and the linked id), not {x.GetRawText()}");
 
     /// <summary>The links carried by the corpus files the build read (config.json names them). A file counts when its
     /// first record has a "links" field, so a large corpus without links costs one line; Parquet files are not read.</summary>

@@ -140,6 +140,16 @@ public class LinkMeasurementTests
     }
 
     [Fact]
+    public void AMentionThatIsNotStartEndIdIsAnErrorNamingTheLine()
+    {
+        string file = Path.Combine(Scratch.NewPath("links-mention"), "links.jsonl");
+        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        File.WriteAllLines(file, ["""{"id": "A", "links": ["B"], "mentions": [[0, 3, "B"]]}""", """{"id": "B", "links": ["A"], "mentions": [[0, 3]]}"""]);
+        Assert.Equal($"{file}:2: not a links record (a mention is [start, end, id] (character offsets and the linked id), not [0, 3]); " +
+                     "expected {\"id\": ..., \"links\": [ids]}", Assert.Throws<UserInputException>(() => LinkMeasurement.Read(file)).Message);
+    }
+
+    [Fact]
     public void StatsWithoutACounterIsAnErrorNamingTheFileAndTheKey()
     {
         var (dir, linksFile) = HandMadeBuild();
