@@ -52,7 +52,7 @@ public static class ConfigFile
         }
         catch (Exception e) when (e is JsonException or YamlDotNet.Core.YamlException)
         {
-            throw new UserInputException($"{path}: invalid configuration ({e.Message})", e);
+            throw new UserInputException($"{JsonErrors.Where(path, e)}: invalid configuration ({JsonErrors.Message(e)})", e);
         }
     }
 

@@ -31,7 +31,7 @@ public static class BuildFolder
         }
         catch (JsonException e)
         {
-            throw new UserInputException($"{path}: not a build's stats ({e.Message})", e);
+            throw new UserInputException($"{JsonErrors.Where(path, e)}: not a build's stats ({JsonErrors.Message(e)})", e);
         }
     }
     /// <summary>The names sequences.jsonl may take (--sequences), plain or compressed.</summary>

@@ -68,7 +68,7 @@ public static class BuildRecords
         {
             T? record;
             try { record = JsonSerializer.Deserialize<T>(text, Strict); }
-            catch (JsonException e) { throw new UserInputException($"{path}:{line}: not a valid {typeof(T).Name.Replace("Record", "")} record ({e.Message})", e); }
+            catch (JsonException e) { throw new UserInputException($"{path}:{line}: not a valid {typeof(T).Name.Replace("Record", "")} record ({JsonErrors.Message(e)})", e); }
             yield return (line, record ?? throw new UserInputException($"{path}:{line}: null record"));
         }
     }

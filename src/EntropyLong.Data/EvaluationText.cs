@@ -85,7 +85,7 @@ public static class EvaluationText
                     }
                     catch (JsonException e)
                     {
-                        throw new UserInputException($"{path}:{e.LineNumber + 1 ?? 0}: not valid JSON ({e.Message})", e);
+                        throw new UserInputException($"{JsonErrors.Where(path, e)}: not valid JSON ({JsonErrors.Message(e)})", e);
                     }
                 }
                 return texts;
@@ -94,7 +94,7 @@ public static class EvaluationText
                 {
                     JsonDocument record;
                     try { record = JsonDocument.Parse(text); }
-                    catch (JsonException e) { throw new UserInputException($"{path}:{line}: not valid JSON ({e.Message})", e); }
+                    catch (JsonException e) { throw new UserInputException($"{path}:{line}: not valid JSON ({JsonErrors.Message(e)})", e); }
                     using (record) texts += AddRecord(record.RootElement, set, $"{path}:{line}");
                 }
                 return texts;

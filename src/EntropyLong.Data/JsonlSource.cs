@@ -123,7 +123,7 @@ internal sealed class JsonlSource : IRecordSource
         }
         catch (JsonException e)
         {
-            detail = CleanJsonMessage(e.Message);
+            detail = JsonErrors.Message(e); // the line number is ours
             return SkipReason.MalformedJson;
         }
         catch (InvalidOperationException e)
@@ -151,18 +151,6 @@ internal sealed class JsonlSource : IRecordSource
         JsonTokenType.StartObject => "an object",
         _ => t.ToString(),
     };
-
-    // System.Text.Json messages end with "LineNumber: 0 | BytePositionInLine: 12."; the line number is ours.
-    private static string CleanJsonMessage(string message)
-    {
-        int i = message.IndexOf("LineNumber:", StringComparison.Ordinal);
-        if (i < 0) return message;
-        int b = message.IndexOf("BytePositionInLine:", i, StringComparison.Ordinal);
-        string head = message[..i].TrimEnd().TrimEnd('.');
-        if (b < 0) return head;
-        string pos = message[(b + "BytePositionInLine:".Length)..].Trim().TrimEnd('.');
-        return long.TryParse(pos, out long p) ? $"{head}, at byte {p + 1}" : head;
-    }
 
     private static int FirstInvalidByte(ReadOnlySpan<byte> s)
     {

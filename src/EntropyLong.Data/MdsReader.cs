@@ -87,7 +87,7 @@ public static class MdsReader
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
         {
-            throw new UserInputException($"{indexPath}: not an MDS index ({e.Message})", e);
+            throw new UserInputException($"{JsonErrors.Where(indexPath, e)}: not an MDS index ({JsonErrors.Message(e)})", e);
         }
     }
 

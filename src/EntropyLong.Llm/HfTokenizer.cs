@@ -34,7 +34,7 @@ public sealed class HfTokenizer : ITrainingTokenizer
         if (!File.Exists(path)) throw UserInputException.FileNotFound(path, "tokenizer file");
         JsonDocument doc;
         try { doc = JsonDocument.Parse(File.ReadAllBytes(path)); }
-        catch (JsonException e) { throw new UserInputException($"{path}: not valid JSON (line {e.LineNumber + 1}: {e.Message})", e); }
+        catch (JsonException e) { throw new UserInputException($"{JsonErrors.Where(path, e)}: not valid JSON ({JsonErrors.Message(e)})", e); }
         using (doc)
         {
             var root = doc.RootElement;

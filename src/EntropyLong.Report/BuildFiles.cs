@@ -64,6 +64,6 @@ public sealed class BuildFiles
         string path = Path.Combine(Directory, name);
         if (!File.Exists(path)) return null;
         try { return JsonDocument.Parse(File.ReadAllBytes(path)).RootElement; }
-        catch (JsonException e) { throw new UserInputException($"{path}: not valid JSON ({e.Message})", e); }
+        catch (JsonException e) { throw new UserInputException($"{JsonErrors.Where(path, e)}: not valid JSON ({JsonErrors.Message(e)})", e); }
     }
 }

@@ -107,7 +107,7 @@ public static class LinkMeasurement
             }
             catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or KeyNotFoundException)
             {
-                throw new UserInputException($"{path}:{line}: not a links record ({e.Message}); expected {{\"id\": ..., \"links\": [ids]}}", e);
+                throw new UserInputException($"{path}:{line}: not a links record ({JsonErrors.Message(e)}); expected {{\"id\": ..., \"links\": [ids]}}", e);
             }
         }
         return result;

@@ -57,7 +57,7 @@ public sealed record ModelFolderConfig
         }
         catch (JsonException e)
         {
-            throw new UserInputException($"{path}: not valid JSON ({e.Message})", e);
+            throw new UserInputException($"{JsonErrors.Where(path, e)}: not valid JSON ({JsonErrors.Message(e)})", e);
         }
     }
 

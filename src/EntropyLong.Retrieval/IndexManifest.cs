@@ -39,7 +39,7 @@ public sealed record IndexManifest
         }
         catch (JsonException e)
         {
-            throw new UserInputException($"{path}: not a valid index manifest ({e.Message})", e);
+            throw new UserInputException($"{JsonErrors.Where(path, e)}: not a valid index manifest ({JsonErrors.Message(e)})", e);
         }
         if (m is null || m.Format != CurrentFormat)
             throw new UserInputException($"{path}: index format {m?.Format} is not supported (expected {CurrentFormat}); build the index again");

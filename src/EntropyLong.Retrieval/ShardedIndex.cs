@@ -39,7 +39,7 @@ public sealed class ShardedIndex : IDisposable
         }
         catch (JsonException e)
         {
-            throw new UserInputException($"{path}: not a valid shard manifest ({e.Message})", e);
+            throw new UserInputException($"{JsonErrors.Where(path, e)}: not a valid shard manifest ({JsonErrors.Message(e)})", e);
         }
     }
 

@@ -107,7 +107,7 @@ public class MdsReaderTests
         {
             ValidDataset(dir);
             File.WriteAllText(dir["index.json"], "{\"shards\": [");
-            Assert.StartsWith($"{dir["index.json"]}: not an MDS index", Error(dir.Path));
+            Assert.StartsWith($"{dir["index.json"]}:1: not an MDS index", Error(dir.Path)); // the parser's line, counted from 1
         }
         using (var dir = new TempDir())
         {

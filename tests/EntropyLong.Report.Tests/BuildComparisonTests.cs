@@ -117,4 +117,14 @@ public class BuildComparisonTests
         Assert.Equal($"{Path.Combine(b, BuildFolder.Details)}: 2 records, but {Path.Combine(b, BuildFolder.Stats)} counts 1 documents the method saw " +
                      "(documents_read less the corpus records skipped); they are not from the same build", e.Message);
     }
+
+    [Fact]
+    public void ABrokenJsonFileOfTheBuildIsAnErrorAtItsLineCountedFromOne()
+    {
+        string dir = Build("a", Doc("d1", null, ["", "x"]));
+        string config = Path.Combine(dir, BuildFolder.Config);
+        File.WriteAllText(config, "{\n  \"details\": true,\n  \"seed\": }\n");
+        var e = Assert.Throws<UserInputException>(() => new BuildFiles(dir).ReadJson(BuildFolder.Config));
+        Assert.Equal($"{config}:3: not valid JSON ('}}' is an invalid start of a value, at byte 11)", e.Message);
+    }
 }

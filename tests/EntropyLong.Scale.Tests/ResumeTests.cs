@@ -224,7 +224,7 @@ public class ResumeTests(CliFixture cli)
         {
             "emptied" or "cut short" => $"{sequences}:1: not a whole sequence record",
             "details cut short" => $"{details}:1: not a whole details record",
-            "stats malformed" => $"{stats}: not a build's stats",
+            "stats malformed" => $"{stats}:1: not a build's stats",
             "stats missing" => $"{stats}: missing",
             _ => $"{sequences}: missing",
         };

@@ -48,7 +48,7 @@ public static partial class LongBenchV2
         {
             JsonArray arr;
             try { arr = JsonNode.Parse(text) as JsonArray ?? throw new UserInputException($"{path}: not a JSON array"); }
-            catch (JsonException ex) { throw new UserInputException($"{path}: not valid JSON (line {ex.LineNumber + 1}): {ex.Message}", ex); }
+            catch (JsonException ex) { throw new UserInputException($"{JsonErrors.Where(path, ex)}: not valid JSON ({JsonErrors.Message(ex)})", ex); }
             for (int i = 0; i < arr.Count; i++) items.Add(Item(arr[i], $"{path}: record {i + 1}"));
         }
         else
@@ -60,7 +60,7 @@ public static partial class LongBenchV2
                 if (string.IsNullOrWhiteSpace(line)) continue;
                 JsonNode? node;
                 try { node = JsonNode.Parse(line); }
-                catch (JsonException ex) { throw new UserInputException($"{path}:{lineNo}: not valid JSON ({ex.Message})", ex); }
+                catch (JsonException ex) { throw new UserInputException($"{path}:{lineNo}: not valid JSON ({JsonErrors.Message(ex)})", ex); }
                 items.Add(Item(node, $"{path}:{lineNo}"));
             }
         }
@@ -256,7 +256,7 @@ public sealed class LongBenchRunner(ITextModel model, IProgress<(int Done, int T
                 var arr = JsonNode.Parse(text) as JsonArray ?? throw new UserInputException($"{path}: not a JSON array");
                 for (int i = 0; i < arr.Count; i++) nodes.Add((arr[i], $"{path}: record {i + 1}"));
             }
-            catch (JsonException ex) { throw new UserInputException($"{path}: not valid JSON ({ex.Message})", ex); }
+            catch (JsonException ex) { throw new UserInputException($"{JsonErrors.Where(path, ex)}: not valid JSON ({JsonErrors.Message(ex)})", ex); }
         }
         else
         {
@@ -266,7 +266,7 @@ public sealed class LongBenchRunner(ITextModel model, IProgress<(int Done, int T
                 lineNo++;
                 if (string.IsNullOrWhiteSpace(line)) continue;
                 try { nodes.Add((JsonNode.Parse(line), $"{path}:{lineNo}")); }
-                catch (JsonException ex) { throw new UserInputException($"{path}:{lineNo}: not valid JSON ({ex.Message})", ex); }
+                catch (JsonException ex) { throw new UserInputException($"{path}:{lineNo}: not valid JSON ({JsonErrors.Message(ex)})", ex); }
             }
         }
         var results = new List<LongBenchResult>();

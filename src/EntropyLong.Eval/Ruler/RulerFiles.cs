@@ -81,7 +81,7 @@ public static class RulerFiles
             }
             catch (JsonException ex)
             {
-                throw new UserInputException($"{path}:{lineNo}: not valid JSON ({ex.Message})", ex);
+                throw new UserInputException($"{path}:{lineNo}: not valid JSON ({JsonErrors.Message(ex)})", ex);
             }
             string Where(string field) => $"{path}:{lineNo}: field \"{field}\"";
             int index = o["index"] is JsonValue iv && iv.TryGetValue(out int i) ? i : throw new UserInputException($"{Where("index")} missing or not an integer");

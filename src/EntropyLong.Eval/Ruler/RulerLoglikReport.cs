@@ -146,7 +146,7 @@ public static class RulerLoglikFiles
             }
             catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
             {
-                throw new UserInputException($"{path}:{lineNo}: not a log-likelihood line of this tool ({e.Message})", e);
+                throw new UserInputException($"{path}:{lineNo}: not a log-likelihood line of this tool ({JsonErrors.Message(e)})", e);
             }
         }
         return result;

@@ -154,7 +154,7 @@ public sealed record QaData(IReadOnlyList<QaItem> Questions, IReadOnlyList<strin
         }
         catch (JsonException ex)
         {
-            throw new UserInputException($"{path}: not valid JSON (line {ex.LineNumber + 1}): {ex.Message}", ex);
+            throw new UserInputException($"{JsonErrors.Where(path, ex)}: not valid JSON ({JsonErrors.Message(ex)})", ex);
         }
     }
 }

@@ -145,7 +145,7 @@ public sealed class RulerRunner(ITextModel model, RulerInputs inputs, Action<str
         {
             JsonNode? old;
             try { old = JsonNode.Parse(File.ReadAllText(path)); }
-            catch (System.Text.Json.JsonException ex) { throw new UserInputException($"{path}: not valid JSON ({ex.Message})", ex); }
+            catch (System.Text.Json.JsonException ex) { throw new UserInputException($"{JsonErrors.Where(path, ex)}: not valid JSON ({JsonErrors.Message(ex)})", ex); }
             foreach (var key in new[] { "model", "tokenizer", "seed", "haystack" })
             {
                 string a = old?[key]?.ToJsonString() ?? "null", b = current[key]!.ToJsonString();
@@ -317,7 +317,7 @@ public static class RulerDirectoryScorer
             }
             catch (Exception ex) when (ex is System.Text.Json.JsonException or InvalidOperationException)
             {
-                throw new UserInputException($"{f}: not a run.json written by this tool ({ex.Message})", ex);
+                throw new UserInputException($"{JsonErrors.Where(f, ex)}: not a run.json written by this tool ({JsonErrors.Message(ex)})", ex);
             }
         }
         return ("unknown", "unknown (predictions not made by this tool; see the generator's settings)");

@@ -176,7 +176,7 @@ public sealed class TrainingSession : IDisposable
         }
         catch (Exception e) when (e is EndOfStreamException or JsonException)
         {
-            throw new UserInputException($"{path}: damaged checkpoint ({e.Message})", e);
+            throw new UserInputException($"{path}: damaged checkpoint ({JsonErrors.Message(e)})", e); // a binary file: no line
         }
     }
 

@@ -106,7 +106,7 @@ public sealed class ShardedBuild
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or ArgumentOutOfRangeException)
         {
-            throw new UserInputException($"{path}: not a valid plan ({e.Message})", e);
+            throw new UserInputException($"{JsonErrors.Where(path, e)}: not a valid plan ({JsonErrors.Message(e)})", e);
         }
     }
 
@@ -243,7 +243,7 @@ public sealed class ShardedBuild
         }
         catch (JsonException e)
         {
-            throw new UserInputException($"{path}: not a build's stats ({e.Message}); {remedy}", e);
+            throw new UserInputException($"{JsonErrors.Where(path, e)}: not a build's stats ({JsonErrors.Message(e)}); {remedy}", e);
         }
     }
 
