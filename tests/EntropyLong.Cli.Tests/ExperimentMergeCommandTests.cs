@@ -50,10 +50,12 @@ public class ExperimentMergeCommandTests
         Assert.Equal($"error: {Path.Combine(unfinished, "ablation.json")}: not found (an experiment writes ablation.json when every stage is done)", err.Trim());
 
         string broken = Path.Combine(unfinished, "ablation.json");
-        File.WriteAllText(broken, "{\"arms\": [");
+        File.WriteAllText(broken, "{\"arms\": [\n");
         (code, _, err) = CliRunner.Run("experiment", "merge", Experiment(1, 46, 42), broken, "--out", out_);
         Assert.Equal(3, code);
-        Assert.StartsWith($"error: {broken}: invalid JSON", err.Trim());
+        // Placed at its line counted from 1, without the parser's 0-based "LineNumber".
+        Assert.StartsWith($"error: {broken}:2: invalid JSON", err.Trim());
+        Assert.DoesNotContain("LineNumber", err);
         Assert.False(File.Exists(Path.Combine(out_, "ablation.json")));
     }
 

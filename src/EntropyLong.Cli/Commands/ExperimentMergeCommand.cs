@@ -48,7 +48,7 @@ public sealed class ExperimentMergeCommand : Command<ExperimentMergeCommand.Sett
         }
         catch (JsonException e)
         {
-            throw new UserInputException($"{path}: invalid JSON ({e.Message})", e);
+            throw new UserInputException($"{JsonErrors.Where(path, e)}: invalid JSON ({JsonErrors.Message(e)})", e);
         }
         return AblationRun.FromJson(json, path);
     }
