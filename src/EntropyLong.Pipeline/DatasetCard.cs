@@ -51,8 +51,10 @@ public static partial class DatasetCard
 
             """);
         card.Append(CultureInfo.InvariantCulture, $"**{stats.Sequences:N0} sequences**, {stats.TokensOut:N0} tokens, from {stats.DocumentsUsed:N0} of the " +
-            $"{stats.DocumentsRead:N0} root documents read, with {stats.ChunksVerified:N0} verified contexts " +
-            $"(mean relative entropy reduction {stats.MeanDelta:F3}).\n\n");
+            $"{stats.DocumentsRead:N0} root documents read, with {stats.ChunksVerified:N0} verified contexts");
+        // A baseline verifies nothing: no mean to state.
+        if (stats.ChunksVerified > 0) card.Append(CultureInfo.InvariantCulture, $" (mean relative entropy reduction {stats.MeanDelta:F3})");
+        card.Append(".\n\n");
 
         card.Append("## Configuration\n\n| setting | value |\n| --- | --- |\n");
         foreach (var (setting, value) in Settings(output, configuration, options)) card.Append($"| {Cell(setting)} | {Cell(value)} |\n");

@@ -67,6 +67,13 @@ public class DatasetCardTests
         Assert.Contains("from streaming import StreamingDataset", body);
         Assert.Contains("journal = {arXiv preprint arXiv:2510.02330}", body);
         Assert.DoesNotContain("12.5", body); // timings stay out: the same build gives the same card
+        Assert.Contains("with 4,321 verified contexts (mean relative entropy reduction 0.675).", body);
+        // A baseline verifies nothing: its mean is undefined, not 0.000.
+        var unjudged = Stats(1500);
+        (unjudged.ChunksVerified, unjudged.DeltaSum) = (0, 0);
+        body = TrainerOutputChecks.ReadCard(Card(new BuildOutput(""), unjudged, SampleCorpus)).Body;
+        Assert.Contains("with 0 verified contexts.\n", body);
+        Assert.DoesNotContain("mean relative entropy reduction", body);
     }
 
     [Fact]
