@@ -310,7 +310,9 @@ public class ResumeTests(CliFixture cli)
     public void AMissingModelFailsTheWorkerBeforeAnyOutput()
     {
         string outDir = Path.Combine(cli.Root, "nomodel");
-        var r = cli.Run([.. Build(outDir), "--model", Path.Combine(cli.Root, "absent.gguf")]);
+        string[] args = [.. Build(outDir)];
+        args[Array.IndexOf(args, "--model") + 1] = Path.Combine(cli.Root, "absent.gguf");
+        var r = cli.Run(args);
         Assert.Equal(3, r.Code);
         Assert.Contains("absent.gguf", r.Stderr);
         Assert.False(Directory.Exists(Path.Combine(outDir, "tasks")));
