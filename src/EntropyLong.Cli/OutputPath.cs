@@ -1,4 +1,5 @@
 using EntropyLong.Core;
+using EntropyLong.Data;
 
 namespace EntropyLong.Cli;
 
@@ -11,6 +12,19 @@ internal static class OutputPath
     {
         if (File.Exists(path)) throw new UserInputException($"{path}: a file, but --out names a folder");
         CheckOutside(path, inputFolders);
+    }
+
+    /// <summary>A build's folder: a folder (<see cref="CheckFolder"/>) that holds none of the corpus files it reads (its
+    /// output would be read back as corpus) and no README.md but a build's own dataset card, which it replaces.</summary>
+    public static void CheckBuildFolder(string path, IEnumerable<string> corpusFiles)
+    {
+        CheckFolder(path);
+        string folder = Path.TrimEndingDirectorySeparator(Resolved(path)) + Path.DirectorySeparatorChar;
+        if (corpusFiles.FirstOrDefault(f => Resolved(f).StartsWith(folder, StringComparison.Ordinal)) is { } inside)
+            throw new UsageException($"--out {path} holds the corpus file {inside}; write the build to another folder");
+        // A build writes config.json before its card: a README.md without one is someone else's.
+        if (File.Exists(Path.Combine(path, BuildFolder.Card)) && !File.Exists(Path.Combine(path, BuildFolder.Config)))
+            throw new UserInputException($"{Path.Combine(path, BuildFolder.Card)}: not a build's dataset card, and a build writes its card there; use another --out folder");
     }
 
     /// <summary>A file the command writes: neither a folder (nor a path ending in '/', which names one) nor one of the

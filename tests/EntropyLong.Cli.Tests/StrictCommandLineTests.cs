@@ -329,6 +329,26 @@ public class StrictCommandLineTests
     }
 
     [Fact]
+    public void ABuildIsNotWrittenOverItsCorpusNorOverAReadmeItDidNotWrite()
+    {
+        // The build replaced the corpus folder's own README.md with its dataset card, and `index --corpus DIR` then read
+        // the build's files as corpus.
+        string dir = CliRunner.TempDir(), corpus = Path.Combine(dir, "corpus.jsonl"), readme = Path.Combine(dir, "README.md");
+        File.WriteAllText(corpus, """{"id": "a", "text": "some text"}""" + "\n");
+        File.WriteAllText(readme, "# My corpus\n");
+        var (code, _, err) = CliRunner.Run("build", "--corpus", corpus, "--index", dir, "--out", dir);
+        Assert.Equal(2, code);
+        Assert.Equal($"error: --out {dir} holds the corpus file {corpus}; write the build to another folder", err.Trim());
+        string other = CliRunner.TempDir();
+        File.WriteAllText(Path.Combine(other, "README.md"), "# Notes\n");
+        (code, _, err) = CliRunner.Run("build", "--corpus", corpus, "--index", dir, "--out", other);
+        Assert.Equal(3, code);
+        Assert.Equal($"error: {Path.Combine(other, "README.md")}: not a build's dataset card, and a build writes its card there; use another --out folder", err.Trim());
+        Assert.Equal("# My corpus\n", File.ReadAllText(readme));
+        Assert.Equal("# Notes\n", File.ReadAllText(Path.Combine(other, "README.md")));
+    }
+
+    [Fact]
     public void BenchContextWithNothingToMeasureSaysSo()
     {
         // It printed a table of zeros and "repeat / first: NaN", exit 0.

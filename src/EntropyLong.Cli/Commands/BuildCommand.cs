@@ -160,7 +160,7 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
             throw new UserInputException($"{s.Out}: holds a sharded build ({BuildFolder.Plan}); finish it with the --shards command that started it, or use a new --out folder");
         // Everything that can be missing is checked before any output is written.
         var corpus = new CorpusReader(s.Corpus.Length > 0 ? s.Corpus : [Defaults.SampleCorpus]);
-        OutputPath.CheckFolder(s.Out);
+        OutputPath.CheckBuildFolder(s.Out, corpus.Files);
         if (string.IsNullOrWhiteSpace(s.Index)) throw new UsageException("--index is required (make one with `entropylong index`)");
         if (!Directory.Exists(s.Index)) throw UserInputException.FolderNotFound(s.Index, "index folder");
         var matched = s.Match is { } match && s.Method != "random" ? MatchedCounts(match) : null;
