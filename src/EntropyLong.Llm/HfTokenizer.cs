@@ -37,48 +37,62 @@ public sealed class HfTokenizer : ITrainingTokenizer
         catch (JsonException e) { throw new UserInputException($"{JsonErrors.Where(path, e)}: not valid JSON ({JsonErrors.Message(e)})", e); }
         using (doc)
         {
-            var root = doc.RootElement;
-            if (!root.TryGetProperty("model", out var model) || model.GetProperty("type").GetString() != "BPE")
-                throw new UserInputException($"{path}: only BPE tokenizer.json files are supported");
-            var vocab = model.GetProperty("vocab").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetInt32());
-            var ranks = new Dictionary<(string, string), int>();
-            int rank = 0;
-            foreach (var m in model.GetProperty("merges").EnumerateArray())
+            try
             {
-                string[] pair = m.ValueKind == JsonValueKind.Array ? [m[0].GetString()!, m[1].GetString()!] : m.GetString()!.Split(' ', 2);
-                ranks.TryAdd((pair[0], pair[1]), rank++);
+                return Read(path, doc.RootElement);
             }
-            if (root.TryGetProperty("added_tokens", out var added))
-                foreach (var t in added.EnumerateArray()) vocab.TryAdd(t.GetProperty("content").GetString()!, t.GetProperty("id").GetInt32());
-
-            var splits = new List<Regex>();
-            bool byteLevel = false;
-            void Walk(JsonElement pre)
+            catch (Exception e) when (e is KeyNotFoundException or InvalidOperationException or IndexOutOfRangeException or FormatException)
             {
-                switch (pre.GetProperty("type").GetString())
-                {
-                    case "Sequence": foreach (var p in pre.GetProperty("pretokenizers").EnumerateArray()) Walk(p); break;
-                    case "Split":
-                        var pattern = pre.GetProperty("pattern");
-                        string regex = pattern.TryGetProperty("Regex", out var r) ? r.GetString()! : Regex.Escape(pattern.GetProperty("String").GetString()!);
-                        try { splits.Add(new Regex(regex, RegexOptions.Compiled)); }
-                        catch (ArgumentException e) { throw new UserInputException($"{path}: the split pattern is not supported here ({e.Message})", e); }
-                        break;
-                    case "ByteLevel":
-                        byteLevel = true;
-                        if (!pre.TryGetProperty("use_regex", out var use) || use.GetBoolean()) splits.Add(new Regex(Gpt2Split, RegexOptions.Compiled));
-                        break;
-                    case var other: throw new UserInputException($"{path}: pre-tokenizer '{other}' is not supported (byte-level BPE only; use the model's GGUF with --tokenizer)");
-                }
+                throw new UserInputException($"{path}: not a tokenizer.json this reader understands ({e.Message})", e);
             }
-            if (root.TryGetProperty("pre_tokenizer", out var preTokenizer) && preTokenizer.ValueKind == JsonValueKind.Object) Walk(preTokenizer);
-            if (!byteLevel) throw new UserInputException($"{path}: not a byte-level BPE tokenizer (use the model's GGUF with --tokenizer)");
-
-            int? bos = null;
-            if (root.TryGetProperty("post_processor", out var post) && post.ValueKind == JsonValueKind.Object)
-                bos = FindBos(post, vocab);
-            return new HfTokenizer(vocab, ranks, splits, bos);
         }
+    }
+
+    private static HfTokenizer Read(string path, JsonElement root)
+    {
+        if (!root.TryGetProperty("model", out var model) || model.GetProperty("type").GetString() != "BPE")
+            throw new UserInputException($"{path}: only BPE tokenizer.json files are supported");
+        var vocab = model.GetProperty("vocab").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetInt32());
+        var ranks = new Dictionary<(string, string), int>();
+        int rank = 0;
+        foreach (var m in model.GetProperty("merges").EnumerateArray())
+        {
+            string[] pair = m.ValueKind == JsonValueKind.Array ? [m[0].GetString()!, m[1].GetString()!] : m.GetString()!.Split(' ', 2);
+            ranks.TryAdd((pair[0], pair[1]), rank++);
+        }
+        if (root.TryGetProperty("added_tokens", out var added))
+            foreach (var t in added.EnumerateArray()) vocab.TryAdd(t.GetProperty("content").GetString()!, t.GetProperty("id").GetInt32());
+
+        var splits = new List<Regex>();
+        bool byteLevel = false;
+        void Walk(JsonElement pre)
+        {
+            switch (pre.GetProperty("type").GetString())
+            {
+                case "Sequence": foreach (var p in pre.GetProperty("pretokenizers").EnumerateArray()) Walk(p); break;
+                case "Split":
+                    var pattern = pre.GetProperty("pattern");
+                    string regex = pattern.TryGetProperty("Regex", out var r) ? r.GetString()! : Regex.Escape(pattern.GetProperty("String").GetString()!);
+                    try { splits.Add(new Regex(regex, RegexOptions.Compiled)); }
+                    catch (ArgumentException e) { throw new UserInputException($"{path}: the split pattern is not supported here ({e.Message})", e); }
+                    break;
+                case "ByteLevel":
+                    byteLevel = true;
+                    if (!pre.TryGetProperty("use_regex", out var use) || use.GetBoolean()) splits.Add(new Regex(Gpt2Split, RegexOptions.Compiled));
+                    break;
+                case var other: throw new UserInputException($"{path}: pre-tokenizer '{other}' is not supported (byte-level BPE only; use the model's GGUF with --tokenizer)");
+            }
+        }
+        if (root.TryGetProperty("pre_tokenizer", out var preTokenizer) && preTokenizer.ValueKind == JsonValueKind.Object) Walk(preTokenizer);
+        if (!byteLevel) throw new UserInputException($"{path}: not a byte-level BPE tokenizer (use the model's GGUF with --tokenizer)");
+        // Every text starts as byte symbols: one missing would fail on the first document that has that byte.
+        if (Enumerable.Range(0, 256).FirstOrDefault(b => !vocab.ContainsKey(ByteLevelBpe.ByteToChar[b].ToString()), -1) is int missing and >= 0)
+            throw new UserInputException($"{path}: the vocabulary lacks the symbol of byte 0x{missing:X2}; a byte-level BPE vocabulary holds all 256");
+
+        int? bos = null;
+        if (root.TryGetProperty("post_processor", out var post) && post.ValueKind == JsonValueKind.Object)
+            bos = FindBos(post, vocab);
+        return new HfTokenizer(vocab, ranks, splits, bos);
     }
 
     // TemplateProcessing puts special tokens before "$A" in its "single" template: the first one is BOS.

@@ -159,6 +159,19 @@ public partial class TrainCommandTests
     }
 
     [Fact]
+    public void ACheckpointCutInsideItsWeightsIsAnInputError()
+    {
+        // It gave "EndOfStreamException: checkpoint ends early", exit 1.
+        string dir = CliRunner.TempDir();
+        string checkpoint = BaseCheckpoint(dir), corpus = Path.Combine(dir, "corpus.jsonl"), cut = Path.Combine(dir, "cut.ckpt");
+        byte[] bytes = File.ReadAllBytes(checkpoint);
+        File.WriteAllBytes(cut, bytes[..(bytes.Length - 100)]);
+        var (code, _, err) = CliRunner.Run(["train", "--corpus", corpus, "--init", cut, "--out", Path.Combine(dir, "next.gguf"), "--ctx", "16", "--steps", "1", "--batch", "2", .. Tiny[6..]]);
+        Assert.Equal(3, code);
+        Assert.Equal($"error: {cut}: the checkpoint ends inside its weights (cut short); use an earlier or complete checkpoint", err.Trim().Split('\n')[^1]);
+    }
+
+    [Fact]
     public void ResumeTakesTheVocabularySizeTheRunAskedForWhenItsCorpusRanOutOfMerges()
     {
         string dir = CliRunner.TempDir();

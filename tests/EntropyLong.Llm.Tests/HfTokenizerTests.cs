@@ -55,4 +55,19 @@ public class HfTokenizerTests
         File.WriteAllText(broken, "{\n  \"model\": ");
         Assert.Contains(broken, Assert.Throws<UserInputException>(() => HfTokenizer.Load(broken)).Message);
     }
+
+    [Theory]
+    [InlineData("""{"model": {"type": "BPE"}}""", "not a tokenizer.json this reader understands")]
+    [InlineData("""[1, 2]""", "not a tokenizer.json this reader understands")]
+    [InlineData("""{"model": {"type": "BPE", "vocab": {"a": 0}, "merges": ["a"]}, "pre_tokenizer": {"type": "ByteLevel"}}""", "not a tokenizer.json this reader understands")]
+    [InlineData("""{"model": {"type": "BPE", "vocab": {"a": 0, "b": 1}, "merges": []}, "pre_tokenizer": {"type": "ByteLevel"}}""", "the vocabulary lacks the symbol of byte 0x00")]
+    public void AMalformedFileIsAnInputErrorNamingIt(string json, string message)
+    {
+        // These gave KeyNotFoundException, InvalidOperationException, IndexOutOfRangeException, or (a vocabulary without
+        // every byte) an InvalidOperationException on the first document holding the missing byte.
+        string path = Scratch.NewPath("malformed", ".json");
+        File.WriteAllText(path, json);
+        var e = Assert.Throws<UserInputException>(() => HfTokenizer.Load(path));
+        Assert.StartsWith($"{path}: {message}", e.Message);
+    }
 }

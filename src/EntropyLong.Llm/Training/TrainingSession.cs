@@ -157,7 +157,15 @@ public sealed class TrainingSession : IDisposable
         using var stream = File.OpenRead(checkpoint);
         stream.Position = offset;
         using var r = new BinaryReader(stream);
-        s._trainer.LoadState(r);
+        try
+        {
+            s._trainer.LoadState(r);
+        }
+        catch (EndOfStreamException e)
+        {
+            s.Dispose();
+            throw new UserInputException($"{checkpoint}: the checkpoint ends inside its weights (cut short); use an earlier or complete checkpoint", e);
+        }
         if (newRun is not null) s._trainer.ResetOptimizer();
         return s;
     }
