@@ -112,7 +112,7 @@ public abstract class Progress
             public readonly TimeSpan Started = started;
             public TimeSpan LastLine = TimeSpan.MinValue;
             public (TimeSpan At, double Fraction)? First; // the first fraction seen: rates are measured from it
-            public bool Ended;
+            public string? Ended; // the status said at 100%
         }
 
         private readonly Dictionary<string, State> _tasks = new();
@@ -125,11 +125,13 @@ public abstract class Progress
                 if (!_tasks.TryGetValue(task, out var s)) _tasks[task] = s = new State(_clock());
                 var now = _clock() - s.Started;
                 if (double.IsFinite(fraction)) s.First ??= (now, fraction);
-                bool ends = fraction >= 1 && !s.Ended;
+                // The end is said, and said again when its counts change (a build packs its last sequence after
+                // reading everything).
+                bool ends = fraction >= 1 && s.Ended != status;
                 if (task == _current && !ends && now - s.LastLine < TimeSpan.FromSeconds(10)) return;
                 _current = task;
                 s.LastLine = now;
-                s.Ended |= ends;
+                if (ends) s.Ended = status;
                 string done = double.IsFinite(fraction) ? $" ({100 * Math.Clamp(fraction, 0, 1):F0}%{Eta(s, now, fraction)})" : "";
                 Say($"[{now:hh\\:mm\\:ss}] {task}{(status.Length > 0 ? ": " + status : "")}{done}");
             }

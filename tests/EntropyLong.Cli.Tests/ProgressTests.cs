@@ -18,6 +18,8 @@ public class ProgressTests
             now = TimeSpan.FromSeconds(13);
             lines.Report("building", 0.11);                                       // within 10 s of the last line: quiet
             lines.Report("building", 1.0);                                        // the end is always said, without an ETA
+            lines.Report("building", 1.0);                                        // said once
+            lines.Report("building", 1.0, "9 sequences");                         // and again when its counts change
             return 0;
         });
         var said = err.Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -27,6 +29,7 @@ public class ProgressTests
             "[00:00:00] other (2%)",
             "[00:00:12] building: block 2 in entropy (10%, eta 00:02:00)",
             "[00:00:13] building (100%)",
+            "[00:00:13] building: 9 sequences (100%)",
         ], said);
     }
 }
