@@ -88,8 +88,11 @@ public sealed record RankBand : VerdictCounts
 public static class LinkMeasurement
 {
     /// <summary>Links from JSON lines <c>{"id": ..., "links": [ids], "mentions": [[start, end, id], ...]}</c> (mentions
-    /// optional; a corpus file whose records carry these fields serves as is). Records without "links" are left out.</summary>
-    public static IReadOnlyDictionary<string, DocumentLinks> Read(string path)
+    /// optional; a corpus file whose records carry these fields serves as is). Ids are strings or numbers, as the corpus
+    /// reader takes them. Records without "links" are left out; the records of one id are joined, and a link to the
+    /// document itself is left out (its own chunks are never retrieved for it). A bad record is an error, or, for a
+    /// <paramref name="corpus"/> file (which build read skipping such records), skipped.</summary>
+    public static IReadOnlyDictionary<string, DocumentLinks> Read(string path, bool corpus = false)
     {
         if (!File.Exists(path)) throw UserInputException.FileNotFound(path, "links file");
         var result = new Dictionary<string, DocumentLinks>(StringComparer.Ordinal);
@@ -100,24 +103,37 @@ public static class LinkMeasurement
                 using var doc = JsonDocument.Parse(text);
                 var r = doc.RootElement;
                 if (!r.TryGetProperty("links", out var links)) continue;
-                string id = r.GetProperty("id").GetString() ?? throw new FormatException("\"id\" is null");
-                var targets = links.EnumerateArray().Select(l => l.GetString() ?? throw new FormatException("a link is null")).ToHashSet(StringComparer.Ordinal);
+                string id = Id(r.GetProperty("id"), "\"id\"");
+                var targets = links.EnumerateArray().Select(l => Id(l, "a link")).Where(t => t != id).ToHashSet(StringComparer.Ordinal);
                 var mentions = r.TryGetProperty("mentions", out var m) ? m.EnumerateArray().Select(Mention).ToList() : [];
+                if (result.TryGetValue(id, out var earlier))
+                {
+                    targets.UnionWith(earlier.Targets);
+                    mentions = [.. earlier.Mentions, .. mentions];
+                }
                 result[id] = new DocumentLinks(targets, mentions);
             }
             catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or KeyNotFoundException)
             {
+                if (corpus) continue;
                 throw new UserInputException($"{path}:{line}: not a links record ({JsonErrors.Message(e)}); expected {{\"id\": ..., \"links\": [ids]}}", e);
             }
         }
         return result;
     }
 
+    private static string Id(JsonElement x, string what) => x.ValueKind switch
+    {
+        JsonValueKind.String => x.GetString()!,
+        JsonValueKind.Number => x.GetRawText(),
+        _ => throw new FormatException($"{what} is {x.ValueKind.ToString().ToLowerInvariant()}, not a string or number"),
+    };
+
     private static (int Start, int End, string Target) Mention(JsonElement x) =>
         x.ValueKind == JsonValueKind.Array && x.GetArrayLength() == 3 && x[0].ValueKind == JsonValueKind.Number && x[0].TryGetInt32(out int start)
-        && x[1].ValueKind == JsonValueKind.Number && x[1].TryGetInt32(out int end) && x[2].ValueKind == JsonValueKind.String
-            ? (start, end, x[2].GetString()!)
-            : throw new FormatException($"a mention is [start, end, id] (character offsets and the linked id), not {x.GetRawText()}");
+        && x[1].ValueKind == JsonValueKind.Number && x[1].TryGetInt32(out int end) && 0 <= start && start <= end && x[2].ValueKind is JsonValueKind.String or JsonValueKind.Number
+            ? (start, end, Id(x[2], "a mention's id"))
+            : throw new FormatException($"a mention is [start, end, id] (character offsets, start <= end, and the linked id), not {x.GetRawText()}");
 
     /// <summary>The links carried by the corpus files the build read (config.json names them). A file counts when its
     /// first record has a "links" field, so a large corpus without links costs one line; Parquet files are not read.</summary>
@@ -127,7 +143,7 @@ public static class LinkMeasurement
         var merged = new Dictionary<string, DocumentLinks>(StringComparer.Ordinal);
         if (config.TryGetProperty("corpus", out var files))
             foreach (var f in files.EnumerateArray().Select(f => f.GetString()!).Where(f => !f.EndsWith(".parquet", StringComparison.OrdinalIgnoreCase) && FirstRecordHasLinks(f)))
-                foreach (var (id, l) in Read(f)) merged[id] = l;
+                foreach (var (id, l) in Read(f, corpus: true)) merged[id] = l;
         return merged;
     }
 

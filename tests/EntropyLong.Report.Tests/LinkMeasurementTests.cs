@@ -145,7 +145,7 @@ public class LinkMeasurementTests
         string file = Path.Combine(Scratch.NewPath("links-mention"), "links.jsonl");
         Directory.CreateDirectory(Path.GetDirectoryName(file)!);
         File.WriteAllLines(file, ["""{"id": "A", "links": ["B"], "mentions": [[0, 3, "B"]]}""", """{"id": "B", "links": ["A"], "mentions": [[0, 3]]}"""]);
-        Assert.Equal($"{file}:2: not a links record (a mention is [start, end, id] (character offsets and the linked id), not [0, 3]); " +
+        Assert.Equal($"{file}:2: not a links record (a mention is [start, end, id] (character offsets, start <= end, and the linked id), not [0, 3]); " +
                      "expected {\"id\": ..., \"links\": [ids]}", Assert.Throws<UserInputException>(() => LinkMeasurement.Read(file)).Message);
     }
 
@@ -216,5 +216,18 @@ public class LinkMeasurementTests
         File.WriteAllLines(path, ["""{"id": "A", "links": ["B"]}""", """{"id": "B", "links": "A"}"""]);
         var e = Assert.Throws<UserInputException>(() => LinkMeasurement.Read(path));
         Assert.Contains(path + ":2:", e.Message);
+    }
+
+    [Fact]
+    public void IdsAreTakenAsTheCorpusReaderTakesThemAndTheRecordsOfOneIdAreJoined()
+    {
+        // Numeric ids were refused though build accepts them; a second record of an id replaced the first; a link to the
+        // document itself (never retrievable for it) made it a linked document; a corpus line build skipped failed here.
+        string path = Scratch.NewPath("links", ".jsonl");
+        File.WriteAllLines(path, ["""{"id": 7, "links": [8, "9"]}""", """{"id": "7", "links": ["10"]}""", """{"id": "A", "links": ["A"]}""", "{not json"]);
+        var links = LinkMeasurement.Read(path, corpus: true);
+        Assert.Equal(["10", "8", "9"], links["7"].Targets.Order(StringComparer.Ordinal));
+        Assert.Empty(links["A"].Targets);
+        Assert.Contains(path + ":4:", Assert.Throws<UserInputException>(() => LinkMeasurement.Read(path)).Message);
     }
 }
