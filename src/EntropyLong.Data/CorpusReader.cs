@@ -71,6 +71,8 @@ public sealed class CorpusReader
         foreach (string file in Files)
         {
             using IRecordSource source = CorpusFiles.IsParquet(file) ? new ParquetSource(file) : new JsonlSource(file, _options.MaxRecordBytes);
+            long documents = 0, unreadable = 0;
+            SkippedRecord? first = null;
             while (source.Next())
             {
                 long own = ordinal++;
@@ -81,12 +83,18 @@ public sealed class CorpusReader
                 {
                     stats.CountSkip(skip);
                     _options.OnSkip?.Invoke(skip);
+                    if (skip.Reason is SkipReason.MalformedJson or SkipReason.InvalidUtf8) { unreadable++; first ??= skip; }
                     continue;
                 }
+                documents++;
                 stats.CountDocument();
                 yield return new CorpusRecord(own, document);
             }
             source.CheckComplete();
+            // Skipping bad lines suits a corpus with a few; a file with nothing but is in another format (a JSON array,
+            // a compressed or UTF-16 file under a .jsonl name), and going on would write an empty output.
+            if (documents == 0 && unreadable > 0)
+                throw new UserInputException($"{file}: none of its records could be read ({unreadable} not JSON lines in UTF-8; first {first}); is it JSON lines, one object per line, in UTF-8?");
             done += new FileInfo(file).Length;
             Volatile.Write(ref _bytesRead, done);
         }

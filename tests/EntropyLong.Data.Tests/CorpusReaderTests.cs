@@ -234,6 +234,23 @@ public class CorpusReaderTests
     }
 
     [Fact]
+    public void AFileWithNoReadableRecordIsAnErrorAndOneWithSomeIsRead()
+    {
+        // A pretty-printed JSON array, or a gzip file named .jsonl, was read as all-skipped records: exit 0, empty output.
+        using var dir = new TempDir();
+        string array = dir.Write("array.json", "[\n  {\n    \"id\": \"a\",\n    \"text\": \"x\"\n  }\n]\n");
+        var e = Assert.Throws<UserInputException>(() => ReadAll(new CorpusReader([array])));
+        Assert.StartsWith($"{array}: none of its records could be read (6 not JSON lines in UTF-8; first {array}:1: ", e.Message);
+        string gzipped = dir.WriteBytes("packed.jsonl", TempDir.Gzip("{\"text\": \"a\"}\n"));
+        Assert.StartsWith($"{gzipped}: none of its records could be read", Assert.Throws<UserInputException>(() => ReadAll(new CorpusReader([gzipped]))).Message);
+        // A few bad lines among good ones are skipped and counted, as ever; so are records that are JSON but not documents.
+        string mixed = dir.Write("mixed.jsonl", "{not json\n{\"text\": \"fine\"}\n");
+        Assert.Single(ReadAll(new CorpusReader([mixed])));
+        string textless = dir.Write("textless.jsonl", "{\"id\": \"a\"}\n");
+        Assert.Empty(ReadAll(new CorpusReader([textless])));
+    }
+
+    [Fact]
     public void GzipWithoutFinalNewlineIsComplete()
     {
         using var dir = new TempDir();
