@@ -22,8 +22,9 @@ public sealed record IndexBuildOptions
 /// <summary>Where a build stands, for progress display.</summary>
 public sealed record IndexBuildProgress(string Phase, long Documents, long Chunks, long GraphAdded, long GraphTotal);
 
+/// <summary>What a run did; <see cref="RepeatedIds"/> counts the documents it left out for an id an earlier document had.</summary>
 public sealed record IndexBuildResult(long Documents, long Chunks, long DocumentsReused, long ChunksReused,
-    long ChunksEmbedded, long GraphVectorsAdded, TimeSpan EmbedTime, TimeSpan GraphTime);
+    long ChunksEmbedded, long GraphVectorsAdded, TimeSpan EmbedTime, TimeSpan GraphTime, long RepeatedIds = 0);
 
 /// <summary>Builds an index folder from a document stream. Re-running on the same corpus reuses what is done: the
 /// documents already committed are skipped (their ids are checked), new ones are appended, and the graph gains only
@@ -46,9 +47,10 @@ public static class IndexBuilder
         long reusedDocs = manifest.Documents, reusedChunks = manifest.Chunks;
 
         var embedWatch = Stopwatch.StartNew();
+        long repeatedIds;
         using (var writer = new ChunkStoreWriter(folder, manifest.Dimension, manifest.Chunks, manifest.DataBytes))
         {
-            manifest = Embed(folder, documents, embedder, options, manifest, writer, progress, cancellationToken);
+            manifest = Embed(folder, documents, embedder, options, manifest, writer, progress, out repeatedIds, cancellationToken);
         }
         embedWatch.Stop();
 
@@ -57,14 +59,15 @@ public static class IndexBuilder
         if (options.BuildHnsw)
             (manifest, added) = BuildGraph(folder, manifest, options, progress, cancellationToken);
         return new IndexBuildResult(manifest.Documents, manifest.Chunks, reusedDocs, reusedChunks,
-            manifest.Chunks - reusedChunks, added, embedWatch.Elapsed, graphWatch.Elapsed);
+            manifest.Chunks - reusedChunks, added, embedWatch.Elapsed, graphWatch.Elapsed, repeatedIds);
     }
 
     private static IndexManifest Embed(string folder, IEnumerable<Document> documents, IEmbedder embedder,
         IndexBuildOptions options, IndexManifest manifest, ChunkStoreWriter writer,
-        IProgress<IndexBuildProgress>? progress, CancellationToken cancellationToken)
+        IProgress<IndexBuildProgress>? progress, out long duplicates, CancellationToken cancellationToken)
     {
         long seen = 0, committedDocs = manifest.Documents;
+        duplicates = 0;
         string? lastId = manifest.LastDocumentId;
         var pending = new List<Chunk>();
         Document? lastPending = null;
@@ -77,7 +80,7 @@ public static class IndexBuilder
             if (lastPending is null) return;
             int dim = embedder.Dimension;
             if (vectors.Length < pending.Count * dim) vectors = new float[pending.Count * dim];
-            embedder.Embed(pending.Select(c => c.Text).ToList(), asQuery: false, vectors.AsSpan(0, pending.Count * dim));
+            if (pending.Count > 0) embedder.Embed(pending.Select(c => c.Text).ToList(), asQuery: false, vectors.AsSpan(0, pending.Count * dim));
             for (int i = 0; i < pending.Count; i++) writer.Append(pending[i], vectors.AsSpan(i * dim, dim));
             writer.Flush();
             committedDocs = seen;
@@ -92,11 +95,16 @@ public static class IndexBuilder
             progress?.Report(new IndexBuildProgress("embed", committedDocs, writer.Count, 0, 0));
         }
 
+        var ids = new DocumentIds();
         foreach (var doc in documents)
         {
             cancellationToken.ThrowIfCancellationRequested();
             seen++;
             Feed(corpusHash, doc);
+            // A repeated id is left out (a chunk id would name two texts), and counted among the documents, so a resumed
+            // run finds every document at the same position.
+            bool repeated = !ids.Add(doc.Id);
+            if (repeated && seen > manifest.Documents) duplicates++;
             if (seen <= manifest.Documents)
             {
                 if (seen == manifest.Documents && doc.Id != manifest.LastDocumentId)
@@ -106,7 +114,7 @@ public static class IndexBuilder
                 if (seen % 10000 == 0) progress?.Report(new IndexBuildProgress("skip", seen, manifest.Chunks, 0, 0));
                 continue;
             }
-            pending.AddRange(TextChunker.Chunk(doc, options.MaxChars));
+            if (!repeated) pending.AddRange(TextChunker.Chunk(doc, options.MaxChars));
             lastPending = doc;
             if (pending.Count >= options.CommitChunks) Commit();
         }

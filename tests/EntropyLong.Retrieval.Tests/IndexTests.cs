@@ -193,6 +193,26 @@ public class IndexTests
     }
 
     [Fact]
+    public void ARepeatedIdIsLeftOutAlsoAcrossAResumedRun()
+    {
+        // Both documents of an id were indexed, so one chunk id named two texts (and build placed both under it).
+        using var dir = new TempDir();
+        var docs = FakeEmbedder.Corpus(60);
+        var repeated = docs.Take(40).Append(docs[3] with { Text = "another text under a used id" }).Concat(docs.Skip(40))
+            .Append(docs[45] with { Text = "and one more" }).ToList();
+        var first = IndexBuilder.Build(dir.Path, repeated.Take(30), new FakeEmbedder(), Small);
+        Assert.Equal(0, first.RepeatedIds);
+        var result = IndexBuilder.Build(dir.Path, repeated, new FakeEmbedder(), Small);
+        Assert.Equal(2, result.RepeatedIds);
+        Assert.Equal(repeated.Count, result.Documents); // positions kept: a rerun reuses them all
+        using var index = ChunkIndex.Open(dir.Path);
+        var expected = docs.SelectMany(d => TextChunker.Chunk(d, 120)).ToList();
+        Assert.Equal(expected, Enumerable.Range(0, (int)index.Count).Select(k => index.GetChunk((ulong)k)));
+        var again = new FakeEmbedder();
+        Assert.Equal(0, IndexBuilder.Build(dir.Path, repeated, again, Small).ChunksEmbedded);
+    }
+
+    [Fact]
     public void AnInterruptedBuildResumesWithoutLosingOrDuplicatingChunks()
     {
         using var dir = new TempDir();

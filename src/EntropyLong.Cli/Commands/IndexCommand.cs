@@ -109,6 +109,7 @@ public sealed class IndexCommand : Command<IndexCommand.Settings>
             $"index ready {settings.Out}: {result.Documents:N0} documents, {result.Chunks:N0} chunks " +
             $"({result.DocumentsReused:N0} documents reused, {result.ChunksEmbedded:N0} chunks embedded in {result.EmbedTime.TotalSeconds:F1}s, " +
             $"{result.GraphVectorsAdded:N0} graph insertions in {result.GraphTime.TotalSeconds:F1}s)");
+        if (result.RepeatedIds > 0) Progress.Say($"{result.RepeatedIds:N0} documents left out: their id came earlier in the corpus (build skips them as duplicate_id)");
         if (corpus.Stats.Skipped > 0) Progress.Say(corpus.Stats.Summary());
         return 0;
     }
