@@ -52,7 +52,7 @@ internal sealed class JsonlSource : IRecordSource
         while (ReadLine())
         {
             Position++;
-            if (_lineTooLarge || !IsBlank(_buf.AsSpan(_lineStart, _lineLength))) return true;
+            if (_lineTooLarge || !IsBlank(WithoutBom(_buf.AsSpan(_lineStart, _lineLength)))) return true;
         }
         return false;
     }
@@ -66,8 +66,7 @@ internal sealed class JsonlSource : IRecordSource
             skip = new(location, SkipReason.TooLarge, $"longer than {_maxRecordBytes} bytes");
             return null;
         }
-        var line = _buf.AsSpan(_lineStart, _lineLength);
-        if (Position == 1 && line.StartsWith("\uFEFF"u8)) line = line[3..];
+        var line = WithoutBom(_buf.AsSpan(_lineStart, _lineLength));
         if (!Utf8.IsValid(line))
         {
             skip = new(location, SkipReason.InvalidUtf8, $"at byte {FirstInvalidByte(line) + 1}");
@@ -164,6 +163,9 @@ internal sealed class JsonlSource : IRecordSource
     }
 
     private static bool IsBlank(ReadOnlySpan<byte> s) => s.IndexOfAnyExcept(" \t\r"u8) < 0;
+
+    // A byte-order mark starts a file, and any line of files joined with cat; it is never part of a JSON record.
+    private static ReadOnlySpan<byte> WithoutBom(ReadOnlySpan<byte> line) => line.StartsWith("\uFEFF"u8) ? line[3..] : line;
 
     /// <summary>Sets the current line (without its '\n' and '\r'). A line longer than the limit is
     /// consumed without being kept and flagged as too large.</summary>
