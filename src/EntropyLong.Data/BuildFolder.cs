@@ -20,18 +20,20 @@ public static class BuildFolder
     public const string Card = "README.md";
     public const string Sequences = "sequences.jsonl";
 
-    /// <summary>A finished build's stats.json; a missing or foreign file is a <see cref="UserInputException"/>.</summary>
-    public static BuildStats ReadStats(string folder)
+    /// <summary>A finished build's stats.json; a missing or foreign file is a <see cref="UserInputException"/>, whose
+    /// message ends with <paramref name="remedy"/> when given.</summary>
+    public static BuildStats ReadStats(string folder, string? remedy = null)
     {
         string path = Path.Combine(folder, Stats);
-        if (!File.Exists(path)) throw new UserInputException($"{path}: not found; expected a finished build's output folder");
+        string then = remedy is null ? "" : "; " + remedy;
+        if (!File.Exists(path)) throw new UserInputException($"{path}: not found{(remedy is null ? "; expected a finished build's output folder" : then)}");
         try
         {
-            return JsonSerializer.Deserialize<BuildStats>(File.ReadAllBytes(path), Json) ?? throw new UserInputException($"{path}: empty");
+            return JsonSerializer.Deserialize<BuildStats>(File.ReadAllBytes(path), Json) ?? throw new UserInputException($"{path}: empty{then}");
         }
         catch (JsonException e)
         {
-            throw new UserInputException($"{JsonErrors.Where(path, e)}: not a build's stats ({JsonErrors.Message(e)})", e);
+            throw new UserInputException($"{JsonErrors.Where(path, e)}: not a build's stats ({JsonErrors.Message(e)}){then}", e);
         }
     }
     /// <summary>The names sequences.jsonl may take (--sequences), plain or compressed.</summary>

@@ -162,7 +162,7 @@ public sealed class ShardedBuild
         if (held is null) return null;
         string statsPath = Path.Combine(OutDir, BuildFolder.Stats);
         if (File.Exists(statsPath)) // merged by another worker since the check above: nothing to redo
-            return ReadStats(statsPath, $"remove it and run `entropylong merge {OutDir}` to merge again");
+            return BuildFolder.ReadStats(OutDir, $"remove it and run `entropylong merge {OutDir}` to merge again");
         RemoveStaleTemporaries();
         var total = new BuildStats();
         long next = 0;
@@ -175,10 +175,10 @@ public sealed class ShardedBuild
             for (int shard = 0; shard < Plan.Shards; shard++)
             {
                 string dir = Tasks.PathOf(BuildFolder.BuildTask(shard));
-                string redo = $"the task's output is damaged: remove {dir} and run the build again to redo it";
+                string redo = Redo(dir);
                 foreach (string name in new[] { BuildFolder.Stats, TaskSequences })
                     if (!File.Exists(Path.Combine(dir, name))) throw new UserInputException($"{Path.Combine(dir, name)}: missing; {redo}");
-                total.Add(ReadStats(Path.Combine(dir, BuildFolder.Stats), redo));
+                total.Add(BuildFolder.ReadStats(dir, redo));
                 long before = next, lineNumber = 0;
                 foreach (string line in File.ReadLines(Path.Combine(dir, TaskSequences), Encoding.UTF8))
                 {
@@ -234,18 +234,7 @@ public sealed class ShardedBuild
         }
     }
 
-    private static BuildStats ReadStats(string path, string remedy)
-    {
-        try
-        {
-            return JsonSerializer.Deserialize<BuildStats>(File.ReadAllBytes(path), BuildFolder.Json)
-                ?? throw new JsonException("null");
-        }
-        catch (JsonException e)
-        {
-            throw new UserInputException($"{JsonErrors.Where(path, e)}: not a build's stats ({JsonErrors.Message(e)}); {remedy}", e);
-        }
-    }
+    private static string Redo(string taskDir) => $"the task's output is damaged: remove {taskDir} and run the build again to redo it";
 
     // A details line is copied as it is, so it is checked to be exactly one JSON object (a line cut short is not).
     private static bool IsOneObject(string line)
@@ -268,7 +257,7 @@ public sealed class ShardedBuild
         const string Prefix = "{\"index\":";
         int end = line.StartsWith(Prefix, StringComparison.Ordinal) && line.EndsWith('}') ? line.IndexOf(',', Prefix.Length) : -1;
         if (end < 0)
-            throw new UserInputException($"{Path.Combine(dir, TaskSequences)}:{lineNumber}: not a whole sequence record; the task's output is damaged: remove {dir} and run the build again to redo it");
+            throw new UserInputException($"{Path.Combine(dir, TaskSequences)}:{lineNumber}: not a whole sequence record; {Redo(dir)}");
         return string.Concat(Prefix, index.ToString(System.Globalization.CultureInfo.InvariantCulture), line.AsSpan(end));
     }
 }
