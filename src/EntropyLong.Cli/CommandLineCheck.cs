@@ -33,12 +33,11 @@ internal static class CommandLineCheck
         var seen = new Dictionary<CliOption, string>();
         for (; i < args.Count && args[i] != "--"; i++)
         {
-            if (!IsOption(args[i]) || !args[i].StartsWith("--", StringComparison.Ordinal)) continue;
-            string body = args[i][2..];
-            int separator = body.IndexOfAny(['=', ':']);
-            var option = Find(command, separator < 0 ? body : body[..separator], isLong: true);
+            if (!IsOption(args[i])) continue;
+            var (isLong, name, inline) = Split(args[i]);
+            var option = isLong ? Find(command, name, isLong: true) : null;
             if (option is null || option.IsFlag) continue;
-            string value = separator >= 0 ? body[(separator + 1)..] : i + 1 < args.Count ? args[++i] : "";
+            string value = inline ?? (i + 1 < args.Count ? args[++i] : "");
             if (option.Property.PropertyType.IsArray) continue;
             if (seen.TryGetValue(option, out string? first))
                 return $"{option.Name} is given twice ('{first}' and '{value}'); it takes one value";
@@ -72,11 +71,7 @@ internal static class CommandLineCheck
     private static string? CheckOption(CliCommand command, IReadOnlyList<string> args, ref int i)
     {
         string token = args[i];
-        bool isLong = token.StartsWith("--", StringComparison.Ordinal);
-        string body = token[(isLong ? 2 : 1)..];
-        int separator = body.IndexOfAny(['=', ':']);
-        string name = separator < 0 ? body : body[..separator];
-        string? value = separator < 0 ? null : body[(separator + 1)..];
+        var (isLong, name, value) = Split(token);
         if (isLong ? name == "help" : name is "h" or "?") return null;
         if (!isLong && name.Length > 1) // grouped short flags, -ab
             return !name.All(char.IsLetter) ? $"{token}: a short option is one letter; its value goes after a space (-{name[0]} {name[1..]})"
@@ -104,6 +99,15 @@ internal static class CommandLineCheck
             return $"{option.Name} expects {option.Expects}, got '{value}'";
         }
         return option.Range?.Check(option.Name, converted);
+    }
+
+    /// <summary>"--name=value" (or ':') as Spectre reads it: long or short, the name, and the value given inline.</summary>
+    private static (bool IsLong, string Name, string? Value) Split(string token)
+    {
+        bool isLong = token.StartsWith("--", StringComparison.Ordinal);
+        string body = token[(isLong ? 2 : 1)..];
+        int separator = body.IndexOfAny(['=', ':']);
+        return (isLong, separator < 0 ? body : body[..separator], separator < 0 ? null : body[(separator + 1)..]);
     }
 
     private static string Unknown(CliCommand command, string typed) =>
