@@ -114,6 +114,7 @@ public sealed class TrainCommand : Command<TrainSettings>
         }
 
         (LlamaConfig Config, BpeVocabulary Vocabulary)? saved = s.Resume || s.Init is not null ? TrainingSession.ReadModel(s.Init ?? checkpoint) : null;
+        if (s.Init is not null) CheckInitShape(s, saved!.Value.Config); // before the data is tokenized and the model allocated
         BpeVocabulary vocab;
         if (saved is { } m) vocab = m.Vocabulary;
         else
@@ -158,7 +159,6 @@ public sealed class TrainCommand : Command<TrainSettings>
                 (float?)s.RopeBase ?? LlamaConfig.DefaultRopeBase), vocab, data, options, s.Threads);
         var c = session.Config;
         var o = session.Options;
-        if (s.Init is not null) CheckInitShape(s, c);
         Say($"model: dim {c.Dim}, {c.Layers} layers, {c.Heads} heads ({c.KvHeads} kv), ffn {c.FfnDim}, ctx {c.ContextLength}, rope base {c.RopeBase:G}, vocab {c.VocabSize}: {c.ParameterCount:N0} parameters; ggml memory {session.MemoryBytes >> 20} MiB");
         Say($"schedule: {o.Steps} steps x {o.BatchSequences} x {c.ContextLength} tokens, lr {o.LearningRate:G3} (warm-up {o.WarmupSteps}, cosine to {o.LearningRate * o.MinLearningRateRatio:G3}), weight decay {o.WeightDecay}, seed {o.Seed}" +
             (o.RepeatSpans > 0 ? $", a repeated random span in {o.RepeatSpans:P0} of windows" : "") +
