@@ -228,7 +228,7 @@ public sealed partial class ExperimentAblationCommand : Command<ExperimentAblati
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or NullReferenceException)
         {
-            throw new UserInputException($"{path}: not a settings record ({e.Message})", e);
+            throw new UserInputException($"{JsonErrors.Where(path, e)}: not a settings record ({JsonErrors.Message(e)})", e);
         }
         static string Show(JsonNode? value) => value switch
         {
@@ -345,7 +345,7 @@ public sealed partial class ExperimentAblationCommand : Command<ExperimentAblati
                 }
                 catch (Exception e) when (e is JsonException or InvalidOperationException or NullReferenceException)
                 {
-                    throw new UserInputException($"{marker}: not a stage marker ({e.Message}); use a new --out folder", e);
+                    throw new UserInputException($"{JsonErrors.Where(marker, e)}: not a stage marker ({JsonErrors.Message(e)}); use a new --out folder", e);
                 }
                 if (!WithoutThreads(earlier).SequenceEqual(WithoutThreads(stage.Args)))
                     throw new UsageException($"{marker}: {stage.Name} ran as `{CommandLine(earlier)}`, this run would run it as `{CommandLine(stage.Args)}`; " +
