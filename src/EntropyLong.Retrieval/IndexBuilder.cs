@@ -10,7 +10,8 @@ namespace EntropyLong.Retrieval;
 public sealed record IndexBuildOptions
 {
     public int MaxChars { get; init; } = TextChunker.DefaultMaxChars;
-    /// <summary>Chunks embedded and committed together; a killed build loses at most one such batch.</summary>
+    /// <summary>Chunks embedded together, and committed together at the next document's end; a killed build loses
+    /// what it embedded since its last commit.</summary>
     public int CommitChunks { get; init; } = 256;
     /// <summary>False: chunks and vectors only; every search is then exact (fine for small corpora).</summary>
     public bool BuildHnsw { get; init; } = true;
@@ -75,13 +76,22 @@ public static class IndexBuilder
         using var corpusHash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         string CorpusHash() => Convert.ToHexStringLower(corpusHash.GetCurrentHash());
 
+        // Appended chunks count only once a commit names them: a killed run's writer cuts the files back to the last one.
+        void EmbedPending()
+        {
+            if (pending.Count == 0) return;
+            int dim = embedder.Dimension;
+            if (vectors.Length < pending.Count * dim) vectors = new float[pending.Count * dim];
+            embedder.Embed(pending.Select(c => c.Text).ToList(), asQuery: false, vectors.AsSpan(0, pending.Count * dim));
+            for (int i = 0; i < pending.Count; i++) writer.Append(pending[i], vectors.AsSpan(i * dim, dim));
+            pending.Clear();
+            progress?.Report(new IndexBuildProgress("embed", committedDocs, writer.Count, 0, 0));
+        }
+
         void Commit()
         {
             if (lastPending is null) return;
-            int dim = embedder.Dimension;
-            if (vectors.Length < pending.Count * dim) vectors = new float[pending.Count * dim];
-            if (pending.Count > 0) embedder.Embed(pending.Select(c => c.Text).ToList(), asQuery: false, vectors.AsSpan(0, pending.Count * dim));
-            for (int i = 0; i < pending.Count; i++) writer.Append(pending[i], vectors.AsSpan(i * dim, dim));
+            EmbedPending();
             writer.Flush();
             committedDocs = seen;
             lastId = lastPending.Id;
@@ -90,7 +100,6 @@ public static class IndexBuilder
                 Documents = committedDocs, LastDocumentId = lastId, CorpusSha256 = CorpusHash(), Chunks = writer.Count, DataBytes = writer.DataBytes,
             };
             manifest.Write(folder);
-            pending.Clear();
             lastPending = null;
             progress?.Report(new IndexBuildProgress("embed", committedDocs, writer.Count, 0, 0));
         }
@@ -114,9 +123,16 @@ public static class IndexBuilder
                 if (seen % 10000 == 0) progress?.Report(new IndexBuildProgress("skip", seen, manifest.Chunks, 0, 0));
                 continue;
             }
-            if (!repeated) pending.AddRange(TextChunker.Chunk(doc, options.MaxChars));
+            // A document is committed whole (a resumed run restarts at a document), but embedded in batches as its
+            // chunks come, so that a very long one holds bounded memory and shows progress.
+            if (!repeated)
+                foreach (var chunk in TextChunker.Chunk(doc, options.MaxChars))
+                {
+                    pending.Add(chunk);
+                    if (pending.Count >= options.CommitChunks) EmbedPending();
+                }
             lastPending = doc;
-            if (pending.Count >= options.CommitChunks) Commit();
+            if (writer.Count + pending.Count - manifest.Chunks >= options.CommitChunks) Commit();
         }
         if (seen < manifest.Documents)
             throw new UserInputException($"{folder}: the index holds {manifest.Documents} documents but the corpus has only {seen}; the corpus changed, so build into a new index folder");

@@ -241,6 +241,56 @@ public class IndexTests
     }
 
     [Fact]
+    public void AVeryLongDocumentIsEmbeddedInBatchesAndCommittedWhole()
+    {
+        using var dir = new TempDir();
+        static string Lines(int count, string topic) =>
+            string.Join('\n', Enumerable.Range(0, count).Select(i => $"line {i} of a document about {topic}, long enough to fill most of one chunk of the index"));
+        var docs = Enumerable.Range(0, 6).Select(i => new Document($"doc{i}", Lines(8, $"topic {i}"), $"corpus.jsonl:{i + 1}")).ToList();
+        docs.Insert(3, new Document("long", Lines(400, "rivers and stones"), "corpus.jsonl:4"));
+        var options = Small with { CommitChunks = 4 };
+        Assert.All(docs.Take(3), d => Assert.True(TextChunker.Chunk(d, options.MaxChars).Count >= options.CommitChunks));
+        Assert.True(TextChunker.Chunk(docs[3], options.MaxChars).Count > 40 * options.CommitChunks);
+
+        // Killed inside the long document: what it embedded of it is not committed.
+        var dying = new DyingEmbedder(new FakeEmbedder(), callsBeforeFailure: 20);
+        var reports = new List<IndexBuildProgress>();
+        Assert.Throws<IOException>(() => IndexBuilder.Build(dir.Path, docs, dying, options, new SyncReports(reports)));
+        Assert.True(dying.Largest <= options.CommitChunks, $"a call embedded {dying.Largest} chunks");
+        var partial = IndexManifest.TryRead(dir.Path)!;
+        Assert.Equal(3, partial.Documents);
+        Assert.True(reports.Count(r => r.Phase == "embed" && r.Documents == 3) >= 3, "progress moves inside the long document");
+
+        IndexBuilder.Build(dir.Path, docs, new FakeEmbedder(), options);
+        using var index = ChunkIndex.Open(dir.Path);
+        var expected = docs.SelectMany(d => TextChunker.Chunk(d, options.MaxChars)).ToList();
+        Assert.Equal(expected.Count, index.Count);
+        for (int k = 0; k < expected.Count; k++) Assert.Equal(expected[k], index.GetChunk((ulong)k));
+    }
+
+    private sealed class DyingEmbedder(IEmbedder inner, int callsBeforeFailure) : IEmbedder
+    {
+        private int _calls;
+        public int Largest { get; private set; }
+        public int Dimension => inner.Dimension;
+        public string ModelId => inner.ModelId;
+
+        public void Embed(IReadOnlyList<string> texts, bool asQuery, Span<float> destination)
+        {
+            if (_calls++ == callsBeforeFailure) throw new IOException("disk went away");
+            Largest = Math.Max(Largest, texts.Count);
+            inner.Embed(texts, asQuery, destination);
+        }
+
+        public void Dispose() => inner.Dispose();
+    }
+
+    private sealed class SyncReports(List<IndexBuildProgress> reports) : IProgress<IndexBuildProgress>
+    {
+        public void Report(IndexBuildProgress value) => reports.Add(value);
+    }
+
+    [Fact]
     public void AnIndexFolderWithoutAGraphSearchesExactly()
     {
         using var dir = new TempDir();
