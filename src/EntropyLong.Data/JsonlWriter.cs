@@ -16,6 +16,9 @@ public sealed class JsonlWriter : IDisposable
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
+    // What `gzip -n < /dev/null` writes: a header, an empty final block, a zero CRC and size.
+    private static readonly byte[] EmptyGzip = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+
     private readonly AtomicFile _file;
     private readonly Stream _stream;
     private readonly Utf8JsonWriter _json;
@@ -67,6 +70,8 @@ public sealed class JsonlWriter : IDisposable
         ObjectDisposedException.ThrowIf(_completed, this);
         _json.Dispose();
         if (_stream != _file.Stream) _stream.Dispose(); // ends the compressed frame, leaves the file open
+        // GZipStream writes nothing for no data, and an empty .gz file is refused as truncated (GzipReadStream).
+        if (_stream is GZipStream && Count == 0) _file.Stream.Write(EmptyGzip);
         _file.Commit();
         _completed = true;
     }

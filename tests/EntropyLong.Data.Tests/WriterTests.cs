@@ -55,6 +55,20 @@ public class WriterTests
         }
     }
 
+    [Theory]
+    [InlineData("none.jsonl")]
+    [InlineData("none.jsonl.gz")]
+    [InlineData("none.jsonl.zst")]
+    public void JsonlWriterWithNoRecordReadsBackEmpty(string name)
+    {
+        // GZipStream alone writes a 0-byte file for no data, which the reader refuses as a truncated gzip stream.
+        using var dir = new TempDir();
+        string path = dir[name];
+        using (var writer = new JsonlWriter(path)) writer.Complete();
+        Assert.Empty(new CorpusReader([path]).Read());
+        Assert.Empty(JsonlLines.Read(path));
+    }
+
     [Fact]
     public void JsonlWriterNotCompletedLeavesNoFile()
     {
