@@ -74,27 +74,30 @@ internal static class CorpusFiles
     }
 
     /// <summary>The file's content, decompressed when its name says .gz or .zst.</summary>
-    public static Stream OpenDecompressed(string path)
+    public static Stream OpenDecompressed(string path) => Decompressed(OpenRead(path), path);
+
+    /// <summary>The content of <paramref name="file"/> (at <paramref name="path"/>), decompressed when its name says so; a
+    /// truncated gzip file throws at its end (<see cref="GzipReadStream"/>).</summary>
+    public static Stream Decompressed(FileStream file, string path) => Compression(path) switch
     {
-        var file = OpenRead(path);
-        return Compression(path) switch
-        {
-            Data.Compression.Gzip => new System.IO.Compression.GZipStream(file, System.IO.Compression.CompressionMode.Decompress),
-            Data.Compression.Zstd => new ZstdSharp.DecompressionStream(file),
-            _ => file,
-        };
-    }
+        Data.Compression.Gzip => new GzipReadStream(file, path),
+        Data.Compression.Zstd => new ZstdSharp.DecompressionStream(file),
+        _ => file,
+    };
 
     /// <summary>What reading a damaged file throws: a corrupt or truncated gzip or zstd stream (EndOfStreamException is
     /// an IOException), or a failing disk.</summary>
     public static bool IsUnreadable(Exception e) => e is InvalidDataException or IOException or ZstdSharp.ZstdException;
 
-    /// <summary>The error for <see cref="IsUnreadable"/>, naming the file and the last line read whole.</summary>
-    public static UserInputException Unreadable(string path, long afterLine, Exception e)
+    /// <summary>The error for <see cref="IsUnreadable"/>, naming the file and the last line read whole (null: a file not read by lines).</summary>
+    public static UserInputException Unreadable(string path, long? afterLine, Exception e)
     {
+        if (e is TruncatedGzipException truncated)
+            return new UserInputException($"{path}: the gzip stream is truncated ({truncated.Where(afterLine)}); re-download or re-compress the file", e);
         var compression = Compression(path);
         string what = compression == Data.Compression.None ? "file" : $"{compression.ToString().ToLowerInvariant()} stream";
-        return new UserInputException($"{path}: cannot read the {what} after line {afterLine} (corrupt or truncated file): {e.Message}", e);
+        string after = afterLine is { } line ? $" after line {line}" : "";
+        return new UserInputException($"{path}: cannot read the {what}{after} (corrupt or truncated file): {e.Message}", e);
     }
 
     public static FileStream OpenRead(string path)

@@ -90,7 +90,6 @@ public sealed class CorpusReader
                 stats.CountDocument();
                 yield return new CorpusRecord(own, document);
             }
-            source.CheckComplete();
             // Skipping bad lines suits a corpus with a few; a file with nothing but is in another format (a JSON array,
             // a compressed or UTF-16 file under a .jsonl name), and going on would write an empty output.
             if (documents == 0 && unreadable > 0)
@@ -114,7 +113,4 @@ internal interface IRecordSource : IDisposable
     bool Next();
 
     Document? Parse(out SkippedRecord skip);
-
-    /// <summary>Throws if the file turned out to be cut short.</summary>
-    void CheckComplete();
 }

@@ -68,6 +68,19 @@ public static class EvaluationText
     /// <summary>Adds the texts of one file; returns how many it held.</summary>
     private static long AddFile(string path, NGramSet set)
     {
+        try
+        {
+            return AddFileContent(path, set);
+        }
+        catch (Exception e) when (CorpusFiles.IsUnreadable(e))
+        {
+            // JSON lines name their line (JsonlLines); a whole text or JSON array has none to name.
+            throw CorpusFiles.Unreadable(path, null, e);
+        }
+    }
+
+    private static long AddFileContent(string path, NGramSet set)
+    {
         long texts = 0;
         switch (Kind(path))
         {

@@ -23,8 +23,6 @@ internal sealed class JsonlSource : IRecordSource
     private bool _eof;
     private int _lineStart, _lineLength;
     private bool _lineTooLarge;
-    private bool _lastLineHadNewline = true;
-    private long _decompressedBytes;
 
     public JsonlSource(string path, int maxRecordBytes)
     {
@@ -32,12 +30,7 @@ internal sealed class JsonlSource : IRecordSource
         _fileName = Path.GetFileName(path);
         _maxRecordBytes = maxRecordBytes;
         _file = CorpusFiles.OpenRead(path);
-        _stream = CorpusFiles.Compression(path) switch
-        {
-            Compression.Gzip => new System.IO.Compression.GZipStream(_file, System.IO.Compression.CompressionMode.Decompress),
-            Compression.Zstd => new ZstdSharp.DecompressionStream(_file),
-            _ => _file,
-        };
+        _stream = CorpusFiles.Decompressed(_file, path);
     }
 
     /// <summary>1-based number of the current line.</summary>
@@ -189,7 +182,6 @@ internal sealed class JsonlSource : IRecordSource
                 if (_start == _end && !_lineTooLarge) return false;
                 _lineTooLarge |= _end - _start > _maxRecordBytes;
                 SetLine(_start, _end - _start);
-                _lastLineHadNewline = false;
                 _start = _end;
                 return true;
             }
@@ -246,24 +238,6 @@ internal sealed class JsonlSource : IRecordSource
             return;
         }
         _end += n;
-        _decompressedBytes += n;
-    }
-
-    /// <summary>Checks what the decompressor cannot: gzip stops silently at a truncated stream. A file that
-    /// ends mid-line and whose gzip trailer size differs from what was read was cut short.</summary>
-    public void CheckComplete()
-    {
-        if (CorpusFiles.Compression(_path) != Compression.Gzip || _lastLineHadNewline) return;
-        Span<byte> trailer = stackalloc byte[4];
-        long length = _file.Length;
-        if (length >= 4)
-        {
-            using var handle = File.OpenHandle(_path);
-            RandomAccess.Read(handle, trailer, length - 4);
-            if (BitConverter.ToUInt32(trailer) == (uint)_decompressedBytes) return;
-        }
-        throw new UserInputException(
-            $"{_path}: the gzip stream is truncated (it ends inside line {Position}); re-download or re-compress the file");
     }
 
     public void Dispose()

@@ -86,8 +86,6 @@ internal sealed class ParquetSource : IRecordSource
         return new Document(string.IsNullOrEmpty(id) ? $"{_fileName}:{Position}" : id, text, location);
     }
 
-    public void CheckComplete() { }
-
     private void Load()
     {
         try

@@ -232,11 +232,77 @@ public class CorpusReaderTests
         Assert.StartsWith($"{path}: ", e.Message);
         Assert.Contains("truncated", e.Message);
         // A build's own files (sequences.jsonl.zst, read by report and train) go through JsonlLines: a truncated zstd
-        // stream there gave "EndOfStreamException: Premature end of stream", exit 1. (gzip stops silently; the line it
-        // cuts fails as a record, naming the file and line.)
-        if (name.EndsWith(".gz")) return;
+        // stream there gave "EndOfStreamException: Premature end of stream", exit 1.
         e = Assert.Throws<UserInputException>(() => JsonlLines.Read(path).Count());
-        Assert.Matches($@"^{System.Text.RegularExpressions.Regex.Escape(path)}: cannot read the \w+ stream after line \d+ \(corrupt or truncated file\)", e.Message);
+        Assert.Matches(name.EndsWith(".gz")
+            ? $@"^{System.Text.RegularExpressions.Regex.Escape(path)}: the gzip stream is truncated \(it ends after line \d+\); re-download or re-compress the file$"
+            : $@"^{System.Text.RegularExpressions.Regex.Escape(path)}: cannot read the \w+ stream after line \d+ \(corrupt or truncated file\)", e.Message);
+    }
+
+    private static string Lines(int from, int count) =>
+        string.Concat(Enumerable.Range(from, count).Select(i => $"{{\"text\": \"document {i} {i * 7919 % 10007}\"}}\n"));
+
+    // `gzip -n < /dev/null`: GZipStream writes nothing at all for no data.
+    private static readonly byte[] EmptyGzip = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+
+    private static void AssertTruncated(string path, string where)
+    {
+        string message = $"{path}: the gzip stream is truncated ({where}); re-download or re-compress the file";
+        Assert.Equal(message, Assert.Throws<UserInputException>(() => ReadAll(new CorpusReader([path]))).Message);
+        Assert.Equal(message, Assert.Throws<UserInputException>(() => JsonlLines.Read(path).Count()).Message);
+    }
+
+    [Fact]
+    public void GzipCutAtALineEndOrMissingItsTrailerIsRefused()
+    {
+        // Both decompress without error to whole lines: only the trailer tells that documents are missing.
+        using var dir = new TempDir();
+        string cut = dir.WriteBytes("cut.jsonl.gz", TempDir.GzipCut(Lines(0, 2000), Lines(2000, 1000)));
+        AssertTruncated(cut, "it ends after line 2000");
+        byte[] whole = TempDir.Gzip(Lines(0, 3000));
+        string noTrailer = dir.WriteBytes("notrailer.jsonl.gz", whole[..^8]);
+        AssertTruncated(noTrailer, "it ends after line 3000");
+        string halfTrailer = dir.WriteBytes("halftrailer.jsonl.gz", whole[..^4]);
+        AssertTruncated(halfTrailer, "it ends after line 3000");
+    }
+
+    [Fact]
+    public void EmptyOrHeaderOnlyGzipIsRefused()
+    {
+        using var dir = new TempDir();
+        AssertTruncated(dir.WriteBytes("empty.jsonl.gz", []), "the file is empty");
+        AssertTruncated(dir.WriteBytes("header.jsonl.gz", TempDir.Gzip("{\"text\": \"a\"}\n")[..10]), "its 10 bytes hold no data");
+        // The gzip of nothing is complete, and holds no document.
+        Assert.Empty(ReadAll(new CorpusReader([dir.WriteBytes("nothing.jsonl.gz", EmptyGzip)])));
+    }
+
+    [Fact]
+    public void ConcatenatedGzipIsReadWhole()
+    {
+        // `cat a.gz b.gz > c.gz`: the trailer at the file's end is the last member's, not the whole data's. The members
+        // span several read blocks, and the last ends without a newline (once refused as truncated).
+        using var dir = new TempDir();
+        string last = """{"text": "the end"}""";
+        string path = dir.WriteBytes("joined.jsonl.gz", [.. TempDir.Gzip(Lines(0, 3000)), .. TempDir.Gzip(Lines(3000, 2000)), .. TempDir.Gzip(last)]);
+        var docs = ReadAll(new CorpusReader([path]));
+        Assert.Equal(5001, docs.Count);
+        Assert.Equal("document 4999 " + 4999 * 7919 % 10007, docs[4999].Document.Text);
+        Assert.Equal("the end", docs[^1].Document.Text);
+        Assert.Equal(5001, JsonlLines.Read(path).Count());
+        // An empty last member (a joined empty file) has the trailer of nothing.
+        string emptyLast = dir.WriteBytes("emptylast.jsonl.gz", [.. TempDir.Gzip(Lines(0, 10)), .. EmptyGzip]);
+        Assert.Equal(10, ReadAll(new CorpusReader([emptyLast])).Count);
+    }
+
+    [Fact]
+    public void ConcatenatedGzipWithItsLastMemberCutIsRefused()
+    {
+        using var dir = new TempDir();
+        string path = dir.WriteBytes("joined.jsonl.gz", [.. TempDir.Gzip(Lines(0, 3000)), .. TempDir.GzipCut(Lines(3000, 1500), Lines(4500, 500))]);
+        AssertTruncated(path, "it ends after line 4500");
+        // The first member's trailer right before a cut second member's header tells nothing either.
+        string header = dir.WriteBytes("header.jsonl.gz", [.. TempDir.Gzip(Lines(0, 10)), .. TempDir.Gzip(Lines(10, 10))[..10]]);
+        AssertTruncated(header, "it ends after line 10");
     }
 
     [Fact]

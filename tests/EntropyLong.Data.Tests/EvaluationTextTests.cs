@@ -34,6 +34,19 @@ public class EvaluationTextTests
         Assert.False(data.NGrams.SharesAny(Haystack.Replace("seven", "7")));
     }
 
+    [Fact]
+    public void TruncatedGzipIsRefusedNamingTheFile()
+    {
+        // A whole text has no line to name: the error says how much data was read.
+        using var dir = new TempDir();
+        string essay = dir.WriteBytes("essays.txt.gz", TempDir.GzipCut(Essay + "\n", Essay));
+        var e = Assert.Throws<UserInputException>(() => EvaluationText.Read([essay]));
+        Assert.Equal($"{essay}: the gzip stream is truncated (it ends after {Essay.Length + 1} bytes of data); re-download or re-compress the file", e.Message);
+        string records = dir.WriteBytes("q.jsonl.gz", TempDir.GzipCut($$"""{"text": "{{Question}}"}""" + "\n", $$"""{"text": "{{Context}}"}""" + "\n"));
+        e = Assert.Throws<UserInputException>(() => EvaluationText.Read([records]));
+        Assert.Equal($"{records}: the gzip stream is truncated (it ends after line 1); re-download or re-compress the file", e.Message);
+    }
+
     [Theory]
     [InlineData("bad.jsonl", "{\"input\": \"a\"}\n{\"input\": \n", "bad.jsonl:2: not valid JSON")]
     [InlineData("list.jsonl", "[\"a\"]\n", "list.jsonl:1: not a JSON object")]

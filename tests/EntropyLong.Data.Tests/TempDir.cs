@@ -27,6 +27,23 @@ public sealed class TempDir : IDisposable
         return ms.ToArray();
     }
 
+    /// <summary>The gzip of <paramref name="head"/> + <paramref name="tail"/> cut right after <paramref name="head"/>: a sync
+    /// flush there ends the deflate data on a byte, so the cut file decompresses to exactly <paramref name="head"/>,
+    /// without error, as a download cut at that point does.</summary>
+    public static byte[] GzipCut(string head, string tail)
+    {
+        var ms = new MemoryStream();
+        int cut;
+        using (var gz = new GZipStream(ms, CompressionLevel.Fastest, leaveOpen: true))
+        {
+            gz.Write(Encoding.UTF8.GetBytes(head));
+            gz.Flush();
+            cut = (int)ms.Length;
+            gz.Write(Encoding.UTF8.GetBytes(tail));
+        }
+        return ms.ToArray()[..cut];
+    }
+
     public static byte[] Zstd(string content) => new ZstdSharp.Compressor(3).Wrap(Encoding.UTF8.GetBytes(content)).ToArray();
 
     public void Dispose()
