@@ -112,6 +112,33 @@ public class RulerRunnerTests
     }
 
     [Fact]
+    public void ScoreRefusesTwoFoldersOfOneLength()
+    {
+        // benchmark_root/MODEL/synthetic/LENGTH/pred of two models: their 4096 rows are not one model's lengths
+        using var dir = new TempDir();
+        foreach (var (model, pred) in new[] { ("a", "1"), ("b", "2") })
+        {
+            string pd = Path.Combine(dir.Path, model, "synthetic", "4096", "pred");
+            Directory.CreateDirectory(pd);
+            File.WriteAllText(Path.Combine(pd, "vt.jsonl"), $"{{\"index\": 0, \"input\": \"x\", \"outputs\": [\"1\"], \"pred\": \"{pred}\"}}\n");
+        }
+        var ex = Assert.Throws<UserInputException>(() => RulerDirectoryScorer.Score(dir.Path));
+        Assert.Contains("both hold length 4096", ex.Message);
+        Assert.Contains(Path.Combine("a", "synthetic", "4096", "pred"), ex.Message);
+        Assert.Equal(100.0, RulerDirectoryScorer.Score(Path.Combine(dir.Path, "a")).Average);
+
+        // log-likelihood files likewise
+        string line = """{"index": 0, "answers": [{"answer": "1", "gold": {"text": " 1", "logprob": -1, "tokens": 1}, "distractors": [{"text": " 2", "logprob": -2, "tokens": 1}]}]}""";
+        foreach (var run in new[] { "r1", "r2" })
+        {
+            string f = RulerLoglikFiles.Path(Path.Combine(dir.Path, "ll", run), 1024, "vt");
+            Directory.CreateDirectory(Path.GetDirectoryName(f)!);
+            File.WriteAllText(f, line + "\n");
+        }
+        Assert.Contains("both hold length 1024", Assert.Throws<UserInputException>(() => RulerDirectoryScorer.ScoreAny(Path.Combine(dir.Path, "ll"))).Message);
+    }
+
+    [Fact]
     public void BadPredictionLinesAreNamedByFileAndLine()
     {
         using var dir = new TempDir();

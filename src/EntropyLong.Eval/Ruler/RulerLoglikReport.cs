@@ -90,6 +90,7 @@ public sealed record RulerLoglikReport(string Model, string Haystack, int Distra
             string label = Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(folder))!);
             lengths.Add((int.TryParse(label, NumberStyles.None, CultureInfo.InvariantCulture, out int l) ? l : null, label, tasks));
         }
+        RulerDirectoryScorer.RefuseRepeatedLabels(dir, folders, lengths.Select(l => l.Item2).ToList());
         if (counts.Count != 1) throw new UserInputException($"{dir}: log-likelihood files with different numbers of distractors ({string.Join(", ", counts.Order())}); score them apart");
         lengths.Sort((a, b) => (a.Item1 ?? int.MaxValue).CompareTo(b.Item1 ?? int.MaxValue));
         return new RulerLoglikReport(model, haystack, counts.Single(), lengths);

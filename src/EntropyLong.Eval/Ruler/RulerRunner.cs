@@ -272,6 +272,7 @@ public static class RulerDirectoryScorer
             string label = length?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? Path.GetFileName(Path.GetFullPath(pd).TrimEnd(Path.DirectorySeparatorChar));
             lengths.Add(new LengthScores(length, label, tasks));
         }
+        RefuseRepeatedLabels(dir, predDirs, lengths.Select(l => l.Label).ToList());
         lengths.Sort((a, b) => (a.Length ?? int.MaxValue).CompareTo(b.Length ?? int.MaxValue));
         var (model, haystack) = Manifest(predDirs.Select(pd => Path.Combine(pd, "..", "..")).Prepend(dir));
         return new RulerReport(model, haystack, lengths);
@@ -289,6 +290,16 @@ public static class RulerDirectoryScorer
             throw new UserInputException($"{dir}: no prediction files (TASK.jsonl named after a RULER task, e.g. niah_single_1.jsonl) found here or in a pred/ folder below, " +
                                          $"nor log-likelihood files (LENGTH/{RulerLoglikReport.Folder}/TASK.jsonl)");
         return (predictions ? Score(dir) : null, loglik);
+    }
+
+    /// <summary>Two folders of one length (several models or runs below <paramref name="dir"/>) would be averaged as
+    /// one model's lengths, and the JSON keeps only one of them.</summary>
+    internal static void RefuseRepeatedLabels(string dir, IReadOnlyList<string> folders, IReadOnlyList<string> labels)
+    {
+        var twice = labels.Select((l, i) => (Label: l, Folder: folders[i])).GroupBy(x => x.Label).FirstOrDefault(g => g.Count() > 1);
+        if (twice is not null)
+            throw new UserInputException($"{dir}: {string.Join(" and ", twice.Select(x => x.Folder))} both hold length {twice.Key} " +
+                                         "(several models or runs below this folder); score the folder of one run");
     }
 
     private static bool HasTaskFiles(string d) => RulerTasks.All.Any(t => File.Exists(Path.Combine(d, t.Name + ".jsonl")));
