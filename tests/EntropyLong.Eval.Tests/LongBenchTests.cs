@@ -137,4 +137,14 @@ public class LongBenchTests
         var t = LongBenchTable.From(LongBenchRunner.ReadResults(dir.File("GLM.jsonl")));
         Assert.Equal((50.0, 100.0, 0.0, 100.0, null, 0.0), (t.Overall, t.Easy, t.Hard, t.Short, t.Medium, t.Long));
     }
+
+    [Fact]
+    public void AResultThatIsNoObjectIsNamedByFileAndPlace()
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir.File("r.jsonl"), "{\"_id\": \"1\", \"difficulty\": \"easy\", \"length\": \"short\", \"judge\": true}\n[1]\n");
+        Assert.Equal("r.jsonl:2: not a JSON object", Path.GetFileName(Assert.Throws<UserInputException>(() => LongBenchRunner.ReadResults(dir.File("r.jsonl"))).Message));
+        File.WriteAllText(dir.File("r.json"), "[\"x\"]");
+        Assert.Equal("r.json: record 1: not a JSON object", Path.GetFileName(Assert.Throws<UserInputException>(() => LongBenchRunner.ReadResults(dir.File("r.json"))).Message));
+    }
 }

@@ -272,6 +272,7 @@ public sealed class LongBenchRunner(ITextModel model, IProgress<(int Done, int T
         var results = new List<LongBenchResult>();
         foreach (var (node, where) in nodes)
         {
+            if (node is not JsonObject) throw new UserInputException($"{where}: not a JSON object");
             string S(string f) => node?[f] is JsonValue v && v.TryGetValue(out string? s) ? s : throw new UserInputException($"{where}: field \"{f}\" missing or not a string");
             bool judge = node?["judge"] is JsonValue j && j.TryGetValue(out bool b) ? b : throw new UserInputException($"{where}: field \"judge\" missing or not true/false");
             string? pred = node?["pred"] is JsonValue p && p.TryGetValue(out string? ps) ? ps : null;
