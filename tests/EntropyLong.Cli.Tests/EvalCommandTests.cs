@@ -101,4 +101,14 @@ fwe +-\d+\.\d{3}
         Assert.Equal(0, code);
         Assert.Contains("m\t66.7\t100.0\t50.0\t100.0\t0.0\t100.0", stdout);
     }
+
+    [Fact]
+    public void LongBenchScoreNamesAnEmptyResultsFile()
+    {
+        string file = Path.Combine(CliRunner.TempDir(), "empty.jsonl");
+        File.WriteAllText(file, "\n");
+        var (code, _, err) = CliRunner.Run("eval", "longbench-v2", "score", file);
+        Assert.Equal(3, code);
+        Assert.Equal($"error: {file}: no LongBench-v2 results to score", err.Trim());
+    }
 }

@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using EntropyLong.Core;
 using EntropyLong.Eval;
 using EntropyLong.Eval.LongBench;
 using EntropyLong.Eval.Models;
@@ -88,7 +89,9 @@ public sealed class EvalLongBenchScoreCommand : Command<EvalLongBenchScoreSettin
 {
     public override int Execute(CommandContext context, EvalLongBenchScoreSettings settings, CancellationToken cancellationToken)
     {
-        var table = LongBenchTable.From(LongBenchRunner.ReadResults(settings.File));
+        var results = LongBenchRunner.ReadResults(settings.File);
+        if (results.Count == 0) throw new UserInputException($"{settings.File}: no LongBench-v2 results to score");
+        var table = LongBenchTable.From(results);
         string name = Path.GetFileNameWithoutExtension(settings.File);
         Console.Out.Write(settings.Json ? table.ToJson(name).ToJsonString(EvalJson.Compact) + "\n" : table.ToText(name));
         return 0;
