@@ -139,6 +139,20 @@ public class LongBenchTests
     }
 
     [Fact]
+    public async Task RefusesToAppendToAJsonArrayOfResults()
+    {
+        using var dir = new TempDir();
+        string file = dir.File("r.json");
+        string array = "\n [{\"_id\": \"x\", \"difficulty\": \"easy\", \"length\": \"short\", \"judge\": true}]";
+        File.WriteAllText(file, array);
+        var model = new FakeModel(_ => "The correct answer is (A)", new CharTokenizer());
+        var ex = await Assert.ThrowsAsync<UserInputException>(() => new LongBenchRunner(model).RunAsync(Data, new LongBenchOptions { OutFile = file }, default));
+        Assert.Contains("JSON array", ex.Message);
+        Assert.Equal(array, File.ReadAllText(file));
+        Assert.Equal(0, model.Calls);
+    }
+
+    [Fact]
     public void AResultThatIsNoObjectIsNamedByFileAndPlace()
     {
         using var dir = new TempDir();

@@ -175,6 +175,10 @@ public sealed class LongBenchRunner(ITextModel model, IProgress<(int Done, int T
     {
         var items = options.Limit is { } n ? data.Take(n).ToList() : data.ToList();
         var ids = items.Select(i => i.Id).ToHashSet();
+        // Lines appended after a JSON array (pred.py's results saved as one array) would spoil both.
+        if (File.Exists(options.OutFile) && StartsWithArray(options.OutFile))
+            throw new UserInputException($"{options.OutFile}: holds a JSON array, and results are appended as JSON lines; give another --out " +
+                                         "(`eval longbench-v2 score` reads this file as it is)");
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(options.OutFile))!);
         Ruler.RulerFiles.RepairTornTail(options.OutFile);
         var done = File.Exists(options.OutFile) ? ReadResults(options.OutFile).Select(r => r.Id).ToHashSet() : [];
@@ -234,6 +238,14 @@ public sealed class LongBenchRunner(ITextModel model, IProgress<(int Done, int T
     {
         string truncated = LongBenchV2.Truncate(prompt, model.Tokenizer, options.MaxPromptTokens);
         return model.GenerateAsync(new GenerationRequest(truncated, maxNewTokens, options.Temperature, Seed: seed), ct);
+    }
+
+    private static bool StartsWithArray(string path)
+    {
+        using var r = new StreamReader(path, Encoding.UTF8);
+        int c;
+        while ((c = r.Read()) >= 0 && char.IsWhiteSpace((char)c)) { }
+        return c == '[';
     }
 
     private static long StableHash(string s)
