@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
 
 namespace EntropyLong.Core;
 
@@ -14,7 +15,7 @@ public static class JsonErrors
     /// gives; the byte in the line stays, counted from 1.</summary>
     public static string Message(Exception e)
     {
-        string message = e.Message;
+        string message = e is JsonException ? WithoutTypeNames(e.Message) : e.Message;
         int i = e is JsonException ? message.IndexOf("LineNumber:", StringComparison.Ordinal) : -1;
         if (i < 0) return message;
         int b = message.IndexOf("BytePositionInLine:", i, StringComparison.Ordinal);
@@ -22,5 +23,21 @@ public static class JsonErrors
         if (b < 0) return head;
         string pos = message[(b + "BytePositionInLine:".Length)..].Trim().TrimEnd('.');
         return long.TryParse(pos, out long p) ? $"{head}, at byte {p + 1}" : head;
+    }
+
+    /// <summary>The serializer's messages name the .NET type it was filling (often the record around the field, not the
+    /// field's): said in the file's terms instead, the field by its JSON path.</summary>
+    private static string WithoutTypeNames(string message)
+    {
+        var m = Regex.Match(message, @"^The JSON value could not be converted to (.+?)\. Path: (\S+)");
+        if (m.Success)
+        {
+            string type = m.Groups[1].Value, path = m.Groups[2].Value, rest = message[m.Length..];
+            if (path != "$") return $"field \"{path.TrimStart('$', '.')}\" has the wrong type or is null{rest}";
+            bool list = type.EndsWith("[]", StringComparison.Ordinal) || Regex.IsMatch(type, @"^System\.Collections\.[\w.]*(List|Enumerable|Collection|Set)`");
+            return (list ? "not a JSON array" : type.StartsWith("System.", StringComparison.Ordinal) ? "a value of the wrong type" : "not a JSON object") + rest;
+        }
+        m = Regex.Match(message, @"^JSON deserialization for type '[^']+' was missing required properties,? including:? (.*?)\.?(?= ?(Path:|LineNumber:|$))");
+        return m.Success ? $"missing required fields: {m.Groups[1].Value}{message[m.Length..]}" : message;
     }
 }
