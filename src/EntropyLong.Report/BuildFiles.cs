@@ -58,6 +58,15 @@ public sealed class BuildFiles
                                          "the method saw (documents_read less the corpus records skipped); they are not from the same build");
     }
 
+    /// <summary>config.json, or null when absent.</summary>
+    /// <exception cref="UserInputException">It is not a JSON object.</exception>
+    public JsonElement? ReadConfig() => ReadJson(BuildFolder.Config) switch
+    {
+        null => null,
+        { ValueKind: JsonValueKind.Object } config => config,
+        _ => throw new UserInputException($"{Path.Combine(Directory, BuildFolder.Config)}: not a JSON object"),
+    };
+
     /// <summary>A JSON file of the build, or null when absent.</summary>
     public JsonElement? ReadJson(string name)
     {

@@ -139,11 +139,15 @@ public static class LinkMeasurement
     /// first record has a "links" field, so a large corpus without links costs one line; Parquet files are not read.</summary>
     public static IReadOnlyDictionary<string, DocumentLinks> CorpusLinks(BuildFiles build)
     {
-        var config = build.ReadJson(BuildFolder.Config) ?? throw new UserInputException($"{build.Directory}: no config.json to find the corpus in; give --links");
+        var config = build.ReadConfig() ?? throw new UserInputException($"{build.Directory}: no config.json to find the corpus in; give --links");
         var merged = new Dictionary<string, DocumentLinks>(StringComparer.Ordinal);
         if (config.TryGetProperty("corpus", out var files))
+        {
+            if (files.ValueKind != JsonValueKind.Array || files.EnumerateArray().Any(f => f.ValueKind != JsonValueKind.String))
+                throw new UserInputException($"{Path.Combine(build.Directory, BuildFolder.Config)}: \"corpus\" is not a list of file names; give --links");
             foreach (var f in files.EnumerateArray().Select(f => f.GetString()!).Where(f => !f.EndsWith(".parquet", StringComparison.OrdinalIgnoreCase) && FirstRecordHasLinks(f)))
                 foreach (var (id, l) in Read(f, corpus: true)) merged[id] = l;
+        }
         return merged;
     }
 

@@ -66,18 +66,20 @@ public sealed class ReportData
     public static ReportData Read(BuildFiles build, ReportOptions options, CancellationToken ct = default)
     {
         var stats = build.ReadJson(BuildFolder.Stats)!.Value;
-        var config = build.ReadJson(BuildFolder.Config);
+        var config = build.ReadConfig();
         double ln = 16;
         double epsilon = double.NaN;
         int seqLen = 0;
         if (config is { } c)
         {
-            if (c.TryGetProperty("model_info", out var mi) && mi.TryGetProperty("vocab_size", out var v) && v.TryGetInt32(out int vocab) && vocab > 1)
+            static JsonElement? Member(JsonElement x, string name) => x.ValueKind == JsonValueKind.Object && x.TryGetProperty(name, out var v) ? v : null;
+            UserInputException Bad(string field, string what) => new($"{Path.Combine(build.Directory, BuildFolder.Config)}: \"{field}\" is not {what}");
+            if (Member(c, "model_info") is { } mi && Member(mi, "vocab_size") is { } v && v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out int vocab) && vocab > 1)
                 ln = Math.Ceiling(Math.Log(vocab));
-            if (c.TryGetProperty("options", out var o))
+            if (Member(c, "options") is { } o)
             {
-                if (o.TryGetProperty("epsilon", out var e)) epsilon = e.GetDouble();
-                if (o.TryGetProperty("seq_len", out var s)) seqLen = s.GetInt32();
+                if (Member(o, "epsilon") is { } e) epsilon = e.ValueKind == JsonValueKind.Number ? e.GetDouble() : throw Bad("options.epsilon", "a number");
+                if (Member(o, "seq_len") is { } s) seqLen = s.ValueKind == JsonValueKind.Number && s.TryGetInt32(out int n) ? n : throw Bad("options.seq_len", "a whole number");
             }
         }
         var data = new ReportData

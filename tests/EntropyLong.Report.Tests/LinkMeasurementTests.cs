@@ -160,6 +160,24 @@ public class LinkMeasurementTests
     }
 
     // Three documents: A links to B and C (mentioning B at "{B}"), B links to A, D has no links.
+    [Fact]
+    public void AConfigJsonOfTheWrongShapeIsNamedByReportAndLinks()
+    {
+        var (dir, _) = HandMadeBuild();
+        string config = Path.Combine(dir, BuildFolder.Config);
+        UserInputException Report() => Assert.Throws<UserInputException>(() => ReportWriter.Write(dir, Path.Combine(dir, "r"), new ReportOptions()));
+        UserInputException Links() => Assert.Throws<UserInputException>(() => LinkMeasurement.CorpusLinks(new BuildFiles(dir)));
+        File.WriteAllText(config, "[]");
+        Assert.Equal($"{config}: not a JSON object", Report().Message);
+        Assert.Equal($"{config}: not a JSON object", Links().Message);
+        File.WriteAllText(config, """{"options": {"epsilon": "0.4"}}""");
+        Assert.Equal($"{config}: \"options.epsilon\" is not a number", Report().Message);
+        File.WriteAllText(config, """{"options": {"seq_len": 4096.5}}""");
+        Assert.Equal($"{config}: \"options.seq_len\" is not a whole number", Report().Message);
+        File.WriteAllText(config, """{"corpus": "c.jsonl"}""");
+        Assert.Equal($"{config}: \"corpus\" is not a list of file names; give --links", Links().Message);
+    }
+
     private static (string Dir, string LinksFile) HandMadeBuild()
     {
         string dir = Scratch.NewPath("links");
