@@ -361,6 +361,27 @@ public class StrictCommandLineTests
     }
 
     [Fact]
+    public void BenchContextPrintsADashForAMeanOfNoTokens()
+    {
+        // "house" is one token of the default model: no inner tokens, whose mean entropy read 0.0000 and the ratio NaN.
+        string corpus = Path.Combine(CliRunner.TempDir(), "c.jsonl");
+        File.WriteAllText(corpus, """{"id": "a", "text": "The house was near. The house was old."}""" + "\n");
+        string[] args = ["bench", "context", "--corpus", corpus, "--model", Defaults.Model, "--all-documents", "--threads", "2"];
+        // The command writes through AnsiConsole, which keeps the stdout of whichever test used it first.
+        var (code, stdout, err) = CliRunner.Capture(() =>
+        {
+            var old = Spectre.Console.AnsiConsole.Console;
+            Spectre.Console.AnsiConsole.Console = Spectre.Console.AnsiConsole.Create(new() { Out = new Spectre.Console.AnsiConsoleOutput(Console.Out) });
+            try { return Program.Main(args).GetAwaiter().GetResult(); }
+            finally { Spectre.Console.AnsiConsole.Console = old; }
+        });
+        Assert.True(code == 0, err);
+        Assert.Matches(@"│ first +│ 1 +│ 1 +│ \d+\.\d{4} +│ 0 +│ - +│", stdout);
+        Assert.Matches(@"repeat / first: \d+\.\d{3} \(all tokens\), - \(inner tokens\)", stdout);
+        Assert.DoesNotContain("NaN", stdout);
+    }
+
+    [Fact]
     public void AMissingBuildConfigIsAnInputError()
     {
         string missing = Path.Combine(CliRunner.TempDir(), "nonexist.json");

@@ -39,16 +39,19 @@ public sealed class BenchContextCommand : Command<BenchContextSettings>
             throw new UserInputException($"{s.Corpus}: none of its {corpus.Count:N0} documents is held out (SHA-256 of the id, bucket 0 of 20); nothing to measure: give --all-documents, or a larger corpus");
         using var engine = LlamaEngine.Load(s.Model, new LlamaSettings { Exact = true, Threads = s.Threads > 0 ? s.Threads : Environment.ProcessorCount, KvContexts = 1, MaxSequences = 1 });
         var r = RepeatEntropy.Measure(engine, docs, df, s.RareMaxDocs);
+        if (r.First.Occurrences == 0) throw new UserInputException($"{s.Corpus}: no rare word (in at most {s.RareMaxDocs} documents) is repeated within a document; nothing to compare");
         var table = new Table().AddColumns("occurrence", "occurrences", "tokens", "mean entropy (nats)", "inner tokens", "inner mean entropy (nats)");
         foreach (var (name, o) in new[] { ("first", r.First), ("repeat", r.Repeat) })
-            table.AddRow(name, o.Occurrences.ToString("N0"), o.Tokens.ToString("N0"), o.MeanEntropy.ToString("F4"), o.InnerTokens.ToString("N0"), o.InnerMeanEntropy.ToString("F4"));
-        AnsiConsole.WriteLine($"{s.Model}: {r.Documents} {(s.AllDocuments ? "" : "held-out ")}documents, {r.RareWords} rare words (in <= {s.RareMaxDocs} documents) repeated within a document; mean entropy over all tokens {r.AllTokensMeanEntropy:F4}");
+            table.AddRow(name, o.Occurrences.ToString("N0"), o.Tokens.ToString("N0"), F(o.MeanEntropy, "F4"), o.InnerTokens.ToString("N0"), F(o.InnerMeanEntropy, "F4"));
+        AnsiConsole.WriteLine($"{s.Model}: {r.Documents} {(s.AllDocuments ? "" : "held-out ")}documents, {r.RareWords} rare words (in <= {s.RareMaxDocs} documents) repeated within a document; mean entropy over all tokens {F(r.AllTokensMeanEntropy, "F4")}");
         AnsiConsole.Write(table);
-        if (r.First.Occurrences == 0) throw new UserInputException($"{s.Corpus}: no rare word (in at most {s.RareMaxDocs} documents) is repeated within a document; nothing to compare");
-        AnsiConsole.WriteLine($"repeat / first: {r.Repeat.MeanEntropy / r.First.MeanEntropy:F3} (all tokens), {r.Repeat.InnerMeanEntropy / r.First.InnerMeanEntropy:F3} (inner tokens)");
+        AnsiConsole.WriteLine($"repeat / first: {F(r.Repeat.MeanEntropy / r.First.MeanEntropy, "F3")} (all tokens), {F(r.Repeat.InnerMeanEntropy / r.First.InnerMeanEntropy, "F3")} (inner tokens)");
         var copy = RepeatEntropy.MeasureCopy(engine, docs);
         AnsiConsole.WriteLine($"each document followed by a copy of itself ({copy.Documents} documents, {copy.TokensPerCopy:N0} tokens per copy): " +
-            $"first copy {copy.FirstCopyMeanEntropy:F4} nats, second copy {copy.SecondCopyMeanEntropy:F4} (second / first: {copy.SecondCopyMeanEntropy / copy.FirstCopyMeanEntropy:F3})");
+            $"first copy {F(copy.FirstCopyMeanEntropy, "F4")} nats, second copy {F(copy.SecondCopyMeanEntropy, "F4")} (second / first: {F(copy.SecondCopyMeanEntropy / copy.FirstCopyMeanEntropy, "F3")})");
         return 0;
     }
+
+    // Undefined (a mean of no tokens, or a ratio of one) is "-".
+    private static string F(double x, string format) => double.IsFinite(x) ? x.ToString(format) : "-";
 }

@@ -4,7 +4,7 @@ using EntropyLong.Core;
 
 namespace EntropyLong.Llm.Evaluation;
 
-/// <summary>Mean entropy of the tokens of one kind of word occurrence.</summary>
+/// <summary>Mean entropy of the tokens of one kind of word occurrence (NaN where there are no such tokens).</summary>
 public sealed record OccurrenceStats(int Occurrences, long Tokens, double MeanEntropy, long InnerTokens, double InnerMeanEntropy);
 
 /// <summary>Does a model use its context? On each document, rare words (in few documents of the corpus) that occur
@@ -45,7 +45,7 @@ public static partial class RepeatEntropy
             n += count;
             docs++;
         }
-        return new CopyEntropyReport(docs, n, first / Math.Max(1, n), second / Math.Max(1, n));
+        return new CopyEntropyReport(docs, n, Mean(first, n), Mean(second, n));
     }
 
     [GeneratedRegex(@"\p{L}[\p{L}\p{N}]{3,}")]
@@ -114,8 +114,11 @@ public static partial class RepeatEntropy
             }
         }
         return new RepeatEntropyReport(docs, words,
-            new OccurrenceStats(firstOcc, firstN, firstSum / Math.Max(1, firstN), firstInnerN, firstInner / Math.Max(1, firstInnerN)),
-            new OccurrenceStats(repeatOcc, repeatN, repeatSum / Math.Max(1, repeatN), repeatInnerN, repeatInner / Math.Max(1, repeatInnerN)),
-            allSum / Math.Max(1, allN));
+            new OccurrenceStats(firstOcc, firstN, Mean(firstSum, firstN), firstInnerN, Mean(firstInner, firstInnerN)),
+            new OccurrenceStats(repeatOcc, repeatN, Mean(repeatSum, repeatN), repeatInnerN, Mean(repeatInner, repeatInnerN)),
+            Mean(allSum, allN));
     }
+
+    // A mean of no tokens is undefined, not 0 nats.
+    private static double Mean(double sum, long n) => n > 0 ? sum / n : double.NaN;
 }
