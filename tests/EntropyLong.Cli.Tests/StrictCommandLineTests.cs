@@ -382,6 +382,17 @@ public class StrictCommandLineTests
     }
 
     [Fact]
+    public void BenchScoreWithNoDocumentToScoreSaysSo()
+    {
+        // It printed 0 tokens per round, 0 tokens/s and ratio NaN, exit 0.
+        string corpus = Path.Combine(CliRunner.TempDir(), "empty.jsonl");
+        File.WriteAllText(corpus, "");
+        var (code, _, err) = CliRunner.Run("bench", "score", "--input", corpus, "--rounds", "1", "--threads", "2");
+        Assert.Equal(3, code);
+        Assert.Equal($"error: {corpus}: no document of 2 tokens or more to score; nothing to time", err.Trim());
+    }
+
+    [Fact]
     public void AMissingBuildConfigIsAnInputError()
     {
         string missing = Path.Combine(CliRunner.TempDir(), "nonexist.json");

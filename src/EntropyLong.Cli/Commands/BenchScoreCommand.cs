@@ -36,7 +36,8 @@ public sealed class BenchScoreCommand : Command<BenchScoreCommand.Settings>
 
     public override int Execute(CommandContext context, Settings s, CancellationToken ct)
     {
-        var docs = new CorpusReader(s.Input.Length > 0 ? s.Input : [Defaults.SampleCorpus]).Read().Select(r => r.Document.Text);
+        string[] inputs = s.Input.Length > 0 ? s.Input : [Defaults.SampleCorpus];
+        var docs = new CorpusReader(inputs).Read().Select(r => r.Document.Text);
         string modelPath = s.Random ? RandomModel(docs) : Defaults.ModelOrDefault(s.Model);
         using var engine = LlamaEngine.Load(modelPath, s.ToLlama());
 
@@ -51,6 +52,8 @@ public sealed class BenchScoreCommand : Command<BenchScoreCommand.Settings>
             sequences.Add(t);
             if ((total += t.Length) >= s.Tokens) break;
         }
+        if (sequences.Count == 0)
+            throw new UserInputException($"{string.Join(", ", inputs)}: no document of 2 tokens or more to score; nothing to time");
         var groups = sequences.Select(t => new ScoreGroup(ReadOnlyMemory<int>.Empty, [new ScoreSequence(t, Enumerable.Range(1, t.Length - 1).ToArray())])).ToList();
         var timing = ScoreBenchmark.Compare(engine, groups, s.Rounds, () => engine.Score(groups, ct), ct);
         double rawRate = total * s.Rounds / timing.RawSeconds, scorerRate = total * s.Rounds / timing.MeasuredSeconds;
