@@ -393,6 +393,25 @@ public class StrictCommandLineTests
     }
 
     [Fact]
+    public void BenchScoreRandomLearnsItsVocabularyFromEachInput()
+    {
+        // The random model was cached under one name, so a second input silently reused the first input's vocabulary.
+        string dir = CliRunner.TempDir(), few = Path.Combine(dir, "few.jsonl"), many = Path.Combine(dir, "many.jsonl");
+        File.WriteAllLines(few, Enumerable.Range(0, 3).Select(i => $$"""{"id": "{{i}}", "text": "{{string.Concat(Enumerable.Repeat("abc abd ", 40))}}"}"""));
+        File.WriteAllLines(many, Enumerable.Range(0, 3).Select(i =>
+            $$"""{"id": "{{i}}", "text": "{{string.Join(' ', Enumerable.Range(0, 60).Select(j => $"word{j} quick brown fox {i}"))}}"}"""));
+        int Vocabulary(string input)
+        {
+            var (code, output, err) = CliRunner.Run("bench", "score", "--random", "--input", input, "--rounds", "1", "--tokens", "64", "--threads", "2", "--json");
+            Assert.True(code == 0, err);
+            return System.Text.Json.JsonDocument.Parse(output).RootElement.GetProperty("vocab_size").GetInt32();
+        }
+        int first = Vocabulary(few), second = Vocabulary(many);
+        Assert.True(second > first, $"vocabulary {second} learned from the second input, {first} from the first");
+        Assert.Equal(first, Vocabulary(few));
+    }
+
+    [Fact]
     public void AMissingBuildConfigIsAnInputError()
     {
         string missing = Path.Combine(CliRunner.TempDir(), "nonexist.json");

@@ -1,5 +1,7 @@
 using System.ComponentModel;
 using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using EntropyLong.Bench;
 using EntropyLong.Core;
@@ -27,7 +29,7 @@ public sealed class BenchScoreCommand : Command<BenchScoreCommand.Settings>
         [OptionRange(1, 1000)]
         public int Rounds { get; init; } = 3;
 
-        [CommandOption("--random"), Description("Bench a random ~30M-parameter Llama with an 8K vocabulary learned from the input instead of --model")]
+        [CommandOption("--random"), Description("Bench a random Llama instead of --model (dim 512, 6 layers: about 30M parameters at the full vocabulary), its byte-level vocabulary of up to 8,192 tokens (vocab_size says how many) learned from the input's first 3,000 documents")]
         public bool Random { get; init; }
 
         [CommandOption("--json"), Description("Print one JSON object")]
@@ -103,13 +105,23 @@ public sealed class BenchScoreCommand : Command<BenchScoreCommand.Settings>
         return a.Zip(b).SelectMany(p => p.First.Zip(p.Second, (x, y) => (double)Math.Abs(x - y))).DefaultIfEmpty(0).Max();
     }
 
+    // Cached under a name that hashes the texts its vocabulary is learned from, so another input gets its own model,
+    // and written atomically, so a killed run leaves no half-written model to be reused.
     private static string RandomModel(IEnumerable<string> texts)
     {
-        string path = Path.Combine(Path.GetTempPath(), "entropylong-bench-random-30m.gguf");
+        var sample = texts.Take(3000).ToList();
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (string text in sample)
+        {
+            hash.AppendData(BitConverter.GetBytes(text.Length));
+            hash.AppendData(Encoding.UTF8.GetBytes(text));
+        }
+        string key = Convert.ToHexStringLower(hash.GetCurrentHash())[..16];
+        string path = Path.Combine(Path.GetTempPath(), $"entropylong-bench-random-30m-{key}.gguf");
         if (File.Exists(path)) return path;
-        var vocab = ByteLevelBpe.Train(texts.Take(3000), 8192);
+        var vocab = ByteLevelBpe.Train(sample, 8192);
         var config = new LlamaConfig(vocab.Tokens.Length, 512, 6, 8, 8, 1408, 1024);
-        LlamaModel.Random(config, vocab, seed: 1).SaveGguf(path, GgmlType.F16);
+        AtomicFile.WriteThrough(path, temp => LlamaModel.Random(config, vocab, seed: 1).SaveGguf(temp, GgmlType.F16));
         return path;
     }
 }
