@@ -15,8 +15,8 @@ public class ExperimentAblationCommandTests
     public ExperimentAblationCommandTests() =>
         File.WriteAllLines(_corpus, Enumerable.Range(0, 40).Select(i => JsonSerializer.Serialize(new { id = $"doc{i}", text = $"Document {i}." })));
 
-    // The error follows the run's opening line.
-    private static string LastLine(string err) => err.Trim().Split('\n')[^1];
+    // A refused rerun prints its error alone, not the opening line of a run that does not start.
+    private static string Only(string err) => Assert.Single(err.Trim().Split('\n'));
 
     private string[] Ablation(string dir, params string[] options) =>
         ["experiment", "ablation", "--quick", "--out", dir, "--model", _model, "--corpus", _corpus, .. options];
@@ -46,7 +46,7 @@ public class ExperimentAblationCommandTests
         var (code, _, err) = CliRunner.Run(Ablation(dir, "--samples", "3", "--roots", "30", "--lr", "0.01"));
         Assert.Equal(2, code);
         Assert.Equal($"error: {dir}: holds an ablation run with --lr 0.0005 (given 0.01), --roots 40 (given 30), --samples 2 (given 3); " +
-                     "use a new --out folder, or that run's settings to go on with it", LastLine(err));
+                     "use a new --out folder, or that run's settings to go on with it", Only(err));
         Assert.Equal(settings, File.ReadAllBytes(Path.Combine(dir, "settings.json")));
         Assert.False(Directory.Exists(Path.Combine(dir, "logs")));
     }
@@ -60,9 +60,9 @@ public class ExperimentAblationCommandTests
         var (code, _, err) = CliRunner.Run(Ablation(dir, "--arms", "entropylong,random"));
         Assert.Equal(2, code);
         string marker = Path.Combine(dir, "stages", "build-random.done");
-        Assert.StartsWith($"error: {marker}: build-random ran as `{string.Join(' ', alone)}`, this run would run it as `build --corpus {_corpus}", LastLine(err));
+        Assert.StartsWith($"error: {marker}: build-random ran as `{string.Join(' ', alone)}`, this run would run it as `build --corpus {_corpus}", Only(err));
         Assert.Contains($"--match {Path.Combine(dir, "builds", "entropylong")}", err);
-        Assert.EndsWith("; use a new --out folder, or that run's arms and settings to go on with it", LastLine(err));
+        Assert.EndsWith("; use a new --out folder, or that run's arms and settings to go on with it", Only(err));
         Assert.Equal(["build-random.done"], Directory.EnumerateFiles(Path.Combine(dir, "stages")).Select(Path.GetFileName));
         Assert.False(Directory.Exists(Path.Combine(dir, "logs")));
     }
@@ -75,6 +75,6 @@ public class ExperimentAblationCommandTests
         File.WriteAllText(Path.Combine(dir, "stages", "index.done"), "2026-12-01T10:00:00Z 12 s\n");
         var (code, _, err) = CliRunner.Run(Ablation(dir));
         Assert.Equal(3, code);
-        Assert.Equal($"error: {dir}: holds stages of a run that did not record its settings (no settings.json); use a new --out folder", LastLine(err));
+        Assert.Equal($"error: {dir}: holds stages of a run that did not record its settings (no settings.json); use a new --out folder", Only(err));
     }
 }

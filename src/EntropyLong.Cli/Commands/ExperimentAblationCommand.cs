@@ -111,8 +111,6 @@ public sealed partial class ExperimentAblationCommand : Command<ExperimentAblati
         var run = new StageRunner(dir);
         string[] Corpus() => corpus.SelectMany(f => new[] { "--corpus", f }).ToArray();
         string threads = s.Threads.ToString(CultureInfo.InvariantCulture);
-        Progress.Say($"ablation in {dir}: arms {string.Join(", ", s.ArmList)}; seeds {string.Join(", ", s.SeedList)}; {s.TrainingTokens:N0} training tokens per run " +
-                     $"in windows of {s.Window}; RULER (log-likelihood) at {string.Join(", ", s.LengthList)}; model {model}");
         string settingsFile = Path.Combine(dir, "settings.json");
         byte[] settings = JsonSerializer.SerializeToUtf8Bytes(new JsonObject
         {
@@ -176,6 +174,9 @@ public sealed partial class ExperimentAblationCommand : Command<ExperimentAblati
 
         // Every stage is planned before any runs, so a folder whose finished stages ran otherwise is refused up front.
         run.CheckDoneAsPlanned([indexing, .. builds.Select(b => b.Stage), .. trainings, .. evals.Select(e => e.Stage).OfType<Stage>()]);
+        // Said once the folder is accepted: a refused rerun prints its error alone.
+        Progress.Say($"ablation in {dir}: arms {string.Join(", ", s.ArmList)}; seeds {string.Join(", ", s.SeedList)}; {s.TrainingTokens:N0} training tokens per run " +
+                     $"in windows of {s.Window}; RULER (log-likelihood) at {string.Join(", ", s.LengthList)}; model {model}");
         // Recorded once the run is about to use them: a run refused for bad input has not fixed the folder's settings.
         AtomicFile.WriteAllBytes(settingsFile, settings);
         // The build settings every arm shares, kept with the experiment so its folder says how its data was made.
