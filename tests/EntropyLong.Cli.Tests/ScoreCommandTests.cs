@@ -35,6 +35,26 @@ public class ScoreCommandTests
     }
 
     [Fact]
+    public void UndefinedFiguresArePrintedAsADashNotNaN()
+    {
+        string dir = CliRunner.TempDir();
+        string empty = Path.Combine(dir, "empty.jsonl"), single = Path.Combine(dir, "single.jsonl");
+        File.WriteAllText(empty, "");
+        // One character: BOS and one token, so one scored unit, whose spread is 0 and skewness undefined.
+        File.WriteAllText(single, """{"id": "a", "text": "x"}""" + "\n");
+        string model = TinyModels.Get().Path;
+        var (code, _, err) = CliRunner.Run("score", "--model", model, "--input", empty, "--out", Path.Combine(dir, "e.jsonl"), "--exact");
+        Assert.True(code == 0, err);
+        Assert.Contains("entropy per token: none scored (0 documents)\n", err);
+        Assert.Contains("entropy per word (summed over its tokens, as --word-entropy reads them): none scored (0 documents)\n", err);
+        (code, _, err) = CliRunner.Run("score", "--model", model, "--input", single, "--out", Path.Combine(dir, "s.jsonl"), "--exact");
+        Assert.True(code == 0, err);
+        Assert.Contains("entropy per token: 1 scored, mean ", err);
+        Assert.Contains(", standard deviation 0.000, skewness -, ", err);
+        Assert.DoesNotContain("NaN", err);
+    }
+
+    [Fact]
     public void WritesTokensAndEntropiesPerDocumentAndSkipsBadLines()
     {
         string dir = CliRunner.TempDir();

@@ -77,8 +77,16 @@ public sealed class ScoreCommand : Command<ScoreCommand.Settings>
         return 0;
     }
 
-    private static string Shape(string unit, EntropySummary e) => string.Create(CultureInfo.InvariantCulture,
-        $"entropy {unit}: {e.Units:N0} scored, mean {e.Mean:F3} nats, standard deviation {e.StdDev:F3}, skewness {e.Skewness:+0.00;-0.00}, " +
-        $"{e.UnderOneNatShare * 100:F1}% under 1 nat, {e.TailShare * 100:F2}% above mean + {e.Alpha:G} std; tau = mean + {e.Alpha:G} std per document " +
-        $"(the paper's anchor rule) marks {e.AnchorShare * 100:F2}% of them, in {e.DocumentsWithAnchors:N0} of {e.Documents:N0} documents");
+    // Nothing scored (an empty input) has no shape, and units all of one value have no skewness: "-" for it, as other
+    // commands print an undefined figure.
+    private static string Shape(string unit, EntropySummary e)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        if (e.Units == 0) return string.Create(inv, $"entropy {unit}: none scored ({e.Documents:N0} documents)");
+        string skewness = double.IsNaN(e.Skewness) ? "-" : e.Skewness.ToString("+0.00;-0.00", inv);
+        return string.Create(inv,
+            $"entropy {unit}: {e.Units:N0} scored, mean {e.Mean:F3} nats, standard deviation {e.StdDev:F3}, skewness {skewness}, " +
+            $"{e.UnderOneNatShare * 100:F1}% under 1 nat, {e.TailShare * 100:F2}% above mean + {e.Alpha:G} std; tau = mean + {e.Alpha:G} std per document " +
+            $"(the paper's anchor rule) marks {e.AnchorShare * 100:F2}% of them, in {e.DocumentsWithAnchors:N0} of {e.Documents:N0} documents");
+    }
 }
