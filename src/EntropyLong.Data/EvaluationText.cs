@@ -1,4 +1,7 @@
+using System.Buffers;
+using System.Text;
 using System.Text.Json;
+using System.Text.Unicode;
 using EntropyLong.Core;
 
 namespace EntropyLong.Data;
@@ -8,8 +11,10 @@ public sealed record EvaluationData(NGramSet NGrams, IReadOnlyList<string> Files
 
 /// <summary>Reads evaluation text for `build --decontaminate`: JSON lines (.jsonl, .ndjson, optionally .gz or .zst) and
 /// JSON files (an array of records, as LongBench-v2 publishes it, or JSON lines), whose records give their "text",
-/// "input" and "context" strings (what `eval ruler` and `eval longbench-v2` read and write), and any other file as one
-/// plain text. A folder gives the files below it; one of them that holds no such field (a run's scores.json, a
+/// "input" and "context" strings (what `eval ruler` and `eval longbench-v2` read and write); Parquet files (.parquet,
+/// such as the Hugging Face hub's conversion of LongBench-v2), whose string columns of those names give their values;
+/// and any other file as one plain UTF-8 text, a file that is not UTF-8 text or holds a NUL byte (a binary file) being
+/// refused. A folder gives the files below it; one of them that holds no such field (a run's scores.json, a
 /// log-likelihood file) gives nothing, while a file named on its own must give some text.</summary>
 public static class EvaluationText
 {
@@ -33,12 +38,13 @@ public static class EvaluationText
                     if (added > 0) files.Add(file);
                     texts += added;
                 }
-                if (texts == before) throw new UserInputException($"{path}: no evaluation text below this folder (.jsonl or .json records with {FieldList}, or .txt files)");
+                if (texts == before) throw new UserInputException($"{path}: no evaluation text below this folder (.jsonl or .json records or .parquet string columns with {FieldList}, or .txt files)");
             }
             else if (File.Exists(path))
             {
                 long added = AddFile(path, set);
-                if (added == 0) throw new UserInputException($"{path}: no evaluation text (no record has {FieldList})");
+                if (added == 0)
+                    throw new UserInputException($"{path}: no evaluation text ({(Kind(path) == FileKind.Parquet ? $"no string column {FieldList} with a value" : $"no record has {FieldList}")})");
                 files.Add(path);
                 texts += added;
             }
@@ -49,13 +55,14 @@ public static class EvaluationText
 
     private const string FieldList = "\"text\", \"input\" or \"context\"";
 
-    private enum FileKind { JsonLines, Json, Text }
+    private enum FileKind { JsonLines, Json, Parquet, Text }
 
     // By the name without .gz or .zst.
     private static string Inner(string path) => CorpusFiles.Compression(path) == Compression.None ? path : Path.GetFileNameWithoutExtension(path);
 
     private static FileKind Kind(string path)
     {
+        if (CorpusFiles.IsParquet(path)) return FileKind.Parquet;
         string inner = Inner(path);
         if (inner.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase) || inner.EndsWith(".ndjson", StringComparison.OrdinalIgnoreCase)) return FileKind.JsonLines;
         return inner.EndsWith(".json", StringComparison.OrdinalIgnoreCase) ? FileKind.Json : FileKind.Text;
@@ -85,8 +92,15 @@ public static class EvaluationText
         switch (Kind(path))
         {
             case FileKind.Text:
-                using (var reader = new StreamReader(CorpusFiles.OpenDecompressed(path))) set.Add(reader.ReadToEnd());
+                set.Add(ReadText(path));
                 return 1;
+            case FileKind.Parquet:
+                foreach (string text in ParquetSource.StringValues(path, Fields))
+                {
+                    set.Add(text);
+                    texts++;
+                }
+                return texts;
             case FileKind.Json when StartsWithArray(path):
                 using (var stream = CorpusFiles.OpenDecompressed(path))
                 {
@@ -125,6 +139,32 @@ public static class EvaluationText
                 texts++;
             }
         return texts;
+    }
+
+    /// <summary>The file as UTF-8 text, without a byte-order mark. Read as text, a binary file or text in another
+    /// encoding would give words that match nothing: it is refused, at the line of the first byte that is not text.</summary>
+    private static string ReadText(string path)
+    {
+        var content = new MemoryStream();
+        using (var stream = CorpusFiles.OpenDecompressed(path)) stream.CopyTo(content);
+        ReadOnlySpan<byte> bytes = content.GetBuffer().AsSpan(0, (int)content.Length);
+        if (bytes.StartsWith(Encoding.UTF8.Preamble)) bytes = bytes[Encoding.UTF8.Preamble.Length..];
+        int nul = bytes.IndexOf((byte)0), invalid = FirstInvalidUtf8(bytes);
+        if (nul >= 0 || invalid >= 0)
+        {
+            int at = nul < 0 ? invalid : invalid < 0 ? nul : Math.Min(nul, invalid);
+            throw new UserInputException($"{path}:{bytes[..at].Count((byte)'\n') + 1}: not a text file ({(at == nul ? "a NUL byte" : "a byte that is not UTF-8")}); " +
+                                         "evaluation data is JSON lines, JSON, Parquet or UTF-8 text");
+        }
+        return Encoding.UTF8.GetString(bytes);
+    }
+
+    private static int FirstInvalidUtf8(ReadOnlySpan<byte> bytes)
+    {
+        if (Utf8.IsValid(bytes)) return -1;
+        int i = 0;
+        while (Rune.DecodeFromUtf8(bytes[i..], out _, out int used) == OperationStatus.Done) i += used;
+        return i;
     }
 
     private static bool StartsWithArray(string path)

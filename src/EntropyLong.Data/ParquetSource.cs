@@ -28,17 +28,17 @@ internal sealed class ParquetSource : IRecordSource
         _file = CorpusFiles.OpenRead(path);
         try
         {
-            _reader = Run(ParquetReader.CreateAsync(_file, leaveStreamOpen: true));
+            _reader = OpenReader(path, _file);
         }
-        catch (Exception e) when (e is not OutOfMemoryException)
+        catch
         {
             _file.Dispose();
-            throw new UserInputException($"{path}: not a readable Parquet file: {e.Message}", e);
+            throw;
         }
         var top = _reader.Schema.Fields;
         _text = top.FirstOrDefault(f => f.Name == "text") switch
         {
-            DataField { IsArray: false } f when f.ClrType == typeof(ReadOnlyMemory<char>) => f,
+            DataField f when IsString(f) => f,
             null => Fail($"no \"text\" column (columns: {string.Join(", ", top.Select(f => f.Name))})"),
             var f => Fail($"the \"text\" column is {Describe(f)}, not a string column"),
         };
@@ -92,8 +92,7 @@ internal sealed class ParquetSource : IRecordSource
         {
             using var group = _reader.OpenRowGroupReader(_group);
             int rows = checked((int)group.RowCount);
-            var texts = new string?[rows];
-            Run(group.ReadAsync(_text, texts.AsMemory()!, null));
+            var texts = ReadStrings(group, _text, rows);
             _ids = _id is null ? null : ReadIds(group, _id, rows);
             _texts = texts;
             _row = -1;
@@ -108,9 +107,61 @@ internal sealed class ParquetSource : IRecordSource
     {
         if (field.ClrType == typeof(long)) return ReadNumbers<long>(group, field, rows);
         if (field.ClrType == typeof(int)) return ReadNumbers<int>(group, field, rows);
-        var ids = new string?[rows];
-        Run(group.ReadAsync(field, ids.AsMemory()!, null));
-        return ids;
+        return ReadStrings(group, field, rows);
+    }
+
+    private static string?[] ReadStrings(ParquetRowGroupReader group, DataField field, int rows)
+    {
+        var values = new string?[rows];
+        Run(group.ReadAsync(field, values.AsMemory()!, null));
+        return values;
+    }
+
+    private static bool IsString(Field f) => f is DataField { IsArray: false } d && d.ClrType == typeof(ReadOnlyMemory<char>);
+
+    private static ParquetReader OpenReader(string path, Stream file)
+    {
+        try
+        {
+            return Run(ParquetReader.CreateAsync(file, leaveStreamOpen: true));
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            throw new UserInputException($"{path}: not a readable Parquet file: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Every non-null value of those of <paramref name="columns"/> that the file has as top-level string
+    /// columns, one row group in memory at a time (the other columns are not read).</summary>
+    internal static IEnumerable<string> StringValues(string path, IReadOnlyList<string> columns)
+    {
+        using var file = CorpusFiles.OpenRead(path);
+        var reader = OpenReader(path, file);
+        try
+        {
+            var fields = reader.Schema.Fields.Where(f => columns.Contains(f.Name) && IsString(f)).Cast<DataField>().ToList();
+            for (int g = 0; g < reader.RowGroupCount && fields.Count > 0; g++)
+            {
+                string?[][] values;
+                try
+                {
+                    using var group = reader.OpenRowGroupReader(g);
+                    int rows = checked((int)group.RowCount);
+                    values = fields.Select(f => ReadStrings(group, f, rows)).ToArray();
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    throw new UserInputException($"{path}: row group {g + 1}: cannot read (corrupt file?): {e.Message}", e);
+                }
+                foreach (string?[] column in values)
+                    foreach (string? value in column)
+                        if (value is not null) yield return value;
+            }
+        }
+        finally
+        {
+            Run(reader.DisposeAsync());
+        }
     }
 
     private static string?[] ReadNumbers<T>(ParquetRowGroupReader group, DataField field, int rows) where T : struct, IFormattable

@@ -262,6 +262,19 @@ public class StrictCommandLineTests
         Assert.False(Directory.Exists(Path.Combine(dir, "out")));
     }
 
+    [Fact]
+    public void ABinaryFileGivenAsDecontaminationDataIsRefusedNotReadAsText()
+    {
+        string dir = CliRunner.TempDir();
+        string eval = Path.Combine(dir, "longbench.bin");
+        File.WriteAllBytes(eval, [0x50, 0x41, 0x52, 0x31, 0x00, 0x15, 0x04, 0xff, 0x0a]);
+        Directory.CreateDirectory(Path.Combine(dir, "idx"));
+        var (code, _, err) = CliRunner.Run("build", "--index", Path.Combine(dir, "idx"), "--out", Path.Combine(dir, "out"), "--decontaminate", eval);
+        Assert.Equal(3, code);
+        Assert.Equal($"error: {eval}:1: not a text file (a NUL byte); evaluation data is JSON lines, JSON, Parquet or UTF-8 text", err.Trim());
+        Assert.False(Directory.Exists(Path.Combine(dir, "out")));
+    }
+
     [Theory]
     [InlineData("index")]
     [InlineData("build")]

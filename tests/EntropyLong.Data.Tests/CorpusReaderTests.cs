@@ -367,7 +367,7 @@ public class CorpusReaderTests
         }, secondGroup is null ? null : async rg => await rg.WriteAsync(schema.DataFields[0], secondGroup!));
     }
 
-    private static void WriteRows(string path, ParquetSchema schema, params Func<ParquetRowGroupWriter, Task>?[] groups)
+    internal static void WriteRows(string path, ParquetSchema schema, params Func<ParquetRowGroupWriter, Task>?[] groups)
     {
         Task.Run(async () =>
         {

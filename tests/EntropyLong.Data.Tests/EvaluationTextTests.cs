@@ -1,4 +1,6 @@
+using System.Text;
 using EntropyLong.Core;
+using Parquet.Schema;
 
 namespace EntropyLong.Data.Tests;
 
@@ -45,6 +47,64 @@ public class EvaluationTextTests
         string records = dir.WriteBytes("q.jsonl.gz", TempDir.GzipCut($$"""{"text": "{{Question}}"}""" + "\n", $$"""{"text": "{{Context}}"}""" + "\n"));
         e = Assert.Throws<UserInputException>(() => EvaluationText.Read([records]));
         Assert.Equal($"{records}: the gzip stream is truncated (it ends after line 1); re-download or re-compress the file", e.Message);
+    }
+
+    [Fact]
+    public void ParquetGivesTheValuesOfItsStringColumnsAsJsonRecordsGiveTheirFields()
+    {
+        using var dir = new TempDir();
+        // LongBench-v2's columns, two row groups; "input" is not a string column here, and a null context gives nothing.
+        var schema = new ParquetSchema(new DataField<string>("_id"), new DataField<string>("question"), new DataField<string>("context", true), new DataField<int>("input"));
+        string longBench = dir["lb/longbench_v2.parquet"];
+        Directory.CreateDirectory(dir["lb"]);
+        CorpusReaderTests.WriteRows(longBench, schema,
+            async rg =>
+            {
+                await rg.WriteAsync(schema.DataFields[0], new[] { "a", "b" });
+                await rg.WriteAsync(schema.DataFields[1], new[] { Question, "q" });
+                await rg.WriteAsync(schema.DataFields[2], new[] { Context, null });
+                await rg.WriteAsync<int>(schema.DataFields[3], new[] { 1, 2 });
+            },
+            async rg =>
+            {
+                await rg.WriteAsync(schema.DataFields[0], new[] { "c" });
+                await rg.WriteAsync(schema.DataFields[1], new[] { "q" });
+                await rg.WriteAsync(schema.DataFields[2], new string?[] { Essay });
+                await rg.WriteAsync<int>(schema.DataFields[3], new[] { 3 });
+            });
+
+        foreach (string path in new[] { longBench, dir["lb"] })
+        {
+            var data = EvaluationText.Read([path]);
+            Assert.Equal([longBench], data.Files);
+            Assert.Equal(2, data.Texts);
+            Assert.True(data.NGrams.SharesAny(Context) && data.NGrams.SharesAny(Essay));
+            Assert.False(data.NGrams.SharesAny(Question));
+        }
+
+        string noText = dir["ids.parquet"];
+        var ids = new ParquetSchema(new DataField<string>("_id"));
+        CorpusReaderTests.WriteRows(noText, ids, async rg => await rg.WriteAsync(ids.DataFields[0], new[] { "a" }));
+        Assert.Equal($"{noText}: no evaluation text (no string column \"text\", \"input\" or \"context\" with a value)",
+            Assert.Throws<UserInputException>(() => EvaluationText.Read([noText])).Message);
+        string junk = dir.Write("junk.parquet", "not parquet");
+        Assert.StartsWith($"{junk}: not a readable Parquet file", Assert.Throws<UserInputException>(() => EvaluationText.Read([junk])).Message);
+    }
+
+    [Fact]
+    public void AFileThatIsNotUtf8TextIsRefusedAtTheLineOfItsFirstBadByte()
+    {
+        using var dir = new TempDir();
+        string binary = dir.WriteBytes("weights.bin", [.. Encoding.UTF8.GetBytes(Essay + "\n"), 0x50, 0x4b, 0x00, 0x01, 0xff]);
+        string latin1 = dir.WriteBytes("essay.txt.gz", TempDir.Gzip([.. Encoding.UTF8.GetBytes(Essay + "\n" + Essay + "\n"), .. Encoding.Latin1.GetBytes("caf\u00e9\n")]));
+        string nulInFolder = dir.WriteBytes("texts/b.txt", Encoding.UTF8.GetBytes("\uFEFF" + Essay + "\0"));
+        const string Formats = "; evaluation data is JSON lines, JSON, Parquet or UTF-8 text";
+        Assert.Equal($"{binary}:2: not a text file (a NUL byte){Formats}", Assert.Throws<UserInputException>(() => EvaluationText.Read([binary])).Message);
+        Assert.Equal($"{latin1}:3: not a text file (a byte that is not UTF-8){Formats}", Assert.Throws<UserInputException>(() => EvaluationText.Read([latin1])).Message);
+        Assert.Equal($"{nulInFolder}:1: not a text file (a NUL byte){Formats}", Assert.Throws<UserInputException>(() => EvaluationText.Read([dir["texts"]])).Message);
+        // Text in UTF-8, with or without a byte-order mark, is read.
+        string bom = dir.WriteBytes("bom.txt", Encoding.UTF8.GetBytes("\uFEFF" + Essay));
+        Assert.True(EvaluationText.Read([bom]).NGrams.SharesAny(Essay));
     }
 
     [Theory]

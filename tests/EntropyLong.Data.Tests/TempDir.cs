@@ -20,10 +20,12 @@ public sealed class TempDir : IDisposable
         return path;
     }
 
-    public static byte[] Gzip(string content)
+    public static byte[] Gzip(string content) => Gzip(Encoding.UTF8.GetBytes(content));
+
+    public static byte[] Gzip(byte[] content)
     {
         var ms = new MemoryStream();
-        using (var gz = new GZipStream(ms, CompressionLevel.Fastest, leaveOpen: true)) gz.Write(Encoding.UTF8.GetBytes(content));
+        using (var gz = new GZipStream(ms, CompressionLevel.Fastest, leaveOpen: true)) gz.Write(content);
         return ms.ToArray();
     }
 

@@ -65,7 +65,7 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
         [CommandOption("--hard-negatives <N>"), Description("Beyond the paper: add per document up to N judged chunks that failed verification, shuffled among the verified contexts and marked \"negative\" (0)")]
         [OptionRange(0, 1000)]
         public int? HardNegatives { get; init; }
-        [CommandOption("--decontaminate <FILES>"), Description("Beyond the paper: evaluation data (RULER or LongBench-v2 files as `eval` reads and writes them, folders of them, or plain text; repeat for more): drop documents and chunks that share a word 13-gram with it")]
+        [CommandOption("--decontaminate <FILES>"), Description("Beyond the paper: evaluation data (repeat for more): JSON lines or JSON files (.jsonl, .ndjson, .json, optionally .gz/.zst) whose records give \"text\", \"input\" or \"context\" strings (RULER and LongBench-v2 files as `eval` reads and writes them), Parquet files with string columns of those names, any other file as UTF-8 text (a binary file is refused), or folders of them: drop documents and chunks that share a word 13-gram with it")]
         public string[] Decontaminate { get; init; } = [];
         [CommandOption("--keep-unverified"), Description("Emit documents with no verified chunk too (dropped and counted by default)")]
         public bool KeepUnverified { get; init; }
