@@ -117,6 +117,17 @@ internal sealed unsafe class ChunkStoreReader : IDisposable
         _records = new MappedFile(Path.Combine(folder, ChunkFiles.Records), count * ChunkRecord.Size);
         _data = new MappedFile(Path.Combine(folder, ChunkFiles.Data), dataBytes);
         _vectors = new MappedFile(Path.Combine(folder, ChunkFiles.Vectors), count * dimension * sizeof(float));
+        // Rows are appended in order, so the last one reaches furthest into chunks.dat: checked now, a "dataBytes" too
+        // small is refused on opening, not met as chunks that a filtered search passes over without a word.
+        try
+        {
+            if (count > 0) Record((ulong)count - 1);
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
     }
 
     public ref readonly ChunkRecord Record(ulong key)
@@ -125,7 +136,8 @@ internal sealed unsafe class ChunkStoreReader : IDisposable
         ref readonly var r = ref ((ChunkRecord*)_records.Pointer)[key];
         // A row is read from disk: a damaged one must not send the reader outside the mapping of chunks.dat.
         if (r.DataOffset < 0 || r.DataOffset > _data.Length || r.DocumentIdBytes < 0 || r.TextBytes < 0 || (long)r.DocumentIdBytes + r.TextBytes > _data.Length - r.DataOffset)
-            throw new Core.UserInputException($"{_records.Path}: row {key} points outside {ChunkFiles.Data}; the index file is corrupt, build the index again in a new folder");
+            throw new Core.UserInputException($"{_records.Path}: row {key} points outside the {_data.Length} bytes of {ChunkFiles.Data} that {IndexManifest.FileName} records " +
+                                              "(\"dataBytes\"); the index folder is damaged, build the index again in a new folder");
         return ref r;
     }
 

@@ -32,17 +32,39 @@ public sealed record IndexManifest
     {
         string path = Path.Combine(folder, FileName);
         if (!File.Exists(path)) return null;
-        IndexManifest? m;
-        try
+        using var document = JsonKeys.Parse(path, "an index manifest");
+        var k = new JsonKeys(path, document.RootElement);
+        // The format first: another format may have other keys.
+        int format = k.Int("format", 0);
+        if (format != CurrentFormat)
+            throw new UserInputException($"{path}: index format {format} is not supported (expected {CurrentFormat}); build the index again");
+        var hnsw = k.OptionalObject("hnsw");
+        var m = new IndexManifest
         {
-            m = JsonSerializer.Deserialize<IndexManifest>(File.ReadAllText(path));
-        }
-        catch (JsonException e)
-        {
-            throw new UserInputException($"{JsonErrors.Where(path, e)}: not a valid index manifest ({JsonErrors.Message(e)})", e);
-        }
-        if (m is null || m.Format != CurrentFormat)
-            throw new UserInputException($"{path}: index format {m?.Format} is not supported (expected {CurrentFormat}); build the index again");
+            Model = k.String("model"),
+            Dimension = k.Int("dimension", 1),
+            MaxChars = k.Int("maxChars", 1),
+            Documents = k.Long("documents", 0),
+            LastDocumentId = k.OptionalString("lastDocumentId"),
+            CorpusSha256 = k.OptionalString("corpusSha256", sha => sha.Length == 64 && sha.All(char.IsAsciiHexDigitLower), "a SHA-256 (64 lowercase hex digits)"),
+            Chunks = k.Long("chunks", 0),
+            DataBytes = k.Long("dataBytes", 0),
+            Hnsw = hnsw is not { } h ? null : new HnswFileInfo
+            {
+                Vectors = h.Long("vectors", 0),
+                Connectivity = h.Int("connectivity", 1),
+                ExpansionAdd = h.Int("expansionAdd", 1),
+                ExpansionSearch = h.Int("expansionSearch", 1),
+                Quantization = h.OptionalString("quantization") ?? nameof(ScalarKind.Float32),
+                FileBytes = h.Long("fileBytes", 0),
+                Fingerprint = h.String("fingerprint"),
+            },
+        };
+        // What a build writes together: a rerun checks the last document's id, and a graph holds no chunk the store lacks.
+        if (m.Documents > 0 && m.LastDocumentId is null)
+            throw k.Damaged($"\"lastDocumentId\" is missing, but \"documents\" is {m.Documents}");
+        if (m.Hnsw is { } info && info.Vectors > m.Chunks)
+            throw k.Damaged($"\"hnsw.vectors\" is {info.Vectors}, more than \"chunks\" ({m.Chunks})");
         return m;
     }
 
@@ -56,6 +78,10 @@ public sealed record IndexManifest
     /// <summary>Refuses vectors from another model or dimension: mixing them would make scores meaningless.</summary>
     public void CheckCompatible(string folder, IEmbedder embedder)
     {
+        // The same model gives one dimension: another one recorded is a damaged file, not another model.
+        if (Model == embedder.ModelId && Dimension != embedder.Dimension)
+            throw new UserInputException($"{Path.Combine(folder, FileName)}: \"dimension\" is {Dimension}, but model '{Model}', which built the index, " +
+                                         $"gives {embedder.Dimension}-dimensional vectors; {JsonKeys.Remedy}");
         if (Model != embedder.ModelId || Dimension != embedder.Dimension)
             throw new UserInputException(
                 $"{Path.Combine(folder, FileName)}: the index was built with model '{Model}' ({Dimension} dimensions), " +

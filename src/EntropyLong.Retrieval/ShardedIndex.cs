@@ -32,15 +32,8 @@ public sealed class ShardedIndex : IDisposable
     {
         string path = Path.Combine(folder, FileName);
         if (!File.Exists(path)) return null;
-        try
-        {
-            var m = JsonSerializer.Deserialize<ShardsFile>(File.ReadAllBytes(path));
-            return m is { Shards: > 0 } ? m.Shards : throw new UserInputException($"{path}: no shard count");
-        }
-        catch (JsonException e)
-        {
-            throw new UserInputException($"{JsonErrors.Where(path, e)}: not a valid shard manifest ({JsonErrors.Message(e)})", e);
-        }
+        using var document = JsonKeys.Parse(path, "a shard manifest");
+        return new JsonKeys(path, document.RootElement).Int("shards", 1);
     }
 
     public static byte[] ManifestBytes(int shards) => JsonSerializer.SerializeToUtf8Bytes(new ShardsFile(shards));

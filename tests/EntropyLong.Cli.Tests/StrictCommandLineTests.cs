@@ -263,6 +263,50 @@ public class StrictCommandLineTests
     }
 
     [Fact]
+    public void AnEditedOrDamagedIndexManifestIsOneLineNamingItAndTheKey()
+    {
+        string dir = CliRunner.TempDir();
+        string corpus = Path.Combine(dir, "c.jsonl"), idx = Path.Combine(dir, "idx"), manifest = Path.Combine(idx, "index.json");
+        File.WriteAllLines(corpus, Enumerable.Range(0, 6).Select(i => System.Text.Json.JsonSerializer.Serialize(new { id = $"d{i}", text = $"Document {i} is about bread." })));
+        var (code, _, err) = CliRunner.Run("index", "--corpus", corpus, "--out", idx);
+        Assert.True(code == 0, err);
+        string pristine = File.ReadAllText(manifest);
+        string Edited(Action<System.Text.Json.Nodes.JsonObject> edit)
+        {
+            var root = System.Text.Json.Nodes.JsonNode.Parse(pristine)!.AsObject();
+            edit(root);
+            return root.ToJsonString();
+        }
+        foreach (var (text, problem) in new[]
+        {
+            (Edited(m => m.Remove("chunks")), "\"chunks\" is missing"),
+            (Edited(m => m["dimension"] = 0), "\"dimension\" is 0, not a whole number of at least 1"),
+            (Edited(m => m["dimension"] = "384"), "\"dimension\" is \"384\", not a whole number of at least 1"),
+            (Edited(m => m["chunks"] = -1), "\"chunks\" is -1, not a whole number of at least 0"),
+            (Edited(m => m["hnsw"]!["expansionSearch"] = -5), "\"hnsw.expansionSearch\" is -5, not a whole number of at least 1"),
+            (Edited(m => m["hnsw"] = 5), "\"hnsw\" is 5, not an object"),
+            ("", "empty"),
+        })
+        {
+            File.WriteAllText(manifest, text);
+            string expected = $"error: {manifest}: {problem}; the file was edited or damaged: restore it, or build the index again in a new folder";
+            (code, _, err) = CliRunner.Run("search", "--index", idx, "--query", "bread");
+            Assert.Equal(3, code);
+            Assert.Equal(expected, err.Trim());
+            // A rerun of index says which model it loaded, then refuses the folder.
+            (code, _, err) = CliRunner.Run("index", "--corpus", corpus, "--out", idx);
+            Assert.Equal(3, code);
+            Assert.Equal(expected, err.Trim().Split('\n')[^1]);
+        }
+        File.WriteAllText(manifest, pristine[..(pristine.Length / 2)]);
+        (code, _, err) = CliRunner.Run("search", "--index", idx, "--query", "bread");
+        Assert.Equal(3, code);
+        Assert.Matches($@"^error: {Regex.Escape(manifest)}:\d+: not an index manifest \(", err.Trim());
+        Assert.DoesNotContain('\n', err.Trim());
+        Assert.DoesNotMatch(DotNetName, err);
+    }
+
+    [Fact]
     public void ABinaryFileGivenAsDecontaminationDataIsRefusedNotReadAsText()
     {
         string dir = CliRunner.TempDir();

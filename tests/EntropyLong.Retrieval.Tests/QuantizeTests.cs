@@ -70,8 +70,15 @@ public class QuantizeTests
     public void AManifestWithoutTheKeyHoldsAFloat32Graph()
     {
         // Indexes written before quantization existed have no "quantization" key.
-        var info = System.Text.Json.JsonSerializer.Deserialize<HnswFileInfo>("""{"vectors": 3, "connectivity": 16}""")!;
-        Assert.Equal("Float32", info.Quantization);
+        using var dir = new TempDir();
+        var embedder = new FakeEmbedder();
+        IndexBuilder.Build(dir.Path, FakeEmbedder.Corpus(30), embedder, Small);
+        string path = dir.Sub(IndexManifest.FileName);
+        File.WriteAllText(path, File.ReadAllText(path).Replace("\"quantization\": \"Float32\",", ""));
+        Assert.DoesNotContain("quantization", File.ReadAllText(path));
+        Assert.Equal("Float32", IndexManifest.TryRead(dir.Path)!.Hnsw!.Quantization);
+        using var index = ChunkIndex.Open(dir.Path, embedder);
+        Assert.True(index.HasHnsw);
     }
 
     [Fact]
