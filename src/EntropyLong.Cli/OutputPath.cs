@@ -28,26 +28,28 @@ internal static class OutputPath
     }
 
     /// <summary>A file the command writes: neither a folder (nor a path ending in '/', which names one) nor one of the
-    /// files it reads, nor a file inside one of the folders it reads.</summary>
-    public static void CheckFile(string path, IEnumerable<string> inputs)
+    /// files it reads, nor a file inside one of the folders it reads. <paramref name="option"/> names the path in messages.</summary>
+    public static void CheckFile(string path, IEnumerable<string> inputs, string option = "--out")
     {
-        if (Directory.Exists(path)) throw new UserInputException($"{path}: a folder, but --out names the file to write");
-        if (Path.EndsInDirectorySeparator(path)) throw new UsageException($"--out {path} ends in '/', but it names the file to write");
+        if (Directory.Exists(path)) throw new UserInputException($"{path}: a folder, but {option} names the file to write");
+        if (Path.EndsInDirectorySeparator(path)) throw new UsageException($"{option} {path} ends in '/', but it names the file to write");
         var files = inputs.Where(input => !Directory.Exists(input)).ToList();
-        string target = Resolved(path);
-        if (files.FirstOrDefault(input => Resolved(input) == target) is { } same)
-            throw new UsageException($"--out {path} is the input file {same}; writing it would overwrite the input");
-        CheckOutside(path, inputs.Where(Directory.Exists));
+        if (files.FirstOrDefault(input => Same(input, path)) is { } same)
+            throw new UsageException($"{option} {path} is the input file {same}; writing it would overwrite the input");
+        CheckOutside(path, inputs.Where(Directory.Exists), option);
     }
 
-    private static void CheckOutside(string path, IEnumerable<string> inputFolders)
+    /// <summary>Whether two paths name one file (through symbolic links).</summary>
+    public static bool Same(string a, string b) => Resolved(a) == Resolved(b);
+
+    private static void CheckOutside(string path, IEnumerable<string> inputFolders, string option = "--out")
     {
         string target = Resolved(path);
         foreach (string folder in inputFolders)
         {
             string input = Path.TrimEndingDirectorySeparator(Resolved(folder));
             if (target == input || target.StartsWith(input + Path.DirectorySeparatorChar, StringComparison.Ordinal))
-                throw new UsageException($"--out {path} is inside {folder}, which this command reads; writing there could overwrite its files");
+                throw new UsageException($"{option} {path} is inside {folder}, which this command reads; writing there could overwrite its files");
         }
     }
 

@@ -159,6 +159,33 @@ public partial class TrainCommandTests
     }
 
     [Fact]
+    public void ACheckpointPathThatIsAnInputTheModelOrAFolderIsRefusedBeforeAnyStep()
+    {
+        // The corpus as --checkpoint was replaced by the checkpoint (exit 0); --out as --checkpoint had the model replace
+        // the checkpoint; a folder failed with an IOException once training was done; and `--init X.ckpt --out X` had
+        // the default checkpoint X.ckpt overwrite the run it started from.
+        string dir = CliRunner.TempDir();
+        string checkpoint = BaseCheckpoint(dir), corpus = Path.Combine(dir, "corpus.jsonl"), model = Path.Combine(dir, "next.gguf");
+        byte[] corpusBytes = File.ReadAllBytes(corpus), checkpointBytes = File.ReadAllBytes(checkpoint);
+        string[] train = ["train", "--corpus", corpus, "--out", model, "--vocab", "300", "--ctx", "16", "--steps", "1", "--batch", "2", .. Tiny];
+        var (code, _, err) = CliRunner.Run([.. train, "--checkpoint", corpus]);
+        Assert.Equal(2, code);
+        Assert.Equal($"error: --checkpoint {corpus} is the input file {corpus}; writing it would overwrite the input", err.Trim());
+        (code, _, err) = CliRunner.Run([.. train, "--checkpoint", model]);
+        Assert.Equal(2, code);
+        Assert.Equal($"error: --checkpoint {model} is the --out model; the model written at the end would replace the checkpoint", err.Trim());
+        (code, _, err) = CliRunner.Run([.. train, "--checkpoint", dir]);
+        Assert.Equal(3, code);
+        Assert.Equal($"error: {dir}: a folder, but --checkpoint names the file to write", err.Trim());
+        (code, _, err) = CliRunner.Run(["train", "--corpus", corpus, "--init", checkpoint, "--out", checkpoint[..^".ckpt".Length], "--steps", "1", "--batch", "2", .. Tiny[6..]]);
+        Assert.Equal(2, code);
+        Assert.Equal($"error: the checkpoint (<out>.ckpt) {checkpoint} is the input file {checkpoint}; writing it would overwrite the input", err.Trim());
+        Assert.Equal(corpusBytes, File.ReadAllBytes(corpus));
+        Assert.Equal(checkpointBytes, File.ReadAllBytes(checkpoint));
+        Assert.False(File.Exists(model));
+    }
+
+    [Fact]
     public void ACheckpointCutInsideItsWeightsIsAnInputError()
     {
         // It gave "EndOfStreamException: checkpoint ends early", exit 1.

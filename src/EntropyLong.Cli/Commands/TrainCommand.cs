@@ -103,8 +103,15 @@ public sealed class TrainCommand : Command<TrainSettings>
     {
         // Plain lines go straight to stderr: a console renderer would wrap them at its width in a log file.
         void Say(string line) => Progress.Say(line);
-        OutputPath.CheckFile(s.Out, new[] { s.Corpus, s.Data, s.Init }.OfType<string>().Where(input => input.Length > 0));
+        var inputs = new[] { s.Corpus, s.Data, s.Init }.OfType<string>().Where(input => input.Length > 0).ToList();
+        OutputPath.CheckFile(s.Out, inputs);
         string checkpoint = s.Checkpoint ?? s.Out + ".ckpt";
+        // The checkpoint is written as the run goes (with --resume it is the run's own, read first): checked like --out
+        // before any step, so it never replaces the corpus, the --init model or the model written at the end.
+        string checkpointOption = s.Checkpoint is null ? "the checkpoint (<out>.ckpt)" : "--checkpoint";
+        OutputPath.CheckFile(checkpoint, inputs, checkpointOption);
+        if (OutputPath.Same(checkpoint, s.Out))
+            throw new UsageException($"{checkpointOption} {checkpoint} is the --out model; the model written at the end would replace the checkpoint");
         if (s.Resume) CheckResumable(s, checkpoint);
         List<Document>? documents = null;
         if (s.Data is null)
