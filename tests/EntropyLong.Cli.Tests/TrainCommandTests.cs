@@ -248,6 +248,11 @@ public partial class TrainCommandTests
         Assert.Contains("--out and one of --corpus or --data are required", Run().Err);
         Assert.Contains("--rope-base must be above 1 and at most 1000000000000", Run("--corpus", "x.jsonl", "--rope-base", "1").Err);
         Assert.Contains("--rope-base must be above 1 and at most 1000000000000", Run("--corpus", "x.jsonl", "--rope-base", "2e12").Err);
+        // It was exit 3 after the corpus was read and the vocabulary learned, naming neither option.
+        var (batchCode, batchErr) = Run("--corpus", "x.jsonl", "--batch", "3", "--micro-batch", "2");
+        Assert.Equal(2, batchCode);
+        Assert.Equal("error: --batch 3 must be a multiple of --micro-batch 2", batchErr.Trim());
+        Assert.Contains("--batch 8 must be a multiple of --micro-batch 3", Run("--data", dir, "--init", "c", "--micro-batch", "3").Err);
         Assert.Contains("--repeat-spans applies to --corpus", Run("--data", dir, "--init", "c", "--repeat-spans", "0.5").Err);
         Assert.Contains("--rope-base applies to a new run", Run("--corpus", "x.jsonl", "--resume", "--rope-base", "5e5").Err);
         var (code, err) = Run("--data", CliRunner.TempDir(), "--init", "c");

@@ -86,6 +86,9 @@ public sealed class TrainSettings : CommandSettings
         if (Data is not null && RepeatSpans is not (null or 0)) return ValidationResult.Error("--repeat-spans applies to --corpus training only");
         if (RopeBase is not null && Resume) return ValidationResult.Error("--resume continues a run with its rope base; --rope-base applies to a new run");
         if (Resume && Init is not null) return ValidationResult.Error("--resume continues a run; --init starts a new one: use one of them");
+        // Refused here, in the options' own terms, not once the corpus is read and the vocabulary learned.
+        int batch = Batch ?? new TrainOptions().BatchSequences, micro = MicroBatch ?? new TrainOptions().MicroBatch;
+        if (!Resume && batch % micro != 0) return ValidationResult.Error($"--batch {batch} must be a multiple of --micro-batch {micro}");
         if (Init is null && !Resume && ValidateShape(Dim ?? DefaultDim, Heads ?? DefaultHeads, KvHeads) is { Successful: false } shape) return shape;
         return ValidationResult.Success();
     }
