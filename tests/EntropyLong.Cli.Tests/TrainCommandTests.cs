@@ -152,6 +152,11 @@ public partial class TrainCommandTests
         Assert.Equal($"error: {checkpoint}: --resume continues the run saved there, which has --steps 2 (given 30), --lr 0.002 (given 0.001); " +
                      "leave these options out or give the saved values", err.Trim());
         Assert.Equal(saved, File.ReadAllBytes(checkpoint));
+        // A step the run has passed: the model is written at the saved step, which it said nothing of, as if stopped where asked.
+        (code, _, err) = CliRunner.Run([.. resume, "--stop-after", "1"]);
+        Assert.True(code == 0, err);
+        Assert.Contains("note: the run is at step 2, past --stop-after 1: no step to train; the model is written as the checkpoint holds it", err);
+        Assert.Equal(saved, File.ReadAllBytes(checkpoint));
         // The saved values repeated, and options the checkpoint does not keep changed, continue the run.
         (code, _, err) = CliRunner.Run([.. resume[..^2], "--vocab", "300", "--ctx", "16", "--steps", "2", "--batch", "2", "--stop-after", "2", "--log-every", "5"]);
         Assert.True(code == 0, err);

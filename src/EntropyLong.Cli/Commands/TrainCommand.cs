@@ -173,6 +173,8 @@ public sealed class TrainCommand : Command<TrainSettings>
         Say($"schedule: {o.Steps} steps x {o.BatchSequences} x {c.ContextLength} tokens, lr {o.LearningRate:G3} (warm-up {o.WarmupSteps}, cosine to {o.LearningRate * o.MinLearningRateRatio:G3}), weight decay {o.WeightDecay}, seed {o.Seed}" +
             (o.RepeatSpans > 0 ? $", a repeated random span in {o.RepeatSpans:P0} of windows" : "") +
             (s.Resume ? $"; resuming at step {session.Step} from {checkpoint}" : s.Init is not null ? $"; starting from the weights in {s.Init}" : ""));
+        // A step the run has passed cannot be stopped at: said, since the model written is the saved step's, not that one's.
+        if (s.StopAfter < session.Step) Say($"note: the run is at step {session.Step}, past --stop-after {s.StopAfter}: no step to train; the model is written as the checkpoint holds it");
         if (!s.Resume) Say($"held-out loss at start: {session.HeldOutLoss():F4}; unigram baseline: {session.HeldOutUnigramLoss():F4}");
 
         string Line(TrainProgress p) =>
