@@ -4,7 +4,8 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using EntropyLong.Core;
 using Spectre.Console.Cli;
-using YamlDotNet.Serialization;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
 
 namespace EntropyLong.Cli;
 
@@ -50,9 +51,10 @@ public static class ConfigFile
         {
             return Parse(path, File.ReadAllText(path));
         }
-        catch (Exception e) when (e is JsonException or YamlDotNet.Core.YamlException)
+        catch (Exception e) when (e is JsonException or YamlException)
         {
-            throw new UserInputException($"{JsonErrors.Where(path, e)}: invalid configuration ({JsonErrors.Message(e)})", e);
+            string where = e is YamlException y ? $"{path}:{y.Start.Line}" : JsonErrors.Where(path, e);
+            throw new UserInputException($"{where}: invalid configuration ({JsonErrors.Message(e)})", e);
         }
     }
 
@@ -86,10 +88,28 @@ public static class ConfigFile
         if (path.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
             return JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false }) as JsonObject
                 ?? throw new JsonException("the file holds no object of hyperparameters");
-        // YAML goes through the JSON rules so both formats accept the same keys and values.
-        var map = new DeserializerBuilder().WithDuplicateKeyChecking().Build().Deserialize<Dictionary<string, object?>>(text) ?? [];
-        return JsonSerializer.SerializeToNode(map.ToDictionary(kv => kv.Key, kv => Coerce(kv.Value)))!.AsObject();
+        // YAML goes through the JSON rules so both formats accept the same keys and values. Read as nodes, a repeated
+        // key is reported at its own line (the deserializer named the mapping's first line) and a quoted scalar stays text.
+        var yaml = new YamlStream();
+        yaml.Load(new StringReader(text));
+        if (yaml.Documents.Count == 0) return [];
+        if (yaml.Documents.Count > 1) throw new YamlException(yaml.Documents[1].RootNode.Start, yaml.Documents[1].RootNode.End, "the file holds more than one YAML document");
+        if (yaml.Documents[0].RootNode is not YamlMappingNode root) throw new JsonException("the file holds no mapping of hyperparameters");
+        var fields = new JsonObject();
+        foreach (var (key, value) in root.Children)
+            fields[key is YamlScalarNode { Value: { } name } ? name : throw new YamlException(key.Start, key.End, "a key must be a name")] = ToJson(value);
+        return fields;
     }
+
+    private static JsonNode? ToJson(YamlNode node) => node switch
+    {
+        YamlScalarNode { Style: ScalarStyle.Plain, Value: null or "" or "~" or "null" or "Null" or "NULL" } => null,
+        YamlScalarNode { Style: ScalarStyle.Plain } plain => Coerce(plain.Value!),
+        YamlScalarNode scalar => JsonValue.Create(scalar.Value),
+        YamlSequenceNode list => new JsonArray([.. list.Children.Select(ToJson)]),
+        YamlMappingNode map => new JsonObject(map.Children.Select(kv => KeyValuePair.Create(kv.Key.ToString(), ToJson(kv.Value)))),
+        _ => throw new YamlException(node.Start, node.End, "an alias or tag this file cannot hold"),
+    };
 
     private static readonly JsonSerializerOptions Json = new()
     {
@@ -99,11 +119,11 @@ public static class ConfigFile
         TypeInfoResolver = new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver(),
     };
 
-    // YAML scalars arrive as strings; numbers and booleans must reach JSON as such (whole numbers exactly: a seed
-    // may need all 64 bits).
-    private static object? Coerce(object? v) => v is not string s ? v
-        : long.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var l) ? l
-        : ulong.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var u) ? u
-        : double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d
-        : bool.TryParse(s, out var b) ? b : s;
+    // Plain YAML scalars are text; numbers and booleans must reach JSON as such (whole numbers exactly: a seed may
+    // need all 64 bits). NaN and infinities (also a number too large for a double) have no JSON form: they stay
+    // text, refused as not a number.
+    private static JsonValue Coerce(string s) => long.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var l) ? JsonValue.Create(l)
+        : ulong.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var u) ? JsonValue.Create(u)
+        : double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d) ? JsonValue.Create(d)
+        : bool.TryParse(s, out var b) ? JsonValue.Create(b) : JsonValue.Create(s);
 }

@@ -207,7 +207,14 @@ public class StrictCommandLineTests
     [InlineData("cfg.yaml", "max_anchors_per_document: 0\n", "cfg.yaml: max_anchors_per_document must be between 1 and 1000000 (got 0)")]
     [InlineData("cfg.json", "[1]", "cfg.json: invalid configuration (the file holds no object of hyperparameters)")]
     [InlineData("cfg.json", """{"alpha": 1.5, "alpha": 3}""", "cfg.json: invalid configuration (Duplicate property 'alpha' encountered during deserialization.)")]
-    [InlineData("cfg.yaml", "alpha: 1.5\nalpha: 3\n", "cfg.yaml: invalid configuration (Encountered duplicate key alpha)")]
+    [InlineData("cfg.yaml", "alpha: 1.5\nalpha: 3\n", "cfg.yaml:2: invalid configuration (Duplicate key alpha)")]
+    // Both were "ArgumentException: .NET number values such as positive and negative infinity cannot be written as valid JSON", exit 1.
+    [InlineData("cfg.yaml", "alpha: NaN\n", "cfg.yaml: alpha expects a number, got \"NaN\"")]
+    [InlineData("cfg.yaml", "alpha: 1e400\n", "cfg.yaml: alpha expects a number, got \"1e400\"")]
+    // A YAML syntax error named no line.
+    [InlineData("cfg.yaml", "alpha: 2\nwindow: [16\n", "cfg.yaml:3: invalid configuration (While parsing a flow sequence, did not find expected ',' or ']'.)")]
+    // Quoted, a YAML scalar is text: it was read as the number 42 and refused.
+    [InlineData("cfg.yaml", "separator: \"42\"\nseed: \"7\"\n", "cfg.yaml: seed expects a whole number, got \"7\"")]
     public void ConfigFilesNameTheFileAndTheKey(string name, string text, string message)
     {
         string path = Path.Combine(CliRunner.TempDir(), name);
@@ -231,10 +238,10 @@ public class StrictCommandLineTests
     public void ConfigFilesKeepEveryKeyAndWholeSeeds()
     {
         string path = Path.Combine(CliRunner.TempDir(), "cfg.yaml");
-        File.WriteAllText(path, "alpha: 2.5\nmax_anchors_per_document:\norder: anchor\nseed: 18446744073709551615\nnear_duplicate: 0\nhard_negatives: 3\n");
+        File.WriteAllText(path, "alpha: 2.5\nmax_anchors_per_document:\norder: anchor\nseed: 18446744073709551615\nnear_duplicate: 0\nhard_negatives: 3\nseparator: \"42\"\n");
         var options = ConfigFile.Read(path);
         Assert.Equal((2.5, null, Core.ContextOrder.Anchor, ulong.MaxValue), (options.Alpha, options.MaxAnchorsPerDocument, options.Order, options.Seed));
-        Assert.Equal((0.0, 3), (options.NearDuplicate, options.HardNegatives));
+        Assert.Equal((0.0, 3, "42"), (options.NearDuplicate, options.HardNegatives, options.Separator));
     }
 
     [Fact]
