@@ -34,6 +34,14 @@ public class ScoreCommandTests
         Assert.Contains("entropy per word (summed over its tokens, as --word-entropy reads them): ", err);
     }
 
+    [Theory]
+    [InlineData(-1e-17, "0.00")] // was "-+0.00": the skewness of two word entropies, 0 but for rounding
+    [InlineData(0.0, "0.00")]
+    [InlineData(-0.004, "0.00")]
+    [InlineData(1.554, "+1.55")]
+    [InlineData(-1.554, "-1.55")]
+    public void SignedFiguresThatRoundToZeroHaveNoSign(double value, string text) => Assert.Equal(text, Commands.ScoreCommand.Signed(value));
+
     [Fact]
     public void UndefinedFiguresArePrintedAsADashNotNaN()
     {

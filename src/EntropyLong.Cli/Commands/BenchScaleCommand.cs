@@ -116,7 +116,7 @@ public sealed class BenchScaleCommand : Command<BenchScaleCommand.Settings>
         table.AddRow("  of which anonymous (heap, native)", $"{result.peak_anon_1x_mib} vs {result.peak_anon_10x_mib} ([bold]{result.anon_ratio_10x_over_1x:F2}x[/])");
         table.AddRow("  of which file-backed (index, model, code)", $"{result.peak_file_1x_mib} vs {result.peak_file_10x_mib}");
         table.AddRow("fresh run: process start -> first task (s)", $"{freshToWork:F2}");
-        table.AddRow("resume: process start -> first new task (s)", $"{resumeToWork:F2} ([bold]{resumeToWork - freshToWork:+0.00;-0.00}[/] vs fresh; whole resume {resume.Seconds:F1})");
+        table.AddRow("resume: process start -> first new task (s)", $"{resumeToWork:F2} ([bold]{ScoreCommand.Signed(resumeToWork - freshToWork)}[/] vs fresh; whole resume {resume.Seconds:F1})");
         table.AddRow("re-run with every task done (s)", $"{noop.Seconds:F2}");
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLine($"[grey]{Environment.ProcessorCount} cores, load average {result.load_average} at the end (other processes share the cores); scratch and logs in {Markup.Escape(work)}[/]");

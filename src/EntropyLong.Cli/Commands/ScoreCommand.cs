@@ -77,13 +77,17 @@ public sealed class ScoreCommand : Command<ScoreCommand.Settings>
         return 0;
     }
 
+    // With a sign, to two places. A value that rounds to zero needs the third section: with two, a tiny negative one
+    // (the skewness of two values, which is 0 but for rounding) printed "-+0.00".
+    internal static string Signed(double value) => value.ToString("+0.00;-0.00;0.00", CultureInfo.InvariantCulture);
+
     // Nothing scored (an empty input) has no shape, and units all of one value have no skewness: "-" for it, as other
     // commands print an undefined figure.
     private static string Shape(string unit, EntropySummary e)
     {
         var inv = CultureInfo.InvariantCulture;
         if (e.Units == 0) return string.Create(inv, $"entropy {unit}: none scored ({e.Documents:N0} documents)");
-        string skewness = double.IsNaN(e.Skewness) ? "-" : e.Skewness.ToString("+0.00;-0.00", inv);
+        string skewness = double.IsNaN(e.Skewness) ? "-" : Signed(e.Skewness);
         return string.Create(inv,
             $"entropy {unit}: {e.Units:N0} scored, mean {e.Mean:F3} nats, standard deviation {e.StdDev:F3}, skewness {skewness}, " +
             $"{e.UnderOneNatShare * 100:F1}% under 1 nat, {e.TailShare * 100:F2}% above mean + {e.Alpha:G} std; tau = mean + {e.Alpha:G} std per document " +
