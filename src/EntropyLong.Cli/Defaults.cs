@@ -2,20 +2,22 @@ using EntropyLong.Core;
 
 namespace EntropyLong.Cli;
 
-/// <summary>The shipped defaults: found under data/ of the checkout (or ENTROPYLONG_HOME), so commands work
-/// without --model or --corpus in a fresh clone.</summary>
+/// <summary>The shipped defaults: found under data/ of the checkout, of the installed .NET tool (packed next to the
+/// program), or of ENTROPYLONG_HOME, so commands work without --model or --corpus.</summary>
 public static class Defaults
 {
-    public static string Home
+    public static string Home =>
+        Environment.GetEnvironmentVariable("ENTROPYLONG_HOME") is { Length: > 0 } home ? home
+        : FindHome(AppContext.BaseDirectory, Directory.GetCurrentDirectory());
+
+    /// <summary>The first folder holding data/sample, looking up from the program's folder (a checkout's build output
+    /// lies below the checkout; the tool's data lies beside it), then from the current one; else the current one.</summary>
+    public static string FindHome(string programFolder, string currentFolder)
     {
-        get
-        {
-            if (Environment.GetEnvironmentVariable("ENTROPYLONG_HOME") is { Length: > 0 } home) return home;
-            foreach (var start in new[] { AppContext.BaseDirectory, Directory.GetCurrentDirectory() })
-                for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-                    if (Directory.Exists(Path.Combine(dir.FullName, "data", "sample"))) return dir.FullName;
-            return Directory.GetCurrentDirectory();
-        }
+        foreach (var start in new[] { programFolder, currentFolder })
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+                if (Directory.Exists(Path.Combine(dir.FullName, "data", "sample"))) return dir.FullName;
+        return currentFolder;
     }
 
     public static string Model => Path.Combine(Home, "data", "models", "default.gguf");

@@ -1,4 +1,7 @@
+using System.Diagnostics;
+using System.IO.Compression;
 using System.Text.RegularExpressions;
+using EntropyLong.TestSupport;
 
 namespace EntropyLong.Cli.Tests;
 
@@ -28,6 +31,52 @@ public class RepositoryTests
         string test = commands[1].Trim();
         var ci = File.ReadAllLines(Path.Combine(Root(), ".ci", "run")).Select(l => l.Trim()).Where(l => !l.StartsWith('#'));
         Assert.Contains(ci, line => line == test || line.StartsWith(test + " ", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void TheToolPackageCarriesTheDefaultModelAndSampleCorpusBesideTheProgram()
+    {
+        // An installed tool has no checkout above it: without these, every command's defaults named a missing file.
+        string root = Root(), output = Scratch.NewDirectory("pack");
+        var pack = Process.Start(new ProcessStartInfo("dotnet", ["pack", Path.Combine(root, "src", "EntropyLong.Cli"), "-c", "Release", "-o", output, "-v", "quiet", "-nologo"])
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true,
+        })!;
+        string log = pack.StandardOutput.ReadToEnd() + pack.StandardError.ReadToEnd();
+        pack.WaitForExit();
+        Assert.True(pack.ExitCode == 0, log);
+        try
+        {
+            using var package = ZipFile.OpenRead(Directory.GetFiles(output, "EntropyLong.*.nupkg").Single());
+            string program = package.Entries.Single(e => e.Name == "entropylong.dll").FullName;
+            string beside = program[..^"entropylong.dll".Length];
+            foreach (string file in new[] { "data/models/default.gguf", "data/sample/corpus.jsonl.gz", "data/sample/README.md" })
+            {
+                var entry = package.GetEntry(beside + file);
+                Assert.True(entry is not null, $"{beside + file} is not in the package");
+                using var packed = new MemoryStream();
+                using (var stream = entry.Open()) stream.CopyTo(packed);
+                Assert.True(packed.ToArray().AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(root, file))), file);
+            }
+        }
+        finally
+        {
+            Directory.Delete(output, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void TheDefaultsAreFoundBesideTheInstalledToolOrAboveTheCheckoutsBuild()
+    {
+        string scratch = Scratch.NewDirectory("home");
+        string Folder(params string[] parts) => Directory.CreateDirectory(Path.Combine([scratch, .. parts])).FullName;
+        string tool = Folder("tools", "entropylong", "any"), checkout = Folder("checkout"), build = Folder("checkout", ".build", "cli"), elsewhere = Folder("elsewhere");
+        Folder("tools", "entropylong", "any", "data", "sample");
+        Folder("checkout", "data", "sample");
+        Assert.Equal(tool, Cli.Defaults.FindHome(tool, elsewhere));
+        Assert.Equal(checkout, Cli.Defaults.FindHome(build, elsewhere));
+        Assert.Equal(checkout, Cli.Defaults.FindHome(elsewhere, Path.Combine(checkout, "data")));
+        Assert.Equal(elsewhere, Cli.Defaults.FindHome(elsewhere, elsewhere));
     }
 
     [Fact]
