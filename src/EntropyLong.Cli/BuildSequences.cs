@@ -16,17 +16,17 @@ internal static class BuildSequences
     {
         var files = new BuildFiles(buildDir);
         string mds = Path.Combine(buildDir, BuildFolder.Mds);
-        if (!File.Exists(Path.Combine(mds, MdsWriter.IndexFile))) return (FromJsonl(files.SequencesPath, vocabulary), files.SequencesPath);
+        if (!File.Exists(Path.Combine(mds, MdsWriter.IndexFile))) return (FromJsonl(files, vocabulary), files.SequencesPath);
         // mds/ holds the build's training tokenizer's tokens, which need not be this model's: compare the first sequence
         // with its text tokenized here.
         var fromMds = MdsReader.Read(mds).FirstOrDefault();
-        var fromText = FromJsonl(files.SequencesPath, vocabulary).FirstOrDefault();
+        var fromText = FromJsonl(files, vocabulary).FirstOrDefault();
         if (fromMds is null || fromText is null) throw new UserInputException($"{buildDir}: the build holds no sequences");
         int differsAt = fromText.Tokens.AsSpan().CommonPrefixLength(fromMds.InputIds.Select(id => (int)Math.Min(id, int.MaxValue)).ToArray());
         if (differsAt == fromText.Tokens.Length && differsAt == fromMds.InputIds.Length) return (FromMds(mds, vocabulary.Count), mds);
         say($"note: {mds} holds another tokenizer's tokens (its first sequence differs from {Path.GetFileName(files.SequencesPath)} " +
             $"tokenized by this model at token {differsAt}); training on {files.SequencesPath}, tokenized by the model's vocabulary");
-        return (FromJsonl(files.SequencesPath, vocabulary), files.SequencesPath);
+        return (FromJsonl(files, vocabulary), files.SequencesPath);
     }
 
     private static IEnumerable<TokenSequence> FromMds(string mds, int vocabularySize)
@@ -48,9 +48,10 @@ internal static class BuildSequences
         }
     }
 
-    private static IEnumerable<TokenSequence> FromJsonl(string path, LlamaVocabulary vocabulary)
+    private static IEnumerable<TokenSequence> FromJsonl(BuildFiles files, LlamaVocabulary vocabulary)
     {
-        foreach (var (line, record) in BuildRecords.Read<SequenceRecord>(path))
+        string path = files.SequencesPath;
+        foreach (var (line, record) in files.ReadSequences())
         {
             var tokens = new List<int>();
             var spans = new List<(int, int)>();

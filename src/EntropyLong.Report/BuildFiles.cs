@@ -58,6 +58,23 @@ public sealed class BuildFiles
                                          "the method saw (documents_read less the corpus records skipped); they are not from the same build");
     }
 
+    /// <summary>The records of sequences.jsonl (<see cref="SequencesPath"/>), checked when they end against stats.json's
+    /// count of sequences, as <see cref="ReadDetails"/> checks details.jsonl: an emptied, cut or foreign file would
+    /// otherwise be read as this build's sequences.</summary>
+    public IEnumerable<(long Line, SequenceRecord Record)> ReadSequences()
+    {
+        long expected = BuildFolder.ReadStats(Directory).Sequences;
+        long records = 0;
+        foreach (var record in BuildRecords.Read<SequenceRecord>(SequencesPath))
+        {
+            records++;
+            yield return record;
+        }
+        if (records != expected)
+            throw new UserInputException($"{SequencesPath}: {records:N0} records, but {Path.Combine(Directory, BuildFolder.Stats)} counts {expected:N0} " +
+                                         "sequences; they are not from the same build");
+    }
+
     /// <summary>config.json, or null when absent.</summary>
     /// <exception cref="UserInputException">It is not a JSON object.</exception>
     public JsonElement? ReadConfig() => ReadJson(BuildFolder.Config) switch

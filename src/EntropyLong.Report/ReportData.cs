@@ -132,7 +132,7 @@ public sealed class ReportData
             }
         }
 
-        foreach (var (line, r) in BuildRecords.Read<SequenceRecord>(build.SequencesPath))
+        foreach (var (line, r) in build.ReadSequences())
         {
             ct.ThrowIfCancellationRequested();
             data.SequenceLengths.Add(r.NumTokens);

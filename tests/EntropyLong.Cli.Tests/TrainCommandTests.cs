@@ -59,7 +59,7 @@ public partial class TrainCommandTests
             mds.Complete();
         }
         File.WriteAllLines(Path.Combine(build, "sequences.jsonl"), lines);
-        File.WriteAllText(Path.Combine(build, "stats.json"), "{}");
+        File.WriteAllText(Path.Combine(build, "stats.json"), $$"""{"sequences": {{lines.Count}}}""");
         return build;
     }
 

@@ -46,7 +46,7 @@ public class GuardReportTests : IAsyncLifetime
         BuildFolder.WriteJson(Path.Combine(dir, BuildFolder.Stats), new BuildStats
         {
             DocumentsRead = 1, DocumentsUsed = 1, Anchors = 1, CandidatesRetrieved = 5, CandidatesJudged = 4, CandidatesNearDuplicate = 1,
-            CandidatesCapped = 1, CandidatesBelowDocumentGain = 1, ChunksVerified = 1, ContextsNegative = 1,
+            CandidatesCapped = 1, CandidatesBelowDocumentGain = 1, ChunksVerified = 1, ContextsNegative = 1, Sequences = 1,
         });
         return dir;
     }

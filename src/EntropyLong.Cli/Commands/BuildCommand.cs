@@ -329,7 +329,7 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
     {
         var files = new EntropyLong.Report.BuildFiles(build);
         var counts = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var (_, r) in BuildRecords.Read<SequenceRecord>(files.SequencesPath))
+        foreach (var (_, r) in files.ReadSequences())
             foreach (var sample in r.Samples)
                 counts[sample.DocumentId] = sample.Contexts.Count(c => c.Kind == ContextRecord.Verified) + sample.ContextsDropped;
         return counts;
