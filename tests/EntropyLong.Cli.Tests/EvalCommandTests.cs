@@ -111,4 +111,29 @@ fwe +-\d+\.\d{3}
         Assert.Equal(3, code);
         Assert.Equal($"error: {file}: no LongBench-v2 results to score", err.Trim());
     }
+
+    [Fact]
+    public void LongBenchRefusesAResultsFileItCannotAppendToBeforeLoadingTheModel()
+    {
+        string dir = CliRunner.TempDir(), data = Path.Combine(dir, "lb.jsonl"), model = Path.Combine(dir, "m.gguf"), results = Path.Combine(dir, "r.json");
+        File.WriteAllText(data, """{"_id": "1", "domain": "d", "sub_domain": "s", "difficulty": "easy", "length": "short", "question": "q", "choice_A": "a", "choice_B": "b", "choice_C": "c", "choice_D": "d", "answer": "A", "context": "x"}""" + "\n");
+        File.WriteAllText(model, "not a model"); // loading it would fail: a refusal must come first
+        string[] run = ["eval", "longbench-v2", "--model", model, "--data", data, "--out", results];
+
+        File.WriteAllText(results, "[]\n");
+        var (code, _, err) = CliRunner.Run(run);
+        Assert.Equal((3, $"error: {results}: holds a JSON array, and results are appended as JSON lines; give another --out " +
+                         "(`eval longbench-v2 score` reads this file as it is)"), (code, err.Trim()));
+        File.WriteAllText(results, "{\"_id\": \"1\"}\n");
+        (code, _, err) = CliRunner.Run(run);
+        Assert.Equal((3, $"error: {results}:1: field \"judge\" missing or not true/false"), (code, err.Trim()));
+        Assert.Equal("{\"_id\": \"1\"}\n", File.ReadAllText(results));
+
+        // A last line cut short by a crash is no refusal: the run drops it and goes on, here to the model.
+        File.WriteAllText(results, "{\"_id\": ");
+        (code, _, err) = CliRunner.Run(run);
+        Assert.Equal(3, code);
+        Assert.DoesNotContain(results, err);
+        Assert.Contains(model, err);
+    }
 }

@@ -55,8 +55,19 @@ public sealed class EvalLongBenchCommand : AsyncCommand<EvalLongBenchSettings>
         if (settings.Out is { } given) OutputPath.CheckFile(given, [settings.Data!]);
         var data = LongBenchV2.Load(settings.Data!);
         int generated = settings.Cot ? 1024 : 128;
-        using var model = await TextModels.OpenAsync(settings.OpenOptions(settings.MaxPromptTokens + generated + EvalModelSettings.ContextSlack), cancellationToken);
-        string outFile = settings.Out ?? Path.Combine("results", $"{model.Name.Split('/')[^1]}{(settings.Cot ? "_cot" : "")}.jsonl");
+        var open = settings.OpenOptions(settings.MaxPromptTokens + generated + EvalModelSettings.ContextSlack);
+        string DefaultOut(string modelName) => Path.Combine("results", $"{modelName.Split('/')[^1]}{(settings.Cot ? "_cot" : "")}.jsonl");
+        // The results file is checked before the model is loaded. Its default name is the model's: a GGUF's file name,
+        // or what the server serves, known before connecting only when --served-model names it.
+        string? known = TextModels.IsUrl(open.Model) ? settings.ServedModel : Path.GetFileNameWithoutExtension(open.Model);
+        string? outFile = settings.Out ?? (known is null ? null : DefaultOut(known));
+        if (outFile is not null) LongBenchRunner.CheckOutFile(outFile);
+        using var model = await TextModels.OpenAsync(open, cancellationToken);
+        if (outFile is null)
+        {
+            outFile = DefaultOut(model.Name);
+            LongBenchRunner.CheckOutFile(outFile);
+        }
         EvalConsole.Info($"model: {model.Name}; tokens counted by {model.Tokenizer.Description}; results: {outFile}");
         EvalConsole.WarnIfBeyondTraining(model, settings.MaxPromptTokens + generated);
         var table = await EvalConsole.WithProgress(sink =>

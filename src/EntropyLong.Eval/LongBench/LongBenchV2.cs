@@ -175,10 +175,7 @@ public sealed class LongBenchRunner(ITextModel model, IProgress<(int Done, int T
     {
         var items = options.Limit is { } n ? data.Take(n).ToList() : data.ToList();
         var ids = items.Select(i => i.Id).ToHashSet();
-        // Lines appended after a JSON array (pred.py's results saved as one array) would spoil both.
-        if (File.Exists(options.OutFile) && StartsWithArray(options.OutFile))
-            throw new UserInputException($"{options.OutFile}: holds a JSON array, and results are appended as JSON lines; give another --out " +
-                                         "(`eval longbench-v2 score` reads this file as it is)");
+        CheckOutFile(options.OutFile);
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(options.OutFile))!);
         Ruler.RulerFiles.RepairTornTail(options.OutFile);
         var done = File.Exists(options.OutFile) ? ReadResults(options.OutFile).Select(r => r.Id).ToHashSet() : [];
@@ -240,6 +237,28 @@ public sealed class LongBenchRunner(ITextModel model, IProgress<(int Done, int T
         return model.GenerateAsync(new GenerationRequest(truncated, maxNewTokens, options.Temperature, Seed: seed), ct);
     }
 
+    /// <summary>Refuses a results file that a run could not append to: one holding a JSON array, or lines that are not
+    /// results (a last line cut short by a crash excepted: the run drops it). The command calls this before it loads the
+    /// model, so a refusal costs nothing.</summary>
+    public static void CheckOutFile(string path)
+    {
+        if (!File.Exists(path)) return;
+        // Lines appended after a JSON array (pred.py's results saved as one array) would spoil both.
+        if (StartsWithArray(path))
+            throw new UserInputException($"{path}: holds a JSON array, and results are appended as JSON lines; give another --out " +
+                                         "(`eval longbench-v2 score` reads this file as it is)");
+        string text = File.ReadAllText(path, Encoding.UTF8);
+        int tail = text.LastIndexOf('\n') + 1;
+        if (tail < text.Length && !IsJson(text[tail..])) text = text[..tail];
+        ReadResults(path, text);
+    }
+
+    private static bool IsJson(string text)
+    {
+        try { JsonNode.Parse(text); return true; }
+        catch (JsonException) { return false; }
+    }
+
     private static bool StartsWithArray(string path)
     {
         using var r = new StreamReader(path, Encoding.UTF8);
@@ -259,7 +278,11 @@ public sealed class LongBenchRunner(ITextModel model, IProgress<(int Done, int T
     public static List<LongBenchResult> ReadResults(string path)
     {
         if (!File.Exists(path)) throw UserInputException.FileNotFound(path, "file");
-        string text = File.ReadAllText(path, Encoding.UTF8);
+        return ReadResults(path, File.ReadAllText(path, Encoding.UTF8));
+    }
+
+    private static List<LongBenchResult> ReadResults(string path, string text)
+    {
         var nodes = new List<(JsonNode? Node, string Where)>();
         if (text.TrimStart().StartsWith('['))
         {
