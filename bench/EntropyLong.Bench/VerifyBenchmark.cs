@@ -23,7 +23,7 @@ public static class VerifyBenchmark
     {
         var plan = verification.Plan(documents);
         if (plan.ForwardTokens == 0)
-            throw new UserInputException($"the {documents.Count} timed documents have nothing to verify at these settings (no anchor retrieved a chunk); time more documents (--block, --docs) or lower --alpha");
+            throw new UserInputException($"{(documents.Count == 1 ? "the timed document has" : $"the {documents.Count} timed documents have")} nothing to verify at these settings (no anchor retrieved a chunk); time more documents (--block, --docs) or lower --alpha");
         var timing = ScoreBenchmark.Compare(engine, plan.Groups, rounds,
             () => verification.Run(new BuildBlock(documents, new BuildStats()), cancellationToken), cancellationToken);
         return new VerifyTiming(plan.ForwardTokens, rounds, plan.PairsJudged, timing.RawSeconds, timing.MeasuredSeconds);

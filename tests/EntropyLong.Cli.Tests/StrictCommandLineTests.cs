@@ -446,6 +446,19 @@ public class StrictCommandLineTests
     }
 
     [Fact]
+    public void BenchVerifyWithNoDocumentSaysTheCorpusHoldsNone()
+    {
+        // It loaded the models, then blamed --alpha: "the 0 timed documents have nothing to verify".
+        string dir = CliRunner.TempDir(), corpus = Path.Combine(dir, "empty.jsonl");
+        File.WriteAllText(corpus, "");
+        var (code, _, err) = CliRunner.Run("bench", "verify", "--index", dir, "--corpus", corpus, "--docs", "2");
+        Assert.Equal((3, $"error: {corpus}: the corpus holds no document"), (code, err.Trim()));
+        File.WriteAllText(corpus, "{\"id\": \"a\"}\n");
+        (code, _, err) = CliRunner.Run("bench", "verify", "--index", dir, "--corpus", corpus, "--docs", "2");
+        Assert.Equal((3, $"error: {corpus}: the corpus holds no document: 1 record skipped (1 missing text); first: {corpus}:1: missing text (no \"text\" field)"), (code, err.Trim()));
+    }
+
+    [Fact]
     public void BenchScoreWithNoDocumentToScoreSaysSo()
     {
         // It printed 0 tokens per round, 0 tokens/s and ratio NaN, exit 0.

@@ -52,7 +52,12 @@ public sealed class BenchVerifyCommand : Command<BenchVerifyCommand.Settings>
             throw File.Exists(s.Index) ? UserInputException.FolderNotFound(s.Index, "index folder")
                 : new UserInputException($"{s.Index}: index folder not found (make one with `entropylong index`)");
         var blocks = OptionRangeAttribute.WholeNumbers(s.Blocks);
-        var docs = new CorpusReader(s.Corpus.Length > 0 ? s.Corpus : [Defaults.SampleCorpus]).Read().Select(r => r.Document).Take(s.Docs).ToList();
+        var corpus = new CorpusReader(s.Corpus.Length > 0 ? s.Corpus : [Defaults.SampleCorpus]);
+        var docs = corpus.Read().Select(r => r.Document).Take(s.Docs).ToList();
+        // Named here, before the models load: with no document the timing below would blame --alpha.
+        if (docs.Count == 0)
+            throw new UserInputException($"{string.Join(", ", corpus.Files)}: the corpus holds no document" +
+                                         (corpus.Stats.Skipped > 0 ? $": {corpus.Stats.Summary()}" : ""));
         using var embedder = OnnxEmbedder.Open(new EmbeddingModelOptions { Threads = s.Threads ?? 0 });
         using var sharded = ShardedIndex.IsSharded(s.Index) ? ShardedIndex.Open(s.Index, embedder) : null;
         using var plain = sharded is null ? ChunkIndex.Open(s.Index, embedder) : null;
@@ -116,7 +121,8 @@ public sealed class BenchVerifyCommand : Command<BenchVerifyCommand.Settings>
             foreach (var r in rows)
                 Console.WriteLine($"{r["block"],6} {r["pairs_judged"],10} {r["document_chunk_passes"],10} {r["forward_tokens"],16:N0} {r["naive_forward_tokens"],16:N0} {r["ratio"],14}");
             Console.WriteLine();
-            Console.WriteLine($"verification of the first {timed.Count} documents ({timing.PairsJudged:N0} pairs, {timing.ForwardTokens:N0} LM tokens), {s.Rounds} alternating rounds, load average {result["load_average"]}:");
+            string first = timed.Count == 1 ? "the first document" : $"the first {timed.Count} documents";
+            Console.WriteLine($"verification of {first} ({timing.PairsJudged:N0} pairs, {timing.ForwardTokens:N0} LM tokens), {s.Rounds} alternating round{(s.Rounds == 1 ? "" : "s")}, load average {result["load_average"]}:");
             Console.WriteLine($"  raw llama.cpp decode of the plan's batches  {timing.RawTokensPerSecond,12:N0} tokens/s");
             Console.WriteLine($"  verification stage end to end               {timing.VerifyTokensPerSecond,12:N0} tokens/s");
             Console.WriteLine($"  ratio                                       {timing.Ratio,12:F3}");
