@@ -136,4 +136,13 @@ fwe +-\d+\.\d{3}
         Assert.DoesNotContain(results, err);
         Assert.Contains(model, err);
     }
+
+    [Fact]
+    public void RulerScoreRefusesAPredictionLineThatIsNotUtf8()
+    {
+        string dir = CliRunner.TempDir(), predictions = Path.Combine(dir, "vt.jsonl");
+        File.WriteAllBytes(predictions, [.. "{\"index\":0,\"input\":\"x"u8.ToArray(), 0xFF, .. "\",\"outputs\":[\"a\"],\"pred\":\"a\"}\n"u8.ToArray()]);
+        var (code, stdout, err) = CliRunner.Run("eval", "ruler", "score", dir);
+        Assert.Equal((3, $"error: {predictions}:1: not valid UTF-8", ""), (code, err.Trim(), stdout));
+    }
 }

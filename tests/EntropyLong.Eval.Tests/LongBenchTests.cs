@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json.Nodes;
 using EntropyLong.Core;
 using EntropyLong.Eval.LongBench;
@@ -160,5 +161,26 @@ public class LongBenchTests
         Assert.Equal("r.jsonl:2: not a JSON object", Path.GetFileName(Assert.Throws<UserInputException>(() => LongBenchRunner.ReadResults(dir.File("r.jsonl"))).Message));
         File.WriteAllText(dir.File("r.json"), "[\"x\"]");
         Assert.Equal("r.json: record 1: not a JSON object", Path.GetFileName(Assert.Throws<UserInputException>(() => LongBenchRunner.ReadResults(dir.File("r.json"))).Message));
+    }
+
+    [Fact]
+    public void DataOrResultsHoldingBytesThatAreNotUtf8AreRefusedAtTheirLine()
+    {
+        using var dir = new TempDir();
+        string data = dir.File("lb.jsonl"), array = dir.File("lb.json"), results = dir.File("r.jsonl");
+        string line = JsonNode.Parse(File.ReadAllText(Fixtures.Path("longbench-v2-mini.json")))!.AsArray()[0]!.ToJsonString();
+        static byte[] Cut(string text) => [.. Encoding.UTF8.GetBytes(text[..^2]), 0xFF, .. Encoding.UTF8.GetBytes(text[^2..])];
+        File.WriteAllBytes(data, [.. Encoding.UTF8.GetBytes(line + "\n"), .. Cut(line), (byte)'\n']);
+        Assert.Equal($"{data}:2: not valid UTF-8", Assert.Throws<UserInputException>(() => LongBenchV2.Load(data)).Message);
+        File.WriteAllBytes(array, [.. "[\n"u8.ToArray(), .. Cut(line), .. "\n]\n"u8.ToArray()]);
+        Assert.Equal($"{array}:2: not valid UTF-8", Assert.Throws<UserInputException>(() => LongBenchV2.Load(array)).Message);
+
+        const string result = "{\"_id\": \"1\", \"difficulty\": \"easy\", \"length\": \"short\", \"judge\": true, \"pred\": \"A\"}";
+        File.WriteAllBytes(results, [.. Cut(result), (byte)'\n']);
+        Assert.Equal($"{results}:1: not valid UTF-8", Assert.Throws<UserInputException>(() => LongBenchRunner.ReadResults(results)).Message);
+        Assert.Equal($"{results}:1: not valid UTF-8", Assert.Throws<UserInputException>(() => LongBenchRunner.CheckOutFile(results)).Message);
+        // A last line cut short by a crash, inside a character, is dropped by a run, not refused.
+        File.WriteAllBytes(results, [.. Encoding.UTF8.GetBytes(result + "\n{\"_id\": \"2\", \"question\": \"é")[..^1]]);
+        LongBenchRunner.CheckOutFile(results);
     }
 }

@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json.Nodes;
 using EntropyLong.Core;
 using EntropyLong.Eval.Models;
@@ -149,6 +150,25 @@ public class RulerRunnerTests
         Assert.Contains("pred", ex.Message);
         File.WriteAllText(f, "{\"index\": 0, \"input\": \"x\", \"outputs\": [\"a\"], \"pred\": \"a\"}\nnot json\n");
         Assert.Contains("vt.jsonl:2", Assert.Throws<UserInputException>(() => RulerFiles.ReadPredictions(f)).Message);
+    }
+
+    [Fact]
+    public void ALineHoldingBytesThatAreNotUtf8IsRefusedNotScored()
+    {
+        // Read leniently, the byte became U+FFFD and the line was scored.
+        using var dir = new TempDir();
+        string f = dir.File("vt.jsonl");
+        byte[] good = "{\"index\": 0, \"input\": \"x\", \"outputs\": [\"a\"], \"pred\": \"a\"}\r\n"u8.ToArray();
+        File.WriteAllBytes(f, [.. Encoding.UTF8.Preamble, .. good, .. "{\"index\": 1, \"input\": \"x"u8.ToArray(), 0xFF, .. "\", \"outputs\": [\"a\"], \"pred\": \"a\"}\n"u8.ToArray()]);
+        Assert.Equal($"{f}:2: not valid UTF-8", Assert.Throws<UserInputException>(() => RulerFiles.ReadPredictions(f)).Message);
+        Assert.Equal($"{f}:2: not valid UTF-8", Assert.Throws<UserInputException>(() => RulerFiles.ReadSamples(f)).Message);
+        string loglik = dir.File("loglik.jsonl");
+        File.WriteAllBytes(loglik, [.. "{\"index\": 0, \"answers\": [{\"answer\": \""u8.ToArray(), 0xFF, .. "\"}]}\n"u8.ToArray()]);
+        Assert.Equal($"{loglik}:1: not valid UTF-8", Assert.Throws<UserInputException>(() => RulerLoglikFiles.Read(loglik)).Message);
+        // A byte-order mark and \r\n line ends are read as the lenient reader read them; a last line needs no \n.
+        File.WriteAllBytes(f, [.. Encoding.UTF8.Preamble, .. good, .. good[..^2]]);
+        Assert.Equal([0, 0], RulerFiles.ReadPredictions(f).Select(p => p.Sample.Index));
+        Assert.Equal("x", RulerFiles.ReadPredictions(f)[1].Sample.Input);
     }
 
     [Fact]

@@ -42,7 +42,7 @@ public static partial class LongBenchV2
     public static List<LongBenchItem> Load(string path)
     {
         if (!File.Exists(path)) throw UserInputException.FileNotFound(path, "file");
-        string text = File.ReadAllText(path, Encoding.UTF8);
+        string text = EvalText.ReadAll(path);
         var items = new List<LongBenchItem>();
         if (text.TrimStart().StartsWith('['))
         {
@@ -247,13 +247,12 @@ public sealed class LongBenchRunner(ITextModel model, IProgress<(int Done, int T
         if (StartsWithArray(path))
             throw new UserInputException($"{path}: holds a JSON array, and results are appended as JSON lines; give another --out " +
                                          "(`eval longbench-v2 score` reads this file as it is)");
-        string text = File.ReadAllText(path, Encoding.UTF8);
-        int tail = text.LastIndexOf('\n') + 1;
-        if (tail < text.Length && !IsJson(text[tail..])) text = text[..tail];
-        ReadResults(path, text);
+        var bytes = File.ReadAllBytes(path);
+        int tail = Array.LastIndexOf(bytes, (byte)'\n') + 1;
+        ReadResults(path, EvalText.Decode(bytes.AsSpan(0, tail < bytes.Length && !IsJson(bytes.AsSpan(tail)) ? tail : bytes.Length), path));
     }
 
-    private static bool IsJson(string text)
+    private static bool IsJson(ReadOnlySpan<byte> text)
     {
         try { JsonNode.Parse(text); return true; }
         catch (JsonException) { return false; }
@@ -278,7 +277,7 @@ public sealed class LongBenchRunner(ITextModel model, IProgress<(int Done, int T
     public static List<LongBenchResult> ReadResults(string path)
     {
         if (!File.Exists(path)) throw UserInputException.FileNotFound(path, "file");
-        return ReadResults(path, File.ReadAllText(path, Encoding.UTF8));
+        return ReadResults(path, EvalText.ReadAll(path));
     }
 
     private static List<LongBenchResult> ReadResults(string path, string text)

@@ -69,10 +69,8 @@ public static class RulerFiles
     private static IEnumerable<(RulerSample Sample, string? Pred)> Read(string path, bool requirePred)
     {
         if (!File.Exists(path)) throw UserInputException.FileNotFound(path, "file");
-        int lineNo = 0;
-        foreach (var line in File.ReadLines(path, Encoding.UTF8))
+        foreach (var (lineNo, line) in EvalText.ReadLines(path))
         {
-            lineNo++;
             if (string.IsNullOrWhiteSpace(line)) continue;
             JsonObject o;
             try

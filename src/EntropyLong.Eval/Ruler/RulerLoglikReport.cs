@@ -130,10 +130,8 @@ public static class RulerLoglikFiles
     public static List<LoglikSample> Read(string path)
     {
         var result = new List<LoglikSample>();
-        int lineNo = 0;
-        foreach (var line in File.ReadLines(path, Encoding.UTF8))
+        foreach (var (lineNo, line) in EvalText.ReadLines(path))
         {
-            lineNo++;
             if (string.IsNullOrWhiteSpace(line)) continue;
             try
             {
