@@ -145,4 +145,22 @@ fwe +-\d+\.\d{3}
         var (code, stdout, err) = CliRunner.Run("eval", "ruler", "score", dir);
         Assert.Equal((3, $"error: {predictions}:1: not valid UTF-8", ""), (code, err.Trim(), stdout));
     }
+
+    [Fact]
+    public void RulerRefusesATaskThatCannotFitBeforeAnyModelWorkInEitherScoring()
+    {
+        // Generating stopped midway (exit 3, after niah_single_1 was answered); log-likelihood scoring skipped the task.
+        string model = TinyModels.Get(context: 1024).Path;
+        foreach (string scoring in new[] { "generate", "loglik" })
+        {
+            string dir = Path.Combine(CliRunner.TempDir(), "out");
+            var (code, stdout, err) = CliRunner.Run("eval", "ruler", "--scoring", scoring, "--model", model, "--lengths", "1024",
+                "--tasks", "niah_single_1,niah_single_2", "--samples", "1", "--out", dir, "--threads", "2");
+            Assert.Equal(3, code);
+            Assert.Matches(@"\nerror: niah_single_2: no sample fits in 1024 tokens even with the smallest haystack \((\d+) tokens with this tokenizer\); " +
+                           @"nothing was run: leave it out of --tasks, or give --lengths of at least \1\n$", err.ReplaceLineEndings("\n"));
+            Assert.Equal("", stdout);
+            Assert.False(Directory.Exists(dir));
+        }
+    }
 }

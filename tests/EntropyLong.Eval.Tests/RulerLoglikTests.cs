@@ -143,11 +143,13 @@ public class RulerLoglikTests
         Assert.Equal(2, loglik!.Distractors);
         Assert.Equal(l.Tasks.Select(t => t.Accuracy), loglik.Lengths[0].Tasks.Select(t => t.Accuracy));
 
-        // A task with no sample at a length (the essay's smallest haystack is 500 words) is skipped, not fatal.
-        var shortRun = options with { Lengths = [512], Tasks = new[] { "niah_single_2", "fwe" }.Select(Task).ToList() };
-        var shortReport = new RulerRunner(scorer, Inputs, notices.Add).RunLoglik(shortRun, 4, default);
-        Assert.Contains(notices, n => n.StartsWith("skipping niah_single_2 at 512: niah_single_2: no sample fits in 512 tokens"));
-        Assert.Equal(["fwe"], shortReport.Lengths[0].Tasks.Select(t => t.Task));
+        // A task with no sample at a length (the essay's smallest haystack is 500 words) is refused before anything
+        // is scored or written, as generating predictions refuses it: skipped, the average would cover fewer tasks.
+        var shortRun = options with { Lengths = [512], Tasks = new[] { "fwe", "niah_single_2" }.Select(Task).ToList() };
+        var e = Assert.Throws<UserInputException>(() => new RulerRunner(scorer, Inputs, notices.Add).RunLoglik(shortRun, 4, default));
+        Assert.StartsWith("niah_single_2: no sample fits in 512 tokens", e.Message);
+        Assert.Equal(12, scorer.Calls.Count);
+        Assert.False(Directory.Exists(Path.Combine(dir.Path, "512")));
 
         Assert.Contains("needs a GGUF model run in-process",
             Assert.Throws<UserInputException>(() => new RulerRunner(new FakeModel(_ => ""), Inputs, _ => { }).RunLoglik(options, 4, default)).Message);

@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.RegularExpressions;
 using System.Text.Json.Nodes;
 using EntropyLong.Core;
 using EntropyLong.Eval.Models;
@@ -150,6 +151,36 @@ public class RulerRunnerTests
         Assert.Contains("pred", ex.Message);
         File.WriteAllText(f, "{\"index\": 0, \"input\": \"x\", \"outputs\": [\"a\"], \"pred\": \"a\"}\nnot json\n");
         Assert.Contains("vt.jsonl:2", Assert.Throws<UserInputException>(() => RulerFiles.ReadPredictions(f)).Message);
+    }
+
+    [Fact]
+    public async Task ATaskWithNoSampleAtTheShortestLengthIsRefusedBeforeAnythingIsAskedOrWritten()
+    {
+        // It stopped the run where the task came, after the model had answered the tasks before it.
+        using var dir = new TempDir();
+        string outDir = Path.Combine(dir.Path, "run");
+        var model = new FakeModel(r => r.Prompt);
+        var options = Options(outDir, "niah_single_1", "niah_single_2", "niah_single_3") with { Lengths = [2048, 512] };
+        var e = await Assert.ThrowsAsync<UserInputException>(() => new RulerRunner(model, Inputs, _ => { }).RunAsync(options, default));
+        var m = Regex.Match(e.Message, @"^niah_single_2: no sample fits in 512 tokens even with the smallest haystack \((\d+) tokens with this tokenizer\); " +
+                                       @"niah_single_3: no sample fits in 512 tokens even with the smallest haystack \((\d+) tokens with this tokenizer\); " +
+                                       @"nothing was run: leave them out of --tasks, or give --lengths of at least (\d+)$");
+        Assert.True(m.Success, e.Message);
+        Assert.Equal(Math.Max(int.Parse(m.Groups[1].Value), int.Parse(m.Groups[2].Value)), int.Parse(m.Groups[3].Value));
+        Assert.Equal(0, model.Calls);
+        Assert.False(Directory.Exists(outDir));
+
+        // At the length it names, the tasks run.
+        var report = await new RulerRunner(model, Inputs, _ => { }).RunAsync(options with { Lengths = [int.Parse(m.Groups[3].Value)], Samples = 1 }, default);
+        Assert.Equal(3, report.Lengths[0].Tasks.Count);
+
+        // `--tasks all` asks for the tasks that can run: those that cannot are left out at every length, with a notice.
+        var notices = new List<string>();
+        report = await new RulerRunner(model, Inputs, notices.Add).RunAsync(options with { Samples = 1, LeaveOutTasksThatDoNotFit = true }, default);
+        Assert.All(report.Lengths, l => Assert.Equal(["niah_single_1"], l.Tasks.Select(t => t.Task)));
+        Assert.Contains(notices, n => n.StartsWith("leaving out niah_single_2 at every length: niah_single_2: no sample fits in 512 tokens") &&
+                                      n.EndsWith($"the averages cover fewer tasks (it needs --lengths of at least {m.Groups[1].Value})"));
+        Assert.Equal(2, notices.Count(n => n.StartsWith("leaving out")));
     }
 
     [Fact]

@@ -77,9 +77,12 @@ public sealed class EvalRulerSettings : EvalModelSettings
 
     public List<int> ParseLengths() => OptionRangeAttribute.WholeNumbers(Lengths ?? (Loglik ? LoglikLengths : PaperLengths)).Distinct().ToList();
 
+    /// <summary>--tasks all: the tasks that can run, rather than each by name.</summary>
+    public bool AllTasks => Tasks.Trim() == "all";
+
     public List<RulerTask> ParseTasks()
     {
-        if (Tasks.Trim() == "all") return RulerTasks.All.ToList();
+        if (AllTasks) return RulerTasks.All.ToList();
         var tasks = Tasks.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(n => RulerTasks.Find(n) ?? throw new UsageException($"--tasks: unknown task \"{n}\"; known: {string.Join(", ", RulerTasks.All.Select(t => t.Name))}"))
             .Distinct().ToList();
@@ -103,7 +106,11 @@ public sealed class EvalRulerCommand : AsyncCommand<EvalRulerSettings>
         var inputs = new RulerInputs(essay, squad, hotpot);
         if (settings.Loglik) lengths = LoglikLengths(model, settings, lengths);
         else EvalConsole.WarnIfBeyondTraining(model, lengths.Max());
-        var options = new RulerRunOptions { Lengths = lengths, Tasks = tasks, Samples = settings.Samples, OutDir = settings.Out!, Seed = settings.Seed };
+        var options = new RulerRunOptions
+        {
+            Lengths = lengths, Tasks = tasks, Samples = settings.Samples, OutDir = settings.Out!, Seed = settings.Seed,
+            LeaveOutTasksThatDoNotFit = settings.AllTasks,
+        };
         RulerRunner Runner(Action<string, int, int> sink) =>
             new(model, inputs, EvalConsole.Notice, new SyncProgress<RulerProgress>(p => sink(p.Stage, p.Done, p.Total)));
         if (settings.Loglik)

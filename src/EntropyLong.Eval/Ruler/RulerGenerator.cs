@@ -18,11 +18,16 @@ public static class RulerGenerator
 {
     private const string TooShortKey = "ruler.length-too-short";
 
-    /// <summary>The error of a task that has no sample at a length (its smallest prompt does not fit).</summary>
-    private static UserInputException TooShort(string message) => new(message) { Data = { [TooShortKey] = true } };
+    /// <summary>The error of a task that has no sample at a length (its smallest prompt does not fit), with the tokens
+    /// its smallest sample takes when known.</summary>
+    private static UserInputException TooShort(string message, int? tokensNeeded = null) => new(message) { Data = { [TooShortKey] = tokensNeeded } };
 
     /// <summary>Whether <paramref name="e"/> says a task has no sample at the length asked (rather than bad input).</summary>
     public static bool IsTooShort(UserInputException e) => e.Data.Contains(TooShortKey);
+
+    /// <summary>The tokens (prompt and tokens to generate) the smallest sample of a task that <see cref="IsTooShort"/>
+    /// took, which a length must hold for it; null when the generator cannot tell.</summary>
+    public static int? TokensNeeded(UserInputException e) => e.Data[TooShortKey] as int?;
 
     public static List<RulerSample> Generate(RulerTask task, int maxSeqLength, int numSamples, long seed, ITokenizer tokenizer, RulerInputs inputs)
     {
@@ -100,7 +105,7 @@ public static class RulerGenerator
                 else if (size > smallest) size = smallest.Value;
                 else if (++floorTries >= 50)
                     throw TooShort($"{What}: no sample fits in {MaxSeqLength} tokens even with the smallest haystack " +
-                                                 $"({length} tokens with this tokenizer); use a larger length");
+                                   $"({length} tokens with this tokenizer)", length);
             }
         }
 
@@ -382,7 +387,7 @@ public static class RulerGenerator
                     while (ctx.Count(text) > maxLen)
                     {
                         numWords -= incremental;
-                        if (numWords <= 0) throw TooShort($"fwe: no sample fits in {ctx.MaxSeqLength} tokens; use a larger length");
+                        if (numWords <= 0) throw TooShort($"fwe: no sample fits in {ctx.MaxSeqLength} tokens");
                         (text, _) = Text(numWords);
                     }
                 }

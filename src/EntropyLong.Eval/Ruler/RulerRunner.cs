@@ -14,6 +14,9 @@ public sealed record RulerRunOptions
     public required int Samples { get; init; }
     public required string OutDir { get; init; }
     public long Seed { get; init; } = 42;
+    /// <summary>Leave out, at every length, a task with no sample at the shortest length (with a notice) instead of
+    /// refusing the run: for `--tasks all`, which asks for the tasks that can run, not for each by name.</summary>
+    public bool LeaveOutTasksThatDoNotFit { get; init; }
 }
 
 /// <summary>Progress of a run: what is being done, and how far along (Total 0 while it cannot tell).</summary>
@@ -29,12 +32,14 @@ public sealed class RulerRunner(ITextModel model, RulerInputs inputs, Action<str
 {
     public async Task<RulerReport> RunAsync(RulerRunOptions options, CancellationToken ct)
     {
+        var runnable = options.Tasks.Where(t => t is not QaTask qa || (qa.Dataset == QaDataset.Squad ? inputs.Squad : inputs.HotpotQa) is not null).ToHashSet();
+        var misfits = TasksThatDoNotFit(options.Tasks.Where(runnable.Contains), options);
         Directory.CreateDirectory(options.OutDir);
         CheckManifest(options);
-        var runnable = options.Tasks.Where(t => t is not QaTask qa || (qa.Dataset == QaDataset.Squad ? inputs.Squad : inputs.HotpotQa) is not null).ToHashSet();
         foreach (var qa in options.Tasks.Except(runnable).Cast<QaTask>())
             notice($"skipping {qa.Name}: no {(qa.Dataset == QaDataset.Squad ? "SQuAD v2 dev file (--squad)" : "HotpotQA dev distractor file (--hotpotqa)")} given; " +
                    "the average at each length then covers fewer than 13 tasks");
+        runnable.ExceptWith(misfits);
         var lengths = new List<LengthScores>();
         foreach (int length in options.Lengths)
         {
@@ -69,6 +74,8 @@ public sealed class RulerRunner(ITextModel model, RulerInputs inputs, Action<str
     {
         var scorer = model as IContinuationScorer
                      ?? throw new UserInputException("--scoring loglik needs a GGUF model run in-process (a server does not give the log-probabilities of given text)");
+        var tasks = options.Tasks.Where(RulerLoglik.Applies).ToList();
+        tasks = tasks.Except(TasksThatDoNotFit(tasks, options)).ToList();
         Directory.CreateDirectory(options.OutDir);
         CheckManifest(options);
         foreach (var t in options.Tasks.Where(t => !RulerLoglik.Applies(t)))
@@ -77,18 +84,10 @@ public sealed class RulerRunner(ITextModel model, RulerInputs inputs, Action<str
         foreach (int length in options.Lengths)
         {
             var scores = new List<LoglikTaskScore>();
-            foreach (var task in options.Tasks.Where(RulerLoglik.Applies))
+            foreach (var task in tasks)
             {
                 ct.ThrowIfCancellationRequested();
-                List<RulerSample> samples;
-                // At the short lengths small models hold, some tasks have no sample (the essay's smallest haystack is
-                // 500 words): score the others.
-                try { samples = LoadOrGenerate(task, length, options, ct); }
-                catch (UserInputException e) when (RulerGenerator.IsTooShort(e))
-                {
-                    notice($"skipping {task.Name} at {length}: {e.Message}");
-                    continue;
-                }
+                var samples = LoadOrGenerate(task, length, options, ct);
                 var scored = LoadOrScoreLoglik(scorer, task, length, samples, options, distractors, ct);
                 scores.Add(RulerLoglik.Summarize(task.Name, scored.Select(s => s.Answers).ToList()));
             }
@@ -123,6 +122,34 @@ public sealed class RulerRunner(ITextModel model, RulerInputs inputs, Action<str
         progress?.Report(new RulerProgress(stage, result.Count, samples.Count));
         RulerLoglikFiles.Write(path, result);
         return result;
+    }
+
+    /// <summary>The tasks with no sample at the run's shortest length (their smallest prompt does not fit, as the
+    /// essay's smallest haystack of 500 words at 1024 tokens), left out at every length with a notice when
+    /// <see cref="RulerRunOptions.LeaveOutTasksThatDoNotFit"/>, else refused before anything is written or asked of
+    /// the model: skipped at one length only, its average would cover fewer tasks than the others'; found midway, the
+    /// work before would be lost. One sample is drawn per task at the shortest length: what fits there fits at longer ones.</summary>
+    private List<RulerTask> TasksThatDoNotFit(IEnumerable<RulerTask> tasks, RulerRunOptions options)
+    {
+        int shortest = options.Lengths.Min();
+        var misfits = new List<(RulerTask Task, string Message, int? TokensNeeded)>();
+        foreach (var task in tasks)
+        {
+            if (File.Exists(DataPath(options.OutDir, shortest, task.Name))) continue; // drawn by an earlier run
+            try { RulerGenerator.Generate(task, shortest, 1, options.Seed, model.Tokenizer, inputs); }
+            catch (UserInputException e) when (RulerGenerator.IsTooShort(e)) { misfits.Add((task, e.Message, RulerGenerator.TokensNeeded(e))); }
+        }
+        if (options.LeaveOutTasksThatDoNotFit)
+            foreach (var m in misfits)
+                notice($"leaving out {m.Task.Name} at every length: {m.Message}; the averages cover fewer tasks" +
+                       (m.TokensNeeded is { } n ? $" (it needs --lengths of at least {n})" : ""));
+        else if (misfits.Count > 0)
+        {
+            string longer = misfits.All(m => m.TokensNeeded is not null) ? $"--lengths of at least {misfits.Max(m => m.TokensNeeded)}" : "longer --lengths";
+            throw new UserInputException($"{string.Join("; ", misfits.Select(m => m.Message))}; nothing was run: leave {(misfits.Count == 1 ? "it" : "them")} " +
+                                         $"out of --tasks, or give {longer}");
+        }
+        return misfits.Select(m => m.Task).ToList();
     }
 
     public static string DataPath(string outDir, int length, string task) =>
