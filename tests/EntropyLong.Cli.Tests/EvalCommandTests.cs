@@ -163,4 +163,17 @@ fwe +-\d+\.\d{3}
             Assert.False(Directory.Exists(dir));
         }
     }
+
+    [Fact]
+    public void SkipUnfitTasksLeavesANamedTaskThatCannotFitOutInsteadOfRefusing()
+    {
+        // experiment ablation names its tasks and passes the flag: a scorer whose tokenizer cuts text fine gets the others.
+        string model = TinyModels.Get(context: 1024).Path, dir = Path.Combine(CliRunner.TempDir(), "out");
+        var (code, stdout, err) = CliRunner.Run("eval", "ruler", "--scoring", "loglik", "--model", model, "--lengths", "1024",
+            "--tasks", "niah_single_1,niah_single_2", "--skip-unfit-tasks", "--samples", "1", "--out", dir, "--threads", "2", "--json");
+        Assert.True(code == 0, err);
+        Assert.Contains("leaving out niah_single_2 at every length: niah_single_2: no sample fits in 1024 tokens", err);
+        var tasks = System.Text.Json.JsonDocument.Parse(stdout).RootElement.GetProperty("lengths").GetProperty("1024").GetProperty("tasks");
+        Assert.Equal(["niah_single_1"], tasks.EnumerateObject().Select(t => t.Name));
+    }
 }

@@ -43,6 +43,10 @@ public sealed class EvalRulerSettings : EvalModelSettings
     [DefaultValue("all")]
     public string Tasks { get; init; } = "all";
 
+    [CommandOption("--skip-unfit-tasks")]
+    [Description("Leave out, at every length with a note, a task named in --tasks that has no sample at the shortest length, as `all` does, instead of refusing the run")]
+    public bool SkipUnfitTasks { get; init; }
+
     [CommandOption("--out <DIR>")]
     [Description("Output folder: LENGTH/data/TASK/validation.jsonl, LENGTH/pred/TASK.jsonl, scores.json. A re-run continues where it stopped.")]
     public string? Out { get; init; }
@@ -109,7 +113,7 @@ public sealed class EvalRulerCommand : AsyncCommand<EvalRulerSettings>
         var options = new RulerRunOptions
         {
             Lengths = lengths, Tasks = tasks, Samples = settings.Samples, OutDir = settings.Out!, Seed = settings.Seed,
-            LeaveOutTasksThatDoNotFit = settings.AllTasks,
+            LeaveOutTasksThatDoNotFit = settings.AllTasks || settings.SkipUnfitTasks,
         };
         RulerRunner Runner(Action<string, int, int> sink) =>
             new(model, inputs, EvalConsole.Notice, new SyncProgress<RulerProgress>(p => sink(p.Stage, p.Done, p.Total)));

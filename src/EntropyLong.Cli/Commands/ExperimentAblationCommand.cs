@@ -168,7 +168,7 @@ public sealed partial class ExperimentAblationCommand : Command<ExperimentAblati
             var lengths = m.Arm == "none" ? s.LengthList.Where(l => l <= baseContext).ToList() : s.LengthList;
             string name = m.Arm == "none" ? "none" : $"{m.Arm}-s{m.Seed}", eval = Path.Combine(dir, "eval", name);
             return (m.Arm, m.Seed, m.Path, Folder: eval, Stage: lengths.Count == 0 ? null : new Stage($"eval-{name}",
-                ["eval", "ruler", "--scoring", "loglik", "--model", m.Path, "--lengths", string.Join(",", lengths), "--tasks", Tasks,
+                ["eval", "ruler", "--scoring", "loglik", "--model", m.Path, "--lengths", string.Join(",", lengths), "--tasks", Tasks, "--skip-unfit-tasks",
                     "--samples", s.SamplesPerTask.ToString(CultureInfo.InvariantCulture), "--seed", "1", "--threads", threads, "--out", eval]));
         }).ToList();
 
