@@ -54,7 +54,8 @@ public class SlurmTests(CliFixture cli)
         try
         {
             env["SLURM_CONF"] = Path.Combine(state, "etc", "slurm.conf");
-            string outDir = Path.Combine(cli.Root, "slurm-out"), index = Path.Combine(cli.Root, "slurm-idx");
+            // Spaces in the folders: sbatch must read the quoted #SBATCH paths (--chdir, --output) as one word each.
+            string outDir = Path.Combine(cli.Root, "slurm out"), index = Path.Combine(cli.Root, "slurm idx");
             var submit = cli.Run(["slurm", "submit", .. cli.CorpusArgs, "--index", index, "--out", outDir, "--array", "2",
                 "--shards", $"{CliFixture.Shards}", "--index-shards", "2", "--max-chars", "120", "--", .. cli.BuildOptions], env).Check();
             Assert.Contains("index: job", submit.Stdout);
