@@ -4,7 +4,7 @@ using EntropyLong.Data;
 
 namespace EntropyLong.Report;
 
-/// <summary>One build's counts over the documents both builds read.</summary>
+/// <summary>One build's counts over the documents both builds scored.</summary>
 public sealed record BuildCounts
 {
     [JsonPropertyName("documents_used")] public long DocumentsUsed { get; init; }
@@ -27,17 +27,25 @@ public sealed record Overlap
     [JsonPropertyName("jaccard")] public double Jaccard => A + B - Both == 0 ? 1 : (double)Both / (A + B - Both);
 }
 
-/// <summary>What changed between two builds (`entropylong compare`), over the documents both read: how far their anchors
-/// and verified (document, chunk) pairs agree, and the counts and mean dI of each. Anchors are matched by the character
-/// where the anchor token starts, so builds scored by models with different tokenizers compare too.</summary>
+/// <summary>What changed between two builds (`entropylong compare`), over the documents both scored: how far their anchors
+/// and verified (document, chunk) pairs agree, and the counts and mean dI of each. A document one build ruled out before
+/// scoring it (a skip reason and no tokens: longer than its --seq-len, contaminated) has no anchor there, so counting it
+/// would read as disagreement; such documents are counted apart. Anchors are matched by the character where the anchor
+/// token starts, so builds scored by models with different tokenizers compare too.</summary>
 public sealed record BuildComparison
 {
     [JsonPropertyName("documents_a")] public long DocumentsA { get; init; }
     [JsonPropertyName("documents_b")] public long DocumentsB { get; init; }
     [JsonPropertyName("documents_both")] public long DocumentsBoth { get; init; }
-    /// <summary>Anchors of the shared documents, pooled over them.</summary>
+    /// <summary>Documents both read and both scored: what everything below is over.</summary>
+    [JsonPropertyName("documents_scored_both")] public long DocumentsScoredBoth { get; init; }
+    /// <summary>Documents both read that A ruled out before scoring and B scored.</summary>
+    [JsonPropertyName("skipped_by_a_scored_by_b")] public long SkippedByAScoredByB { get; init; }
+    /// <summary>Documents both read that B ruled out before scoring and A scored.</summary>
+    [JsonPropertyName("skipped_by_b_scored_by_a")] public long SkippedByBScoredByA { get; init; }
+    /// <summary>Anchors of the documents both scored, pooled over them.</summary>
     [JsonPropertyName("anchors")] public Overlap Anchors { get; init; } = new();
-    /// <summary>The mean over shared documents with an anchor in either build of the per-document anchor Jaccard.</summary>
+    /// <summary>The mean over documents both scored with an anchor in either build of the per-document anchor Jaccard.</summary>
     [JsonPropertyName("anchor_jaccard_per_document")] public double AnchorJaccardPerDocument { get; init; }
     [JsonPropertyName("verified_pairs")] public Overlap VerifiedPairs { get; init; } = new();
     [JsonPropertyName("a")] public BuildCounts CountsA { get; init; } = new();
@@ -47,7 +55,7 @@ public sealed record BuildComparison
     public static BuildComparison Of(BuildFiles a, BuildFiles b)
     {
         var first = Read(a);
-        long documentsB = 0, both = 0, anchorsBoth = 0, pairsBoth = 0;
+        long documentsB = 0, both = 0, scoredBoth = 0, skippedByA = 0, skippedByB = 0, anchorsBoth = 0, pairsBoth = 0;
         double jaccardSum = 0;
         long jaccardDocuments = 0;
         var countsA = new Tally();
@@ -57,6 +65,13 @@ public sealed record BuildComparison
             documentsB++;
             if (!first.TryGetValue(id, out var theirs)) continue;
             both++;
+            if (!theirs.Scored || !mine.Scored)
+            {
+                if (mine.Scored) skippedByA++;
+                else if (theirs.Scored) skippedByB++;
+                continue;
+            }
+            scoredBoth++;
             countsA.Add(theirs);
             countsB.Add(mine);
             int shared = theirs.Anchors.Count(mine.Anchors.Contains);
@@ -72,11 +87,17 @@ public sealed record BuildComparison
         // Over no document every overlap would be empty and read as full agreement.
         if (both == 0)
             throw new UserInputException($"{a.Directory} and {b.Directory}: the builds share no document ({first.Count:N0} and {documentsB:N0} read); compare pairs documents by id");
+        if (scoredBoth == 0)
+            throw new UserInputException($"{a.Directory} and {b.Directory}: of the {both:N0} documents both builds read, none was scored by both " +
+                                         $"({skippedByA:N0} ruled out before scoring by A only, {skippedByB:N0} by B only)");
         return new BuildComparison
         {
             DocumentsA = first.Count,
             DocumentsB = documentsB,
             DocumentsBoth = both,
+            DocumentsScoredBoth = scoredBoth,
+            SkippedByAScoredByB = skippedByA,
+            SkippedByBScoredByA = skippedByB,
             Anchors = new Overlap { A = countsA.Anchors, B = countsB.Anchors, Both = anchorsBoth },
             AnchorJaccardPerDocument = jaccardDocuments == 0 ? 1 : jaccardSum / jaccardDocuments,
             VerifiedPairs = new Overlap { A = countsA.Pairs, B = countsB.Pairs, Both = pairsBoth },
@@ -85,8 +106,9 @@ public sealed record BuildComparison
         };
     }
 
-    /// <summary>What a comparison needs of one document: anchors by character, and each verified chunk with its best dI.</summary>
-    private sealed record DocumentSummary(bool Used, HashSet<int> Anchors, Dictionary<string, double> Verified);
+    /// <summary>What a comparison needs of one document: whether the build scored it, anchors by character, and each
+    /// verified chunk with its best dI.</summary>
+    private sealed record DocumentSummary(bool Scored, bool Used, HashSet<int> Anchors, Dictionary<string, double> Verified);
 
     private sealed class Tally
     {
@@ -127,7 +149,9 @@ public sealed record BuildComparison
             var verified = new Dictionary<string, double>(StringComparer.Ordinal);
             foreach (var c in r.Anchors.SelectMany(a => a.Candidates))
                 if (c.Kept && c.Delta is double d) verified[c.ChunkId] = Math.Max(verified.GetValueOrDefault(c.ChunkId, double.NegativeInfinity), d);
-            yield return (r.DocumentId, new DocumentSummary(r.SkipReason is null, anchors, verified));
+            // Ruled out before scoring: skipped with no tokens (a baseline that scores nothing still has none, but uses it).
+            bool scored = r.SkipReason is null || r.Tokens.Count > 0;
+            yield return (r.DocumentId, new DocumentSummary(scored, r.SkipReason is null, anchors, verified));
         }
     }
 

@@ -43,6 +43,34 @@ public class CompareCommandTests
     }
 
     [Fact]
+    public void DocumentsOneBuildRuledOutBeforeScoringAreSaidAndLeftOutOfTheComparison()
+    {
+        string Two(string? skip, string[] tokens)
+        {
+            string dir = CliRunner.TempDir();
+            using (var w = new JsonlWriter(Path.Combine(dir, BuildFolder.Details)))
+            {
+                w.Write(new DetailsRecord("d1", null, ["", "x"], [null, 1], 1, [new AnchorRecord(1, 5, "q", [])]));
+                w.Write(new DetailsRecord("d2", skip, tokens, tokens.Select(_ => (double?)1).ToList(), 1, tokens.Length == 0 ? [] : [new AnchorRecord(1, 5, "q", [])]));
+                w.Complete();
+            }
+            using (var w = new JsonlWriter(Path.Combine(dir, BuildFolder.Sequences))) w.Complete();
+            BuildFolder.WriteJson(Path.Combine(dir, BuildFolder.Stats), new BuildStats { DocumentsRead = 2 });
+            return dir;
+        }
+        string a = Two(DocumentLengthStep.Reason, []), b = Two(null, ["", "y"]);
+        var (code, text, err) = CliRunner.Run("compare", a, b);
+        Assert.True(code == 0, err);
+        Assert.Contains("documents read: A 2, B 2, both 2; scored by both 1 (everything below is over these)\n", text);
+        Assert.Contains("ruled out before scoring: by A but scored by B 1, by B but scored by A 0\n", text);
+        Assert.Contains("anchors (matched by the character where the anchor token starts): both 1, A only 0, B only 0;", text);
+        // Nothing to say when both scored the same documents.
+        (code, text, err) = CliRunner.Run("compare", b, b);
+        Assert.True(code == 0, err);
+        Assert.DoesNotContain("ruled out", text);
+    }
+
+    [Fact]
     public void ABuildWithoutDetailsIsAnInputError()
     {
         string a = Build(true, ("c1", 0.5)), b = Build(false);

@@ -64,6 +64,40 @@ public class BuildComparisonTests
     }
 
     [Fact]
+    public void ADocumentOneBuildRuledOutBeforeScoringIsCountedApartNotAsDisagreement()
+    {
+        // A shorter --seq-len rules d2 out before scoring (no tokens); d4 is ruled out by both, d5 by B only. d3 was
+        // scored by A and then dropped (a skip reason with tokens): it is compared.
+        string a = Build("a",
+            Doc("d1", null, ["", "The ", "cat"], At(2, Judged("c1", 0.5, true))),
+            Doc("d2", DocumentLengthStep.Reason, []),
+            Doc("d3", "no_verified_chunk", ["", "Hi"], At(1)),
+            Doc("d4", DecontaminateDocumentsStep.Reason, []),
+            Doc("d5", null, ["", "Long"], At(1)));
+        string b = Build("b",
+            Doc("d1", null, ["", "The ", "cat"], At(2, Judged("c1", 0.5, true))),
+            Doc("d2", null, ["", "A ", "long ", "one"], At(1, Judged("c2", 0.4, true)), At(3)),
+            Doc("d3", null, ["", "Hi"], At(1, Judged("c3", 0.3, true))),
+            Doc("d4", DecontaminateDocumentsStep.Reason, []),
+            Doc("d5", DocumentLengthStep.Reason, []));
+
+        var c = BuildComparison.Of(new BuildFiles(a), new BuildFiles(b));
+
+        Assert.Equal((5, 5, 5, 2), (c.DocumentsA, c.DocumentsB, c.DocumentsBoth, c.DocumentsScoredBoth));
+        Assert.Equal((1, 1), (c.SkippedByAScoredByB, c.SkippedByBScoredByA));
+        Assert.Equal((2, 2, 2), (c.Anchors.A, c.Anchors.B, c.Anchors.Both)); // d2's anchors are not "B only"
+        Assert.Equal(1.0, c.AnchorJaccardPerDocument, 12);
+        Assert.Equal((1, 2, 1), (c.VerifiedPairs.A, c.VerifiedPairs.B, c.VerifiedPairs.Both));
+        Assert.Equal((1, 2), (c.CountsA.DocumentsUsed, c.CountsB.DocumentsUsed));
+
+        // Sharing documents but scoring none of them in common compares nothing.
+        string none = Build("none", Doc("d1", DocumentLengthStep.Reason, []), Doc("d2", null, ["", "x"]));
+        string other = Build("other", Doc("d1", null, ["", "x"]), Doc("d2", DocumentLengthStep.Reason, []));
+        var e = Assert.Throws<UserInputException>(() => BuildComparison.Of(new BuildFiles(none), new BuildFiles(other)));
+        Assert.Equal($"{none} and {other}: of the 2 documents both builds read, none was scored by both (1 ruled out before scoring by A only, 1 by B only)", e.Message);
+    }
+
+    [Fact]
     public void ADocumentTwiceOrAnAnchorOutsideItsDocumentIsAnError()
     {
         string twice = Build("twice", Doc("d1", null, ["", "x"]), Doc("d1", null, ["", "y"]));

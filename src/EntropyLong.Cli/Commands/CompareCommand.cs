@@ -14,7 +14,7 @@ public sealed class CompareCommand : Command<CompareCommand.Settings>
     {
         [CommandArgument(0, "<OUT_A>"), Description("A finished build folder (with details.jsonl)")]
         public string A { get; init; } = "";
-        [CommandArgument(1, "<OUT_B>"), Description("Another one, compared with the first over the documents both read")]
+        [CommandArgument(1, "<OUT_B>"), Description("Another one, compared with the first over the documents both scored")]
         public string B { get; init; } = "";
         [CommandOption("--json"), Description("Print one JSON object")]
         public bool Json { get; init; }
@@ -28,7 +28,11 @@ public sealed class CompareCommand : Command<CompareCommand.Settings>
             Console.WriteLine(JsonSerializer.Serialize(c));
             return 0;
         }
-        Console.WriteLine($"documents read: A {c.DocumentsA:N0}, B {c.DocumentsB:N0}, both {c.DocumentsBoth:N0} (everything below is over these)");
+        Console.WriteLine($"documents read: A {c.DocumentsA:N0}, B {c.DocumentsB:N0}, both {c.DocumentsBoth:N0}; scored by both {c.DocumentsScoredBoth:N0} " +
+                          "(everything below is over these)");
+        // A document one build ruled out before scoring (longer than its --seq-len, contaminated) has no anchors to compare.
+        if (c.SkippedByAScoredByB + c.SkippedByBScoredByA > 0)
+            Console.WriteLine($"ruled out before scoring: by A but scored by B {c.SkippedByAScoredByB:N0}, by B but scored by A {c.SkippedByBScoredByA:N0}");
         Console.WriteLine($"anchors (matched by the character where the anchor token starts): both {c.Anchors.Both:N0}, A only {c.Anchors.AOnly:N0}, " +
                           $"B only {c.Anchors.BOnly:N0}; Jaccard {c.Anchors.Jaccard:F3} pooled, {c.AnchorJaccardPerDocument:F3} mean per document");
         Console.WriteLine($"verified (document, chunk) pairs: both {c.VerifiedPairs.Both:N0}, A only {c.VerifiedPairs.AOnly:N0}, " +
