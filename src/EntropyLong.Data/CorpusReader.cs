@@ -58,6 +58,17 @@ public sealed class CorpusReader
     /// <summary>Counts of the current (or last) <see cref="Read"/>.</summary>
     public ReadStats Stats { get; private set; } = new();
 
+    /// <summary>The error for a corpus that holds no document: its files, and the records skipped, if any, by the last
+    /// <see cref="Read"/>.</summary>
+    public UserInputException NoDocument() =>
+        new($"{string.Join(", ", Files)}: the corpus holds no document" + (Stats.Skipped > 0 ? $": {Stats.Summary()}" : ""));
+
+    /// <summary>Refuses a corpus with no document (<see cref="NoDocument"/>), reading no further than its first one.</summary>
+    public void RequireDocument()
+    {
+        if (!Read().Any()) throw NoDocument();
+    }
+
     /// <summary>True for a file name this reader accepts (.jsonl/.json/.ndjson, optionally .gz/.zst, .parquet).</summary>
     public static bool IsSupported(string path) => CorpusFiles.IsSupported(path);
 

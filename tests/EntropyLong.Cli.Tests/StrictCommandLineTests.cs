@@ -446,6 +446,34 @@ public class StrictCommandLineTests
     }
 
     [Fact]
+    public void IndexBuildAndTrainRefuseACorpusWithNoDocumentNamingItBeforeWriting()
+    {
+        // index wrote an index of 0 chunks (which search then read without complaint) and build an empty dataset, both
+        // exit 0; train blamed "the training documents hold 0 tokens" without naming the corpus.
+        string dir = CliRunner.TempDir(), corpus = Path.Combine(dir, "empty.jsonl"), index = Path.Combine(dir, "idx");
+        File.WriteAllText(corpus, "");
+        string[] tiny = ["--steps", "2", "--ctx", "64", "--dim", "32", "--layers", "1", "--heads", "2", "--vocab", "300", "--batch", "2"];
+        foreach (var args in new[]
+                 {
+                     new[] { "index", "--corpus", corpus, "--out", index },
+                     ["build", "--corpus", corpus, "--index", dir, "--out", Path.Combine(dir, "out")],
+                     ["train", "--corpus", corpus, "--out", Path.Combine(dir, "e.gguf"), .. tiny],
+                 })
+        {
+            var (code, _, err) = CliRunner.Run(args);
+            Assert.Equal((3, $"error: {corpus}: the corpus holds no document"), (code, err.Trim()));
+        }
+        Assert.False(Directory.Exists(index));
+        Assert.False(Directory.Exists(Path.Combine(dir, "out")));
+
+        // A corpus too small to train on is named too.
+        File.WriteAllText(corpus, """{"id": "a", "text": "a few words"}""" + "\n");
+        var (trainCode, _, trainErr) = CliRunner.Run(["train", "--corpus", corpus, "--out", Path.Combine(dir, "e.gguf"), .. tiny]);
+        Assert.Equal(3, trainCode);
+        Assert.StartsWith($"error: {corpus}: the ", trainErr.Split('\n').Last(line => line.Length > 0));
+    }
+
+    [Fact]
     public void BenchVerifyWithNoDocumentSaysTheCorpusHoldsNone()
     {
         // It loaded the models, then blamed --alpha: "the 0 timed documents have nothing to verify".

@@ -55,9 +55,7 @@ public sealed class BenchVerifyCommand : Command<BenchVerifyCommand.Settings>
         var corpus = new CorpusReader(s.Corpus.Length > 0 ? s.Corpus : [Defaults.SampleCorpus]);
         var docs = corpus.Read().Select(r => r.Document).Take(s.Docs).ToList();
         // Named here, before the models load: with no document the timing below would blame --alpha.
-        if (docs.Count == 0)
-            throw new UserInputException($"{string.Join(", ", corpus.Files)}: the corpus holds no document" +
-                                         (corpus.Stats.Skipped > 0 ? $": {corpus.Stats.Summary()}" : ""));
+        if (docs.Count == 0) throw corpus.NoDocument();
         using var embedder = OnnxEmbedder.Open(new EmbeddingModelOptions { Threads = s.Threads ?? 0 });
         using var sharded = ShardedIndex.IsSharded(s.Index) ? ShardedIndex.Open(s.Index, embedder) : null;
         using var plain = sharded is null ? ChunkIndex.Open(s.Index, embedder) : null;

@@ -161,6 +161,7 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
         // Everything that can be missing is checked before any output is written.
         var corpus = new CorpusReader(s.Corpus.Length > 0 ? s.Corpus : [Defaults.SampleCorpus]);
         OutputPath.CheckBuildFolder(s.Out, corpus.Files);
+        corpus.RequireDocument(); // a build of no document would be an empty dataset, exit 0
         if (string.IsNullOrWhiteSpace(s.Index)) throw new UsageException("--index is required (make one with `entropylong index`)");
         if (!Directory.Exists(s.Index)) throw UserInputException.FolderNotFound(s.Index, "index folder");
         var matched = s.Match is { } match && s.Method != "random" ? MatchedCounts(match) : null;

@@ -89,6 +89,8 @@ public sealed class IndexCommand : Command<IndexCommand.Settings>
     {
         var corpus = new CorpusReader(settings.Corpus); // fails here, before any output, on a missing file
         OutputPath.CheckFolder(settings.Out);
+        // An index of no chunk would be written, and searched, without complaint.
+        corpus.RequireDocument();
         using var embedder = OnnxEmbedder.Open(settings.ToOptions());
         Progress.Say($"model {embedder.ModelId} ({embedder.Dimension} dimensions)");
         var options = new IndexBuildOptions

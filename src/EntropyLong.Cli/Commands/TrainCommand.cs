@@ -140,7 +140,7 @@ public sealed class TrainCommand : Command<TrainSettings>
             {
                 int ctx = s.Resume ? saved!.Value.Config.ContextLength : s.Ctx ?? saved!.Value.Config.ContextLength;
                 var (sequences, source) = BuildSequences.Open(build, tokenizer, Say);
-                data = TrainingData.FromSequences(sequences, ctx);
+                data = TrainingData.FromSequences(sequences, ctx, source: build);
                 Say($"data: {data.TrainDocuments + data.HeldOutDocuments} sequences ({data.Spans} packed samples) from {source}, in windows of {ctx + 1} tokens: " +
                     $"{TrainingData.WindowCount(data.Train, ctx + 1)} training, {TrainingData.WindowCount(data.HeldOut, ctx + 1)} held out " +
                     $"({data.HeldOutDocuments} sequences, chosen by a hash of the sequence index); document masking on" +
@@ -148,7 +148,7 @@ public sealed class TrainCommand : Command<TrainSettings>
             }
             else
             {
-                data = TrainingData.Build(documents!, tokenizer);
+                data = TrainingData.Build(documents!, tokenizer, source: s.Corpus);
                 Say($"tokens: {data.Train.Length:N0} training ({data.TrainDocuments} documents), {data.HeldOut.Length:N0} held out ({data.HeldOutDocuments} documents)");
             }
         }
@@ -262,11 +262,13 @@ public sealed class TrainCommand : Command<TrainSettings>
         options.Where(x => x.Given is not null && !x.Given.Equals(x.Saved))
             .Select(x => FormattableString.Invariant($"{x.Option} {x.Saved} (given {x.Given})")).ToList();
 
-    /// <summary>The whole corpus in memory (training needs every document's tokens); bad lines are skipped and reported.</summary>
+    /// <summary>The whole corpus in memory (training needs every document's tokens); bad lines are skipped and reported,
+    /// a corpus with no document refused.</summary>
     internal static List<Document> ReadCorpus(string path, Action<string> say)
     {
         var reader = new CorpusReader([path]);
         var docs = reader.Read().Select(r => r.Document).ToList();
+        if (docs.Count == 0) throw reader.NoDocument(); // before the vocabulary is learned from nothing
         if (reader.Stats.Skipped > 0) say(reader.Stats.Summary());
         return docs;
     }

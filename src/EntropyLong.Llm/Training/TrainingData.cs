@@ -33,11 +33,13 @@ public sealed class TrainingData
     /// <summary>From sequences: spans (packed samples) that did not fit one window and were cut across windows.</summary>
     public int SpansCut { get; }
     public int Spans { get; }
+    /// <summary>Where the data was read from (corpus files, a build folder), for the errors about it; null if not said.</summary>
+    public string? Source { get; }
 
-    private TrainingData(int[] train, int[] heldOut, int trainDocs, int heldOutDocs,
+    private TrainingData(string? source, int[] train, int[] heldOut, int trainDocs, int heldOutDocs,
         int[]? trainSegments = null, int[]? heldOutSegments = null, int? windowLength = null, int spans = 0, int spansCut = 0)
     {
-        Train = train; HeldOut = heldOut; TrainDocuments = trainDocs; HeldOutDocuments = heldOutDocs;
+        Source = source; Train = train; HeldOut = heldOut; TrainDocuments = trainDocs; HeldOutDocuments = heldOutDocs;
         TrainSegments = trainSegments; HeldOutSegments = heldOutSegments; WindowLength = windowLength; Spans = spans; SpansCut = spansCut;
     }
 
@@ -50,7 +52,7 @@ public sealed class TrainingData
         return BinaryPrimitives.ReadUInt64BigEndian(hash) % (ulong)buckets == 0;
     }
 
-    public static TrainingData Build(IEnumerable<Document> documents, LlamaVocabulary tokenizer, int heldOutBuckets = 20)
+    public static TrainingData Build(IEnumerable<Document> documents, LlamaVocabulary tokenizer, int heldOutBuckets = 20, string? source = null)
     {
         var train = new List<int>();
         var heldOut = new List<int>();
@@ -63,13 +65,13 @@ public sealed class TrainingData
             target.AddRange(tokenizer.Tokenize(d.Text));
             if (held) heldOutDocs++; else trainDocs++;
         }
-        return new TrainingData(train.ToArray(), heldOut.ToArray(), trainDocs, heldOutDocs);
+        return new TrainingData(source, train.ToArray(), heldOut.ToArray(), trainDocs, heldOutDocs);
     }
 
     /// <summary>Windows of <paramref name="contextLength"/>+1 tokens from packed sequences, held out by sequence: a
     /// sequence is held out when <see cref="IsHeldOut"/> holds for its index in decimal (MDS samples carry no
     /// document ids; the index is the same in mds/ and sequences.jsonl). See <see cref="Cut"/> for the windows.</summary>
-    public static TrainingData FromSequences(IEnumerable<TokenSequence> sequences, int contextLength, int heldOutBuckets = 20)
+    public static TrainingData FromSequences(IEnumerable<TokenSequence> sequences, int contextLength, int heldOutBuckets = 20, string? source = null)
     {
         var train = (Tokens: new List<int>(), Segments: new List<int>());
         var heldOut = (Tokens: new List<int>(), Segments: new List<int>());
@@ -82,7 +84,7 @@ public sealed class TrainingData
             spans += seq.Spans.Length;
             if (held) heldOutSeqs++; else trainSeqs++;
         }
-        return new TrainingData(train.Tokens.ToArray(), heldOut.Tokens.ToArray(), trainSeqs, heldOutSeqs,
+        return new TrainingData(source, train.Tokens.ToArray(), heldOut.Tokens.ToArray(), trainSeqs, heldOutSeqs,
             train.Segments.ToArray(), heldOut.Segments.ToArray(), contextLength + 1, spans, spansCut);
     }
 

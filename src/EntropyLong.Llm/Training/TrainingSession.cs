@@ -82,10 +82,11 @@ public sealed class TrainingSession : IDisposable
         if (Masked(data) && options.RepeatSpans > 0)
             throw new UserInputException("repeated random spans apply to corpus training, not to a build's sequences (document masking)");
         string parts = Masked(data) ? "sequences" : "documents";
+        string source = data.Source is { } from ? from + ": " : "";
         if (TrainingData.WindowCount(data.Train, window) < options.BatchSequences)
-            throw new UserInputException($"the training {parts} hold {data.Train.Length} tokens: fewer than one batch of {options.BatchSequences} x {window}");
+            throw new UserInputException($"{source}the training {parts} hold {data.Train.Length} tokens: fewer than one batch of {options.BatchSequences} x {window}");
         if (TrainingData.WindowCount(data.HeldOut, window) < options.MicroBatch)
-            throw new UserInputException($"the held-out {parts} ({data.HeldOutDocuments}) hold {data.HeldOut.Length} tokens: fewer than {options.MicroBatch} window(s) of {window}; " +
+            throw new UserInputException($"{source}the held-out {parts} ({data.HeldOutDocuments}) hold {data.HeldOut.Length} tokens: fewer than {options.MicroBatch} window(s) of {window}; " +
                                          (Masked(data) ? "the build has too few sequences (about 1 in 20 is held out)" : "use a larger corpus or a shorter context"));
         Config = config;
         Vocabulary = vocabulary;
