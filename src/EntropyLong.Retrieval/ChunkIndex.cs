@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
+using System.Text;
 using Cloud.Unum.USearch;
 using EntropyLong.Core;
 
@@ -92,6 +93,20 @@ public sealed unsafe class ChunkIndex : IDisposable
     public Exclusion ExclusionFor(Document document) => Exclusion.ForDocument(document, Manifest.MaxChars);
 
     public Chunk GetChunk(ulong key) => _store.GetChunk(key);
+
+    /// <summary>Whether the index holds a chunk of document <paramref name="documentId"/>: a scan of the chunk rows,
+    /// comparing the id's hash first.</summary>
+    public bool HoldsDocument(string documentId)
+    {
+        byte[] id = Encoding.UTF8.GetBytes(documentId);
+        ulong hash = ChunkFiles.Hash(id);
+        for (ulong key = 0; key < (ulong)Count; key++)
+        {
+            ref readonly var r = ref _store.Record(key);
+            if (r.DocumentHash == hash && _store.DocumentIdUtf8(r).SequenceEqual(id)) return true;
+        }
+        return false;
+    }
 
     /// <summary>The <paramref name="k"/> chunks most similar to a normalized query vector, best first, leaving out
     /// what <paramref name="exclude"/> names. <paramref name="exact"/> scans every vector instead of the graph.</summary>

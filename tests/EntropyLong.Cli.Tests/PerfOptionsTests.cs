@@ -25,6 +25,25 @@ public class PerfOptionsTests
     }
 
     [Fact]
+    public void SearchRefusesToExcludeADocumentTheIndexDoesNotHold()
+    {
+        // It excluded nothing and said nothing: a typo or a chunk id searched as if the document were left out.
+        string dir = CliRunner.TempDir();
+        string corpus = Path.Combine(dir, "c.jsonl");
+        File.WriteAllLines(corpus, Enumerable.Range(0, 3).Select(i => JsonSerializer.Serialize(new { id = $"d{i}", text = $"Document {i} is about bread." })));
+        string idx = Path.Combine(dir, "idx");
+        var (code, _, err) = CliRunner.Run("index", "--corpus", corpus, "--out", idx, "--no-hnsw");
+        Assert.True(code == 0, err);
+        (code, _, err) = CliRunner.Run("search", "--index", idx, "--query", "bread", "--exclude-doc", "d2");
+        Assert.True(code == 0, err);
+        foreach (string id in new[] { "nosuch", "d2#0" })
+        {
+            (code, _, err) = CliRunner.Run("search", "--index", idx, "--query", "bread", "--exclude-doc", id);
+            Assert.Equal((3, $"error: {idx}: no document '{id}' in the index (--exclude-doc takes a document id)"), (code, err.Trim()));
+        }
+    }
+
+    [Fact]
     public void BenchCostDerivesTheInputsFromABuildAndItsIndex()
     {
         string dir = CliRunner.TempDir();

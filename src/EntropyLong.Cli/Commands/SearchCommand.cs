@@ -48,15 +48,18 @@ public sealed class SearchCommand : Command<SearchCommand.Settings>
     {
         if (!Directory.Exists(settings.Index)) throw UserInputException.FolderNotFound(settings.Index, "index folder");
         using var embedder = OnnxEmbedder.Open(settings.ToOptions());
-        var query = embedder.Embed([settings.Query], asQuery: true)[0];
-        var exclusion = settings.ExcludeDocument is { } d ? Exclusion.ForDocumentId(d) : null;
         // A sharded index (index --shards) is searched as build reads it: every shard, hits merged by score.
         using var sharded = ShardedIndex.IsSharded(settings.Index) ? ShardedIndex.Open(settings.Index, embedder, settings.ExpansionSearch) : null;
         using var plain = sharded is null ? ChunkIndex.Open(settings.Index, embedder, settings.ExpansionSearch) : null;
+        IReadOnlyList<ChunkIndex> indexes = sharded?.Shards ?? [plain!];
+        // An id that matches nothing (a typo, a chunk id) would exclude nothing without a word; report refuses one too.
+        if (settings.ExcludeDocument is { } excluded && !indexes.Any(x => x.HoldsDocument(excluded)))
+            throw new UserInputException($"{settings.Index}: no document '{excluded}' in the index (--exclude-doc takes a document id)");
+        var query = embedder.Embed([settings.Query], asQuery: true)[0];
+        var exclusion = settings.ExcludeDocument is { } d ? Exclusion.ForDocumentId(d) : null;
         var hits = sharded is not null
             ? sharded.Search(query, settings.K, exclusion, settings.Exact).Select(x => (Chunk: sharded.Shards[x.Shard].GetChunk(x.Hit.Key), x.Hit.Score)).ToArray()
             : plain!.Search(query, settings.K, exclusion, settings.Exact).Select(h => (Chunk: plain.GetChunk(h.Key), h.Score)).ToArray();
-        IReadOnlyList<ChunkIndex> indexes = sharded?.Shards ?? [plain!];
 
         var table = new Table().Border(TableBorder.Rounded)
             .AddColumn("#").AddColumn(new TableColumn("score").RightAligned()).AddColumn("source").AddColumn("text");
