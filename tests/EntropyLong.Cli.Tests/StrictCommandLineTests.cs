@@ -446,6 +446,18 @@ public class StrictCommandLineTests
     }
 
     [Fact]
+    public void VersionPrintsThePackageVersionWithTheCommitNotTheFourPartAssemblyVersion()
+    {
+        // It printed "entropylong 0.1.0.0" for package 0.1.0.
+        var project = new DirectoryInfo(AppContext.BaseDirectory);
+        while (!File.Exists(Path.Combine(project.FullName, "src", "EntropyLong.Cli", "EntropyLong.Cli.csproj"))) project = project.Parent!;
+        string package = Regex.Match(File.ReadAllText(Path.Combine(project.FullName, "src", "EntropyLong.Cli", "EntropyLong.Cli.csproj")), "<Version>(.*?)</Version>").Groups[1].Value;
+        var (code, stdout, err) = CliRunner.Run("version");
+        Assert.True(code == 0, err);
+        Assert.Matches($@"^entropylong {Regex.Escape(package)}(\+[0-9a-f]{{7,40}})?\n$", stdout);
+    }
+
+    [Fact]
     public void IndexBuildAndTrainRefuseACorpusWithNoDocumentNamingItBeforeWriting()
     {
         // index wrote an index of 0 chunks (which search then read without complaint) and build an empty dataset, both
