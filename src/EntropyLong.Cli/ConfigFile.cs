@@ -19,7 +19,7 @@ public static class ConfigFile
     public static EntropyLongOptions Read(string path, EntropyLongOptions? defaults = null)
     {
         var fields = Fields(path);
-        var types = Json.GetTypeInfo(typeof(EntropyLongOptions)).Properties.ToDictionary(p => p.Name, p => p.PropertyType);
+        var types = Keys;
         foreach (var (key, value) in fields)
         {
             if (!types.TryGetValue(key, out var type))
@@ -42,6 +42,10 @@ public static class ConfigFile
         }
         return options;
     }
+
+    /// <summary>The keys a file may state, with the type of each (README.md lists them; a test holds the two together).</summary>
+    internal static Dictionary<string, Type> Keys =>
+        Json.GetTypeInfo(typeof(EntropyLongOptions)).Properties.ToDictionary(p => p.Name, p => p.PropertyType);
 
     /// <summary>The keys and values the file states, as JSON whichever its format; not checked against the options.</summary>
     public static JsonObject Fields(string path)

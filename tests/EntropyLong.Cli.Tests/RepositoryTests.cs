@@ -24,6 +24,17 @@ public class RepositoryTests
     }
 
     [Fact]
+    public void TheReadmeListsEveryKeyAConfigFileAccepts()
+    {
+        // min_document_gain was accepted but left out of the list.
+        string readme = File.ReadAllText(Path.Combine(Root(), "README.md"));
+        var list = Regex.Match(readme, @"A config file holds the same hyperparameters in snake_case \((?<keys>[^)]*)\)");
+        Assert.True(list.Success, "README.md no longer says 'A config file holds the same hyperparameters in snake_case (...)'");
+        var listed = Regex.Matches(list.Groups["keys"].Value, "`([a-z_]+)`").Select(m => m.Groups[1].Value).Order();
+        Assert.Equal(ConfigFile.Keys.Keys.Order(), listed);
+    }
+
+    [Fact]
     public void TheQuickStartIsTwoCommandsAndCiRunsItsTestCommand()
     {
         var commands = QuickStart();
