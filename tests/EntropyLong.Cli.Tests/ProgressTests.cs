@@ -32,4 +32,32 @@ public class ProgressTests
             "[00:00:13] building: 9 sequences (100%)",
         ], said);
     }
+
+    [Fact]
+    public void AResultLineOnARedirectedStdoutIsWrittenWholeWithoutMarkup()
+    {
+        // `merge` printed its "merged N shards into DIR/ (...)" line through Spectre, which wrapped it at 80 columns.
+        Assert.True(Console.IsOutputRedirected, "the test needs the test host's stdout redirected, as a log's is");
+        string path = "/data/" + new string('x', 150) + "/[out]";
+        var (_, stdout, _) = CliRunner.Capture(() =>
+        {
+            Stdout.MarkupLine($"merged 3 shards into [bold]{Spectre.Console.Markup.Escape(path)}[/]/ (sequences: sequences.jsonl)");
+            return 0;
+        });
+        Assert.Equal($"merged 3 shards into {path}/ (sequences: sequences.jsonl)\n", stdout);
+    }
+
+    [Fact]
+    public void NoCommandWritesALineThroughSpectresWrappingConsole()
+    {
+        // Its lines wrap at 80 columns when the output is redirected: Stdout.MarkupLine, Console.WriteLine or Progress.Say.
+        var root = new DirectoryInfo(AppContext.BaseDirectory);
+        while (!Directory.Exists(Path.Combine(root.FullName, "src", "EntropyLong.Cli"))) root = root.Parent!;
+        var offenders = Directory.GetFiles(Path.Combine(root.FullName, "src", "EntropyLong.Cli"), "*.cs", SearchOption.AllDirectories)
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}") && Path.GetFileName(f) != "Stdout.cs")
+            .SelectMany(f => File.ReadLines(f).Select((line, i) => (f, i, line)))
+            .Where(x => System.Text.RegularExpressions.Regex.IsMatch(x.line, @"\bAnsiConsole\.(MarkupLine|WriteLine|Markup)\("))
+            .Select(x => $"{Path.GetRelativePath(root.FullName, x.f)}:{x.i + 1}: {x.line.Trim()}");
+        Assert.Empty(offenders);
+    }
 }

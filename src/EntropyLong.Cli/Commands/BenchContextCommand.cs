@@ -43,11 +43,11 @@ public sealed class BenchContextCommand : Command<BenchContextSettings>
         var table = new Table().AddColumns("occurrence", "occurrences", "tokens", "mean entropy (nats)", "inner tokens", "inner mean entropy (nats)");
         foreach (var (name, o) in new[] { ("first", r.First), ("repeat", r.Repeat) })
             table.AddRow(name, o.Occurrences.ToString("N0"), o.Tokens.ToString("N0"), F(o.MeanEntropy, "F4"), o.InnerTokens.ToString("N0"), F(o.InnerMeanEntropy, "F4"));
-        AnsiConsole.WriteLine($"{s.Model}: {r.Documents} {(s.AllDocuments ? "" : "held-out ")}documents, {r.RareWords} rare words (in <= {s.RareMaxDocs} documents) repeated within a document; mean entropy over all tokens {F(r.AllTokensMeanEntropy, "F4")}");
+        Console.WriteLine($"{s.Model}: {r.Documents} {(s.AllDocuments ? "" : "held-out ")}documents, {r.RareWords} rare words (in <= {s.RareMaxDocs} documents) repeated within a document; mean entropy over all tokens {F(r.AllTokensMeanEntropy, "F4")}");
         AnsiConsole.Write(table);
-        AnsiConsole.WriteLine($"repeat / first: {F(r.Repeat.MeanEntropy / r.First.MeanEntropy, "F3")} (all tokens), {F(r.Repeat.InnerMeanEntropy / r.First.InnerMeanEntropy, "F3")} (inner tokens)");
+        Console.WriteLine($"repeat / first: {F(r.Repeat.MeanEntropy / r.First.MeanEntropy, "F3")} (all tokens), {F(r.Repeat.InnerMeanEntropy / r.First.InnerMeanEntropy, "F3")} (inner tokens)");
         var copy = RepeatEntropy.MeasureCopy(engine, docs);
-        AnsiConsole.WriteLine($"each document followed by a copy of itself ({copy.Documents} documents, {copy.TokensPerCopy:N0} tokens per copy): " +
+        Console.WriteLine($"each document followed by a copy of itself ({copy.Documents} documents, {copy.TokensPerCopy:N0} tokens per copy): " +
             $"first copy {F(copy.FirstCopyMeanEntropy, "F4")} nats, second copy {F(copy.SecondCopyMeanEntropy, "F4")} (second / first: {F(copy.SecondCopyMeanEntropy / copy.FirstCopyMeanEntropy, "F3")})");
         return 0;
     }

@@ -95,7 +95,7 @@ public sealed class BenchEmbedCommand : Command<BenchEmbedCommand.Settings>
             table.AddRow("smallest cosine to the baseline's vector", b.MinCosine.ToString("F6"));
         }
         AnsiConsole.Write(table);
-        AnsiConsole.MarkupLine($"[grey]{r.Chunks} chunks ({r.Tokens:N0} tokens, {r.PaddingShare:P1} padding), at most {r.BatchSize} texts and {r.TokenBudget} positions per call, in windows of {window}, best of {r.Rounds}, {Environment.ProcessorCount} cores, {Markup.Escape(r.Model)}[/]");
+        Stdout.MarkupLine($"[grey]{r.Chunks} chunks ({r.Tokens:N0} tokens, {r.PaddingShare:P1} padding), at most {r.BatchSize} texts and {r.TokenBudget} positions per call, in windows of {window}, best of {r.Rounds}, {Environment.ProcessorCount} cores, {Markup.Escape(r.Model)}[/]");
         return 0;
     }
 

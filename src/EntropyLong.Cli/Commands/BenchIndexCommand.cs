@@ -79,12 +79,11 @@ public sealed class BenchIndexCommand : Command<BenchIndexCommand.Settings>
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
     {
-        var err = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
         var settings = new HnswSettings { Connectivity = s.Connectivity, ExpansionAdd = s.ExpansionAdd, ExpansionSearch = s.ExpansionSearch };
         int threads = s.Threads > 0 ? s.Threads : Environment.ProcessorCount;
         var kinds = s.Quantize.Split(',').Select(q => Quantizations.ByName[q.Trim()]).Distinct().ToList();
         var results = RetrievalBenchmarks.Index(s.Vectors, s.Dimension, s.Queries, s.K, settings, kinds, threads,
-            s.WorkDir ?? Path.GetTempPath(), msg => err.MarkupLine($"[grey]{Markup.Escape(msg)}[/]"));
+            s.WorkDir ?? Path.GetTempPath(), Progress.Say);
         if (s.Json)
         {
             // One object per quantization, one per line.

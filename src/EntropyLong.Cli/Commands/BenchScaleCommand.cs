@@ -119,7 +119,7 @@ public sealed class BenchScaleCommand : Command<BenchScaleCommand.Settings>
         table.AddRow("resume: process start -> first new task (s)", $"{resumeToWork:F2} ([bold]{ScoreCommand.Signed(resumeToWork - freshToWork)}[/] vs fresh; whole resume {resume.Seconds:F1})");
         table.AddRow("re-run with every task done (s)", $"{noop.Seconds:F2}");
         AnsiConsole.Write(table);
-        AnsiConsole.MarkupLine($"[grey]{Environment.ProcessorCount} cores, load average {result.load_average} at the end (other processes share the cores); scratch and logs in {Markup.Escape(work)}[/]");
+        Stdout.MarkupLine($"[grey]{Environment.ProcessorCount} cores, load average {result.load_average} at the end (other processes share the cores); scratch and logs in {Markup.Escape(work)}[/]");
         return 0;
     }
 

@@ -38,7 +38,7 @@ public sealed class BenchTrainCommand : Command<BenchTrainSettings>
             table.AddRow(ctx.ToString(), r.ForwardTokensPerSecond.ToString("F0"), r.ForwardBackwardTokensPerSecond.ToString("F0"),
                 (r.ForwardTokensPerSecond / r.ForwardBackwardTokensPerSecond).ToString("F2"), r.AdamMilliseconds.ToString("F1"), (r.MemoryBytes >> 20).ToString());
         }
-        AnsiConsole.WriteLine($"dim {s.Dim}, {s.Layers} layers, {s.Heads} heads, vocab {s.Vocab}, micro-batch {s.MicroBatch}, threads {(s.Threads > 0 ? s.Threads : Environment.ProcessorCount)}");
+        Console.WriteLine($"dim {s.Dim}, {s.Layers} layers, {s.Heads} heads, vocab {s.Vocab}, micro-batch {s.MicroBatch}, threads {(s.Threads > 0 ? s.Threads : Environment.ProcessorCount)}");
         AnsiConsole.Write(table);
         return 0;
     }

@@ -25,7 +25,7 @@ public sealed class MergeCommand : Command<MergeCommand.Settings>
         var stats = job.TryMerge()
             ?? throw new Core.UserInputException($"{s.Out}: another worker is merging right now (tasks/merge.lock is held)");
         BuildCommand.PrintSummary(stats, job.Output.SequencesFile);
-        AnsiConsole.MarkupLine($"merged {job.Plan.Shards} shards into {Markup.Escape(Path.GetFullPath(s.Out))}/ ({Markup.Escape(BuildCommand.Listing(job.Output))})");
+        Stdout.MarkupLine($"merged {job.Plan.Shards} shards into {Markup.Escape(Path.GetFullPath(s.Out))}/ ({Markup.Escape(BuildCommand.Listing(job.Output))})");
         return 0;
     }
 }

@@ -35,10 +35,10 @@ public sealed class ReportCommand : Command<ReportCommand.Settings>
             new ReportOptions { MaxSamples = s.Samples, SampleIds = s.SampleIds, MaxEmbeddedBytes = (long)s.MaxMb << 20 }, ct);
         if (!s.Quiet)
         {
-            AnsiConsole.MarkupLine($"report: {Markup.Escape(Path.GetFullPath(result.HtmlPath))} ({result.HtmlBytes / 1024.0:N0} KiB, " +
+            Stdout.MarkupLine($"report: {Markup.Escape(Path.GetFullPath(result.HtmlPath))} ({result.HtmlBytes / 1024.0:N0} KiB, " +
                 $"{result.DocumentsEmbedded:N0} of {result.DocumentsTotal:N0} documents in the viewer" +
                 (result.DocumentsWithoutText > 0 ? $", {result.DocumentsWithoutText:N0} without text" : "") + ")");
-            AnsiConsole.MarkupLine($"charts: {string.Join(", ", result.PngPaths.Select(p => Markup.Escape(Path.GetFileName(p))))} in {Markup.Escape(Path.GetFullPath(outDir))}/");
+            Stdout.MarkupLine($"charts: {string.Join(", ", result.PngPaths.Select(p => Markup.Escape(Path.GetFileName(p))))} in {Markup.Escape(Path.GetFullPath(outDir))}/");
         }
         return 0;
     }

@@ -73,7 +73,7 @@ public sealed class SearchCommand : Command<SearchCommand.Settings>
         }
         AnsiConsole.Write(table);
         string shards = sharded is null ? "" : $" in {sharded.Shards.Count} shards";
-        AnsiConsole.MarkupLine($"[grey]{hits.Length} of {indexes.Sum(x => x.Count):N0} chunks{shards}, {(settings.Exact || !indexes.All(x => x.HasHnsw) ? "exact" : "HNSW")} search, model {Markup.Escape(embedder.ModelId)}[/]");
+        Stdout.MarkupLine($"[grey]{hits.Length} of {indexes.Sum(x => x.Count):N0} chunks{shards}, {(settings.Exact || !indexes.All(x => x.HasHnsw) ? "exact" : "HNSW")} search, model {Markup.Escape(embedder.ModelId)}[/]");
         return 0;
     }
 }

@@ -105,7 +105,7 @@ public sealed class SlurmSubmitCommand : Command<SlurmSubmitCommand.Settings>
         {
             AtomicFile.WriteAllBytes(Script(stage), System.Text.Encoding.UTF8.GetBytes(Slurm.Script(job, Path.Combine(dir, "logs"), Directory.GetCurrentDirectory())));
             if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(Script(stage), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
-            if (s.DryRun) AnsiConsole.MarkupLine($"wrote {Markup.Escape(Script(stage))}");
+            if (s.DryRun) Stdout.MarkupLine($"wrote {Markup.Escape(Script(stage))}");
         }
         if (s.DryRun) return 0;
         var ids = new Dictionary<string, string>();
@@ -113,11 +113,11 @@ public sealed class SlurmSubmitCommand : Command<SlurmSubmitCommand.Settings>
         foreach (var (stage, job) in jobs)
         {
             previous = ids[stage] = Slurm.Submit(Script(stage), previous);
-            AnsiConsole.MarkupLine($"{stage}: job [bold]{ids[stage]}[/]{(job.ArrayTasks > 0 ? $" (array of {job.ArrayTasks})" : "")} <- {Markup.Escape(Script(stage))}");
+            Stdout.MarkupLine($"{stage}: job [bold]{ids[stage]}[/]{(job.ArrayTasks > 0 ? $" (array of {job.ArrayTasks})" : "")} <- {Markup.Escape(Script(stage))}");
         }
         var record = new SlurmJobs(outDir, index, shards, indexShards, ids.GetValueOrDefault("index"), ids["build"], ids["merge"]);
         AtomicFile.WriteAllBytes(Path.Combine(dir, SlurmJobs.FileName), JsonSerializer.SerializeToUtf8Bytes(record, new JsonSerializerOptions { WriteIndented = true }));
-        AnsiConsole.MarkupLine($"follow with: entropylong slurm status {Markup.Escape(Shell.QuotePath(s.Out))}");
+        Stdout.MarkupLine($"follow with: entropylong slurm status {Markup.Escape(Shell.QuotePath(s.Out))}");
         return 0;
     }
 }
@@ -161,7 +161,7 @@ public sealed class SlurmStatusCommand : Command<SlurmStatusCommand.Settings>
         else
         {
             AnsiConsole.Write(table);
-            AnsiConsole.MarkupLine(merged ? $"[green]complete[/]: {Markup.Escape(jobs.Out)}/stats.json" : "not merged yet");
+            Stdout.MarkupLine(merged ? $"[green]complete[/]: {Markup.Escape(jobs.Out)}/stats.json" : "not merged yet");
         }
         return 0;
     }
