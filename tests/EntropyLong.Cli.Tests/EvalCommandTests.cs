@@ -7,6 +7,20 @@ namespace EntropyLong.Cli.Tests;
 public class EvalCommandTests
 {
     [Fact]
+    public void RulerHelpSaysTasksAllLeavesOutWhatCannotFit()
+    {
+        // docs/eval.md said so ("Tasks that cannot fit"); --help did not.
+        var help = new StringWriter();
+        var app = Program.Create([]);
+        app.Configure(config => config.Settings.Console = Spectre.Console.AnsiConsole.Create(new() { Out = new Spectre.Console.AnsiConsoleOutput(help) }));
+        int code = app.Run(["eval", "ruler", "run", "--help"]);
+        Assert.Equal(0, code);
+        // The help wraps descriptions in a column: compared with the spaces between words made one.
+        Assert.Contains("`all` leaves out, at every length and with a note, a task with no sample that fits the shortest of --lengths",
+            System.Text.RegularExpressions.Regex.Replace(help.ToString(), @"\s+", " "));
+    }
+
+    [Fact]
     public void RulerRunsResumesAndScoresFromTheCommandLine()
     {
         string dir = CliRunner.TempDir();
