@@ -36,6 +36,10 @@ public static class ErrorReporting
             case OperationCanceledException:
                 Console.Error.WriteLine("cancelled");
                 return 130;
+            // Wherever the write was (a task's lock file, an output, a log), like a task that fails on a full disk.
+            case Exception when DiskFull.Find(ex) is { } full:
+                Console.Error.WriteLine($"error: {DiskFull.Message(full)}");
+                return InputError;
             default:
                 Console.Error.WriteLine($"error: {ex.GetType().Name}: {ex.Message}");
                 Console.Error.WriteLine("(set ENTROPYLONG_DEBUG=1 for the stack trace)");

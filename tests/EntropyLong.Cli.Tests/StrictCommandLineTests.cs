@@ -446,6 +446,29 @@ public class StrictCommandLineTests
     }
 
     [Fact]
+    public void AFullDiskAnywhereIsOneLineNamingTheFile()
+    {
+        // Creating a sharded build's task lock on a full disk gave "error: IOException: No space left on device : '…'",
+        // exit 1, where a task's own writes said "disk full while writing …". The runtime's exception, simulated:
+        // ENOSPC (28) in HResult and the path at the end of the message.
+        string lockFile = "/out/tasks/build-0001.lock";
+        foreach (var (thrown, expected) in new (Exception, string)[]
+                 {
+                     (new IOException($"No space left on device : '{lockFile}'", 28), $"disk full while writing {lockFile} (No space left on device)"),
+                     // EDQUOT, inside the exception of a worker thread; a message that names no file.
+                     (new AggregateException(new IOException("Disk quota exceeded", 122)), "disk full (Disk quota exceeded)"),
+                 })
+        {
+            var (code, _, err) = CliRunner.Capture(() => ErrorReporting.Report(thrown, []));
+            Assert.Equal((3, $"error: {expected}\n"), (code, err));
+        }
+        // Another I/O error is not one.
+        var (other, _, otherErr) = CliRunner.Capture(() => ErrorReporting.Report(new IOException($"Input/output error : '{lockFile}'", 5), []));
+        Assert.Equal(1, other);
+        Assert.DoesNotContain("disk full", otherErr);
+    }
+
+    [Fact]
     public void VersionPrintsThePackageVersionWithTheCommitNotTheFourPartAssemblyVersion()
     {
         // It printed "entropylong 0.1.0.0" for package 0.1.0.

@@ -72,7 +72,7 @@ public sealed class TaskStore(string directory)
         }
         catch (Exception e) when (e is UserInputException or IOException or UnauthorizedAccessException or InvalidDataException or InvalidOperationException)
         {
-            error = e is IOException io && IsDiskFull(io) ? $"{id}: disk full while writing {target}: {e.Message}" : $"{id}: {e.Message}";
+            error = e is IOException io && DiskFull.Is(io) ? $"{id}: disk full while writing {target}: {e.Message}" : $"{id}: {e.Message}";
             if (!inPlace) TryDelete(target);
             TryWrite(Path.Combine(Directory, id + ".failed"), error + "\n");
             Log(id, "failed: " + e.Message);
@@ -107,10 +107,6 @@ public sealed class TaskStore(string directory)
 
     private void Log(string id, string message) =>
         TryAppend(Path.Combine(Directory, id + ".log"), $"{DateTime.UtcNow:yyyy-MM-ddTHH:mm:ss.fffZ} {Environment.MachineName} pid {Environment.ProcessId}: {message}\n");
-
-    // ENOSPC (28) and EDQUOT (122) surface as IOException with the errno in HResult's low bits.
-    private static bool IsDiskFull(IOException e) => (e.HResult & 0xFFFF) is 28 or 122 || e.Message.Contains("No space left", StringComparison.Ordinal)
-        || e.Message.Contains("quota", StringComparison.OrdinalIgnoreCase);
 
     private static void TryAppend(string path, string text)
     {
