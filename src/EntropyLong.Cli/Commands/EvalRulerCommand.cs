@@ -40,7 +40,7 @@ public sealed class EvalRulerSettings : EvalModelSettings
 
     [CommandOption("--tasks <LIST>")]
     [Description("`all` or comma-separated task names: niah_single_1..3, niah_multikey_1..3, niah_multivalue, niah_multiquery, vt, cwe, fwe, qa_1, qa_2. " +
-                 "`all` leaves out, at every length and with a note, a task with no sample that fits the shortest of --lengths; a task named here that cannot fit refuses the run.")]
+                 "`all` leaves out, at every length and with a note, a task with no sample that fits the shortest of --lengths; a task named here that cannot fit refuses the run (unless --skip-unfit-tasks).")]
     [DefaultValue("all")]
     public string Tasks { get; init; } = "all";
 
