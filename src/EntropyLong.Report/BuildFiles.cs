@@ -47,15 +47,7 @@ public sealed class BuildFiles
         string path = DetailsPath ?? throw new InvalidOperationException("the build ran with --no-details");
         var stats = BuildFolder.ReadStats(Directory);
         long expected = stats.DocumentsRead - Enum.GetValues<SkipReason>().Sum(r => stats.DocumentsSkipped.GetValueOrDefault(ReadStats.Key(r)));
-        long records = 0;
-        foreach (var record in BuildRecords.Read<DetailsRecord>(path))
-        {
-            records++;
-            yield return record;
-        }
-        if (records != expected)
-            throw new UserInputException($"{path}: {records:N0} records, but {Path.Combine(Directory, BuildFolder.Stats)} counts {expected:N0} documents " +
-                                         "the method saw (documents_read less the corpus records skipped); they are not from the same build");
+        return Counted<DetailsRecord>(path, expected, "documents the method saw (documents_read less the corpus records skipped)");
     }
 
     /// <summary>The records of sequences.jsonl (<see cref="SequencesPath"/>), checked when they end against stats.json's
@@ -63,16 +55,21 @@ public sealed class BuildFiles
     /// otherwise be read as this build's sequences.</summary>
     public IEnumerable<(long Line, SequenceRecord Record)> ReadSequences()
     {
-        long expected = BuildFolder.ReadStats(Directory).Sequences;
+        return Counted<SequenceRecord>(SequencesPath, BuildFolder.ReadStats(Directory).Sequences, "sequences");
+    }
+
+    // The records of a build file, refused when they end if stats.json counts another number of them.
+    private IEnumerable<(long Line, T Record)> Counted<T>(string path, long expected, string counted)
+    {
         long records = 0;
-        foreach (var record in BuildRecords.Read<SequenceRecord>(SequencesPath))
+        foreach (var record in BuildRecords.Read<T>(path))
         {
             records++;
             yield return record;
         }
         if (records != expected)
-            throw new UserInputException($"{SequencesPath}: {records:N0} records, but {Path.Combine(Directory, BuildFolder.Stats)} counts {expected:N0} " +
-                                         "sequences; they are not from the same build");
+            throw new UserInputException($"{path}: {records:N0} records, but {Path.Combine(Directory, BuildFolder.Stats)} counts {expected:N0} {counted}; " +
+                                         "they are not from the same build");
     }
 
     /// <summary>config.json, or null when absent.</summary>
