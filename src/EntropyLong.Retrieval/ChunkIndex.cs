@@ -94,18 +94,18 @@ public sealed unsafe class ChunkIndex : IDisposable
 
     public Chunk GetChunk(ulong key) => _store.GetChunk(key);
 
-    /// <summary>Whether the index holds a chunk of document <paramref name="documentId"/>: a scan of the chunk rows,
-    /// comparing the id's hash first.</summary>
-    public bool HoldsDocument(string documentId)
+    /// <summary>The texts of a document's chunks, as this index holds them, in order; empty when it holds none.</summary>
+    public IReadOnlyList<string> DocumentChunkTexts(string documentId)
     {
         byte[] id = Encoding.UTF8.GetBytes(documentId);
         ulong hash = ChunkFiles.Hash(id);
+        var texts = new List<string>();
         for (ulong key = 0; key < (ulong)Count; key++)
         {
             ref readonly var r = ref _store.Record(key);
-            if (r.DocumentHash == hash && _store.DocumentIdUtf8(r).SequenceEqual(id)) return true;
+            if (r.DocumentHash == hash && _store.DocumentIdUtf8(r).SequenceEqual(id)) texts.Add(Encoding.UTF8.GetString(_store.TextUtf8(r)));
         }
-        return false;
+        return texts;
     }
 
     /// <summary>The <paramref name="k"/> chunks most similar to a normalized query vector, best first, leaving out

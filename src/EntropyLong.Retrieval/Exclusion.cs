@@ -29,8 +29,9 @@ public sealed class Exclusion
     public static Exclusion ForDocument(Document document, int maxChars) =>
         new(document.Id, TextChunker.Chunk(document, maxChars).Select(c => c.Text));
 
-    /// <summary>Only D's own chunks (by id), when its text is not at hand.</summary>
-    public static Exclusion ForDocumentId(string documentId) => new(documentId, []);
+    /// <summary>D's id and its chunks' texts as an index holds them (<see cref="ChunkIndex.DocumentChunkTexts"/>), when its
+    /// text is not at hand.</summary>
+    public static Exclusion ForChunks(string documentId, IEnumerable<string> chunkTexts) => new(documentId, chunkTexts);
 
     internal bool Excludes(ChunkStoreReader store, in ChunkRecord r)
     {

@@ -52,11 +52,16 @@ public sealed class SearchCommand : Command<SearchCommand.Settings>
         using var sharded = ShardedIndex.IsSharded(settings.Index) ? ShardedIndex.Open(settings.Index, embedder, settings.ExpansionSearch) : null;
         using var plain = sharded is null ? ChunkIndex.Open(settings.Index, embedder, settings.ExpansionSearch) : null;
         IReadOnlyList<ChunkIndex> indexes = sharded?.Shards ?? [plain!];
-        // An id that matches nothing (a typo, a chunk id) would exclude nothing without a word; report refuses one too.
-        if (settings.ExcludeDocument is { } excluded && !indexes.Any(x => x.HoldsDocument(excluded)))
-            throw new UserInputException($"{settings.Index}: no document '{excluded}' in the index (--exclude-doc takes a document id)");
+        Exclusion? exclusion = null;
+        if (settings.ExcludeDocument is { } excluded)
+        {
+            // Its chunks' texts, so that copies of them elsewhere are left out too, as for a query made for the document.
+            var texts = indexes.SelectMany(x => x.DocumentChunkTexts(excluded)).ToList();
+            // An id that matches nothing (a typo, a chunk id) would exclude nothing without a word; report refuses one too.
+            if (texts.Count == 0) throw new UserInputException($"{settings.Index}: no document '{excluded}' in the index (--exclude-doc takes a document id)");
+            exclusion = Exclusion.ForChunks(excluded, texts);
+        }
         var query = embedder.Embed([settings.Query], asQuery: true)[0];
-        var exclusion = settings.ExcludeDocument is { } d ? Exclusion.ForDocumentId(d) : null;
         var hits = sharded is not null
             ? sharded.Search(query, settings.K, exclusion, settings.Exact).Select(x => (Chunk: sharded.Shards[x.Shard].GetChunk(x.Hit.Key), x.Hit.Score)).ToArray()
             : plain!.Search(query, settings.K, exclusion, settings.Exact).Select(h => (Chunk: plain.GetChunk(h.Key), h.Score)).ToArray();
