@@ -110,9 +110,10 @@ public class WriterTests
     [Fact]
     public void AKilledWriterThatNobodyReapedIsGoneToo()
     {
-        // `sleep 0` exits at once, but its parent execs into a sleep that never waits for it: a zombie, as a writer killed
+        // `sleep 0.3` exits once its parent has exec'd into a sleep that never waits for it: a zombie, as a writer killed
         // in a container whose PID 1 does not reap stays. .NET reported it running, so its temporary files were kept.
-        var parent = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("bash", ["-c", "sleep 0 & echo $!; exec sleep 30"])
+        // (A child that exits at once may be reaped by bash before the exec, and then no zombie is left to test.)
+        var parent = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("bash", ["-c", "sleep 0.3 & echo $!; exec sleep 30"])
             { RedirectStandardOutput = true })!;
         try
         {
