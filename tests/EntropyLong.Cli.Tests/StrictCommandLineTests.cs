@@ -522,6 +522,25 @@ public class StrictCommandLineTests
     }
 
     [Fact]
+    public void BenchVerifyWithoutAModelReadsTheShippedScorerByWordsAsBuildDoes()
+    {
+        // Read by tokens, the shipped model's entropies have no tail: alpha 2 placed no anchor, and there was nothing to time.
+        string dir = CliRunner.TempDir(), corpus = Path.Combine(dir, "c.jsonl"), index = Path.Combine(dir, "idx");
+        using (var sample = new System.IO.Compression.GZipStream(File.OpenRead(Path.Combine(Defaults.Home, "data", "sample", "corpus.jsonl.gz")), System.IO.Compression.CompressionMode.Decompress))
+        using (var reader = new StreamReader(sample))
+            File.WriteAllLines(corpus, Enumerable.Range(0, 40).Select(_ => reader.ReadLine()!));
+        var (code, _, err) = CliRunner.Run("index", "--corpus", corpus, "--out", index);
+        Assert.True(code == 0, err);
+        string stdout;
+        (code, stdout, err) = CliRunner.Run("bench", "verify", "--index", index, "--corpus", corpus, "--docs", "4", "--blocks", "4", "--block", "1",
+            "--rounds", "1", "--top-k", "2", "--threads", "2", "--json");
+        Assert.True(code == 0, err);
+        var result = System.Text.Json.JsonDocument.Parse(stdout).RootElement;
+        Assert.True(result.GetProperty("word_entropy").GetBoolean());
+        Assert.True(result.GetProperty("anchors").GetInt32() > 0, stdout);
+    }
+
+    [Fact]
     public void BenchScoreWithNoDocumentToScoreSaysSo()
     {
         // It printed 0 tokens per round, 0 tokens/s and ratio NaN, exit 0.

@@ -98,6 +98,7 @@ public sealed class BenchVerifyCommand : Command<BenchVerifyCommand.Settings>
             ["model"] = scorer.Info.Name,
             ["documents"] = docs.Count,
             ["anchors"] = prepared.Documents.Sum(d => d.Anchors.Length),
+            ["word_entropy"] = options.WordEntropy,
             ["alpha"] = s.Alpha,
             ["top_k"] = s.TopK,
             ["blocks"] = rows,
