@@ -1,7 +1,5 @@
-using System.Buffers;
 using System.Text;
 using System.Text.Json;
-using System.Text.Unicode;
 using EntropyLong.Core;
 
 namespace EntropyLong.Data;
@@ -149,7 +147,7 @@ public static class EvaluationText
         using (var stream = CorpusFiles.OpenDecompressed(path)) stream.CopyTo(content);
         ReadOnlySpan<byte> bytes = content.GetBuffer().AsSpan(0, (int)content.Length);
         if (bytes.StartsWith(Encoding.UTF8.Preamble)) bytes = bytes[Encoding.UTF8.Preamble.Length..];
-        int nul = bytes.IndexOf((byte)0), invalid = FirstInvalidUtf8(bytes);
+        int nul = bytes.IndexOf((byte)0), invalid = Utf8Bytes.FirstInvalid(bytes);
         if (nul >= 0 || invalid >= 0)
         {
             int at = nul < 0 ? invalid : invalid < 0 ? nul : Math.Min(nul, invalid);
@@ -157,14 +155,6 @@ public static class EvaluationText
                                          "evaluation data is JSON lines, JSON, Parquet or UTF-8 text");
         }
         return Encoding.UTF8.GetString(bytes);
-    }
-
-    private static int FirstInvalidUtf8(ReadOnlySpan<byte> bytes)
-    {
-        if (Utf8.IsValid(bytes)) return -1;
-        int i = 0;
-        while (Rune.DecodeFromUtf8(bytes[i..], out _, out int used) == OperationStatus.Done) i += used;
-        return i;
     }
 
     private static bool StartsWithArray(string path)

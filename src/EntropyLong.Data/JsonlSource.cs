@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Text;
 using System.Text.Json;
-using System.Text.Unicode;
 using EntropyLong.Core;
 
 namespace EntropyLong.Data;
@@ -60,9 +59,9 @@ internal sealed class JsonlSource : IRecordSource
             return null;
         }
         var line = WithoutBom(_buf.AsSpan(_lineStart, _lineLength));
-        if (!Utf8.IsValid(line))
+        if (Utf8Bytes.FirstInvalid(line) is var invalid and >= 0)
         {
-            skip = new(location, SkipReason.InvalidUtf8, $"at byte {FirstInvalidByte(line) + 1}");
+            skip = new(location, SkipReason.InvalidUtf8, $"at byte {invalid + 1}");
             return null;
         }
         var reason = ParseRecord(line, out string? text, out string? id, out string detail);
@@ -143,17 +142,6 @@ internal sealed class JsonlSource : IRecordSource
         JsonTokenType.StartObject => "an object",
         _ => t.ToString(),
     };
-
-    private static int FirstInvalidByte(ReadOnlySpan<byte> s)
-    {
-        int i = 0;
-        while (i < s.Length)
-        {
-            if (System.Text.Rune.DecodeFromUtf8(s[i..], out _, out int n) != OperationStatus.Done) return i;
-            i += n;
-        }
-        return s.Length;
-    }
 
     private static bool IsBlank(ReadOnlySpan<byte> s) => s.IndexOfAnyExcept(" \t\r"u8) < 0;
 

@@ -45,13 +45,8 @@ public static class EvalText
     public static string Decode(ReadOnlySpan<byte> bytes, string path)
     {
         if (bytes.StartsWith(Encoding.UTF8.Preamble)) bytes = bytes[Encoding.UTF8.Preamble.Length..];
-        if (!Utf8.IsValid(bytes))
-        {
-            int valid = 0;
-            while (Rune.DecodeFromUtf8(bytes[valid..], out _, out int used) == OperationStatus.Done) valid += used;
-            throw NotUtf8(path, bytes[..valid].Count((byte)'\n') + 1);
-        }
-        return Strict.GetString(bytes);
+        int invalid = Utf8Bytes.FirstInvalid(bytes);
+        return invalid < 0 ? Strict.GetString(bytes) : throw NotUtf8(path, bytes[..invalid].Count((byte)'\n') + 1);
     }
 
     private static string DecodeLine(ReadOnlySpan<byte> line, string path, int number)
