@@ -11,23 +11,24 @@ namespace EntropyLong.Cli;
 
 /// <summary>Hyperparameters from a JSON or YAML file, keys in snake_case (alpha, epsilon, window, top_k, seq_len,
 /// order, seed, separator, max_anchors_per_document, max_chunks_per_anchor, min_document_gain, skip_first_tokens, word_entropy, copy_weight, drop_unverified, near_duplicate, hard_negatives; chunks are cut by
-/// `index --max-chars`). Errors name the file and key.</summary>
+/// `index --max-chars`). Errors name the file, the line and the key.</summary>
 public static class ConfigFile
 {
     /// <summary>The options the file states, over <paramref name="defaults"/> (the paper's when null) for the keys it
     /// leaves out.</summary>
     public static EntropyLongOptions Read(string path, EntropyLongOptions? defaults = null)
     {
-        var fields = Fields(path);
+        var (fields, lines) = Load(path);
         var types = Keys;
         foreach (var (key, value) in fields)
         {
+            string where = $"{path}:{lines[key]}";
             if (!types.TryGetValue(key, out var type))
-                throw new UserInputException($"{path}: unknown key '{key}'" + (CommandLineCheck.Closest(key, types.Keys) is { } known
+                throw new UserInputException($"{where}: unknown key '{key}'" + (CommandLineCheck.Closest(key, types.Keys) is { } known
                     ? $"; did you mean '{known}'?" : $" (the keys are {string.Join(", ", types.Keys)})"));
             if (!Fits(value, type))
-                throw new UserInputException($"{path}: {key} expects {OptionRangeAttribute.KindOf(type)}, got {value?.ToJsonString() ?? "nothing"}");
-            if (RangeOf(key)?.Check(key, value?.Deserialize(type, Json)) is { } problem) throw new UserInputException($"{path}: {problem}");
+                throw new UserInputException($"{where}: {key} expects {OptionRangeAttribute.KindOf(type)}, got {value?.ToJsonString() ?? "nothing"}");
+            if (RangeOf(key)?.Check(key, value?.Deserialize(type, Json)) is { } problem) throw new UserInputException($"{where}: {problem}");
         }
         var merged = JsonSerializer.SerializeToNode(defaults ?? new EntropyLongOptions(), Json)!.AsObject();
         foreach (var (key, value) in fields) merged[key] = value?.DeepClone();
@@ -48,7 +49,10 @@ public static class ConfigFile
         Json.GetTypeInfo(typeof(EntropyLongOptions)).Properties.ToDictionary(p => p.Name, p => p.PropertyType);
 
     /// <summary>The keys and values the file states, as JSON whichever its format; not checked against the options.</summary>
-    public static JsonObject Fields(string path)
+    public static JsonObject Fields(string path) => Load(path).Fields;
+
+    /// <summary>The fields, and the line (from 1) each key is on, so an error about a key can name it.</summary>
+    private static (JsonObject Fields, Dictionary<string, long> Lines) Load(string path)
     {
         if (!File.Exists(path)) throw UserInputException.FileNotFound(path, "config file");
         try
@@ -86,23 +90,39 @@ public static class ConfigFile
         }
     }
 
-    // A key stated twice is refused in both formats: either value kept would silently drop the other.
-    private static JsonObject Parse(string path, string text)
+    // A key stated twice is refused in both formats, at its second line: either value kept would silently drop the other.
+    private static (JsonObject, Dictionary<string, long>) Parse(string path, string text)
     {
+        var lines = new Dictionary<string, long>();
         if (path.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
-            return JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false }) as JsonObject
-                ?? throw new JsonException("the file holds no object of hyperparameters");
+        {
+            // JsonNode keeps no positions: a reader pass finds the line of each top-level key (and any syntax error).
+            byte[] utf8 = System.Text.Encoding.UTF8.GetBytes(text);
+            var reader = new Utf8JsonReader(utf8);
+            while (reader.Read())
+            {
+                if (reader.TokenType != JsonTokenType.PropertyName || reader.CurrentDepth != 1) continue;
+                long line = 1 + utf8.AsSpan(0, (int)reader.TokenStartIndex).Count((byte)'\n');
+                if (!lines.TryAdd(reader.GetString()!, line))
+                    throw new UserInputException($"{path}:{line}: invalid configuration (Duplicate key {reader.GetString()})");
+            }
+            return (JsonNode.Parse(utf8) as JsonObject ?? throw new JsonException("the file holds no object of hyperparameters"), lines);
+        }
         // YAML goes through the JSON rules so both formats accept the same keys and values. Read as nodes, a repeated
         // key is reported at its own line (the deserializer named the mapping's first line) and a quoted scalar stays text.
         var yaml = new YamlStream();
         yaml.Load(new StringReader(text));
-        if (yaml.Documents.Count == 0) return [];
+        if (yaml.Documents.Count == 0) return ([], lines);
         if (yaml.Documents.Count > 1) throw new YamlException(yaml.Documents[1].RootNode.Start, yaml.Documents[1].RootNode.End, "the file holds more than one YAML document");
         if (yaml.Documents[0].RootNode is not YamlMappingNode root) throw new JsonException("the file holds no mapping of hyperparameters");
         var fields = new JsonObject();
         foreach (var (key, value) in root.Children)
-            fields[key is YamlScalarNode { Value: { } name } ? name : throw new YamlException(key.Start, key.End, "a key must be a name")] = ToJson(value);
-        return fields;
+        {
+            string name = key is YamlScalarNode { Value: { } keyName } ? keyName : throw new YamlException(key.Start, key.End, "a key must be a name");
+            fields[name] = ToJson(value);
+            lines[name] = key.Start.Line;
+        }
+        return (fields, lines);
     }
 
     private static JsonNode? ToJson(YamlNode node) => node switch

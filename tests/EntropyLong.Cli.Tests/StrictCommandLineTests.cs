@@ -193,28 +193,32 @@ public class StrictCommandLineTests
     }
 
     [Theory]
-    [InlineData("cfg.yaml", "alpha: 2.5\nepsilion: 0.9\n", "cfg.yaml: unknown key 'epsilion'; did you mean 'epsilon'?")]
-    [InlineData("cfg.json", """{"top-k": 3}""", "cfg.json: unknown key 'top-k'; did you mean 'top_k'?")]
-    [InlineData("cfg.yaml", "window: 16.5\n", "cfg.yaml: window expects a whole number, got 16.5")]
-    [InlineData("cfg.json", """{"order": "sideways"}""", "cfg.json: order expects one of shuffle, anchor, got \"sideways\"")]
-    [InlineData("cfg.yaml", "epsilon: 2\n", "cfg.yaml: epsilon must be at least 0 and below 1 (got 2)")]
-    [InlineData("cfg.yaml", "near_duplicate: 1.5\n", "cfg.yaml: near_duplicate must be between 0 and 1 (got 1.5)")]
-    [InlineData("cfg.yaml", "copy_weight: 1\n", "cfg.yaml: copy_weight must be at least 0 and below 1 (got 1)")]
-    [InlineData("cfg.yaml", "max_chunks_per_anchor: -1\n", "cfg.yaml: max_chunks_per_anchor must be between 0 and 10000 (got -1)")]
-    [InlineData("cfg.json", """{"alpha": 1000}""", "cfg.json: alpha must be between 0 and 100 (got 1000)")]
-    [InlineData("cfg.yaml", "window: 999999\n", "cfg.yaml: window must be between 0 and 65536 (got 999999)")]
-    [InlineData("cfg.json", """{"top_k": 100000}""", "cfg.json: top_k must be between 1 and 10000 (got 100000)")]
-    [InlineData("cfg.yaml", "max_anchors_per_document: 0\n", "cfg.yaml: max_anchors_per_document must be between 1 and 1000000 (got 0)")]
+    [InlineData("cfg.yaml", "alpha: 2.5\nepsilion: 0.9\n", "cfg.yaml:2: unknown key 'epsilion'; did you mean 'epsilon'?")]
+    [InlineData("cfg.json", """{"top-k": 3}""", "cfg.json:1: unknown key 'top-k'; did you mean 'top_k'?")]
+    [InlineData("cfg.yaml", "window: 16.5\n", "cfg.yaml:1: window expects a whole number, got 16.5")]
+    [InlineData("cfg.json", """{"order": "sideways"}""", "cfg.json:1: order expects one of shuffle, anchor, got \"sideways\"")]
+    [InlineData("cfg.yaml", "epsilon: 2\n", "cfg.yaml:1: epsilon must be at least 0 and below 1 (got 2)")]
+    [InlineData("cfg.yaml", "near_duplicate: 1.5\n", "cfg.yaml:1: near_duplicate must be between 0 and 1 (got 1.5)")]
+    [InlineData("cfg.yaml", "copy_weight: 1\n", "cfg.yaml:1: copy_weight must be at least 0 and below 1 (got 1)")]
+    [InlineData("cfg.yaml", "max_chunks_per_anchor: -1\n", "cfg.yaml:1: max_chunks_per_anchor must be between 0 and 10000 (got -1)")]
+    [InlineData("cfg.json", """{"alpha": 1000}""", "cfg.json:1: alpha must be between 0 and 100 (got 1000)")]
+    [InlineData("cfg.yaml", "window: 999999\n", "cfg.yaml:1: window must be between 0 and 65536 (got 999999)")]
+    [InlineData("cfg.json", """{"top_k": 100000}""", "cfg.json:1: top_k must be between 1 and 10000 (got 100000)")]
+    [InlineData("cfg.yaml", "max_anchors_per_document: 0\n", "cfg.yaml:1: max_anchors_per_document must be between 1 and 1000000 (got 0)")]
     [InlineData("cfg.json", "[1]", "cfg.json: invalid configuration (the file holds no object of hyperparameters)")]
-    [InlineData("cfg.json", """{"alpha": 1.5, "alpha": 3}""", "cfg.json: invalid configuration (Duplicate property 'alpha' encountered during deserialization.)")]
+    [InlineData("cfg.json", """{"alpha": 1.5, "alpha": 3}""", "cfg.json:1: invalid configuration (Duplicate key alpha)")]
     [InlineData("cfg.yaml", "alpha: 1.5\nalpha: 3\n", "cfg.yaml:2: invalid configuration (Duplicate key alpha)")]
+    // Errors about a key named the file only; in a file of many keys, the line is where to look.
+    [InlineData("cfg.json", "{\n  \"alpha\": 1.5,\n  \"window\": {\"top_k\": 1},\n  \"top_k\": 0\n}", "cfg.json:3: window expects a whole number, got {\"top_k\":1}")]
+    [InlineData("cfg.json", "{\n  \"alpha\": 1.5,\n\n  \"alpha\": 3\n}", "cfg.json:4: invalid configuration (Duplicate key alpha)")]
+    [InlineData("cfg.yaml", "# hyperparameters\nalpha: 1.5\n\ntop_k: 0\n", "cfg.yaml:4: top_k must be between 1 and 10000 (got 0)")]
     // Both were "ArgumentException: .NET number values such as positive and negative infinity cannot be written as valid JSON", exit 1.
-    [InlineData("cfg.yaml", "alpha: NaN\n", "cfg.yaml: alpha expects a number, got \"NaN\"")]
-    [InlineData("cfg.yaml", "alpha: 1e400\n", "cfg.yaml: alpha expects a number, got \"1e400\"")]
+    [InlineData("cfg.yaml", "alpha: NaN\n", "cfg.yaml:1: alpha expects a number, got \"NaN\"")]
+    [InlineData("cfg.yaml", "alpha: 1e400\n", "cfg.yaml:1: alpha expects a number, got \"1e400\"")]
     // A YAML syntax error named no line.
     [InlineData("cfg.yaml", "alpha: 2\nwindow: [16\n", "cfg.yaml:3: invalid configuration (While parsing a flow sequence, did not find expected ',' or ']'.)")]
     // Quoted, a YAML scalar is text: it was read as the number 42 and refused.
-    [InlineData("cfg.yaml", "separator: \"42\"\nseed: \"7\"\n", "cfg.yaml: seed expects a whole number, got \"7\"")]
+    [InlineData("cfg.yaml", "separator: \"42\"\nseed: \"7\"\n", "cfg.yaml:2: seed expects a whole number, got \"7\"")]
     public void ConfigFilesNameTheFileAndTheKey(string name, string text, string message)
     {
         string path = Path.Combine(CliRunner.TempDir(), name);
