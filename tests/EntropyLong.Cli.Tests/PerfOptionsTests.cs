@@ -77,6 +77,14 @@ public class PerfOptionsTests
         (code, _, err) = CliRunner.Run("bench", "cost", "--build", dir, "--index", idx);
         Assert.Equal(3, code);
         Assert.Contains("stats.json: not found", err);
+
+        // A build records the size of the index it retrieved from: another index would scale another pool.
+        File.WriteAllText(Path.Combine(build, "config.json"), JsonSerializer.Serialize(new { index = "/elsewhere/idx", index_chunks = 17 }));
+        (code, _, err) = CliRunner.Run("bench", "cost", "--build", build, "--index", idx);
+        Assert.Equal((3, $"error: {idx}: holds 16 chunks, but the build retrieved from an index of 17 (/elsewhere/idx); give --index the index the build used"), (code, err.Trim()));
+        File.WriteAllText(Path.Combine(build, "config.json"), JsonSerializer.Serialize(new { index = "/elsewhere/idx", index_chunks = 16 }));
+        (code, _, err) = CliRunner.Run("bench", "cost", "--build", build, "--index", idx, "--json");
+        Assert.True(code == 0, err);
     }
 
     [Fact]

@@ -47,6 +47,27 @@ public sealed class BenchCostCommand : Command<BenchCostCommand.Settings>
         }
     }
 
+    /// <summary>The pool's figures must come from the index the build retrieved from: config.json records its size
+    /// (builds before that record only its path, which is then compared, as a note: folders may have moved).</summary>
+    private static void CheckIndexIsTheBuilds(Settings s, long chunks)
+    {
+        string path = Path.Combine(s.Build, BuildFolder.Config);
+        if (!File.Exists(path)) return;
+        JsonElement config;
+        try { config = JsonDocument.Parse(File.ReadAllBytes(path)).RootElement; }
+        catch (JsonException e) { throw new UserInputException($"{JsonErrors.Where(path, e)}: not valid JSON ({JsonErrors.Message(e)})", e); }
+        if (config.ValueKind != JsonValueKind.Object) throw new UserInputException($"{path}: not a JSON object");
+        string? recorded = config.TryGetProperty("index", out var p) && p.ValueKind == JsonValueKind.String ? p.GetString() : null;
+        if (config.TryGetProperty("index_chunks", out var n) && n.TryGetInt64(out long built))
+        {
+            if (built != chunks)
+                throw new UserInputException($"{s.Index}: holds {chunks:N0} chunks, but the build retrieved from an index of {built:N0}" +
+                                             (recorded is null ? "" : $" ({recorded})") + "; give --index the index the build used");
+        }
+        else if (recorded is not null && recorded != Path.GetFullPath(s.Index))
+            Progress.Say($"note: {path} names the index {recorded}, not {Path.GetFullPath(s.Index)}; this build does not record its index's size, so the two are not compared");
+    }
+
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
     {
         var stats = BuildFolder.ReadStats(s.Build);
@@ -56,6 +77,7 @@ public sealed class BenchCostCommand : Command<BenchCostCommand.Settings>
         if (stats.TokensOut == 0) throw new UserInputException($"{Path.Combine(s.Build, BuildFolder.Stats)}: the build wrote no tokens; nothing to scale");
         long chunks = manifests.Sum(m => m.Chunks), documents = manifests.Sum(m => m.Documents);
         if (chunks == 0) throw new UserInputException($"{s.Index}: the index holds no chunks");
+        CheckIndexIsTheBuilds(s, chunks);
         long graphBytes = manifests.Sum(m => m.Hnsw?.FileBytes ?? 0), graphVectors = manifests.Sum(m => m.Hnsw?.Vectors ?? 0);
         // Everything but the graph: chunk records, texts, float32 vectors (rescoring, exact search) and the manifest.
         long storeBytes = shards.Sum(f => new DirectoryInfo(f).EnumerateFiles().Where(x => x.Name != HnswFileInfo.FileName).Sum(x => x.Length));

@@ -195,7 +195,8 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
         if (!s.Quiet)
             Progress.Say($"scorer {scorer.Info.Name}: {scorer.Info.Parameters:N0} parameters, vocabulary {scorer.Info.VocabSize}, context {scorer.Info.ContextLength}; index {shardedIndex?.Count ?? index!.Count:N0} chunks{(shardedIndex is null ? "" : $" in {shardedIndex.Shards.Count} shards")} ({embedder.ModelId})");
 
-        if (s.Shards is { } shards) return ExecuteSharded(s, shards, corpus, steps, options, Effective(s, options, modelPath, scorer, embedder, corpus, evaluation), ct);
+        long indexChunks = shardedIndex?.Count ?? index!.Count;
+        if (s.Shards is { } shards) return ExecuteSharded(s, shards, corpus, steps, options, Effective(s, options, modelPath, scorer, embedder, indexChunks, corpus, evaluation), ct);
         var output = s.Output();
         var runner = new BuildRunner(steps, options.SeqLen, output);
         var documents = corpus.Read().Select(r => r.Document);
@@ -207,7 +208,7 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
             () => s.Limit is long l ? (double)read / l : corpus.TotalBytes == 0 ? double.NaN : (double)corpus.BytesRead / corpus.TotalBytes,
             p => progress.Report("building", p.FractionOfInput, Status(p, clock)), ct));
         ShardedBuild.AddCorpusSkips(stats, corpus.Stats);
-        var effective = Effective(s, options, modelPath, scorer, embedder, corpus, evaluation);
+        var effective = Effective(s, options, modelPath, scorer, embedder, indexChunks, corpus, evaluation);
         BuildFolder.WriteJson(Path.Combine(s.Out, BuildFolder.Config), effective);
         DatasetCard.Write(output, JsonSerializer.SerializeToElement(effective, BuildFolder.Json), stats);
         BuildRunner.WriteStats(s.Out, stats);
@@ -295,8 +296,8 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
         return data;
     }
 
-    private static Dictionary<string, object?> Effective(Settings s, EntropyLongOptions options, string modelPath, LlamaEngine scorer, OnnxEmbedder embedder, CorpusReader corpus,
-        EvaluationData? evaluation) =>
+    private static Dictionary<string, object?> Effective(Settings s, EntropyLongOptions options, string modelPath, LlamaEngine scorer, OnnxEmbedder embedder,
+        long indexChunks, CorpusReader corpus, EvaluationData? evaluation) =>
         new()
         {
             ["options"] = options,
@@ -306,6 +307,7 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
             ["temperature"] = s.Temperature,
             ["default_scorer"] = s.DefaultScorer,
             ["index"] = Path.GetFullPath(s.Index),
+            ["index_chunks"] = indexChunks, // so bench cost can tell the index it is given is this one
             ["embedder"] = embedder.ModelId,
             ["corpus"] = corpus.Files.Select(Path.GetFullPath).ToList(), // read back (bench links, report) from any folder
             ["tokenizer"] = s.Tokenizer is null ? "scorer" : Path.GetFullPath(s.Tokenizer),
