@@ -473,6 +473,18 @@ public class StrictCommandLineTests
     }
 
     [Fact]
+    public void AMergeOnAFullDiskSaysSoAndHowToFinish()
+    {
+        // It said "the merge failed (No space left on device : '…')": the runtime's words, the remedy a guess.
+        string file = "/out dir/mds/shard.00000.mds";
+        Assert.Equal("/out dir: the merge failed: disk full while writing /out dir/mds/shard.00000.mds (No space left on device); the shard tasks are kept: " +
+                     "free disk space and run `entropylong merge '/out dir'`",
+            Commands.MergeCommand.Failed("/out dir", new IOException($"No space left on device : '{file}'", 28)).Message);
+        Assert.Equal("/out: the merge failed: Input/output error; the shard tasks are kept: fix the cause and run `entropylong merge /out`",
+            Commands.MergeCommand.Failed("/out", new IOException("Input/output error", 5)).Message);
+    }
+
+    [Fact]
     public void VersionPrintsThePackageVersionWithTheCommitNotTheFourPartAssemblyVersion()
     {
         // It printed "entropylong 0.1.0.0" for package 0.1.0.

@@ -256,7 +256,7 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
         }
         catch (IOException e)
         {
-            throw new UserInputException($"{s.Out}: the merge failed ({e.Message}); the shard tasks are kept: fix the cause (e.g. free disk space) and run `entropylong merge {Shell.QuotePath(s.Out)}`", e);
+            throw MergeCommand.Failed(s.Out, e);
         }
         if (merged is not null && !s.Quiet)
         {

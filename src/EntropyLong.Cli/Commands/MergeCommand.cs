@@ -14,6 +14,15 @@ public sealed class MergeCommand : Command<MergeCommand.Settings>
         public string Out { get; init; } = "";
     }
 
+    /// <summary>A merge that could not write its output: the cause in one line (a full disk as such, with the file), and
+    /// how to finish, since the shard tasks it reads are kept.</summary>
+    internal static Core.UserInputException Failed(string outDir, IOException e)
+    {
+        bool full = Core.DiskFull.Is(e);
+        return new Core.UserInputException($"{outDir}: the merge failed: {(full ? Core.DiskFull.Message(e) : e.Message)}; the shard tasks are kept: " +
+                                           $"{(full ? "free disk space" : "fix the cause")} and run `entropylong merge {Shell.QuotePath(outDir)}`", e);
+    }
+
     public override int Execute(CommandContext context, Settings s, CancellationToken ct)
     {
         if (!Directory.Exists(s.Out)) throw Core.UserInputException.FolderNotFound(s.Out, "build folder");
@@ -22,8 +31,16 @@ public sealed class MergeCommand : Command<MergeCommand.Settings>
         if (missing.Count > 0)
             throw new Core.UserInputException($"{s.Out}: {missing.Count} of {job.Plan.Shards} build tasks are not done (first: {BuildFolder.BuildTask(missing[0])}" +
                 $"{(job.Tasks.FailureOf(BuildFolder.BuildTask(missing[0])) is { } f ? $", failed: {f.Trim()}" : "")}); run the build again with the same arguments");
-        var stats = job.TryMerge()
-            ?? throw new Core.UserInputException($"{s.Out}: another worker is merging right now (tasks/merge.lock is held)");
+        Core.BuildStats? merged;
+        try
+        {
+            merged = job.TryMerge();
+        }
+        catch (IOException e)
+        {
+            throw Failed(s.Out, e);
+        }
+        var stats = merged ?? throw new Core.UserInputException($"{s.Out}: another worker is merging right now (tasks/merge.lock is held)");
         BuildCommand.PrintSummary(stats, job.Output.SequencesFile);
         Stdout.MarkupLine($"merged {job.Plan.Shards} shards into {Markup.Escape(Path.GetFullPath(s.Out))}/ ({Markup.Escape(BuildCommand.Listing(job.Output))})");
         return 0;
