@@ -15,6 +15,8 @@ public sealed class BuildStats
     public long CandidatesJudged { get; set; }
     /// <summary>Pairs whose chunk alone fills the scorer's context, so nothing of the document fits after it.</summary>
     public long CandidatesUnfit { get; set; }
+    /// <summary>Pairs not judged because a better-retrieved candidate of the document has the same text (<see cref="RepeatedTextStep"/>).</summary>
+    public long CandidatesRepeatedText { get; set; }
     /// <summary>Pairs not judged because the chunk is a near-copy of the document (<see cref="NearDuplicateStep"/>).</summary>
     public long CandidatesNearDuplicate { get; set; }
     /// <summary>Pairs not judged because the chunk shares an n-gram with evaluation data (<see cref="DecontaminateCandidatesStep"/>);
@@ -61,7 +63,7 @@ public sealed class BuildStats
         foreach (var (k, v) in o.DocumentsSkipped) Skip(k, v);
         DocumentsUsed += o.DocumentsUsed; TokensIn += o.TokensIn; Anchors += o.Anchors;
         CandidatesRetrieved += o.CandidatesRetrieved; CandidatesJudged += o.CandidatesJudged; CandidatesUnfit += o.CandidatesUnfit;
-        CandidatesNearDuplicate += o.CandidatesNearDuplicate; CandidatesContaminated += o.CandidatesContaminated;
+        CandidatesRepeatedText += o.CandidatesRepeatedText; CandidatesNearDuplicate += o.CandidatesNearDuplicate; CandidatesContaminated += o.CandidatesContaminated;
         CandidatesCapped += o.CandidatesCapped; CandidatesBelowDocumentGain += o.CandidatesBelowDocumentGain;
         ChunksVerified += o.ChunksVerified; DeltaSum += o.DeltaSum; ContextsDroppedForLength += o.ContextsDroppedForLength;
         ContextsNegative += o.ContextsNegative;

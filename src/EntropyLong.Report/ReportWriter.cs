@@ -132,7 +132,7 @@ public static class ReportWriter
             ("documents read", "documents_read"), ("documents used", "documents_used"), ("anchors", "anchors"),
             ("anchors / document", "anchors_per_document"), ("candidates judged", "candidates_judged"), ("chunks verified", "chunks_verified"),
             ("mean dI", "mean_delta"), ("sequences", "sequences"), ("tokens out", "tokens_out"),
-            ("near-duplicates not judged", "candidates_near_duplicate"), ("contaminated candidates", "candidates_contaminated"), ("verified, capped per anchor", "candidates_capped"),
+            ("repeated texts not judged", "candidates_repeated_text"), ("near-duplicates not judged", "candidates_near_duplicate"), ("contaminated candidates", "candidates_contaminated"), ("verified, capped per anchor", "candidates_capped"),
             ("verified, below the document gain", "candidates_below_document_gain"),
             ("hard negatives placed", "contexts_negative"),
         ];

@@ -96,6 +96,26 @@ public class GuardTests
     }
 
     [Fact]
+    public void OfCandidatesWithOneTextOnlyTheBestRetrievedIsJudged()
+    {
+        // One entry filed under two ids, retrieved for two anchors; the copy ranks higher at the second anchor.
+        var entry = new RetrievedChunk(1, "foo#0", "foo", "foo: a metasyntactic variable.", 0.8f);
+        var copy = new RetrievedChunk(2, "foo2#0", "foo2", "foo: a metasyntactic variable.", 0.9f);
+        var tie = new RetrievedChunk(3, "bar#0", "bar", "bar: the next one.", 0.5f);
+        var tieCopy = new RetrievedChunk(4, "baa#0", "baa", "bar: the next one.", 0.5f);
+        var other = new RetrievedChunk(5, "baz#0", "baz", "baz: the third.", 0.7f);
+        var doc = Document("page", Page, [entry, tie, other], [copy, tieCopy, entry]);
+        var stats = new BuildStats();
+        new RepeatedTextStep().Run(new BuildBlock([doc], stats), default);
+        // The best-scored copy stays; of equal scores, the lower chunk id ("baa#0" before "bar#0").
+        Assert.Equal(new Dictionary<long, string> { [1] = RepeatedTextStep.Reason, [3] = RepeatedTextStep.Reason }, doc.Excluded);
+        Assert.Equal(3, stats.CandidatesRepeatedText); // once per anchor, as pairs are judged
+        // The method judges no excluded candidate: the step sits between retrieval and verification.
+        var steps = BuildSteps.EntropyLong(null!, null!, null!, new EntropyLongOptions()).Select(s => s.GetType()).ToList();
+        Assert.Equal(steps.IndexOf(typeof(RetrievalStep)) + 1, steps.IndexOf(typeof(RepeatedTextStep)));
+    }
+
+    [Fact]
     public void ARepeatedIdIsRuledOutInItsBlockAndInLaterOnes()
     {
         var step = new DuplicateIdStep();

@@ -279,6 +279,7 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
             $"{stats.Sequences:N0} sequences, {stats.TokensOut:N0} tokens");
         Console.WriteLine($"verification decoded {stats.ForwardTokens:N0} tokens; judging each pair alone would take {stats.NaiveForwardTokens:N0} ({(stats.ForwardTokens == 0 ? "-" : $"{(double)stats.NaiveForwardTokens / stats.ForwardTokens:F1}x")})");
         var guards = new List<string>();
+        if (stats.CandidatesRepeatedText > 0) guards.Add($"{stats.CandidatesRepeatedText:N0} candidates not judged as copies of a better-retrieved candidate's text");
         if (stats.CandidatesNearDuplicate > 0) guards.Add($"{stats.CandidatesNearDuplicate:N0} candidates not judged as near-duplicates of their document");
         long contaminated = stats.DocumentsSkipped.GetValueOrDefault(DecontaminateDocumentsStep.Reason);
         if (contaminated + stats.CandidatesContaminated > 0)

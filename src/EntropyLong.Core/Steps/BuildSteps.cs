@@ -36,6 +36,7 @@ public static class BuildSteps
         var steps = new List<IBuildStep>(FirstSteps(evaluationData))
         {
             new DocumentLengthStep(tokenizer, options), new EntropyStep(scorer), new AnchorStep(options), new RetrievalStep(retriever, scorer, options),
+            new RepeatedTextStep(),
         };
         if (evaluationData is not null) steps.Add(new DecontaminateCandidatesStep(evaluationData));
         if (options.NearDuplicate > 0) steps.Add(new NearDuplicateStep(options.NearDuplicate));
