@@ -5,7 +5,15 @@ namespace EntropyLong.Cli;
 
 internal static class Program
 {
-    public static Task<int> Main(string[] args) => Create(args).RunAsync(args);
+    public static Task<int> Main(string[] args)
+    {
+        // Spectre takes 80 columns when stdout is no terminal and wraps tables and help there, splitting what a log or a
+        // script reads; redirected, a line is as long as its content.
+        if (Console.IsOutputRedirected) Spectre.Console.AnsiConsole.Profile.Width = RedirectedWidth;
+        return Create(args).RunAsync(args);
+    }
+
+    internal const int RedirectedWidth = 4096;
 
     /// <summary>The app with every command. It refuses what a command does not define: unknown options (strict
     /// parsing, branches and subcommands included), values out of an <see cref="OptionRangeAttribute"/>, a one-value
