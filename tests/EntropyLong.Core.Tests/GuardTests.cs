@@ -76,7 +76,8 @@ public class GuardTests
     }
 
     private static BuildDocument Document(string id, string text, params RetrievedChunk[][] candidates) =>
-        new(new Document(id, text, "test")) { Anchors = candidates.Select((_, a) => new Anchor(a + 1, 5)).ToArray(), Candidates = candidates };
+        new(new Document(id, text, "test")) { Anchors = candidates.Select((_, a) => new Anchor(a + 1, 5)).ToArray(),
+            Candidates = candidates.Select(IReadOnlyList<RetrievedChunk> (c) => c).ToArray() }; // an array of lists, as retrieval makes it (a step may replace one)
 
     [Fact]
     public void TheGuardExcludesNearCopiesBeforeVerificationAndCountsThemPerAnchor()
@@ -96,9 +97,10 @@ public class GuardTests
     }
 
     [Fact]
-    public void OfCandidatesWithOneTextOnlyTheBestRetrievedIsJudged()
+    public void OfCandidatesWithOneTextOneStandsForAllAtEveryAnchorThatFoundIt()
     {
-        // One entry filed under two ids, retrieved for two anchors; the copy ranks higher at the second anchor.
+        // One entry filed under two ids, the copy retrieved higher (at the second anchor); a second text under two ids
+        // retrieved with equal scores.
         var entry = new RetrievedChunk(1, "foo#0", "foo", "foo: a metasyntactic variable.", 0.8f);
         var copy = new RetrievedChunk(2, "foo2#0", "foo2", "foo: a metasyntactic variable.", 0.9f);
         var tie = new RetrievedChunk(3, "bar#0", "bar", "bar: the next one.", 0.5f);
@@ -107,9 +109,13 @@ public class GuardTests
         var doc = Document("page", Page, [entry, tie, other], [copy, tieCopy, entry]);
         var stats = new BuildStats();
         new RepeatedTextStep().Run(new BuildBlock([doc], stats), default);
-        // The best-scored copy stays; of equal scores, the lower chunk id ("baa#0" before "bar#0").
-        Assert.Equal(new Dictionary<long, string> { [1] = RepeatedTextStep.Reason, [3] = RepeatedTextStep.Reason }, doc.Excluded);
-        Assert.Equal(3, stats.CandidatesRepeatedText); // once per anchor, as pairs are judged
+        // The best-scored copy stands for its text (of equal scores, the lower chunk id: "baa#0" before "bar#0"). At
+        // the first anchor it takes its copies' places, ranks and scores, so the text is judged there too; at the
+        // second the copy beside it is not judged.
+        Assert.Equal([(2L, 0.8f), (4L, 0.5f), (5L, 0.7f)], doc.Candidates[0].Select(h => (h.Key, h.Score)));
+        Assert.Equal([2L, 4L, 1L], doc.Candidates[1].Select(h => h.Key));
+        Assert.Equal(new Dictionary<long, string> { [1] = RepeatedTextStep.Reason }, doc.Excluded);
+        Assert.Equal(1, stats.CandidatesRepeatedText); // once per anchor, as pairs are judged
         // The method judges no excluded candidate: the step sits between retrieval and verification.
         var steps = BuildSteps.EntropyLong(null!, null!, null!, new EntropyLongOptions()).Select(s => s.GetType()).ToList();
         Assert.Equal(steps.IndexOf(typeof(RetrievalStep)) + 1, steps.IndexOf(typeof(RepeatedTextStep)));

@@ -58,7 +58,8 @@ public class GuardBuildTests
         Assert.Equal(mirrorVerdicts.Count, on.Stats.CandidatesNearDuplicate);
         Assert.DoesNotContain(on.Documents.SelectMany(d => d.Verdicts), v => IsMirror(v.Chunk));
         Assert.Equal(off.Documents.SelectMany(d => d.Verdicts).Where(v => !IsMirror(v.Chunk)), on.Documents.SelectMany(d => d.Verdicts));
-        Assert.Equal(on.Stats.CandidatesJudged + on.Stats.CandidatesUnfit + on.Stats.CandidatesNearDuplicate, on.Documents.Sum(d => d.CandidatesRetrieved));
+        Assert.Equal(on.Stats.CandidatesJudged + on.Stats.CandidatesUnfit + on.Stats.CandidatesNearDuplicate + on.Stats.CandidatesRepeatedText,
+            on.Documents.Sum(d => d.CandidatesRetrieved));
         Assert.All(on.Documents.Where(d => !d.Skipped), d => Assert.DoesNotContain(d.Sample!.Contexts, c => c.ChunkId.StartsWith("mirror")));
 
         // details.jsonl shows them as not judged, and why.
