@@ -3,8 +3,8 @@ using Spectre.Console;
 namespace EntropyLong.Cli;
 
 /// <summary>A command's result lines on stdout (messages and progress go to stderr through <see cref="Progress.Say"/>).
-/// Spectre's console wraps a line at its width, 80 columns when stdout is not a terminal, which splits what a log or a
-/// script greps: there the markup is stripped and the line written whole.</summary>
+/// Redirected, a line goes to <see cref="Console.Out"/> without its markup and is never wrapped; Spectre's console,
+/// which <see cref="Program.Main"/> widens there for tables and help, would still wrap past its width.</summary>
 internal static class Stdout
 {
     public static void MarkupLine(string markup)

@@ -36,6 +36,25 @@ public static class BuildFolder
             throw new UserInputException($"{JsonErrors.Where(path, e)}: not a build's stats ({JsonErrors.Message(e)}){then}", e);
         }
     }
+    /// <summary>A build's config.json, or null when absent.</summary>
+    /// <exception cref="UserInputException">It is not valid JSON, or not a JSON object.</exception>
+    public static JsonElement? ReadConfig(string folder) => ReadJson(folder, Config) switch
+    {
+        null => null,
+        { ValueKind: JsonValueKind.Object } config => config,
+        _ => throw new UserInputException($"{Path.Combine(folder, Config)}: not a JSON object"),
+    };
+
+    /// <summary>A JSON file of a build folder, or null when absent.</summary>
+    /// <exception cref="UserInputException">It is not valid JSON.</exception>
+    public static JsonElement? ReadJson(string folder, string name)
+    {
+        string path = Path.Combine(folder, name);
+        if (!File.Exists(path)) return null;
+        try { return JsonDocument.Parse(File.ReadAllBytes(path)).RootElement; }
+        catch (JsonException e) { throw new UserInputException($"{JsonErrors.Where(path, e)}: not valid JSON ({JsonErrors.Message(e)})", e); }
+    }
+
     /// <summary>The names sequences.jsonl may take (--sequences), plain or compressed.</summary>
     public static readonly IReadOnlyList<string> SequenceNames = [Sequences, "sequences.jsonl.gz", "sequences.jsonl.zst", "sequences.jsonl.zstd"];
 

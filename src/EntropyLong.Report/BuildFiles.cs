@@ -72,21 +72,9 @@ public sealed class BuildFiles
                                          "they are not from the same build");
     }
 
-    /// <summary>config.json, or null when absent.</summary>
-    /// <exception cref="UserInputException">It is not a JSON object.</exception>
-    public JsonElement? ReadConfig() => ReadJson(BuildFolder.Config) switch
-    {
-        null => null,
-        { ValueKind: JsonValueKind.Object } config => config,
-        _ => throw new UserInputException($"{Path.Combine(Directory, BuildFolder.Config)}: not a JSON object"),
-    };
+    /// <summary>config.json, or null when absent (<see cref="BuildFolder.ReadConfig"/>).</summary>
+    public JsonElement? ReadConfig() => BuildFolder.ReadConfig(Directory);
 
-    /// <summary>A JSON file of the build, or null when absent.</summary>
-    public JsonElement? ReadJson(string name)
-    {
-        string path = Path.Combine(Directory, name);
-        if (!File.Exists(path)) return null;
-        try { return JsonDocument.Parse(File.ReadAllBytes(path)).RootElement; }
-        catch (JsonException e) { throw new UserInputException($"{JsonErrors.Where(path, e)}: not valid JSON ({JsonErrors.Message(e)})", e); }
-    }
+    /// <summary>A JSON file of the build, or null when absent (<see cref="BuildFolder.ReadJson"/>).</summary>
+    public JsonElement? ReadJson(string name) => BuildFolder.ReadJson(Directory, name);
 }

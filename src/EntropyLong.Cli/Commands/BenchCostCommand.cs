@@ -51,12 +51,7 @@ public sealed class BenchCostCommand : Command<BenchCostCommand.Settings>
     /// (builds before that record only its path, which is then compared, as a note: folders may have moved).</summary>
     private static void CheckIndexIsTheBuilds(Settings s, long chunks)
     {
-        string path = Path.Combine(s.Build, BuildFolder.Config);
-        if (!File.Exists(path)) return;
-        JsonElement config;
-        try { config = JsonDocument.Parse(File.ReadAllBytes(path)).RootElement; }
-        catch (JsonException e) { throw new UserInputException($"{JsonErrors.Where(path, e)}: not valid JSON ({JsonErrors.Message(e)})", e); }
-        if (config.ValueKind != JsonValueKind.Object) throw new UserInputException($"{path}: not a JSON object");
+        if (BuildFolder.ReadConfig(s.Build) is not { } config) return;
         string? recorded = config.TryGetProperty("index", out var p) && p.ValueKind == JsonValueKind.String ? p.GetString() : null;
         if (config.TryGetProperty("index_chunks", out var n) && n.TryGetInt64(out long built))
         {
@@ -65,7 +60,7 @@ public sealed class BenchCostCommand : Command<BenchCostCommand.Settings>
                                              (recorded is null ? "" : $" ({recorded})") + "; give --index the index the build used");
         }
         else if (recorded is not null && recorded != Path.GetFullPath(s.Index))
-            Progress.Say($"note: {path} names the index {recorded}, not {Path.GetFullPath(s.Index)}; this build does not record its index's size, so the two are not compared");
+            Progress.Say($"note: {Path.Combine(s.Build, BuildFolder.Config)} names the index {recorded}, not {Path.GetFullPath(s.Index)}; this build does not record its index's size, so the two are not compared");
     }
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)

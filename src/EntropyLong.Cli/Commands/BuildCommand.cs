@@ -249,15 +249,7 @@ public sealed class BuildCommand : Command<BuildCommand.Settings>
                 p => progress.Report(id, p.FractionOfInput, Status(p, clock)), out error, ct));
             ShardedTasks.Report(id, outcome, error, failures);
         }
-        BuildStats? merged = null;
-        try
-        {
-            if (failures.Count == 0 && !s.NoMerge) merged = job.TryMerge();
-        }
-        catch (IOException e)
-        {
-            throw MergeCommand.Failed(s.Out, e);
-        }
+        var merged = failures.Count == 0 && !s.NoMerge ? MergeCommand.Merge(job, s.Out) : null;
         if (merged is not null && !s.Quiet)
         {
             PrintSummary(merged, s.Sequences);

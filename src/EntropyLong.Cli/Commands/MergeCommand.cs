@@ -14,8 +14,21 @@ public sealed class MergeCommand : Command<MergeCommand.Settings>
         public string Out { get; init; } = "";
     }
 
-    /// <summary>A merge that could not write its output: the cause in one line (a full disk as such, with the file), and
-    /// how to finish, since the shard tasks it reads are kept.</summary>
+    /// <summary>Merges the finished shard tasks (null when another worker holds the merge lock). A merge that cannot
+    /// write its output is one line: the cause (a full disk as such, with the file), and how to finish, since the shard
+    /// tasks it reads are kept.</summary>
+    internal static Core.BuildStats? Merge(ShardedBuild job, string outDir)
+    {
+        try
+        {
+            return job.TryMerge();
+        }
+        catch (IOException e)
+        {
+            throw Failed(outDir, e);
+        }
+    }
+
     internal static Core.UserInputException Failed(string outDir, IOException e)
     {
         bool full = Core.DiskFull.Is(e);
@@ -31,16 +44,7 @@ public sealed class MergeCommand : Command<MergeCommand.Settings>
         if (missing.Count > 0)
             throw new Core.UserInputException($"{s.Out}: {missing.Count} of {job.Plan.Shards} build tasks are not done (first: {BuildFolder.BuildTask(missing[0])}" +
                 $"{(job.Tasks.FailureOf(BuildFolder.BuildTask(missing[0])) is { } f ? $", failed: {f.Trim()}" : "")}); run the build again with the same arguments");
-        Core.BuildStats? merged;
-        try
-        {
-            merged = job.TryMerge();
-        }
-        catch (IOException e)
-        {
-            throw Failed(s.Out, e);
-        }
-        var stats = merged ?? throw new Core.UserInputException($"{s.Out}: another worker is merging right now (tasks/merge.lock is held)");
+        var stats = Merge(job, s.Out) ?? throw new Core.UserInputException($"{s.Out}: another worker is merging right now (tasks/merge.lock is held)");
         BuildCommand.PrintSummary(stats, job.Output.SequencesFile);
         Stdout.MarkupLine($"merged {job.Plan.Shards} shards into {Markup.Escape(Path.GetFullPath(s.Out))}/ ({Markup.Escape(BuildCommand.Listing(job.Output))})");
         return 0;

@@ -87,7 +87,8 @@ public sealed class TrainSettings : CommandSettings
         if (RopeBase is not null && Resume) return ValidationResult.Error("--resume continues a run with its rope base; --rope-base applies to a new run");
         if (Resume && Init is not null) return ValidationResult.Error("--resume continues a run; --init starts a new one: use one of them");
         // Refused here, in the options' own terms, not once the corpus is read and the vocabulary learned.
-        int batch = Batch ?? new TrainOptions().BatchSequences, micro = MicroBatch ?? new TrainOptions().MicroBatch;
+        var defaults = new TrainOptions();
+        int batch = Batch ?? defaults.BatchSequences, micro = MicroBatch ?? defaults.MicroBatch;
         if (!Resume && batch % micro != 0) return ValidationResult.Error($"--batch {batch} must be a multiple of --micro-batch {micro}");
         if (Init is null && !Resume && ValidateShape(Dim ?? DefaultDim, Heads ?? DefaultHeads, KvHeads) is { Successful: false } shape) return shape;
         return ValidationResult.Success();
